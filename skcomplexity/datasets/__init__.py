@@ -1,0 +1,33 @@
+"""Bundled reference data sets and the synthetic generators of the text.
+
+The CSV files are small public data sets used by the sufficient-sample-size
+experiments of Chapter 4 (Tables 4.1, 4.2, 4.6). Sources: the UCI Machine
+Learning Repository (CC BY 4.0) for Servo, Forest Fires, Abalone; StatLib for
+Boston Housing (Harrison & Rubinfeld, 1978); the NBA rookie data set as
+published with the authors' earlier experiments. The Diabetes data set of the
+tables is scikit-learn's :func:`sklearn.datasets.load_diabetes`.
+"""
+
+from ._base import (
+    load_abalone,
+    load_boston,
+    load_dataset,
+    load_diabetes,
+    load_forest_fires,
+    load_nba,
+    load_servo,
+    make_linear_regression,
+    make_logistic_regression,
+)
+
+__all__ = [
+    "load_abalone",
+    "load_boston",
+    "load_dataset",
+    "load_diabetes",
+    "load_forest_fires",
+    "load_nba",
+    "load_servo",
+    "make_linear_regression",
+    "make_logistic_regression",
+]

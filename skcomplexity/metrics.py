@@ -1,0 +1,55 @@
+"""Scorers for ``GridSearchCV`` and ``cross_validate``.
+
+scikit-learn maximises scores, so a complexity ``C`` is returned as ``-C``
+(like ``neg_mean_squared_error``): the less complex model scores higher. Use
+``make_*_scorer(greater_is_better=True)`` to get ``+C`` instead (e.g. to
+report it). torch-based measures are imported only when a scorer is called.
+"""
+
+__all__ = [
+    "landscape_scorer",
+    "make_landscape_scorer",
+    "make_rademacher_scorer",
+    "rademacher_scorer",
+]
+
+
+class _ComplexityScorer:
+    """Callable ``scorer(estimator, X, y)`` returning the signed complexity."""
+
+    def __init__(self, func_path, sign, kwargs):
+        self._func_path = func_path
+        self._sign = sign
+        self._kwargs = kwargs
+
+    def _func(self):
+        from importlib import import_module
+
+        module, name = self._func_path.rsplit(".", 1)
+        return getattr(import_module(module), name)
+
+    def __call__(self, estimator, X, y=None, **kwargs):
+        return self._sign * float(self._func()(estimator, X, y, **{**self._kwargs, **kwargs}))
+
+    def __repr__(self):
+        name = self._func_path.rsplit(".", 1)[1]
+        sign = "" if self._sign > 0 else ", greater_is_better=False"
+        return f"make_scorer({name}{sign}, {self._kwargs})"
+
+
+def make_landscape_scorer(*, greater_is_better=False, **kwargs):
+    """Scorer from :func:`skcomplexity.landscape.landscape_measure` (kwargs passed through)."""
+    return _ComplexityScorer(
+        "skcomplexity.landscape.landscape_measure", 1 if greater_is_better else -1, kwargs
+    )
+
+
+def make_rademacher_scorer(*, greater_is_better=False, **kwargs):
+    """Scorer from :func:`skcomplexity.rademacher.rademacher_complexity` (kwargs passed through)."""
+    return _ComplexityScorer(
+        "skcomplexity.rademacher.rademacher_complexity", 1 if greater_is_better else -1, kwargs
+    )
+
+
+landscape_scorer = make_landscape_scorer()
+rademacher_scorer = make_rademacher_scorer()
