@@ -1,0 +1,61 @@
+"""Complexity reduction by removing features or parameters.
+
+* :mod:`skcomplexity.pruning.belsley` (numpy only): :func:`belsley_diagnostics`,
+  :func:`belsley_order`, :class:`BelsleyFeatureSelector`.
+* torch/skorch part, imported on first use: parameter orderings of a fitted
+  network (:func:`parameter_ordering` and friends) and the pruners
+  :class:`BelsleyPruner`, :class:`GradientCovariancePruner`,
+  :class:`OBDPruner`, :class:`PosteriorRatioPruner`,
+  :class:`MagnitudePruner`, :class:`RandomPruner`, with
+  :class:`PruningCurveDisplay`.
+"""
+
+import importlib
+
+from .belsley import (
+    BelsleyDiagnostics,
+    BelsleyFeatureSelector,
+    belsley_diagnostics,
+    belsley_order,
+)
+
+_LAZY = {
+    # orderings (torch)
+    "per_sample_gradients": "._orderings",
+    "gradient_covariance": "._orderings",
+    "laplace_covariance": "._orderings",
+    "hessian_diagonal": "._orderings",
+    "parameter_ordering": "._orderings",
+    "ORDERINGS": "._orderings",
+    # pruners (skorch)
+    "BasePruner": "._pruners",
+    "BelsleyPruner": "._pruners",
+    "GradientCovariancePruner": "._pruners",
+    "OBDPruner": "._pruners",
+    "PosteriorRatioPruner": "._pruners",
+    "MagnitudePruner": "._pruners",
+    "RandomPruner": "._pruners",
+    "apply_pruning_mask": "._pruners",
+    "PruningCurveDisplay": "._display",
+}
+
+__all__ = [
+    "BelsleyDiagnostics",
+    "BelsleyFeatureSelector",
+    "belsley_diagnostics",
+    "belsley_order",
+    *_LAZY,
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name], __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
