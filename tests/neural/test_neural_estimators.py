@@ -1,0 +1,133 @@
+"""Neural estimators: scikit-learn contract, pickling, Pipeline + GridSearchCV on the CPU."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_regression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcomplexity.neural import (
+    CNNClassifier,
+    CNNModule,
+    MLPClassifier,
+    MLPModule,
+    MLPRegressor,
+    TransformerClassifier,
+    resolve_device,
+)
+
+# Checks skipped for every skorch-backed estimator, with the reason.
+# - check_methods_subset_invariance: the network runs in float32 and a batched
+#   matmul over a subset may differ from the full batch in the last float32 ulp
+#   (~1e-7 relative), above the check's 1e-7 tolerance.
+SKIPPED_CHECKS = {
+    "check_methods_subset_invariance": "float32 batched matmul differs in the last ulp by batch",
+}
+
+
+def _fast(cls, **kw):
+    return cls(lr=1e-2, max_epochs=15, batch_size=32, random_state=0, **kw)
+
+
+FAST_ESTIMATORS = [
+    _fast(MLPClassifier, hidden_units=(16,)),
+    _fast(MLPRegressor, hidden_units=(16,)),
+    _fast(CNNClassifier, channels=(4,), padding="same"),
+]
+
+
+@parametrize_with_checks(FAST_ESTIMATORS, expected_failed_checks=lambda est: SKIPPED_CHECKS)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    [_fast(TransformerClassifier, d_model=8, d_ff=16)],
+    expected_failed_checks=lambda est: SKIPPED_CHECKS,
+)
+def test_sklearn_compatible_transformer(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return X, np.array(["setosa", "versicolor", "virginica"])[y]
+
+
+def test_mlp_classifier_fit_predict_pickle_clone(iris):
+    X, y = iris
+    clf = MLPClassifier(hidden_units=(16,), lr=1e-2, max_epochs=30, random_state=0).fit(X, y)
+    assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
+    assert clf.score(X, y) > 0.9
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert isinstance(clf.module_, MLPModule)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), proba)
+    twin = clone(clf).fit(X, y)  # same seed -> same net
+    np.testing.assert_allclose(twin.predict_proba(X), proba, rtol=1e-5, atol=1e-6)
+    assert clone(clf).get_params()["hidden_units"] == (16,)
+    assert clf.device_ == resolve_device("auto")
+
+
+def test_regressor_early_stopping_multioutput():
+    X, y = make_regression(200, 5, n_targets=2, noise=0.1, random_state=0)
+    y = y / y.std(axis=0)
+    reg = MLPRegressor(hidden_units=(32,), lr=1e-2, max_epochs=200, early_stopping=True,
+                       n_iter_no_change=3, random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (200, 2)
+    assert reg.n_iter_ < 200  # stopped early
+    assert reg.score(X, y) > 0.8
+
+
+def test_pipeline_gridsearch(iris):
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(lr=1e-2, max_epochs=10, random_state=0))
+    grid = GridSearchCV(pipe, {"mlpclassifier__hidden_units": [(4,), (16, 16)],
+                               "mlpclassifier__dropout": [0.0, 0.1]}, cv=2, n_jobs=1)
+    grid.fit(X, y)
+    assert grid.best_estimator_[-1].n_features_in_ == 4
+    assert set(grid.predict(X)) <= set(y)
+
+
+def test_cnn_and_transformer_fit():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 16))
+    y = (X[:, :8].sum(axis=1) > 0).astype(int)
+    cnn = CNNClassifier(input_shape=(1, 4, 4), channels=(3,), pooling="avg", max_epochs=3,
+                        random_state=0).fit(X, y)
+    assert isinstance(cnn.module_, CNNModule)
+    assert cnn.predict(X).shape == (80,)
+    tr = TransformerClassifier(input_shape=(8, 2), d_model=8, n_heads=2, d_ff=16, max_epochs=3,
+                               random_state=0).fit(X, y)
+    assert tr.predict_proba(X).shape == (80, 2)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"lr": 0.0}, "lr"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"activation": "swish"}, "activation"),
+        ({"hidden_units": (0,)}, "hidden_units"),
+        ({"device": "nonsense"}, "device"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+    ],
+)
+def test_bad_params(iris, params, match):
+    X, y = iris
+    with pytest.raises(ValueError, match=match):
+        MLPClassifier(max_epochs=1, **params).fit(X, y)
+
+
+def test_cnn_bad_shape(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="input_shape"):
+        CNNClassifier(input_shape=(1, 3, 3), max_epochs=1).fit(X, y)
