@@ -1,0 +1,2 @@
+def multitask_rademacher_protocol(*a, **k):
+    raise NotImplementedError
