@@ -27,6 +27,7 @@ _LAZY = {
     "hessian_diagonal": "._orderings",
     "parameter_ordering": "._orderings",
     "ORDERINGS": "._orderings",
+    "ParameterIndex": "._orderings",
     # pruners (skorch)
     "BasePruner": "._pruners",
     "BelsleyPruner": "._pruners",

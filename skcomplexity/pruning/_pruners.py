@@ -1,0 +1,580 @@
+"""Pruners: scikit-learn estimators that remove a fraction of a fitted network's parameters.
+
+Each pruner wraps a skorch model (a :class:`skorch.NeuralNet`, or an estimator
+of :mod:`skcomplexity.neural` that holds one in ``net_``). ``fit`` trains it
+(or takes it as is with ``prefit=True``), orders the parameters by one rule
+(:func:`~skcomplexity.pruning.parameter_ordering`), zeroes the first
+``round(fraction * p)`` of them, optionally fine-tunes with the removed
+entries held at zero, and ``predict``/``score`` delegate to the pruned model.
+So ``GridSearchCV(BelsleyPruner(MLPClassifier()), {"fraction": [...]})`` works.
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, clone
+from sklearn.metrics import accuracy_score, check_scoring, r2_score
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._display import PruningCurveDisplay
+from ._orderings import ParameterIndex, parameter_ordering
+
+__all__ = [
+    "BasePruner",
+    "BelsleyPruner",
+    "GradientCovariancePruner",
+    "OBDPruner",
+    "PosteriorRatioPruner",
+    "MagnitudePruner",
+    "RandomPruner",
+    "apply_pruning_mask",
+]
+
+
+# ---------------------------------------------------------------- skorch adapter
+def _skorch_net(estimator, *, fitted):
+    """The skorch NeuralNet behind ``estimator`` (itself, or its ``net_``)."""
+    from skorch import NeuralNet
+
+    if isinstance(estimator, NeuralNet):
+        if fitted and not (getattr(estimator, "initialized_", False)
+                           and hasattr(estimator, "module_")):
+            raise ValueError(
+                "estimator is an unfitted skorch net; fit it first or use prefit=False."
+            )
+        return estimator
+    if not fitted:
+        return None
+    net = getattr(estimator, "__dict__", {}).get("net_")
+    if isinstance(net, NeuralNet):
+        return net
+    raise ValueError(
+        f"estimator must be a fitted skorch NeuralNet or a fitted skcomplexity.neural estimator "
+        f"(with a skorch net in net_), got an unfitted or unsupported {type(estimator).__name__}. "
+        "Fit it first, or pass prefit=False to let the pruner fit it."
+    )
+
+
+def _check_wrappable(estimator):
+    from skorch import NeuralNet
+
+    if isinstance(estimator, NeuralNet):
+        return
+    if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
+        raise ValueError(
+            "estimator must be a skorch NeuralNet or a skcomplexity.neural estimator, got "
+            f"{type(estimator).__name__}."
+        )
+
+
+def _encode_y(estimator, net, y):
+    """Targets in the form the skorch criterion expects."""
+    from skorch import NeuralNetClassifier
+
+    enc = getattr(estimator, "_label_encoder", None)
+    if enc is not None:
+        return enc.transform(np.asarray(y)).astype(np.int64)
+    if isinstance(net, NeuralNetClassifier) or get_tags(estimator).estimator_type == "classifier":
+        classes = getattr(net, "classes_", None)
+        y = np.asarray(y)
+        if classes is not None and y.dtype.kind not in "iu":
+            return np.searchsorted(np.asarray(classes), y).astype(np.int64)
+        return y.astype(np.int64)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim == 1 and (getattr(estimator, "_y_ndim", None) == 1
+                        or getattr(net.module_, "n_outputs", None) == 1):
+        y = y.reshape(-1, 1)
+    return y
+
+
+def _loss_fn(net):
+    def loss(out, target):
+        return net.get_loss(out, target, X=None, training=False)
+
+    return loss
+
+
+def apply_pruning_mask(module, masks):
+    """Zero the entries of ``module``'s parameters where ``masks[name]`` is False (in place).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    masks : dict of str -> bool tensor
+        Keep-masks by parameter name (see ``ParameterIndex.masks``).
+
+    Returns
+    -------
+    module
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.pruning import apply_pruning_mask
+    >>> lin = torch.nn.Linear(2, 1)
+    >>> _ = apply_pruning_mask(lin, {"weight": torch.tensor([[True, False]])})
+    >>> float(lin.weight[0, 1])
+    0.0
+    """
+    params = dict(module.named_parameters())
+    with torch.no_grad():
+        for name, keep in masks.items():
+            p = params[name]
+            p.mul_(keep.to(device=p.device, dtype=p.dtype))
+    return module
+
+
+def _mask_callback(masks):
+    from skorch.callbacks import Callback
+
+    class _HoldPrunedAtZero(Callback):
+        """After every optimiser step, put the removed parameters back to zero."""
+
+        def __init__(self, masks):
+            self.masks = masks
+
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            if training:
+                apply_pruning_mask(net.module_, self.masks)
+
+    return _HoldPrunedAtZero(masks)
+
+
+# ---------------------------------------------------------------- base class
+class BasePruner(BaseEstimator):
+    """Shared mechanism of the pruners (not for direct use).
+
+    Subclasses set ``_method`` and, if needed, override ``_ordering_kwargs``.
+    See :class:`BelsleyPruner` for the parameters common to all pruners.
+    """
+
+    _method = None
+
+    def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
+                 include_bias=True, random_state=None):
+        self.estimator = estimator
+        self.fraction = fraction
+        self.prefit = prefit
+        self.fine_tune_epochs = fine_tune_epochs
+        self.include_bias = include_bias
+        self.random_state = random_state
+
+    # ----------------------------------------------------------- checks
+    def _check_params(self):
+        f = self.fraction
+        if isinstance(f, bool) or not isinstance(f, Real) or not (0 <= f < 1):
+            raise ValueError(f"fraction must be a real number in [0, 1), got {f!r}.")
+        e = self.fine_tune_epochs
+        if isinstance(e, bool) or not isinstance(e, Integral) or e < 0:
+            raise ValueError(f"fine_tune_epochs must be a non-negative integer, got {e!r}.")
+        if not isinstance(self.prefit, bool):
+            raise ValueError(f"prefit must be a bool, got {self.prefit!r}.")
+        if not isinstance(self.include_bias, bool):
+            raise ValueError(f"include_bias must be a bool, got {self.include_bias!r}.")
+        _check_wrappable(self.estimator)
+
+    def _ordering_kwargs(self):
+        return {}
+
+    # ----------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Fit (or take) the network, order its parameters and prune ``fraction`` of them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (cast to float32); the ordering is computed on it.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, y = validate_data(self, X, y, dtype=np.float32, multi_output=True)
+        if self.prefit:
+            net = _skorch_net(self.estimator, fitted=True)
+            base = copy.deepcopy(self.estimator)
+        else:
+            base = clone(self.estimator)
+            with self._seeded():
+                base.fit(X, y)
+        net = _skorch_net(base, fitted=True)
+        module = net.module_
+        yt = _encode_y(base, net, y)
+        module.eval()
+        self.index_ = ParameterIndex(module, self.include_bias)
+        self.n_params_ = self.index_.n_params
+        self.order_ = parameter_ordering(
+            module, _loss_fn(net), X, yt, self._method, include_bias=self.include_bias,
+            random_state=self.random_state, **self._ordering_kwargs(),
+        )
+        self.base_estimator_ = base
+        self.estimator_ = self._pruned(self.fraction, (X, y) if self.fine_tune_epochs else None)
+        self.n_removed_ = int(round(self.fraction * self.n_params_))
+        if hasattr(base, "classes_"):
+            self.classes_ = base.classes_
+        return self
+
+    def _seeded(self):
+        ctx = torch.random.fork_rng()
+        seed = self.random_state
+
+        class _Ctx:
+            def __enter__(self_inner):
+                ctx.__enter__()
+                if isinstance(seed, Integral) and not isinstance(seed, bool):
+                    torch.manual_seed(int(seed))
+
+            def __exit__(self_inner, *exc):
+                return ctx.__exit__(*exc)
+
+        return _Ctx()
+
+    def _pruned(self, fraction, fine_tune_data=None):
+        """A copy of the fitted network with ``round(fraction * p)`` parameters removed."""
+        model = copy.deepcopy(self.base_estimator_)
+        net = _skorch_net(model, fitted=True)
+        n_remove = int(round(fraction * self.n_params_))
+        masks = self.index_.masks(self.order_[:n_remove])
+        apply_pruning_mask(net.module_, masks)
+        if fine_tune_data is not None and self.fine_tune_epochs > 0 and n_remove > 0:
+            Xf, yf = fine_tune_data
+            Xf = np.asarray(Xf, dtype=np.float32)
+            net.callbacks_.append(("pruning_mask", _mask_callback(masks)))
+            with self._seeded():
+                net.partial_fit(Xf, _encode_y(model, net, yf), epochs=self.fine_tune_epochs)
+        net.module_.eval()
+        return model
+
+    # ----------------------------------------------------------- delegation
+    def _validate_X(self, X):
+        check_is_fitted(self, "estimator_")
+        return validate_data(self, X, dtype=np.float32, reset=False)
+
+    def predict(self, X):
+        """Predictions of the pruned model."""
+        return self.estimator_.predict(self._validate_X(X))
+
+    def _has(name):
+        return lambda self: hasattr(self.estimator, name)
+
+    @available_if(_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the pruned model."""
+        return self.estimator_.predict_proba(self._validate_X(X))
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (classifiers) or R² (regressors) of the pruned model."""
+        pred = self.predict(X)
+        if self._is_classifier():
+            return accuracy_score(y, pred, sample_weight=sample_weight)
+        return r2_score(y, pred, sample_weight=sample_weight)
+
+    def _is_classifier(self):
+        return get_tags(self.estimator).estimator_type == "classifier"
+
+    # ----------------------------------------------------------- curves
+    def pruning_curve(self, X, y, fractions=None, *, scoring=None, fine_tune_data=None):
+        """Quality of the pruned model at several fractions, without refitting the ordering.
+
+        Parameters
+        ----------
+        X, y : array-like
+            Evaluation data.
+        fractions : array-like of float in [0, 1), optional
+            Default ``np.linspace(0, 0.95, 20)``.
+        scoring : str or callable, optional
+            A scikit-learn scorer; default :meth:`score`.
+        fine_tune_data : tuple (X_train, y_train), optional
+            Fine-tune ``fine_tune_epochs`` epochs at every fraction on this data.
+
+        Returns
+        -------
+        PruningCurveDisplay
+            Not drawn yet; call ``.plot()``.
+        """
+        check_is_fitted(self, "order_")
+        fractions = np.linspace(0, 0.95, 20) if fractions is None else np.asarray(fractions,
+                                                                                 dtype=float)
+        if fractions.ndim != 1 or np.any((fractions < 0) | (fractions >= 1)):
+            raise ValueError(f"fractions must be a 1-D array of values in [0, 1), got {fractions}.")
+        X = self._validate_X(X)
+        scorer = check_scoring(self.estimator, scoring=scoring) if scoring is not None else None
+        scores = []
+        for f in fractions:
+            model = self._pruned(float(f), fine_tune_data)
+            if scorer is None:
+                pred = model.predict(X)
+                s = (accuracy_score(y, pred) if self._is_classifier() else r2_score(y, pred))
+            else:
+                s = scorer(model, X, y)
+            scores.append(s)
+        if scoring is None:
+            score_name = "accuracy" if self._is_classifier() else "R²"
+        else:
+            score_name = scoring if isinstance(scoring, str) else "score"
+        return PruningCurveDisplay(fractions, np.asarray(scores), name=self._method,
+                                   score_name=score_name, n_params=self.n_params_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+_COMMON_DOC = """
+    estimator : skorch.NeuralNet or skcomplexity.neural estimator
+        The network. With ``prefit=False`` (default) it is cloned and
+        fitted in :meth:`fit`; with ``prefit=True`` it must be fitted already
+        and is copied (the original is not modified).
+    fraction : float in [0, 1), default=0.5
+        Fraction of the prunable parameters to remove
+        (``round(fraction * p)`` of them).
+    prefit : bool, default=False
+        Use the already fitted ``estimator`` instead of fitting a clone.
+        Leave False inside ``GridSearchCV`` (clones are unfitted).
+    fine_tune_epochs : int, default=0
+        Epochs of ``partial_fit`` on the training data after pruning, with
+        the removed parameters held at zero after every step.
+    include_bias : bool, default=True
+        Whether biases are prunable (``False`` matches the text's
+        bias-free parameter counts).
+    random_state : int or None, default=None
+        Seeds the clone's training (torch RNG, forked so the global state is
+        untouched), fine-tuning and any randomness of the ordering."""
+
+_COMMON_ATTRS = """
+    base_estimator_ : estimator
+        The fitted, unpruned network.
+    estimator_ : estimator
+        The pruned network that ``predict``/``score`` delegate to.
+    order_ : ndarray of int of shape (n_params_,)
+        Removal order over the flat prunable parameters (first = removed first).
+    index_ : ParameterIndex
+        Maps flat indices to parameter names and positions.
+    n_params_ : int
+        Number of prunable parameters ``p``.
+    n_removed_ : int
+        ``round(fraction * p)``.
+    classes_ : ndarray
+        Class labels (classifiers).
+    n_features_in_ : int"""
+
+_EXAMPLE = """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.pruning import {name}
+    >>> X, y = load_wine(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> net = MLPClassifier(hidden_units=(13,), max_epochs=30, lr=0.01, random_state=0)
+    >>> pruner = {name}(net, fraction=0.5, random_state=0).fit(X, y)
+    >>> pruner.n_removed_ == round(0.5 * pruner.n_params_)
+    True
+    >>> curve = pruner.pruning_curve(X, y, [0.0, 0.5, 0.9])
+    >>> curve.scores.shape
+    (3,)"""
+
+
+def _doc(cls):
+    cls.__doc__ = (cls.__doc__.replace("%(common)s", _COMMON_DOC.strip("\n"))
+                   .replace("%(attrs)s", _COMMON_ATTRS.strip("\n"))
+                   .replace("%(example)s", _EXAMPLE.strip("\n").format(name=cls.__name__)))
+    return cls
+
+
+@_doc
+class BelsleyPruner(BasePruner):
+    """Prune a network by the modified Belsley method (§5.1, spec §3).
+
+    Repeatedly removes the parameter with the largest variance-decomposition
+    proportion on the component of largest condition index of the
+    (standardised) parameter covariance.
+
+    Parameters
+    ----------
+%(common)s
+    covariance : {"laplace", "gradient"}, default="laplace"
+        The parameter covariance: the Laplace approximation
+        :math:`(mH_+ + \\tau I)^{-1}` or the covariance of per-object loss
+        gradients (the text's :math:`C_{t_0}`).
+    prior_precision : float, default=1.0
+        :math:`\\tau` of the Laplace approximation.
+    standardize : bool, default=True
+        Diagnose the correlation matrix (Table 5.1 convention).
+    update : {"submatrix", "conditional"}, default="submatrix"
+        Covariance of the remaining parameters after each removal.
+    batch_size_remove : int, default=1
+        Parameters removed per eigendecomposition (larger is faster).
+    max_params : int, default=3000
+        Largest number of prunable parameters for the dense covariance.
+
+    Attributes
+    ----------
+%(attrs)s
+
+%(example)s
+    """
+
+    _method = "belsley"
+
+    def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
+                 include_bias=True, random_state=None, covariance="laplace", prior_precision=1.0,
+                 standardize=True, update="submatrix", batch_size_remove=1, max_params=3000):
+        super().__init__(estimator, fraction=fraction, prefit=prefit,
+                         fine_tune_epochs=fine_tune_epochs, include_bias=include_bias,
+                         random_state=random_state)
+        self.covariance = covariance
+        self.prior_precision = prior_precision
+        self.standardize = standardize
+        self.update = update
+        self.batch_size_remove = batch_size_remove
+        self.max_params = max_params
+
+    def _ordering_kwargs(self):
+        if self.covariance not in ("laplace", "gradient"):
+            raise ValueError(f"covariance must be 'laplace' or 'gradient', got {self.covariance!r}.")
+        return dict(covariance=self.covariance, prior_precision=self.prior_precision,
+                    standardize=self.standardize, update=self.update,
+                    batch_size_remove=self.batch_size_remove, max_params=self.max_params)
+
+
+@_doc
+class GradientCovariancePruner(BasePruner):
+    """Prune the parameters with the smallest per-object gradient variance (§5.1, spec §2).
+
+    The diagonal of the covariance of per-object loss gradients (computed
+    with ``vmap(grad)``) ranks the parameters; the lowest-variance ones
+    ("already converged") are removed first.
+
+    Parameters
+    ----------
+%(common)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+%(example)s
+    """
+
+    _method = "gradient_covariance"
+
+
+@_doc
+class OBDPruner(BasePruner):
+    """Optimal brain damage: remove the smallest saliencies :math:`\\tfrac12 h_{jj} w_j^2`.
+
+    Parameters
+    ----------
+%(common)s
+    hessian : {"exact", "hutchinson"}, default="exact"
+        Exact Hessian diagonal (dense, ``p <= max_params``) or Hutchinson's
+        estimate with Hessian-vector products.
+    max_params : int, default=3000
+
+    Attributes
+    ----------
+%(attrs)s
+
+%(example)s
+    """
+
+    _method = "obd"
+
+    def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
+                 include_bias=True, random_state=None, hessian="exact", max_params=3000):
+        super().__init__(estimator, fraction=fraction, prefit=prefit,
+                         fine_tune_epochs=fine_tune_epochs, include_bias=include_bias,
+                         random_state=random_state)
+        self.hessian = hessian
+        self.max_params = max_params
+
+    def _ordering_kwargs(self):
+        return dict(hessian=self.hessian, max_params=self.max_params)
+
+
+@_doc
+class PosteriorRatioPruner(BasePruner):
+    """Remove parameters by the posterior density ratio :math:`p(0\\mid D)/p(w_j\\mid D)`.
+
+    The posterior is the Laplace approximation; its marginal
+    :math:`N(w_j, \\sigma_j^2)` gives the ratio
+    :math:`\\exp(-w_j^2/2\\sigma_j^2)`, so parameters are removed by ascending
+    signal-to-noise :math:`|w_j|/\\sigma_j` (the text's "variational method").
+
+    Parameters
+    ----------
+%(common)s
+    prior_precision : float, default=1.0
+    max_params : int, default=3000
+
+    Attributes
+    ----------
+%(attrs)s
+
+%(example)s
+    """
+
+    _method = "posterior_ratio"
+
+    def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
+                 include_bias=True, random_state=None, prior_precision=1.0, max_params=3000):
+        super().__init__(estimator, fraction=fraction, prefit=prefit,
+                         fine_tune_epochs=fine_tune_epochs, include_bias=include_bias,
+                         random_state=random_state)
+        self.prior_precision = prior_precision
+        self.max_params = max_params
+
+    def _ordering_kwargs(self):
+        return dict(prior_precision=self.prior_precision, max_params=self.max_params)
+
+
+@_doc
+class MagnitudePruner(BasePruner):
+    """Remove the parameters of smallest absolute value (an extra baseline, not in the text).
+
+    Parameters
+    ----------
+%(common)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+%(example)s
+    """
+
+    _method = "magnitude"
+
+
+@_doc
+class RandomPruner(BasePruner):
+    """Remove parameters in a random order (the text's baseline hypothesis).
+
+    Parameters
+    ----------
+%(common)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+%(example)s
+    """
+
+    _method = "random"
