@@ -1,0 +1,538 @@
+"""Hinton distillation, Vapnik's privileged information, probabilistic and multi-domain distillation.
+
+The estimators extend :class:`skcomplexity.neural.MLPClassifier` /
+:class:`~skcomplexity.neural.MLPRegressor`: the trained skorch net is a
+:class:`skorch.NeuralNetClassifier` subclass that changes one thing,
+``get_loss`` (and ``infer``, so that the teacher's answers can ride along
+with each mini-batch as ``X = {"X": ..., "teacher": ..., "mask": ...}``).
+
+Privileged information
+----------------------
+``privileged_features`` names columns of ``X`` that only the teacher sees.
+``fit`` gives the teacher those columns (or all columns with
+``teacher_features="all"``) and the student the remaining ones; ``predict``
+never reads the privileged columns: it accepts either the full-width ``X``
+(privileged columns ignored, they may be NaN) or ``X`` with only the student
+columns. A row whose privileged values contain NaN is outside the set I of
+the slides: it contributes only the label term (weight 1), rows in I get
+``(1 - alpha)`` label term + ``alpha`` teacher term.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch.nn.functional as F
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, validate_data
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+
+from ..neural import MLPClassifier, MLPRegressor
+from ..neural._estimators import _seed_from, _SeededFit, resolve_device
+from ._common import (
+    check_alpha,
+    check_nonnegative,
+    check_temperature,
+    get_teacher,
+    resolve_privileged,
+    split_for_teacher,
+    teacher_log_proba,
+    teacher_predictions,
+)
+from .losses import distillation_loss, regression_distillation_loss
+
+__all__ = [
+    "DistillationClassifier",
+    "DistillationRegressor",
+    "MultiDomainDistillationClassifier",
+    "DistillationNetClassifier",
+    "DistillationNetRegressor",
+]
+
+
+class _TeacherBatchMixin:
+    """skorch side: the module sees ``X["X"]``; ``get_loss`` sees the whole batch dict."""
+
+    distillation_params = None
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, Mapping):
+            x = x["X"]
+        return super().infer(x, **fit_params)
+
+
+class DistillationNetClassifier(_TeacherBatchMixin, NeuralNetClassifier):
+    """:class:`skorch.NeuralNetClassifier` whose ``get_loss`` is :func:`distillation_loss`.
+
+    Fit it with ``X = {"X": inputs, "teacher": teacher_logits, "mask": mask}``;
+    set the loss options in the ``distillation_params`` attribute (a dict of
+    keyword arguments of :func:`distillation_loss`). Without a dict ``X`` the
+    loss is plain cross-entropy. Users normally go through
+    :class:`DistillationClassifier`.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not isinstance(X, Mapping):
+            return F.cross_entropy(y_pred, y_true.long())
+        params = self.distillation_params or {}
+        return distillation_loss(
+            y_pred, y_true, X["teacher"].to(y_pred.device), mask=X["mask"].to(y_pred.device),
+            **params,
+        )
+
+
+class DistillationNetRegressor(_TeacherBatchMixin, NeuralNetRegressor):
+    """:class:`skorch.NeuralNetRegressor` whose ``get_loss`` is :func:`regression_distillation_loss`."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not isinstance(X, Mapping):
+            return F.mse_loss(y_pred, y_true.reshape(y_pred.shape))
+        params = self.distillation_params or {}
+        return regression_distillation_loss(
+            y_pred, y_true, X["teacher"].to(y_pred.device), mask=X["mask"].to(y_pred.device),
+            **params,
+        )
+
+
+class _DistillationMixin:
+    """Shared fit logic: validation, privileged split, teacher answers, seeded training."""
+
+    def _check_distillation_params(self):
+        check_alpha(self.alpha)
+        if not isinstance(self.refit_teacher, bool):
+            raise ValueError(f"refit_teacher must be a bool, got {self.refit_teacher!r}.")
+        if self.teacher_features not in ("privileged", "all"):
+            raise ValueError(
+                f"teacher_features must be 'privileged' or 'all', got {self.teacher_features!r}."
+            )
+
+    def _teacher_view(self, X_student, X_teacher):
+        return X_teacher
+
+    def _prepare(self, X, y):
+        self._validate_common_params()
+        self._check_distillation_params()
+        allow_nan = self.privileged_features is not None
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, ensure_all_finite="allow-nan" if allow_nan else True,
+            multi_output=not self._is_classifier, y_numeric=not self._is_classifier,
+        )
+        self.student_features_, self.privileged_features_ = resolve_privileged(
+            self.privileged_features, X.shape[1]
+        )
+        X_student, X_teacher, mask = split_for_teacher(
+            X, self.student_features_, self.privileged_features_, self.teacher_features
+        )
+        X_teacher = self._teacher_view(X_student, X_teacher)
+        return X_student, X_teacher, y, mask
+
+    def _train(self, X_student, teacher_out, mask, y_t, n_outputs, params):
+        seed = _seed_from(self.random_state)
+        device = resolve_device(self.device)
+        X_dict = {
+            "X": X_student.astype(np.float32),
+            "teacher": teacher_out.astype(np.float32),
+            "mask": mask.astype(np.float32),
+        }
+        with _SeededFit(seed, device):
+            self.net_ = self._make_net(X_student.shape[1], n_outputs, seed, device)
+            self.net_.distillation_params = params
+            self.net_.fit(X_dict, y_t)
+        self.n_iter_ = len(self.net_.history)
+        self.device_ = device
+        return self
+
+    def _validate_X(self, X, reset):
+        if self.privileged_features_.size == 0:
+            return validate_data(self, X, reset=False, dtype=np.float32)
+        X = check_array(X, dtype=np.float32, ensure_all_finite="allow-nan")
+        n_student = self.student_features_.size
+        if X.shape[1] == self.n_features_in_:
+            X = X[:, self.student_features_]
+        elif X.shape[1] != n_student:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} expects either "
+                f"{self.n_features_in_} (the columns seen in fit; privileged ones are ignored) "
+                f"or {n_student} (the student's columns only)."
+            )
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X contains NaN or infinity in the student's (non-privileged) columns.")
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.privileged_features is not None
+        return tags
+
+
+_DISTILL_PARAMS_DOC = """
+    teacher : fitted classifier/regressor, or unfitted with ``refit_teacher=True``
+        Any scikit-learn or skorch estimator with ``predict_proba`` (or
+        ``decision_function``) for classification, ``predict`` for regression.
+        With ``privileged_features`` it must have been fitted on the
+        columns it sees (see ``teacher_features``).
+    alpha : float in [0, 1], default=0.5
+        Weight of the teacher term (the lambda of the slides and of Lopez-Paz
+        et al.): ``alpha=0`` is plain training on the labels, ``alpha=1``
+        trains on the teacher alone (for rows with teacher answers).
+        The dissertation's Ch. 1 weight on the label term is ``1 - alpha``.
+    privileged_features : None, list of int or boolean mask, default=None
+        Columns of ``X`` available only during training (Vapnik's x*): the
+        teacher sees them, the student and ``predict`` never do. NaN in
+        these columns marks objects without privileged information.
+    teacher_features : {"privileged", "all"}, default="privileged"
+        With ``privileged_features``: the teacher sees x* only (the slides'
+        f: R^{n*} -> Y') or all columns.
+    refit_teacher : bool, default=False
+        Fit a clone of ``teacher`` inside ``fit`` on the teacher's columns of
+        the training rows that have them (``teacher_`` holds it). Needed
+        inside cross-validation when the teacher must not see held-out data.
+"""
+
+_MLP_PARAMS_DOC = """
+    hidden_units : tuple of int, default=(100,)
+        Student MLP hidden widths (``()`` gives a linear / softmax-regression student).
+    activation : str, default="relu"
+    dropout : float, default=0.0
+    lr, max_epochs, batch_size, weight_decay, optimizer, early_stopping,
+    validation_fraction, n_iter_no_change, tol, bias, callbacks, device,
+    random_state, verbose
+        As in :class:`skcomplexity.neural.MLPClassifier` (Adam, lr=1e-3,
+        10 epochs, batch 64 by default; ``random_state`` seeds torch inside
+        ``fit`` only).
+"""
+
+
+def _doc(cls):
+    cls.__doc__ = cls.__doc__.replace("%(distill)s", _DISTILL_PARAMS_DOC.strip("\n")).replace(
+        "%(mlp)s", _MLP_PARAMS_DOC.strip("\n")
+    )
+    return cls
+
+
+@_doc
+class DistillationClassifier(_DistillationMixin, MLPClassifier):
+    """MLP student trained on labels and on a teacher's tempered probabilities.
+
+    Minimises the batch mean of (see :func:`distillation_loss`)::
+
+        (1 - alpha m_i) CE(y_i, softmax(z_i)) + alpha m_i T^2 CE(s_i, softmax(z_i / T))
+
+    with ``s_i = softmax(v_i / T)`` the tempered teacher distribution and
+    ``m_i = 1`` for rows where the teacher's answer is known. The ``T**2``
+    factor (``temperature_scaling=True``) is Hinton et al.'s: the soft
+    term's gradient shrinks like ``1/T**2``, so the factor keeps the relative
+    weight of the two terms independent of ``T``. With
+    ``temperature_scaling=False`` and ``alpha=0.5`` the loss is half the
+    dissertation's Ch. 5 formula (hard + soft, no ``T**2``).
+
+    ``loss="probabilistic"`` uses the slides' probabilistic statement
+    instead: the same two terms plus the log-normaliser
+    ``-alpha m_i T^2 sum_k [log g_k + log log(1/g_k)]`` at temperature T.
+
+    Parameters
+    ----------
+%(distill)s
+    temperature : float > 0, default=2.0
+        T (the text only says T > 1; 2 is a documented default).
+    loss : {"hinton", "probabilistic"}, default="hinton"
+    temperature_scaling : bool, default=True
+        Multiply the teacher term by ``T**2``.
+    log_normalizer : bool, default=True
+        For ``loss="probabilistic"``: include the ``log C`` term.
+    eps : float, default=1e-6
+        Clamp of ``g`` inside ``log log(1/g)``.
+%(mlp)s
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    teacher_ : estimator
+        The teacher used (``teacher`` itself, or the clone fitted in ``fit``).
+    student_features_, privileged_features_ : ndarray of int
+        Column indices of the student's and the privileged features.
+    teacher_mask_ : ndarray of bool
+        Training rows that had a teacher answer (the set I).
+    net_ : DistillationNetClassifier
+    module_ : torch.nn.Module
+    n_features_in_, n_iter_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skcomplexity.distillation import DistillationClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> teacher = RandomForestClassifier(random_state=0).fit(X, y)
+    >>> student = DistillationClassifier(teacher=teacher, temperature=3.0, alpha=0.7,
+    ...                                  hidden_units=(16,), max_epochs=5, random_state=0)
+    >>> student.fit(X, y).predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(self, teacher=None, *, alpha=0.5, temperature=2.0, loss="hinton",
+                 temperature_scaling=True, log_normalizer=True, eps=1e-6,
+                 privileged_features=None, teacher_features="privileged", refit_teacher=False,
+                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3, max_epochs=10,
+                 batch_size=64, weight_decay=0.0, optimizer="adam", early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, bias=True,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        super().__init__(
+            hidden_units=hidden_units, activation=activation, dropout=dropout, lr=lr,
+            max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay,
+            optimizer=optimizer, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            tol=tol, bias=bias, callbacks=callbacks, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.teacher = teacher
+        self.alpha = alpha
+        self.temperature = temperature
+        self.loss = loss
+        self.temperature_scaling = temperature_scaling
+        self.log_normalizer = log_normalizer
+        self.eps = eps
+        self.privileged_features = privileged_features
+        self.teacher_features = teacher_features
+        self.refit_teacher = refit_teacher
+
+    def _net_class(self):
+        return DistillationNetClassifier
+
+    def _loss_params(self):
+        check_temperature(self.temperature)
+        if self.loss not in ("hinton", "probabilistic"):
+            raise ValueError(f"loss must be 'hinton' or 'probabilistic', got {self.loss!r}.")
+        for name in ("temperature_scaling", "log_normalizer"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}.")
+        eps = check_nonnegative(self.eps, "eps")
+        if not eps < 0.5:
+            raise ValueError(f"eps must lie in [0, 0.5), got {self.eps!r}.")
+        return dict(
+            alpha=float(self.alpha), temperature=float(self.temperature), kind=self.loss,
+            temperature_scaling=self.temperature_scaling, log_normalizer=self.log_normalizer,
+            eps=eps,
+        )
+
+    def fit(self, X, y):
+        """Train the student on ``X`` (student columns), ``y`` and the teacher's answers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            All columns, privileged ones included.
+        y : array-like of shape (n_samples,)
+            Class labels; they must be the teacher's ``classes_``.
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_distillation_params()
+        params = self._loss_params()
+        X_student, X_teacher, y, mask = self._prepare(X, y)
+        check_classification_targets(y)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_t = self._label_encoder.transform(y).astype(np.int64)
+        self.n_outputs_ = len(self.classes_)
+        if not mask.any():
+            raise ValueError("No training row has complete privileged features; the teacher cannot be used.")
+        self.teacher_ = get_teacher(
+            self.teacher, X_teacher[mask], y[mask], self.refit_teacher, kind="classifier"
+        )
+        teacher_out = np.zeros((X_student.shape[0], self.n_outputs_))
+        teacher_out[mask] = teacher_log_proba(self.teacher_, X_teacher[mask], self.classes_)
+        self.teacher_mask_ = mask
+        return self._train(X_student, teacher_out, mask, y_t, self.n_outputs_, params)
+
+
+@_doc
+class MultiDomainDistillationClassifier(DistillationClassifier):
+    """Distillation across domains (§5.2): the teacher answers on ``mapping(X)``.
+
+    The teacher was trained on a large source-domain sample; the student is
+    trained on the small target-domain sample ``(X, y)`` with the soft
+    labels ``f(phi(x))``, where ``phi = mapping`` maps target-domain
+    objects into the teacher's domain (a CycleGAN or a translation model in
+    the dissertation; any callable or fitted transformer here). The loss is
+    the dissertation's::
+
+        (1 - alpha) CE(y, g(x)) + alpha CE(f(phi(x)), g(x))
+
+    i.e. its lambda (the weight of the label term) is ``1 - alpha``, and
+    there is no temperature (``temperature=1`` by default; other values use
+    the Hinton tempering). ``mapping=None`` is "teacher, no mapping" and
+    ``alpha=0`` is "no teacher".
+
+    Parameters
+    ----------
+%(distill)s
+    mapping : callable, transformer with ``transform``, or None, default=None
+        phi: X_target -> X_source, applied to the student's columns.
+    temperature : float > 0, default=1.0
+    loss, temperature_scaling, log_normalizer, eps
+        As in :class:`DistillationClassifier`.
+%(mlp)s
+
+    Attributes
+    ----------
+    classes_, teacher_, teacher_mask_, net_, module_
+        As in :class:`DistillationClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skcomplexity.distillation import MultiDomainDistillationClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> Xs = rng.normal(size=(300, 2)); ys = (Xs[:, 0] > 0).astype(int)
+    >>> teacher = LogisticRegression().fit(Xs, ys)          # source domain
+    >>> Xt = rng.normal(size=(40, 2)) * 3 + 1               # target domain
+    >>> yt = (Xt[:, 0] > 1).astype(int)
+    >>> phi = lambda X: (X - 1) / 3                          # target -> source
+    >>> clf = MultiDomainDistillationClassifier(teacher=teacher, mapping=phi, alpha=0.5,
+    ...                                         hidden_units=(), max_epochs=20,
+    ...                                         random_state=0).fit(Xt, yt)
+    >>> clf.predict(Xt[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, teacher=None, *, mapping=None, alpha=0.5, temperature=1.0,
+                 loss="hinton", temperature_scaling=True, log_normalizer=True, eps=1e-6,
+                 privileged_features=None, teacher_features="privileged", refit_teacher=False,
+                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3, max_epochs=10,
+                 batch_size=64, weight_decay=0.0, optimizer="adam", early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, bias=True,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        super().__init__(
+            teacher=teacher, alpha=alpha, temperature=temperature, loss=loss,
+            temperature_scaling=temperature_scaling, log_normalizer=log_normalizer, eps=eps,
+            privileged_features=privileged_features, teacher_features=teacher_features,
+            refit_teacher=refit_teacher, hidden_units=hidden_units, activation=activation,
+            dropout=dropout, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
+            weight_decay=weight_decay, optimizer=optimizer, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            tol=tol, bias=bias, callbacks=callbacks, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.mapping = mapping
+
+    def _teacher_view(self, X_student, X_teacher):
+        if self.mapping is None:
+            return X_teacher
+        if hasattr(self.mapping, "transform"):
+            out = self.mapping.transform(X_student)
+        elif callable(self.mapping):
+            out = self.mapping(X_student)
+        else:
+            raise ValueError(
+                "mapping must be None, a callable or an object with a transform method, "
+                f"got {self.mapping!r}."
+            )
+        return np.asarray(out, dtype=np.float64)
+
+
+@_doc
+class DistillationRegressor(_DistillationMixin, MLPRegressor):
+    """MLP student trained on targets and on a teacher's predictions.
+
+    Minimises the batch mean of the slides' probabilistic regression loss
+    (see :func:`regression_distillation_loss`)::
+
+        (1 - alpha m_i) sigma^2 (y_i - g_i)^2 + alpha m_i sigma_s^2 (s_i - g_i)^2
+
+    For a linear student (``hidden_units=()``) the minimiser is the weighted
+    least squares of :class:`DistilledLinearRegression` (Theorem of S-L151).
+
+    Parameters
+    ----------
+%(distill)s
+    sigma, sigma_s : float > 0, default=1.0
+        Weights (written sigma^2, sigma_s^2 on the slide) of the two terms.
+%(mlp)s
+
+    Attributes
+    ----------
+    teacher_, teacher_mask_, student_features_, privileged_features_, net_, module_
+        As in :class:`DistillationClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.ensemble import RandomForestRegressor
+    >>> from skcomplexity.distillation import DistillationRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3)); y = X @ [1.0, -1.0, 0.5] + 0.1 * rng.normal(size=200)
+    >>> teacher = RandomForestRegressor(n_estimators=20, random_state=0).fit(X, y)
+    >>> reg = DistillationRegressor(teacher=teacher, alpha=0.3, hidden_units=(16,),
+    ...                             max_epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:4]).shape
+    (4,)
+    """
+
+    def __init__(self, teacher=None, *, alpha=0.5, sigma=1.0, sigma_s=1.0,
+                 privileged_features=None, teacher_features="privileged", refit_teacher=False,
+                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3, max_epochs=10,
+                 batch_size=64, weight_decay=0.0, optimizer="adam", early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, bias=True,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        super().__init__(
+            hidden_units=hidden_units, activation=activation, dropout=dropout, lr=lr,
+            max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay,
+            optimizer=optimizer, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            tol=tol, bias=bias, callbacks=callbacks, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.teacher = teacher
+        self.alpha = alpha
+        self.sigma = sigma
+        self.sigma_s = sigma_s
+        self.privileged_features = privileged_features
+        self.teacher_features = teacher_features
+        self.refit_teacher = refit_teacher
+
+    def _net_class(self):
+        return DistillationNetRegressor
+
+    def fit(self, X, y):
+        """Train the student on ``X`` (student columns), ``y`` and the teacher's predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_distillation_params()
+        for name in ("sigma", "sigma_s"):
+            value = check_nonnegative(getattr(self, name), name)
+            if value == 0:
+                raise ValueError(f"{name} must be > 0, got {value!r}.")
+        X_student, X_teacher, y, mask = self._prepare(X, y)
+        y_t = np.asarray(y, dtype=np.float64)
+        self._y_ndim = y_t.ndim
+        if y_t.ndim == 1:
+            y_t = y_t.reshape(-1, 1)
+        self.n_outputs_ = y_t.shape[1]
+        if not mask.any():
+            raise ValueError("No training row has complete privileged features; the teacher cannot be used.")
+        self.teacher_ = get_teacher(
+            self.teacher, X_teacher[mask], y[mask], self.refit_teacher, kind="regressor"
+        )
+        s = np.zeros_like(y_t)
+        pred = teacher_predictions(self.teacher_, X_teacher[mask])
+        if pred.size != mask.sum() * self.n_outputs_:
+            raise ValueError(
+                f"The teacher predicts {pred.shape} values but y has {self.n_outputs_} target(s)."
+            )
+        s[mask] = pred.reshape(-1, self.n_outputs_)
+        self.teacher_mask_ = mask
+        params = dict(alpha=float(self.alpha), sigma=float(self.sigma), sigma_s=float(self.sigma_s))
+        return self._train(X_student, s, mask, y_t.astype(np.float32), self.n_outputs_, params)
+
