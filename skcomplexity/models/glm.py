@@ -233,9 +233,8 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
             break
         if np.any(np.abs(coef) > 1e6):
             break
-    else:
-        pass
-    if np.any(active) or not np.all(np.isfinite(coef)) or np.any(np.abs(coef) > 1e6):
+    separated = np.max(np.abs(_theta(X, coef, offset)), axis=-1) > 30.0
+    if np.any(active) or not np.all(np.isfinite(coef)) or np.any(separated):
         warnings.warn(
             "Logistic regression did not converge (perfect separation or too few samples?); "
             "the estimate may be unreliable. Consider prior_precision > 0.",

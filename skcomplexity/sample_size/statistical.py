@@ -1,0 +1,631 @@
+"""Statistical sample-size methods (dissertation §4.1): score, likelihood-ratio and Wald tests.
+
+Each forecasts the size ``m*`` at which a test of ``H0: w_u = w_u^0`` against
+the alternative given by the pilot estimate reaches power ``1 - β`` at level
+``α``: ``m* = ⌈γ*/γ⁰⌉``, where ``γ⁰`` is the per-object noncentrality of the
+test statistic and ``γ*`` solves ``χ²_{k,1-α} = χ²_{k,β}(γ)`` (4.3). Being a
+forecast, ``m*`` may exceed the size of the data at hand.
+
+Two readings of (4.3) are offered through ``noncentrality``:
+
+``"ncx2"`` (default, the text)
+    ``χ²_{k,β}(γ)`` is the β-quantile of the *noncentral* χ² with
+    noncentrality ``γ``; for ``k = 1, α = .05, β = .2`` this gives
+    ``γ* = 7.849 = (z_{.975} + z_{.8})²``.
+``"shifted"`` (the published reference implementation)
+    a central χ² shifted by ``γ`` (``loc=γ``), so
+    ``γ* = χ²_{k,1-α} - χ²_{k,β}``; this is what reproduces Table 4.2.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import integrate, optimize, stats
+
+from .._validation import check_binary_target, check_positive, check_probability, resolve_family
+from ..models.glm import add_intercept, fisher_information, fit_glm, fit_restricted, get_family
+from ._base import SampleSizeEstimator, make_size_grid
+
+__all__ = [
+    "LagrangeMultiplierSampleSize",
+    "LikelihoodRatioSampleSize",
+    "LogisticZTestSampleSize",
+    "WaldSampleSize",
+    "required_noncentrality",
+    "weighted_chi2_sf",
+]
+
+
+# ----------------------------------------------------------------- γ* and α*
+def required_noncentrality(k, alpha=0.05, beta=0.2, noncentrality="ncx2"):
+    """The noncentrality ``γ*`` at which a level-α χ²_k test has power ``1 - β``.
+
+    Solves ``χ²_{k,1-α} = χ²_{k,β}(γ)`` (dissertation (4.3)).
+
+    Parameters
+    ----------
+    k : int
+        Degrees of freedom (number of tested parameters).
+    alpha, beta : float
+        Type-I and type-II error probabilities.
+    noncentrality : {"ncx2", "shifted"}
+        ``"ncx2"``: noncentral χ² (the text). ``"shifted"``: central χ²
+        shifted by γ (the published reference implementation), for which
+        ``γ* = χ²_{k,1-α} - χ²_{k,β}`` in closed form.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(required_noncentrality(1, 0.05, 0.2), 4)
+    7.8489
+    >>> round(required_noncentrality(1, 0.05, 0.2, "shifted"), 3)
+    3.777
+    """
+    k = check_positive(k, "k", integer=True)
+    alpha = check_probability(alpha, "alpha")
+    beta = check_probability(beta, "beta")
+    c = stats.chi2.ppf(1.0 - alpha, k)
+    if noncentrality == "shifted":
+        return float(max(c - stats.chi2.ppf(beta, k), 0.0))
+    if noncentrality != "ncx2":
+        raise ValueError(f"noncentrality must be 'ncx2' or 'shifted', got {noncentrality!r}.")
+    if stats.chi2.cdf(c, k) <= beta:  # power already >= 1-beta at gamma = 0
+        return 0.0
+    hi = 1.0
+    while stats.ncx2.cdf(c, k, hi) > beta:
+        hi *= 2.0
+    return float(optimize.brentq(lambda g: stats.ncx2.cdf(c, k, g) - beta, 0.0, hi, xtol=1e-12))
+
+
+def _power(sizes, gamma0, k, alpha, noncentrality):
+    """Power of the level-α χ²_k test at noncentrality ``size * γ⁰``."""
+    c = stats.chi2.ppf(1.0 - alpha, k)
+    g = np.asarray(sizes, dtype=float) * gamma0
+    if noncentrality == "shifted":
+        return stats.chi2.sf(c - g, k)
+    return stats.ncx2.sf(c, k, g)
+
+
+def weighted_chi2_sf(x, weights):
+    """``P(Σ_j λ_j χ²_1 > x)`` for positive weights ``λ_j``, by Imhof's integral.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> round(weighted_chi2_sf(3.84, [1.0]), 4) == round(stats.chi2.sf(3.84, 1), 4)
+    True
+    """
+    lam = np.asarray(weights, dtype=float)
+    if np.any(lam <= 0):
+        raise ValueError("weights of the weighted chi-square must be positive.")
+    if np.allclose(lam, lam[0]):
+        return float(stats.chi2.sf(x / lam[0], lam.size))
+
+    def integrand(u):
+        theta = 0.5 * np.sum(np.arctan(lam * u)) - 0.5 * x * u
+        rho = np.prod((1.0 + (lam * u) ** 2) ** 0.25)
+        return np.sin(theta) / (u * rho)
+
+    val, _ = integrate.quad(integrand, 0.0, np.inf, limit=500)
+    return float(np.clip(0.5 + val / np.pi, 0.0, 1.0))
+
+
+# ------------------------------------------------- published-implementation fit
+_PUBLISHED_RIDGE = 0.01
+
+
+def _published_restricted_fit(Z, y, fam, u, w_u0):
+    """Restricted fit as the published reference implementation computes it.
+
+    Newton-CG over ``w_v`` whose objective *value* is the negative unit-variance
+    log-likelihood plus ``||w||² / (2 · 0.01)`` (a prior of variance 0.01),
+    while the gradient and Hessian are those of the ridge-0.01 objective
+    (a prior of variance 100). Kept only to reproduce the published tables.
+    """
+    p = Z.shape[1]
+    v = np.setdiff1d(np.arange(p), u)
+    lam = _PUBLISHED_RIDGE
+
+    def full(wv):
+        w = np.empty(p)
+        w[u], w[v] = w_u0, wv
+        return w
+
+    def value(wv):
+        w = full(wv)
+        ll = fam.loglik(y, Z @ w, 1.0).sum()
+        return -ll + 0.5 * (w @ w) / lam
+
+    def grad(wv):
+        w = full(wv)
+        return -((y - fam.mean(Z @ w)) @ Z - lam * w)[v]
+
+    def hess(wv):
+        w = full(wv)
+        H = (Z * fam.variance(Z @ w)[:, None]).T @ Z + lam * np.eye(p)
+        return H[np.ix_(v, v)]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = optimize.minimize(value, np.zeros(v.size), jac=grad, hess=hess, method="Newton-CG")
+    return full(res.x)
+
+
+def _solve(A, b):
+    """Solve with the information matrix; pseudo-inverse and a warning if singular."""
+    try:
+        with np.errstate(all="raise"):
+            return np.linalg.solve(A, b)
+    except (np.linalg.LinAlgError, FloatingPointError):
+        warnings.warn(
+            "The Fisher information is singular (collinear or constant features?); using the "
+            "pseudo-inverse. Drop redundant columns or set prior_precision > 0.",
+            RuntimeWarning, stacklevel=3,
+        )
+        return np.linalg.pinv(A) @ b
+
+
+# ------------------------------------------------------------------- the base
+class _LikelihoodTest(SampleSizeEstimator):
+    """Shared machinery of the three asymptotic tests (not public)."""
+
+    _direction = "above"
+
+    def __init__(self, *, family="auto", test_index=None, null_value=None, shift=0.2,
+                 alpha=0.05, beta=0.2, noncentrality="ncx2", fit_intercept=True,
+                 prior_precision=0.0, sigma2=None, published_fit=False, sizes=None):
+        self.family = family
+        self.test_index = test_index
+        self.null_value = null_value
+        self.shift = shift
+        self.alpha = alpha
+        self.beta = beta
+        self.noncentrality = noncentrality
+        self.fit_intercept = fit_intercept
+        self.prior_precision = prior_precision
+        self.sigma2 = sigma2
+        self.published_fit = published_fit
+        self.sizes = sizes
+
+    # -- parameter and data checks
+    def _validate_params_extra(self):
+        check_probability(self.alpha, "alpha")
+        check_probability(self.beta, "beta")
+        if self.noncentrality not in ("ncx2", "shifted"):
+            raise ValueError(
+                f"noncentrality must be 'ncx2' (the text) or 'shifted' (the published "
+                f"reference implementation), got {self.noncentrality!r}."
+            )
+        if isinstance(self.shift, bool) or not isinstance(self.shift, Real):
+            raise TypeError(f"shift must be a real number, got {self.shift!r}.")
+        check_positive(self.prior_precision, "prior_precision", strict=False)
+        check_positive(self.sigma2, "sigma2", allow_none=True)
+
+    def _tested_columns(self, n_features):
+        if self.test_index is None:
+            u = np.arange(max(n_features // 2, 1))
+        else:
+            u = np.atleast_1d(np.asarray(self.test_index))
+            if u.dtype == bool:
+                if u.size != n_features:
+                    raise ValueError(
+                        f"test_index as a boolean mask must have n_features={n_features} "
+                        f"entries, got {u.size}."
+                    )
+                u = np.flatnonzero(u)
+            if not np.issubdtype(u.dtype, np.integer) or u.size == 0:
+                raise ValueError("test_index must be a non-empty array of column indices or a mask.")
+            if np.any(u < 0) or np.any(u >= n_features) or np.unique(u).size != u.size:
+                raise ValueError(
+                    f"test_index must hold distinct column indices in [0, {n_features}), got {u}."
+                )
+        if u.size >= n_features + int(self.fit_intercept) and not self.fit_intercept:
+            # all parameters tested: allowed (no nuisance), nothing to check
+            pass
+        return u
+
+    def _prepare(self, X, y):
+        family = resolve_family(self.family, y)
+        if family == "binomial":
+            self.classes_, y = check_binary_target(y)
+        n_features = X.shape[1]
+        u = self._tested_columns(n_features)
+        Z = add_intercept(X) if self.fit_intercept else X
+        u_design = u + int(self.fit_intercept)
+        fam = get_family(family)
+        lam = _PUBLISHED_RIDGE if self.published_fit else self.prior_precision
+        w_hat = fit_glm(Z, y, fam, prior_precision=lam)
+        if self.null_value is None:
+            w_u0 = w_hat[u_design] + self.shift
+        else:
+            w_u0 = np.broadcast_to(np.asarray(self.null_value, dtype=float), (u.size,)).copy()
+        if self.published_fit:
+            w_0 = _published_restricted_fit(Z, y, fam, u_design, w_u0)
+        else:
+            w_0 = fit_restricted(Z, y, fam, u_design, w_u0, prior_precision=lam)
+        if family == "gaussian":
+            resid = y - Z @ w_hat
+            sigma2 = float(np.var(resid)) if self.sigma2 is None else float(self.sigma2)
+            floor = 1e-12 * max(float(np.var(y)), np.finfo(float).tiny)
+            if sigma2 <= floor:
+                warnings.warn(
+                    "The residual variance is zero: y is an exact linear function of X, so any "
+                    "test has full power at once. Pass sigma2 to set the noise level.",
+                    RuntimeWarning, stacklevel=3,
+                )
+                sigma2 = max(floor, np.finfo(float).tiny)
+        else:
+            sigma2 = 1.0
+        self.family_ = family
+        self.coef_ = w_hat
+        self.null_coef_ = w_0
+        self.test_index_ = u
+        self.sigma2_ = sigma2
+        return dict(Z=Z, y=y, fam=fam, u=u_design, w_hat=w_hat, w_0=w_0, sigma2=sigma2)
+
+    def _information(self, Z, w, fam, sigma2):
+        lam = _PUBLISHED_RIDGE if self.published_fit else self.prior_precision
+        info = fisher_information(Z, w, fam, sigma2=sigma2)
+        return info + lam * np.eye(Z.shape[1])
+
+    # -- subclasses: per-object noncentrality and (optionally) corrected alpha
+    def _gamma0(self, s):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _effective_alpha(self, s):
+        return self.alpha
+
+    def fit(self, X, y):
+        """Forecast the sufficient sample size from the pilot data ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params_extra()
+        X, y = self._check_xy(X, y)
+        m = X.shape[0]
+        s = self._prepare(X, y)
+        gamma0 = float(self._gamma0(s))
+        k = s["u"].size
+        alpha = float(self._effective_alpha(s))
+        gamma_star = required_noncentrality(k, alpha, self.beta, self.noncentrality)
+        if not np.isfinite(gamma0) or gamma0 <= 0:
+            warnings.warn(
+                "The per-object noncentrality is zero: the pilot estimate does not separate the "
+                "alternative from the null (shift=0?). No finite sample size reaches the power.",
+                RuntimeWarning, stacklevel=2,
+            )
+            self.sample_size_ = None
+        else:
+            self.sample_size_ = max(int(np.ceil(gamma_star / gamma0 - 1e-9)), 1)
+        self.noncentrality_per_object_ = gamma0
+        self.gamma_star_ = gamma_star
+        self.alpha_effective_ = alpha
+        top = max(m, 2 * (self.sample_size_ or m))
+        self.sizes_ = make_size_grid(self.sizes, top, 1) if not isinstance(
+            self.sizes, (list, tuple, np.ndarray)) else make_size_grid(self.sizes, max(
+                top, int(np.max(self.sizes))), 1)
+        self.criterion_ = _power(self.sizes_, gamma0, k, alpha, self.noncentrality)
+        self.criterion_std_ = np.zeros_like(self.criterion_)
+        self.criterion_replicates_ = self.criterion_[:, None]
+        self.threshold_ = 1.0 - self.beta
+        self.criterion_holds_ = self.criterion_ >= self.threshold_
+        self.n_samples_seen_ = m
+        return self
+
+    def power(self, sample_size):
+        """Forecast power of the test at ``sample_size`` objects."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "noncentrality_per_object_")
+        return _power(sample_size, self.noncentrality_per_object_, self.test_index_.size,
+                      self.alpha_effective_, self.noncentrality)
+
+
+_PARAMS_DOC = """
+    Parameters
+    ----------
+    family : {"auto", "gaussian", "binomial"}, default="auto"
+        Linear (Gaussian) or logistic (binomial) regression; "auto" picks the
+        binomial family for a binary target.
+    test_index : array-like of int or bool mask, default=None
+        Columns ``u`` of ``X`` whose coefficients are tested (``k = |u|``).
+        Default: the first ``n_features // 2`` columns. The intercept is never
+        tested.
+    null_value : float or array-like, default=None
+        ``w_u^0``. Default: ``ŵ_u + shift`` (the pilot estimate shifted by ``shift``).
+    shift : float, default=0.2
+        ``ε`` of Table 4.3: distance of the null from the pilot estimate.
+    alpha : float, default=0.05
+        Significance level.
+    beta : float, default=0.2
+        Type-II error (power ``1 - beta``).
+    noncentrality : {"ncx2", "shifted"}, default="ncx2"
+        Reading of (4.3): the text's noncentral χ², or the published reference
+        implementation's shifted central χ² (reproduces Table 4.2).
+    fit_intercept : bool, default=True
+        Add an (untested) intercept column.
+    prior_precision : float, default=0.0
+        Ridge term of the fits (0: maximum likelihood; the published reference
+        implementation uses 0.01).
+    sigma2 : float, default=None
+        Gaussian noise variance; None estimates it by the residual variance of
+        the pilot fit.
+    published_fit : bool, default=False
+        Reproduce the model fitting of the published reference implementation
+        instead of the text's maximum likelihood: ridge ``0.01`` in every fit
+        (``prior_precision`` is then ignored), unit noise variance in the Wald
+        test's information, and the restricted fit by Newton-CG on the
+        reference's objective, whose value uses the prior ``N(0, 0.01 I)``
+        while its gradient and Hessian use ``N(0, 100 I)``; the line search then
+        stops early, which is what makes the published likelihood-ratio
+        numbers differ from the score-test ones. With ``noncentrality="shifted"``,
+        ``fit_intercept=False`` and z-scored ``X`` and ``y`` this gives Table 4.2.
+    sizes : None, int or array-like, default=None
+        Grid on which the forecast power curve ``criterion_`` is reported.
+"""
+
+_ATTRS_DOC = """
+    Attributes
+    ----------
+    sample_size_ : int or None
+        Forecast ``m* = ⌈γ*/γ⁰⌉`` (may exceed the available size).
+    noncentrality_per_object_ : float
+        ``γ⁰`` (or ``Δ*``, ``δ``).
+    gamma_star_ : float
+        Required noncentrality ``γ*``.
+    alpha_effective_ : float
+        Level used in ``γ*`` (the corrected ``α*`` for the binomial Wald test).
+    sizes_, criterion_ : ndarray
+        Forecast power at each grid size; ``threshold_ = 1 - beta``.
+    criterion_std_ : ndarray
+        Zeros (the forecast is deterministic).
+    coef_, null_coef_ : ndarray
+        Pilot estimate ``ŵ`` and restricted estimate ``ŵ⁰ = [w_u^0, ŵ_v^0]``
+        (intercept first when ``fit_intercept``).
+    family_ : str
+    sigma2_ : float
+    n_samples_seen_ : int
+"""
+
+
+class LagrangeMultiplierSampleSize(_LikelihoodTest):
+    __doc__ = (
+        """Sufficient sample size from the Lagrange-multiplier (score) test (Self & Mauritsen).
+
+    ``γ⁰ = ξᵀ Σ⁻¹ ξ / m`` with the efficient-score design rows
+    ``z*_i = u_i - I_uv I_vv⁻¹ v_i`` (information at the restricted fit),
+    ``ξ = Σ_i (μ_i - μ*_i) z*_i`` and ``Σ = Σ_i v_i z*_i z*_iᵀ``, where ``μ``,
+    ``μ*`` are the means under the pilot and restricted fits and ``v_i`` the
+    variance under the pilot fit.
+"""
+        + _PARAMS_DOC
+        + _ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from skcomplexity.datasets import make_linear_regression
+    >>> from skcomplexity.sample_size import LagrangeMultiplierSampleSize
+    >>> X, y = make_linear_regression(200, 6, random_state=0)
+    >>> est = LagrangeMultiplierSampleSize().fit(X, y)
+    >>> est.sample_size_ > 0
+    True
+"""
+    )
+
+    def _gamma0(self, s):
+        Z, fam, u, w_hat, w_0 = s["Z"], s["fam"], s["u"], s["w_hat"], s["w_0"]
+        p = Z.shape[1]
+        v_idx = np.setdiff1d(np.arange(p), u)
+        info = self._information(Z, w_0, fam, s["sigma2"])
+        if v_idx.size:
+            coef = _solve(info[np.ix_(v_idx, v_idx)], info[np.ix_(v_idx, u)])
+            z_star = Z[:, u] - Z[:, v_idx] @ coef
+        else:
+            z_star = Z[:, u]
+        theta = Z @ w_hat
+        mu, mu0 = fam.mean(theta), fam.mean(Z @ w_0)
+        var = fam.variance(theta) * fam.dispersion(s["sigma2"])
+        xi = (mu - mu0) @ z_star
+        sigma = (z_star * var[:, None]).T @ z_star
+        return float(xi @ _solve(sigma, xi)) / Z.shape[0]
+
+
+class LikelihoodRatioSampleSize(_LikelihoodTest):
+    __doc__ = (
+        """Sufficient sample size from the likelihood-ratio test (Self, Mauritsen & Ohara; Shieh).
+
+    ``Δ* = mean_i 2 a(φ)⁻¹ [(θ_i - θ*_i) b'(θ_i) - b(θ_i) + b(θ*_i)]``, which is
+    ``mean (θ - θ*)² / σ²`` for the Gaussian family and twice the mean
+    Bernoulli KL divergence for the binomial family; ``m* = ⌈γ*/Δ*⌉``.
+"""
+        + _PARAMS_DOC
+        + _ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from skcomplexity.datasets import make_logistic_regression
+    >>> from skcomplexity.sample_size import LikelihoodRatioSampleSize
+    >>> X, y = make_logistic_regression(300, 4, random_state=0)
+    >>> LikelihoodRatioSampleSize().fit(X, y).family_
+    'binomial'
+"""
+    )
+
+    def _gamma0(self, s):
+        Z, fam = s["Z"], s["fam"]
+        theta, theta0 = Z @ s["w_hat"], Z @ s["w_0"]
+        terms = (theta - theta0) * fam.mean(theta) - fam.b(theta) + fam.b(theta0)
+        return float(np.mean(2.0 * terms / fam.dispersion(s["sigma2"])))
+
+
+class WaldSampleSize(_LikelihoodTest):
+    __doc__ = (
+        """Sufficient sample size from the Wald test (Shieh), with the corrected level α*.
+
+    ``δ = (ŵ_u - w_u^0)ᵀ Σ_u⁻¹ (ŵ_u - w_u^0)`` with ``Σ_u = m V_u`` and
+    ``V = I(ŵ)⁻¹``. For the binomial family the level is corrected to
+    ``α* = P(ξᵀ Σ*⁻¹ ξ > χ²_{k,1-α})``, ``ξ ~ N(0, Σ_u)``, ``Σ*`` the
+    ``u``-block of ``m I(ŵ⁰)⁻¹``: a weighted sum of χ²₁ evaluated exactly by
+    Imhof's integral. For the Gaussian family the information does not depend
+    on ``w`` and ``α* = α``.
+"""
+        + _PARAMS_DOC
+        + _ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from skcomplexity.datasets import make_linear_regression
+    >>> from skcomplexity.sample_size import WaldSampleSize
+    >>> X, y = make_linear_regression(200, 4, random_state=0)
+    >>> est = WaldSampleSize(noncentrality="shifted").fit(X, y)
+    >>> est.alpha_effective_
+    0.05
+"""
+    )
+
+    def _cov_u(self, s, w):
+        # The published implementation evaluates the Gaussian information with unit noise
+        # variance here (but the residual variance in the score and LR tests).
+        sigma2 = 1.0 if self.published_fit else s["sigma2"]
+        V = _solve(self._information(s["Z"], w, s["fam"], sigma2), np.eye(s["Z"].shape[1]))
+        return s["Z"].shape[0] * V[np.ix_(s["u"], s["u"])]
+
+    def _gamma0(self, s):
+        d = s["w_hat"][s["u"]] - s["w_0"][s["u"]]
+        return float(d @ _solve(self._cov_u(s, s["w_hat"]), d))
+
+    def _effective_alpha(self, s):
+        if s["fam"].name == "gaussian":
+            return self.alpha
+        sigma = self._cov_u(s, s["w_hat"])
+        sigma_star = self._cov_u(s, s["w_0"])
+        try:
+            L = np.linalg.cholesky(sigma)
+            lam = np.linalg.eigvalsh(L.T @ _solve(sigma_star, L))
+        except np.linalg.LinAlgError:
+            lam = np.array([np.nan])
+        if not np.all(np.isfinite(lam)) or np.any(lam <= 0):
+            warnings.warn(
+                "Could not compute the corrected level alpha* (degenerate information matrix, "
+                "e.g. separable classes); using alpha.", RuntimeWarning, stacklevel=3,
+            )
+            return self.alpha
+        c = stats.chi2.ppf(1.0 - self.alpha, lam.size)
+        return min(max(weighted_chi2_sf(c, lam), 1e-12), 1 - 1e-12)
+
+
+class LogisticZTestSampleSize(SampleSizeEstimator):
+    """Sample size of the logistic-regression Z-test of §4.2 (spec §5.1).
+
+    Tests whether feature ``feature_index`` matters through the proportion of
+    objects classified positive at a margin ``c_0``: ``p_0`` by the model
+    without the feature, ``p_1`` by the full model, both at the threshold
+    ``c_0`` of the reduced model (the ROC point maximising ``tpr - fpr``, an
+    interpretation of "the optimal solution when the j-th element is
+    excluded"). Then
+
+    ``m* = (sqrt(p0(1-p0)) z_{1-α/2} + sqrt(p1(1-p1)) z_{1-β})² / (p1 - p0)²``.
+
+    The text describes and then discards this method (it applies only to
+    logistic regression); it is provided for completeness.
+
+    Parameters
+    ----------
+    feature_index : int, default=0
+        The tested feature.
+    alpha, beta : float, default=0.05, 0.2
+    fit_intercept : bool, default=True
+    prior_precision : float, default=0.01
+        Ridge term of the two logistic fits.
+
+    Attributes
+    ----------
+    sample_size_ : int or None
+    p0_, p1_ : float
+    classes_ : ndarray
+    n_samples_seen_ : int
+
+    Examples
+    --------
+    >>> from skcomplexity.sample_size.statistical import z_test_sample_size
+    >>> round(z_test_sample_size(0.5, 0.6), 2)
+    193.85
+    """
+
+    def __init__(self, *, feature_index=0, alpha=0.05, beta=0.2, fit_intercept=True,
+                 prior_precision=0.01):
+        self.feature_index = feature_index
+        self.alpha = alpha
+        self.beta = beta
+        self.fit_intercept = fit_intercept
+        self.prior_precision = prior_precision
+
+    def fit(self, X, y):
+        """Estimate ``p_0``, ``p_1`` from the data and compute ``m*``."""
+        check_probability(self.alpha, "alpha")
+        check_probability(self.beta, "beta")
+        X, y = self._check_xy(X, y)
+        if not isinstance(self.feature_index, Integral) or not 0 <= self.feature_index < X.shape[1]:
+            raise ValueError(
+                f"feature_index must be a column index in [0, {X.shape[1]}), got "
+                f"{self.feature_index!r}."
+            )
+        self.classes_, y01 = check_binary_target(y)
+        from sklearn.metrics import roc_curve
+
+        Z = add_intercept(X) if self.fit_intercept else X
+        j = self.feature_index + int(self.fit_intercept)
+        keep = np.setdiff1d(np.arange(Z.shape[1]), [j])
+        w1 = fit_glm(Z, y01, "binomial", prior_precision=self.prior_precision)
+        w0 = fit_glm(Z[:, keep], y01, "binomial", prior_precision=self.prior_precision)
+        s0, s1 = Z[:, keep] @ w0, Z @ w1
+        fpr, tpr, thr = roc_curve(y01, s0)
+        c0 = thr[np.argmax(tpr - fpr)]
+        self.p0_ = float(np.mean(s0 >= c0))
+        self.p1_ = float(np.mean(s1 >= c0))
+        self.margin_ = float(c0)
+        if self.p0_ == self.p1_ or self.p0_ in (0.0, 1.0):
+            self.sample_size_ = None
+        else:
+            self.sample_size_ = int(np.ceil(z_test_sample_size(self.p0_, self.p1_, self.alpha,
+                                                               self.beta)))
+        self.n_samples_seen_ = X.shape[0]
+        self.sizes_ = np.array([X.shape[0]])
+        self.criterion_ = np.array([abs(self.p1_ - self.p0_)])
+        self.criterion_std_ = np.zeros(1)
+        self.threshold_ = np.nan
+        return self
+
+    def _check_xy(self, X, y):
+        from .._validation import validate_xy
+
+        return validate_xy(self, X, y)
+
+
+def z_test_sample_size(p0, p1, alpha=0.05, beta=0.2):
+    """Closed-form sample size of the proportion Z-test (spec §5.1).
+
+    ``m* = (sqrt(p0(1-p0)) z_{1-α/2} + sqrt(p1(1-p1)) z_{1-β})² / (p1-p0)²``.
+
+    Examples
+    --------
+    >>> round(z_test_sample_size(0.3, 0.4), 2)
+    171.73
+    """
+    p0 = check_probability(p0, "p0")
+    p1 = check_probability(p1, "p1")
+    if p0 == p1:
+        raise ValueError("p0 and p1 must differ.")
+    za, zb = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(1 - beta)
+    return float((np.sqrt(p0 * (1 - p0)) * za + np.sqrt(p1 * (1 - p1)) * zb) ** 2 / (p1 - p0) ** 2)

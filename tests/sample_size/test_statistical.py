@@ -1,0 +1,233 @@
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcomplexity.datasets import load_dataset, make_linear_regression, make_logistic_regression
+from skcomplexity.models.glm import add_intercept, fit_glm, fit_restricted, log_likelihood
+from skcomplexity.sample_size.statistical import (
+    LagrangeMultiplierSampleSize,
+    LikelihoodRatioSampleSize,
+    LogisticZTestSampleSize,
+    WaldSampleSize,
+    required_noncentrality,
+    weighted_chi2_sf,
+    z_test_sample_size,
+)
+
+TESTS = (LagrangeMultiplierSampleSize, LikelihoodRatioSampleSize, WaldSampleSize)
+
+
+_BINARY_ONLY = "the Z-test is defined for binary targets only; the check passes a 3-class y"
+
+
+def _expected_failed(estimator):
+    if isinstance(estimator, LogisticZTestSampleSize):
+        return {
+            name: _BINARY_ONLY
+            for name in (
+                "check_fit_score_takes_y",
+                "check_positive_only_tag_during_fit", "check_dtype_object",
+                "check_f_contiguous_array_estimator", "check_methods_sample_order_invariance",
+                "check_methods_subset_invariance", "check_dict_unchanged",
+                "check_fit2d_predict1d", "check_n_features_in_after_fitting",
+                "check_estimators_overwrite_params", "check_readonly_memmap_input",
+                "check_estimators_fit_returns_self", "check_dont_overwrite_parameters",
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(
+    [cls() for cls in TESTS] + [LogisticZTestSampleSize()], expected_failed_checks=_expected_failed
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(estimator)
+
+
+@pytest.mark.parametrize(
+    "k, alpha, beta, expected",
+    [(1, 0.05, 0.2, 7.8489), (2, 0.05, 0.2, 9.635), (3, 0.05, 0.2, 10.903), (4, 0.05, 0.2, 11.935),
+     (5, 0.05, 0.2, 12.828), (6, 0.05, 0.2, 13.624), (7, 0.05, 0.2, 14.351),
+     (10, 0.05, 0.2, 16.241), (1, 0.05, 0.05, 12.995), (7, 0.05, 0.05, 21.838)],
+)
+def test_required_noncentrality_matches_spec(k, alpha, beta, expected):
+    assert required_noncentrality(k, alpha, beta) == pytest.approx(expected, abs=6e-4)
+
+
+def test_required_noncentrality_closed_forms():
+    # k = 1: (z_{1-α/2} + z_{1-β})² up to the negligible lower tail
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    assert required_noncentrality(1) == pytest.approx(z**2, rel=1e-3)
+    # shifted central chi-square: chi2_{k,1-α} - chi2_{k,β}
+    assert required_noncentrality(1, noncentrality="shifted") == pytest.approx(3.777, abs=1e-3)
+    assert required_noncentrality(7, noncentrality="shifted") == pytest.approx(10.245, abs=1e-3)
+
+
+def test_weighted_chi2_sf_against_monte_carlo():
+    lam = np.array([0.5, 1.0, 2.5])
+    rng = np.random.default_rng(0)
+    draws = (rng.chisquare(1, size=(400_000, 3)) * lam).sum(1)
+    for x in (1.0, 4.0, 9.0):
+        mc = np.mean(draws > x)
+        assert weighted_chi2_sf(x, lam) == pytest.approx(mc, abs=4 * np.sqrt(mc * (1 - mc) / 4e5))
+
+
+@pytest.mark.parametrize("cls", TESTS)
+def test_gaussian_tests_agree_under_the_text(cls):
+    # For the Gaussian linear model with known noise the three tests share one
+    # noncentrality: Δ* = mean((θ - θ*)²)/σ² (the closed form of spec §4.2).
+    X, y = make_linear_regression(300, 6, random_state=1)
+    est = cls().fit(X, y)
+    Z = add_intercept(X)
+    theta, theta0 = Z @ est.coef_, Z @ est.null_coef_
+    delta = np.mean((theta - theta0) ** 2) / est.sigma2_
+    assert est.noncentrality_per_object_ == pytest.approx(delta, rel=1e-8)
+    assert est.sample_size_ == int(np.ceil(required_noncentrality(3) / delta))
+
+
+def _lr_power_gaussian(est, X, n, reps, rng):
+    """Monte Carlo power of the exact LR test (known σ²) at sample size n."""
+    Z = add_intercept(X)
+    u = est.test_index_ + 1
+    k = u.size
+    crit = stats.chi2.ppf(1 - est.alpha, k)
+    w_u0 = est.null_coef_[u]
+    sd = np.sqrt(est.sigma2_)
+    rejected = 0
+    for _ in range(reps):
+        rows = rng.integers(0, X.shape[0], n)
+        Zr = Z[rows]
+        yr = Zr @ est.coef_ + sd * rng.standard_normal(n)
+        w1 = fit_glm(Zr, yr, "gaussian")
+        w0 = fit_restricted(Zr, yr, "gaussian", u, w_u0)
+        lr = (np.sum((yr - Zr @ w0) ** 2) - np.sum((yr - Zr @ w1) ** 2)) / est.sigma2_
+        rejected += lr > crit
+    return rejected / reps
+
+
+def test_forecast_reaches_power_monte_carlo_gaussian():
+    X, y = make_linear_regression(400, 4, noise=2.0, random_state=3)
+    est = LikelihoodRatioSampleSize(shift=0.3).fit(X, y)
+    n = est.sample_size_
+    assert 20 < n < 2000
+    reps = 3000
+    power = _lr_power_gaussian(est, X, n, reps, np.random.default_rng(0))
+    se = np.sqrt(0.8 * 0.2 / reps)
+    assert power == pytest.approx(0.8, abs=4 * se + 0.01)
+    # and clearly below at half the size
+    assert _lr_power_gaussian(est, X, n // 2, 1000, np.random.default_rng(1)) < 0.7
+
+
+def test_forecast_reaches_power_monte_carlo_binomial():
+    X, y = make_logistic_regression(600, 2, random_state=4)
+    est = LikelihoodRatioSampleSize(shift=0.5, test_index=[0]).fit(X, y)
+    n = est.sample_size_
+    Z = add_intercept(X)
+    crit = stats.chi2.ppf(0.95, 1)
+    rng = np.random.default_rng(5)
+    reps, hits = 600, 0
+    for _ in range(reps):
+        Zr = Z[rng.integers(0, X.shape[0], n)]
+        yr = (rng.uniform(size=n) < 1 / (1 + np.exp(-Zr @ est.coef_))).astype(float)
+        w1 = fit_glm(Zr, yr, "binomial")
+        w0 = fit_restricted(Zr, yr, "binomial", [1], est.null_coef_[[1]])
+        lr = 2 * (log_likelihood(Zr, yr, w1, "binomial") - log_likelihood(Zr, yr, w0, "binomial"))
+        hits += lr > crit
+    power = hits / reps
+    assert power == pytest.approx(0.8, abs=4 * np.sqrt(0.16 / reps) + 0.02)
+
+
+def _table_data(name):
+    X, y = load_dataset(name)
+    X = (X - X.mean(0)) / X.std(0)
+    y = (y - y.mean()) / y.std()
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("diabetes", (25, 25, 51)), ("forest_fires", (44, 43, 46)), ("servo", (38, 18, 76))],
+)
+def test_table_4_2_published(name, expected):
+    X, y = _table_data(name)
+    got = tuple(
+        cls(noncentrality="shifted", shift=0.2, alpha=0.05, beta=0.2, fit_intercept=False,
+            published_fit=True).fit(X, y).sample_size_
+        for cls in TESTS
+    )
+    assert got == expected
+
+
+def test_shifted_reading_forecasts_less_than_ncx2():
+    X, y = _table_data("servo")
+    a = LagrangeMultiplierSampleSize(noncentrality="ncx2").fit(X, y).sample_size_
+    b = LagrangeMultiplierSampleSize(noncentrality="shifted").fit(X, y).sample_size_
+    assert b < a
+
+
+def test_power_curve_crosses_threshold_at_forecast():
+    X, y = make_linear_regression(200, 4, random_state=0)
+    est = WaldSampleSize(sizes=np.arange(1, 400)).fit(X, y)
+    assert est.power(est.sample_size_) >= 0.8 > est.power(est.sample_size_ - 1)
+    assert np.all(np.diff(est.criterion_) >= 0)
+
+
+def test_wald_alpha_correction_binomial_only():
+    X, y = make_logistic_regression(500, 4, random_state=2)
+    est = WaldSampleSize(shift=1.0).fit(X, y)
+    assert est.alpha_effective_ != 0.05 and 0 < est.alpha_effective_ < 1
+    Xg, yg = make_linear_regression(200, 4, random_state=2)
+    assert WaldSampleSize().fit(Xg, yg).alpha_effective_ == 0.05
+
+
+def test_wald_alpha_star_monte_carlo():
+    X, y = make_logistic_regression(500, 3, random_state=7)
+    est = WaldSampleSize(shift=1.5, test_index=[0, 1]).fit(X, y)
+    # α* = P(ξᵀ Σ*⁻¹ ξ > c), ξ ~ N(0, Σ_u): check by simulation
+    from skcomplexity.models.glm import fisher_information
+
+    Z = add_intercept(X)
+    u = est.test_index_ + 1
+    m = X.shape[0]
+    S = m * np.linalg.inv(fisher_information(Z, est.coef_, "binomial"))[np.ix_(u, u)]
+    S0 = m * np.linalg.inv(fisher_information(Z, est.null_coef_, "binomial"))[np.ix_(u, u)]
+    xi = np.random.default_rng(0).multivariate_normal(np.zeros(2), S, size=200_000)
+    stat = np.einsum("ij,ij->i", xi, np.linalg.solve(S0, xi.T).T)
+    mc = np.mean(stat > stats.chi2.ppf(0.95, 2))
+    assert est.alpha_effective_ == pytest.approx(mc, abs=4 * np.sqrt(mc * (1 - mc) / 2e5))
+
+
+@pytest.mark.parametrize("p0, p1, expected", [(0.5, 0.6, 193.85), (0.3, 0.4, 171.73),
+                                              (0.5, 0.7, 46.63)])
+def test_z_test_values(p0, p1, expected):
+    assert z_test_sample_size(p0, p1) == pytest.approx(expected, abs=0.01)
+
+
+def test_z_test_estimator():
+    X, y = make_logistic_regression(400, 3, random_state=0)
+    est = LogisticZTestSampleSize(feature_index=0).fit(X, y)
+    assert 0 < est.p0_ < 1 and est.sample_size_ == int(np.ceil(z_test_sample_size(est.p0_, est.p1_)))
+
+
+@pytest.mark.parametrize("cls", TESTS)
+def test_bad_input(cls):
+    X, y = make_linear_regression(50, 4, random_state=0)
+    with pytest.raises(ValueError, match="alpha"):
+        cls(alpha=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="noncentrality"):
+        cls(noncentrality="chi2").fit(X, y)
+    with pytest.raises(ValueError, match="test_index"):
+        cls(test_index=[7]).fit(X, y)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        cls().fit(Xn, y)
+    with pytest.raises(ValueError, match="n_features \\+ 2"):
+        cls().fit(X[:5], y[:5])
+    with pytest.raises(ValueError, match="single class"):
+        cls(family="binomial").fit(X, np.ones(50))
