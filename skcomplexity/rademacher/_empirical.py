@@ -472,7 +472,7 @@ def linear_head_rademacher(estimator, X, *, radius="fitted", **kwargs):
     >>> from skcomplexity.rademacher import linear_head_rademacher
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 4)); y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    >>> mlp = MLPClassifier((8,), max_iter=1000, random_state=0).fit(X, y)
+    >>> mlp = MLPClassifier((8,), solver="lbfgs", max_iter=500, random_state=0).fit(X, y)
     >>> res = linear_head_rademacher(mlp, X, radius=1.0, random_state=0)
     >>> 0 < res.complexity < res.bounds["BR/sqrt(m)"]
     True
