@@ -1,0 +1,243 @@
+"""Pruning mechanism, parameter orderings and the pruners' scikit-learn contract."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+skorch = pytest.importorskip("skorch")
+
+from sklearn.datasets import load_wine  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from torch import nn  # noqa: E402
+
+from skcomplexity.pruning import (  # noqa: E402
+    BelsleyPruner,
+    GradientCovariancePruner,
+    MagnitudePruner,
+    OBDPruner,
+    PosteriorRatioPruner,
+    PruningCurveDisplay,
+    RandomPruner,
+    gradient_covariance,
+    hessian_diagonal,
+    laplace_covariance,
+    parameter_ordering,
+    per_sample_gradients,
+)
+
+PRUNERS = [BelsleyPruner, GradientCovariancePruner, OBDPruner, PosteriorRatioPruner,
+           MagnitudePruner, RandomPruner]
+
+
+class _Tiny(nn.Module):
+    """Softmax outputs, as skorch's NeuralNetClassifier expects with NLLLoss."""
+
+    def __init__(self, n_in=13, hidden=6, n_out=3):
+        super().__init__()
+        self.hidden = nn.Linear(n_in, hidden)
+        self.out = nn.Linear(hidden, n_out)
+
+    def forward(self, X):
+        return torch.softmax(self.out(torch.tanh(self.hidden(X))), dim=-1)
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    return X, y.astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def skorch_net(wine):
+    X, y = wine
+    torch.manual_seed(0)
+    net = skorch.NeuralNetClassifier(_Tiny, max_epochs=20, lr=0.1, train_split=None,
+                                     verbose=0, optimizer=torch.optim.SGD)
+    return net.fit(X, y)
+
+
+def _manual_prune(module, order, n_remove):
+    """Zero the first n_remove flat entries of the parameters, by explicit indexing."""
+    removed = set(int(i) for i in order[:n_remove])
+    offset = 0
+    with torch.no_grad():
+        for _, p in module.named_parameters():
+            flat = p.view(-1)
+            for k in range(flat.numel()):
+                if offset + k in removed:
+                    flat[k] = 0.0
+            offset += flat.numel()
+    return module
+
+
+@pytest.mark.parametrize("cls", PRUNERS)
+def test_fraction_zero_leaves_outputs_unchanged(cls, skorch_net, wine):
+    X, y = wine
+    pruner = cls(skorch_net, fraction=0.0, prefit=True, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(pruner.predict_proba(X), skorch_net.predict_proba(X))
+    assert pruner.n_removed_ == 0
+    assert sorted(pruner.order_.tolist()) == list(range(pruner.n_params_))
+
+
+@pytest.mark.parametrize("cls", PRUNERS)
+@pytest.mark.parametrize("fraction", [0.3, 0.8])
+def test_mask_equals_manual_pruning(cls, fraction, skorch_net, wine):
+    X, y = wine
+    pruner = cls(skorch_net, fraction=fraction, prefit=True, random_state=0).fit(X, y)
+    import copy
+
+    manual = copy.deepcopy(skorch_net)
+    _manual_prune(manual.module_, pruner.order_, round(fraction * pruner.n_params_))
+    np.testing.assert_allclose(pruner.predict_proba(X), manual.predict_proba(X), rtol=0, atol=0)
+    # the user's network is left untouched
+    assert float(np.abs(np.concatenate(
+        [p.detach().numpy().ravel() for p in skorch_net.module_.parameters()])).min()) > 0
+    n_zero = sum(int((p == 0).sum()) for p in pruner.estimator_.module_.parameters())
+    assert n_zero == pruner.n_removed_
+
+
+def _tiny_regression(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    module = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    X = torch.randn(25, 3, generator=g)
+    y = torch.randint(0, 2, (25,), generator=g)
+    return module, X, y, nn.functional.cross_entropy
+
+
+def test_gradient_covariance_equals_dense_loop():
+    module, X, y, loss = _tiny_regression()
+    G = []
+    for i in range(len(X)):  # explicit per-object loop
+        module.zero_grad()
+        loss(module(X[i:i + 1]), y[i:i + 1]).backward()
+        G.append(torch.cat([p.grad.reshape(-1) for p in module.parameters()]).clone())
+    G = torch.stack(G).double()
+    np.testing.assert_allclose(per_sample_gradients(module, loss, X, y).double().numpy(),
+                               G.numpy(), atol=1e-6)
+    Gc = G - G.mean(0)
+    dense = (Gc.T @ Gc / len(X)).numpy()
+    C = gradient_covariance(module, loss, X, y)
+    np.testing.assert_allclose(C, dense, atol=1e-7)
+    np.testing.assert_allclose(gradient_covariance(module, loss, X, y, diagonal=True),
+                               np.diag(dense), atol=1e-7)
+
+
+def test_hessian_and_laplace_equal_dense():
+    module, X, y, loss = _tiny_regression(1)
+    params = list(module.parameters())
+    shapes = [p.shape for p in params]
+    theta0 = torch.cat([p.detach().reshape(-1) for p in params])
+
+    def f(theta):
+        out, off, ws = X, 0, []
+        for s in shapes:
+            n = int(np.prod(s))
+            ws.append(theta[off:off + n].reshape(s))
+            off += n
+        h = torch.tanh(out @ ws[0].T + ws[1])
+        return loss(h @ ws[2].T + ws[3], y)
+
+    H = torch.autograd.functional.hessian(f, theta0).double().numpy()
+    np.testing.assert_allclose(hessian_diagonal(module, loss, X, y), np.diag(H), atol=1e-5)
+    est = hessian_diagonal(module, loss, X, y, method="hutchinson", n_samples=4000,
+                           random_state=0)
+    np.testing.assert_allclose(est, np.diag(H), atol=0.1 * np.abs(np.diag(H)).max())
+    lam, U = np.linalg.eigh((H + H.T) / 2)
+    S = (U / (np.maximum(lam, 0) * len(X) + 2.0)) @ U.T
+    np.testing.assert_allclose(laplace_covariance(module, loss, X, y, prior_precision=2.0), S,
+                               rtol=1e-4, atol=1e-7)
+
+
+def test_orderings_follow_their_scores():
+    module, X, y, loss = _tiny_regression(2)
+    w = torch.cat([p.detach().reshape(-1) for p in module.parameters()]).numpy()
+    order = parameter_ordering(module, loss, X, y, "magnitude")
+    assert np.all(np.diff(np.abs(w)[order]) >= 0)
+    order, s = parameter_ordering(module, loss, X, y, "obd", return_scores=True)
+    np.testing.assert_allclose(s, 0.5 * hessian_diagonal(module, loss, X, y) * w**2, rtol=1e-6)
+    r1 = parameter_ordering(module, loss, X, y, "random", random_state=3)
+    r2 = parameter_ordering(module, loss, X, y, "random", random_state=3)
+    np.testing.assert_array_equal(r1, r2)
+    n_w = sum(p.numel() for n, p in module.named_parameters() if n.endswith("weight"))
+    assert len(parameter_ordering(module, loss, X, y, "belsley", include_bias=False)) == n_w
+    og = parameter_ordering(module, loss, X, y, "belsley", covariance="gradient")
+    assert sorted(og.tolist()) == list(range(len(w)))
+
+
+def test_fine_tuning_keeps_removed_at_zero(skorch_net, wine):
+    X, y = wine
+    pruner = MagnitudePruner(skorch_net, fraction=0.6, prefit=True, fine_tune_epochs=3,
+                             random_state=0).fit(X, y)
+    flat = np.concatenate([p.detach().numpy().ravel()
+                           for p in pruner.estimator_.module_.parameters()])
+    removed = pruner.order_[:pruner.n_removed_]
+    assert np.all(flat[removed] == 0)
+    assert np.any(flat[pruner.order_[pruner.n_removed_:]] != 0)
+    disp = pruner.pruning_curve(X, y, [0.0, 0.5], fine_tune_data=(X, y))
+    assert disp.scores.shape == (2,)
+
+
+def test_bad_input(skorch_net, wine):
+    X, y = wine
+    for bad in (1.0, -0.1, 1.5, "half"):
+        with pytest.raises(ValueError, match="fraction"):
+            BelsleyPruner(skorch_net, fraction=bad, prefit=True).fit(X, y)
+    unfitted = skorch.NeuralNetClassifier(_Tiny, max_epochs=1)
+    with pytest.raises(ValueError, match="unfitted"):
+        OBDPruner(unfitted, prefit=True).fit(X, y)
+    with pytest.raises(ValueError, match="estimator"):
+        MagnitudePruner(StandardScaler(), prefit=True).fit(X, y)
+    with pytest.raises(ValueError, match="covariance"):
+        BelsleyPruner(skorch_net, prefit=True, covariance="fisher").fit(X, y)
+    with pytest.raises(ValueError, match="max_params"):
+        BelsleyPruner(skorch_net, prefit=True, max_params=10).fit(X, y)
+    pruner = MagnitudePruner(skorch_net, prefit=True).fit(X, y)
+    with pytest.raises(ValueError, match="fractions"):
+        pruner.pruning_curve(X, y, [0.2, 1.0])
+    with pytest.raises(ValueError, match="method"):
+        parameter_ordering(skorch_net.module_, nn.functional.nll_loss, X, y, "optimal")
+
+
+def test_pruning_curve_display(skorch_net, wine):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = wine
+    pruner = OBDPruner(skorch_net, prefit=True).fit(X, y)
+    disp = PruningCurveDisplay.from_estimator(pruner, X, y, fractions=[0.0, 0.5, 0.9])
+    assert disp.line_.get_xdata().tolist() == [0.0, 50.0, 90.0]
+    assert disp.scores[0] == pytest.approx(skorch_net.score(X, y))
+    assert disp.max_fraction_within(1.0) == 0.9
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+neural = pytest.importorskip("skcomplexity.neural")
+
+
+def test_gridsearch_over_fraction(wine):
+    X, y = wine
+    net = neural.MLPClassifier(hidden_units=(8,), max_epochs=6, lr=0.05, device="cpu",
+                               random_state=0)
+    gs = GridSearchCV(BelsleyPruner(net, random_state=0), {"fraction": [0.0, 0.95]}, cv=2)
+    gs.fit(X, y)
+    assert gs.best_params_["fraction"] in (0.0, 0.95)
+    assert gs.cv_results_["mean_test_score"][0] > 0.8
+    assert gs.predict(X).shape == y.shape
+
+
+def test_regressor_wrapping():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4)).astype(np.float32)
+    y = X[:, 0] - 2 * X[:, 1]
+    net = neural.MLPRegressor(hidden_units=(5,), max_epochs=30, lr=0.02, device="cpu",
+                              random_state=0)
+    pruner = OBDPruner(net, fraction=0.0, random_state=0).fit(X, y)
+    assert pruner.predict(X).shape == (80,)
+    assert pruner.score(X, y) == pytest.approx(pruner.base_estimator_.score(X, y))
+    curve = pruner.pruning_curve(X, y, [0.0, 0.5], scoring="neg_mean_squared_error")
+    assert curve.score_name == "neg_mean_squared_error"
