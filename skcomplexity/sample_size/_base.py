@@ -105,8 +105,8 @@ class SampleSizeEstimator(BaseEstimator):
     holds when it is at most the threshold; "above": at least) and
     ``_min_size_offset``.
 
-    Fitted attributes (common vocabulary)
-    -------------------------------------
+    Attributes
+    ----------
     sample_size_ : int or None
         The sufficient sample size ``m*``; None when the criterion does not
         hold at the largest size available.
