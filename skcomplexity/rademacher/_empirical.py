@@ -220,7 +220,10 @@ def finite_class_rademacher(
     >>> finite_class_rademacher(P[:1]).complexity  # a single hypothesis
     0.0
     """
-    P = check_array(predictions, dtype=np.float64, input_name="predictions", ensure_min_samples=1)
+    P = check_array(
+        predictions, dtype=np.float64, input_name="predictions",
+        ensure_min_samples=0, ensure_min_features=0,
+    )
     n_hyp, m = P.shape
     if n_hyp == 0 or m == 0:
         raise ValueError(

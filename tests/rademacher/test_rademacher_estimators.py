@@ -1,0 +1,175 @@
+"""R1-R3: exact vs Monte Carlo, closed form vs a finite net, analytic bounds, errors."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from skcomplexity.rademacher import (
+    extract_features,
+    finite_class_rademacher,
+    linear_head_rademacher,
+    linear_rademacher,
+)
+
+
+def test_r1_exact_known_values():
+    P = np.array(list(itertools.product([-1, 1], repeat=3)), dtype=float)
+    res = finite_class_rademacher(P, exact=True)
+    assert res.exact and res.n_draws == 8 and res.std_error == 0
+    assert res.complexity == 1.0
+    assert finite_class_rademacher(P[:1]).complexity == 0.0
+    # two hypotheses f and -f on one point: E max(s x, -s x) = |x|
+    assert finite_class_rademacher([[2.5], [-2.5]]).complexity == 2.5
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_r1_exact_equals_monte_carlo_within_3_se(seed):
+    rng = np.random.default_rng(seed)
+    P = rng.normal(size=(25, 12))
+    exact = finite_class_rademacher(P, exact=True)
+    mc = finite_class_rademacher(P, exact=False, n_draws=4000, random_state=seed)
+    assert not mc.exact and mc.std_error > 0
+    assert abs(exact.complexity - mc.complexity) < 3 * mc.std_error
+    assert exact.complexity <= exact.bounds["massart"]
+
+
+def test_r1_below_massart_for_sign_rows():
+    rng = np.random.default_rng(3)
+    P = rng.choice([-1.0, 1.0], size=(40, 30))
+    res = finite_class_rademacher(P, n_draws=2000, random_state=0)
+    assert res.bounds["massart"] == pytest.approx(math.sqrt(2 * math.log(40) / 30))
+    assert res.complexity < res.bounds["massart"]
+
+
+def test_draws_do_not_depend_on_chunk_size():
+    X = np.random.default_rng(0).normal(size=(37, 4))
+    a = linear_rademacher(X, n_draws=301, chunk_size=7, random_state=5, return_values=True)
+    b = linear_rademacher(X, n_draws=301, chunk_size=1000, random_state=5, return_values=True)
+    np.testing.assert_allclose(a.values, b.values)
+    c = linear_rademacher(X, n_draws=301, random_state=6)
+    assert c.complexity != a.complexity
+
+
+def test_r2_single_point_is_exact():
+    x = np.array([[1.0, 2.0, 2.0]])
+    assert linear_rademacher(x, radius=2.0, n_draws=10, random_state=0).complexity == 6.0
+
+
+def test_r2_closed_form_equals_r1_on_a_fine_net_of_the_ball():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    B = 1.5
+    theta = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    W = B * np.column_stack([np.cos(theta), np.sin(theta)])  # net of the sphere
+    r1 = finite_class_rademacher(W @ X.T, exact=True).complexity
+    r2 = linear_rademacher(X, radius=B, exact=True).complexity
+    assert r1 <= r2 + 1e-12
+    # the net's angular gap pi/4000 costs at most a factor cos(pi/4000)
+    assert r1 >= r2 * math.cos(math.pi / 4000) - 1e-12
+    # and with the same sign draws, MC agrees draw by draw
+    S = np.random.default_rng(1).choice([-1, 1], size=(500, 8))
+    v1 = finite_class_rademacher(W @ X.T, signs=S, return_values=True).values
+    v2 = linear_rademacher(X, radius=B, signs=S, return_values=True).values
+    np.testing.assert_allclose(v1, v2, rtol=1e-6)
+
+
+def test_r2_below_its_bounds():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 7)) * rng.uniform(0.2, 3, size=(300, 1))
+    res = linear_rademacher(X, radius=0.7, n_draws=2000, random_state=0)
+    kh, br = res.bounds["khintchine"], res.bounds["BR/sqrt(m)"]
+    assert kh == pytest.approx(0.7 / 300 * np.linalg.norm(X))
+    assert br == pytest.approx(0.7 * np.linalg.norm(X, axis=1).max() / math.sqrt(300))
+    assert res.complexity <= kh + 3 * res.std_error
+    assert kh <= br
+    # the Khintchine bound is tight to within sqrt(2) (Khintchine-Kahane); here within 5%
+    assert res.complexity > 0.95 * kh
+
+
+def test_r3_on_linear_model_equals_r2_with_coef_norm():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(int)
+    lr = LogisticRegression(C=0.5).fit(X, y)
+    r3 = linear_head_rademacher(lr, X, random_state=0)
+    r2 = linear_rademacher(X, radius=float(np.linalg.norm(lr.coef_)), random_state=0)
+    assert r3.complexity == pytest.approx(r2.complexity)
+
+
+def test_r3_features_of_sklearn_mlp_and_pipeline():
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    pipe = make_pipeline(
+        StandardScaler(), MLPClassifier((5,), solver="lbfgs", max_iter=300, random_state=0)
+    ).fit(X, y)
+    feats, head = extract_features(pipe, X)
+    assert feats.shape == (60, 5) and head.shape == (1, 5)
+    mlp = pipe[-1]
+    from scipy.special import expit
+
+    logit = feats @ mlp.coefs_[-1][:, 0] + mlp.intercepts_[-1][0]
+    np.testing.assert_allclose(expit(logit), mlp.predict_proba(pipe[0].transform(X))[:, 1])
+    res = linear_head_rademacher(pipe, X, radius=1.0, random_state=0)
+    assert 0 < res.complexity <= res.bounds["khintchine"] + 3 * res.std_error
+
+
+def test_r3_skorch_penultimate_layer():
+    torch = pytest.importorskip("torch")
+    from skorch import NeuralNetClassifier
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Sequential(torch.nn.Linear(3, 6), torch.nn.ReLU())
+            self.out = torch.nn.Linear(6, 2)
+
+        def forward(self, x):
+            return torch.softmax(self.out(self.body(x)), dim=-1)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(Net, max_epochs=2, train_split=None, verbose=0).fit(X, y)
+    feats, head = extract_features(net, X)
+    with torch.no_grad():
+        expected = net.module_.body(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(feats, expected, rtol=1e-5)
+    assert head.shape == (2, 6)
+    res = linear_head_rademacher(net, X, random_state=0)  # radius = ||w1 - w0||
+    ref = linear_rademacher(feats, radius=float(np.linalg.norm(head[1] - head[0])), random_state=0)
+    assert res.complexity == pytest.approx(ref.complexity)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: finite_class_rademacher(np.ones((3, 4)), signs=[[1, 0, -1, 1]]), ValueError,
+         "only -1 and \\+1"),
+        (lambda: finite_class_rademacher(np.ones((3, 4)), signs=[[1, 2, -1, 1]]), ValueError,
+         "only -1 and \\+1"),
+        (lambda: linear_rademacher(np.ones((3, 2)), signs=[[1, -1]]), ValueError, "shape"),
+        (lambda: finite_class_rademacher(np.empty((0, 4))), ValueError, "at least one hypothesis"),
+        (lambda: finite_class_rademacher(np.empty((3, 0))), ValueError, "at least one hypothesis"),
+        (lambda: linear_rademacher(np.ones((3, 2)), radius=-1.0), ValueError, "radius"),
+        (lambda: linear_rademacher(np.ones((3, 2)), n_draws=0), ValueError, "n_draws"),
+        (lambda: linear_rademacher([[np.nan, 1.0]]), ValueError, "NaN"),
+        (lambda: finite_class_rademacher(np.ones((2, 30)), exact=True), ValueError, "2\\*\\*m"),
+        (lambda: finite_class_rademacher(np.ones((2, 3)), exact="yes"), ValueError, "exact"),
+        (lambda: linear_head_rademacher(object(), np.ones((3, 2))), TypeError, "linear head"),
+        (lambda: linear_head_rademacher(object(), np.ones((3, 2)), radius="x"), TypeError,
+         "linear head"),
+    ],
+)
+def test_bad_input_clear_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
