@@ -258,7 +258,8 @@ class BasePruner(BaseEstimator):
 
     def predict(self, X):
         """Predictions of the pruned model."""
-        return self.estimator_.predict(self._validate_X(X))
+        X = self._validate_X(X)
+        return self.estimator_.predict(X)
 
     def _has(name):
         return lambda self: hasattr(self.estimator, name)
@@ -266,7 +267,8 @@ class BasePruner(BaseEstimator):
     @available_if(_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the pruned model."""
-        return self.estimator_.predict_proba(self._validate_X(X))
+        X = self._validate_X(X)
+        return self.estimator_.predict_proba(X)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy (classifiers) or R² (regressors) of the pruned model."""

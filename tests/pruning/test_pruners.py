@@ -241,3 +241,30 @@ def test_regressor_wrapping():
     assert pruner.score(X, y) == pytest.approx(pruner.base_estimator_.score(X, y))
     curve = pruner.pruning_curve(X, y, [0.0, 0.5], scoring="neg_mean_squared_error")
     assert curve.score_name == "neg_mean_squared_error"
+
+
+def _checked_pruners():
+    from sklearn.utils.estimator_checks import parametrize_with_checks
+
+    def clf():
+        return neural.MLPClassifier(hidden_units=(3,), max_epochs=2, device="cpu", random_state=0)
+
+    def reg():
+        return neural.MLPRegressor(hidden_units=(3,), max_epochs=2, device="cpu", random_state=0)
+
+    ests = [cls(clf(), random_state=0) for cls in PRUNERS]
+    ests += [BelsleyPruner(reg(), random_state=0)]
+    weak = ("a 2-epoch network (kept tiny so the checks run in seconds) does not reach the "
+            "check's accuracy threshold; the pruner only delegates to the wrapped network")
+
+    def expected_failed(est):
+        if est._is_classifier():
+            return {"check_classifiers_train": weak}
+        return {}
+
+    return parametrize_with_checks(ests, expected_failed_checks=expected_failed)
+
+
+@_checked_pruners()
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
