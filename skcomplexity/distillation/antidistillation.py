@@ -1,0 +1,584 @@
+"""Anti-distillation (§5.3): grow a large student from a small teacher, and robustness criteria.
+
+The teacher ``g(., u)`` is an MLP trained on the simple task D1 (a subset of
+the classes); the student ``f(., w)`` is a wider MLP for the full task D2.
+The student starts from ``w = phi(u)``, where ``phi`` is one of
+
+* ``"xavier"``: the text's default rule, every parameter ~ U[-1/sqrt(n), 1/sqrt(n)]
+  with ``n`` the layer's fan-in (the teacher is ignored: training from scratch);
+* ``"zero_pad"`` / ``"uniform_pad"``: the teacher's blocks copied into the
+  first neurons of every layer (``Pr``), the new parameters 0 / uniform;
+* ``"net2net"``: Net2WiderNet -- new units copy random existing units and the
+  outgoing weights of a replicated unit are divided by its number of copies
+  (the function is preserved); new output rows uniform;
+* ``"transfer"``: the teacher's body with a new classification layer, body
+  frozen for ``freeze_epochs`` epochs (the student then has the teacher's
+  hidden widths);
+* ``"anti_distillation"``: the solution of problem (5.3)::
+
+      min_w  l1 CE(w; D1) + l2 ||u - Pr[w]||^2 + l3 E_{x' ~ U[x - delta, x + delta]} CE(w; x', y)
+             + l4 tr(d^2 CE / dw^2)
+
+  started from the zero pad and solved with Adam on D1; the Hessian trace
+  is Hutchinson's estimator with Hessian-vector products (double
+  backward). ``lambdas=(1, 0, 1, 0)`` is the text's "With Data Noise"
+  baseline and ``(l1, l2, l3, 0)`` its "Anti-Distillation, lambda_4 = 0".
+
+Then the student is trained on D2 with plain cross-entropy.
+"""
+
+import copy
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import Callback
+
+from ..neural import MLPClassifier
+from ..neural._estimators import _seed_from, _SeededFit, resolve_device
+from ._common import check_nonnegative
+from .bayesian import mlp_structure
+
+__all__ = [
+    "expand_mlp",
+    "anti_distillation_expand",
+    "hutchinson_trace",
+    "AntiDistillationClassifier",
+    "fgsm_accuracy",
+    "parameter_noise_accuracy",
+]
+
+INITS = ("xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation")
+
+
+def _uniform_fan_in_(lin, gen):
+    bound = 1.0 / np.sqrt(lin.in_features)
+    with torch.no_grad():
+        lin.weight.uniform_(-bound, bound, generator=gen)
+        if lin.bias is not None:
+            lin.bias.uniform_(-bound, bound, generator=gen)
+
+
+def _check_pair(t_lin, s_lin, output_rows):
+    if len(t_lin) != len(s_lin):
+        raise ValueError(
+            f"Teacher and student must have the same number of layers for padding, got "
+            f"{len(t_lin)} and {len(s_lin)}."
+        )
+    if t_lin[0].in_features != s_lin[0].in_features:
+        raise ValueError("Teacher and student must share the input dimension.")
+    for k, (a, b) in enumerate(zip(t_lin[:-1], s_lin[:-1], strict=True)):
+        if b.out_features < a.out_features:
+            raise ValueError(
+                f"Student layer {k} has {b.out_features} units, fewer than the teacher's "
+                f"{a.out_features}; anti-distillation only expands."
+            )
+    if (t_lin[-1].bias is None) != (s_lin[-1].bias is None):
+        raise ValueError("Teacher and student must both have biases or both not.")
+    if len(output_rows) != t_lin[-1].out_features or max(output_rows) >= s_lin[-1].out_features:
+        raise ValueError("output_rows must map every teacher output to a student output.")
+
+
+def _projection_index(t_lin, s_lin, output_rows):
+    """For each layer: (row index, column index) of the student block matching the teacher (Pr)."""
+    out = []
+    for k, (a, _) in enumerate(zip(t_lin, s_lin, strict=True)):
+        rows = np.asarray(output_rows) if k == len(t_lin) - 1 else np.arange(a.out_features)
+        cols = np.arange(a.in_features)
+        out.append((torch.as_tensor(rows), torch.as_tensor(cols)))
+    return out
+
+
+def expand_mlp(teacher, student, method="zero_pad", *, output_rows=None, random_state=None):
+    """Initialise a wider student MLP from a teacher MLP, in place.
+
+    Parameters
+    ----------
+    teacher : torch.nn.Module, skorch net or fitted skcomplexity.neural estimator
+    student : torch.nn.Module
+        Plain MLP with the same depth, at least the teacher's widths.
+    method : {"xavier", "zero_pad", "uniform_pad", "net2net"}, default="zero_pad"
+    output_rows : array-like of int, optional
+        Student output index of each teacher output (default ``0..c1-1``).
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    student : torch.nn.Module
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.neural import MLPModule
+    >>> from skcomplexity.distillation import expand_mlp
+    >>> t, s = MLPModule(4, 2, (3,)), MLPModule(4, 5, (6,))
+    >>> _ = expand_mlp(t, s, "net2net", random_state=0)
+    >>> x = torch.randn(7, 4)
+    >>> bool(torch.allclose(t(x), s(x)[:, :2], atol=1e-5))
+    True
+    """
+    if method not in ("xavier", "zero_pad", "uniform_pad", "net2net"):
+        raise ValueError(
+            f"method must be 'xavier', 'zero_pad', 'uniform_pad' or 'net2net', got {method!r}."
+        )
+    rs = check_random_state(random_state)
+    gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
+    _, _, t_lin = mlp_structure(teacher)
+    _, _, s_lin = mlp_structure(student)
+    output_rows = np.arange(t_lin[-1].out_features) if output_rows is None else np.asarray(output_rows)
+    _check_pair(t_lin, s_lin, output_rows)
+    for lin in s_lin:
+        _uniform_fan_in_(lin, gen)
+    if method == "xavier":
+        return student
+    if method == "net2net":
+        return _net2wider(t_lin, s_lin, output_rows, rs)
+    with torch.no_grad():
+        for (rows, cols), a, b in zip(_projection_index(t_lin, s_lin, output_rows), t_lin, s_lin,
+                                      strict=True):
+            if method == "zero_pad":
+                b.weight.zero_()
+                if b.bias is not None:
+                    b.bias.zero_()
+            b.weight[rows[:, None], cols[None, :]] = a.weight.detach().to(b.weight.dtype)
+            if b.bias is not None:
+                b.bias[rows] = a.bias.detach().to(b.bias.dtype)
+    return student
+
+
+def _net2wider(t_lin, s_lin, output_rows, rs):
+    """Net2WiderNet: replicate random units, split their outgoing weights; new output rows stay uniform."""
+    # mapping[k][j] = teacher unit copied into student unit j of hidden layer k
+    with torch.no_grad():
+        prev_map, prev_counts = None, None
+        for k, (a, b) in enumerate(zip(t_lin, s_lin, strict=True)):
+            last = k == len(t_lin) - 1
+            if last:
+                W = a.weight.detach().clone()
+                if prev_map is not None:
+                    W = W[:, prev_map] / prev_counts[prev_map][None, :]
+                rows = torch.as_tensor(output_rows)
+                b.weight[rows] = W.to(b.weight.dtype)
+                if b.bias is not None:
+                    b.bias[rows] = a.bias.detach().to(b.bias.dtype)
+                break
+            n_t, n_s = a.out_features, b.out_features
+            mapping = np.concatenate([np.arange(n_t), rs.randint(0, n_t, size=n_s - n_t)])
+            counts = torch.as_tensor(np.bincount(mapping, minlength=n_t), dtype=a.weight.dtype)
+            W = a.weight.detach()[mapping]
+            if prev_map is not None:
+                W = W[:, prev_map] / prev_counts[prev_map][None, :]
+            b.weight.copy_(W.to(b.weight.dtype))
+            if b.bias is not None:
+                b.bias.copy_(a.bias.detach()[mapping].to(b.bias.dtype))
+            prev_map, prev_counts = torch.as_tensor(mapping), counts
+    return s_lin
+
+
+def hutchinson_trace(loss, params, *, n_probes=1, create_graph=True, generator=None):
+    """Hutchinson estimate of ``tr(d^2 loss / d params^2)`` with Hessian-vector products.
+
+    Parameters
+    ----------
+    loss : torch.Tensor
+        Scalar built with a graph through ``params``.
+    params : list of torch.Tensor
+    n_probes : int, default=1
+        Rademacher probe vectors ``z``; the estimate is ``mean z^T H z``.
+    create_graph : bool, default=True
+        Keep the graph so that the estimate itself can be differentiated
+        (third-order terms), as regulariser ``l4`` needs.
+    generator : torch.Generator, optional
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar estimate.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.distillation import hutchinson_trace
+    >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> float(hutchinson_trace((3 * w**2).sum(), [w], create_graph=False))  # exact: diagonal Hessian
+    12.0
+    """
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    total = 0.0
+    for _ in range(int(n_probes)):
+        zs = [torch.randint(0, 2, p.shape, generator=generator, dtype=p.dtype, device="cpu")
+              .to(p.device) * 2 - 1 for p in params]
+        gz = sum((g * z).sum() for g, z in zip(grads, zs, strict=True))
+        hz = torch.autograd.grad(gz, params, create_graph=create_graph)
+        total = total + sum((h * z).sum() for h, z in zip(hz, zs, strict=True))
+    return total / int(n_probes)
+
+
+def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0, 1.0),
+                             delta=0.1, epochs=5, lr=1e-3, batch_size=128, n_hutchinson=1,
+                             noise_init=1e-3, output_rows=None, random_state=None):
+    """Solve the expansion problem (5.3) for the student's initial parameters, in place.
+
+    Parameters
+    ----------
+    teacher : torch.nn.Module, skorch net or fitted skcomplexity.neural estimator
+    student : torch.nn.Module
+    X1 : array-like of shape (n, d)
+        The simple task's inputs.
+    y1 : array-like of shape (n,)
+        **Student** output indices of the labels.
+    lambdas : tuple of 4 floats >= 0, default=(1, 1, 1, 1)
+        Weights of CE, the parameter proximity ``||u - Pr[w]||^2``, the
+        input-noise CE and the Hessian trace.
+    delta : float >= 0, default=0.1
+        Half-width of the uniform input noise.
+    epochs, lr, batch_size : Adam settings on D1.
+    n_hutchinson : int, default=1
+    noise_init : float, default=1e-3
+        U[-noise_init, noise_init] added to the zero pad at the start.
+    output_rows : array-like of int, optional
+        Student output index of each teacher output.
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    student : torch.nn.Module
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.neural import MLPModule
+    >>> from skcomplexity.distillation import anti_distillation_expand
+    >>> X = np.random.default_rng(0).normal(size=(64, 4)); y = (X[:, 0] > 0).astype(int)
+    >>> s = anti_distillation_expand(MLPModule(4, 2, (3,)), MLPModule(4, 4, (6,)), X, y,
+    ...                              epochs=1, random_state=0)
+    >>> type(s).__name__
+    'MLPModule'
+    """
+    lambdas = tuple(check_nonnegative(v, "lambdas") for v in lambdas)
+    if len(lambdas) != 4:
+        raise ValueError(f"lambdas must hold four weights, got {lambdas!r}.")
+    delta = check_nonnegative(delta, "delta")
+    rs = check_random_state(random_state)
+    gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
+    expand_mlp(teacher, student, "zero_pad", output_rows=output_rows, random_state=rs)
+    _, _, t_lin = mlp_structure(teacher)
+    _, _, s_lin = mlp_structure(student)
+    output_rows = np.arange(t_lin[-1].out_features) if output_rows is None else np.asarray(output_rows)
+    proj = _projection_index(t_lin, s_lin, output_rows)
+    with torch.no_grad():
+        for lin in s_lin:
+            for p in lin.parameters():
+                p.add_(torch.empty_like(p).uniform_(-noise_init, noise_init, generator=gen))
+    device = s_lin[0].weight.device
+    targets = [(a.weight.detach().to(device), None if a.bias is None else a.bias.detach().to(device))
+               for a in t_lin]
+    X1 = torch.as_tensor(np.asarray(X1, dtype=np.float32), device=device)
+    y1 = torch.as_tensor(np.asarray(y1, dtype=np.int64), device=device)
+    params = [p for p in student.parameters()]
+    opt = torch.optim.Adam(params, lr=lr)
+    student.train()
+    n = X1.shape[0]
+    for _ in range(int(epochs)):
+        perm = torch.randperm(n, generator=gen).to(device)
+        for start in range(0, n, int(batch_size)):
+            idx = perm[start : start + int(batch_size)]
+            xb, yb = X1[idx], y1[idx]
+            l1 = F.cross_entropy(student(xb), yb)
+            loss = lambdas[0] * l1
+            if lambdas[1]:
+                l2 = 0.0
+                for (rows, cols), lin, (tw, tb) in zip(proj, s_lin, targets, strict=True):
+                    l2 = l2 + ((lin.weight[rows[:, None], cols[None, :]] - tw) ** 2).sum()
+                    if tb is not None:
+                        l2 = l2 + ((lin.bias[rows] - tb) ** 2).sum()
+                loss = loss + lambdas[1] * l2
+            if lambdas[2]:
+                noise = (torch.rand(xb.shape, generator=gen).to(device) * 2 - 1) * delta
+                loss = loss + lambdas[2] * F.cross_entropy(student(xb + noise), yb)
+            if lambdas[3]:
+                loss = loss + lambdas[3] * hutchinson_trace(
+                    l1, params, n_probes=n_hutchinson, generator=gen)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return student
+
+
+class _FreezeBody(Callback):
+    """Train only the last linear layer for the first ``epochs`` epochs."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        frozen = len(net.history) <= self.epochs
+        _, _, linears = mlp_structure(net.module_)
+        for lin in linears[:-1]:
+            for p in lin.parameters():
+                p.requires_grad_(not frozen)
+
+
+class AntiDistillationClassifier(MLPClassifier):
+    """Student MLP for the full task initialised from a teacher trained on a sub-task.
+
+    ``fit(X, y)`` takes the full task D2. The simple task D1 is the rows of
+    ``(X, y)`` whose labels are among the teacher's ``classes_`` (the
+    dissertation's construction, C1 a subset of C2). The student is
+    initialised by ``init`` (see the module docstring) and trained on all of
+    ``(X, y)`` with cross-entropy.
+
+    Parameters
+    ----------
+    teacher : fitted plain-MLP classifier (skcomplexity.neural.MLPClassifier, skorch net)
+        Trained on D1; not needed for ``init="xavier"``.
+    init : {"xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation"}, default="anti_distillation"
+    lambdas : tuple of 4 floats, default=(1.0, 1.0, 1.0, 1.0)
+        Weights of (5.3) for ``init="anti_distillation"``.
+    delta : float, default=0.1
+        Input-noise half-width of the third term.
+    expand_epochs : int, default=3
+        Adam epochs on D1 for (5.3) (not counted in ``max_epochs``, as in the text).
+    expand_lr : float, default=1e-3
+    n_hutchinson : int, default=1
+    freeze_epochs : int, default=3
+        ``init="transfer"``: epochs with the body frozen.
+    hidden_units : tuple of int, default=(256, 128, 64)
+        Student widths (ignored by ``init="transfer"``, which keeps the
+        teacher's). Must be at least the teacher's, same depth.
+    lr, max_epochs, batch_size, weight_decay, optimizer, callbacks, device,
+    random_state, verbose
+        As in :class:`skcomplexity.neural.MLPClassifier`; the text's
+        student: Adam, lr 1e-3, 10 epochs.
+
+    Attributes
+    ----------
+    classes_, net_, module_, n_iter_
+    teacher_rows_ : ndarray of int
+        Student output index of each teacher class.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.distillation import AntiDistillationClassifier
+    >>> X, y = load_digits(return_X_y=True); X = X / 16
+    >>> simple = y < 5
+    >>> teacher = MLPClassifier(hidden_units=(16,), max_epochs=5, random_state=0).fit(X[simple], y[simple])
+    >>> clf = AntiDistillationClassifier(teacher, init="zero_pad", hidden_units=(32,),
+    ...                                  max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.module_.linear_layers[0].weight.shape
+    torch.Size([32, 64])
+    """
+
+    def __init__(self, teacher=None, *, init="anti_distillation", lambdas=(1.0, 1.0, 1.0, 1.0),
+                 delta=0.1, expand_epochs=3, expand_lr=1e-3, n_hutchinson=1, freeze_epochs=3,
+                 hidden_units=(256, 128, 64), activation="relu", lr=1e-3, max_epochs=10,
+                 batch_size=64, weight_decay=0.0, optimizer="adam", callbacks=None,
+                 device="auto", random_state=None, verbose=0):
+        super().__init__(
+            hidden_units=hidden_units, activation=activation, dropout=0.0, lr=lr,
+            max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay,
+            optimizer=optimizer, callbacks=callbacks, device=device, random_state=random_state,
+            verbose=verbose,
+        )
+        self.teacher = teacher
+        self.init = init
+        self.lambdas = lambdas
+        self.delta = delta
+        self.expand_epochs = expand_epochs
+        self.expand_lr = expand_lr
+        self.n_hutchinson = n_hutchinson
+        self.freeze_epochs = freeze_epochs
+
+    def _build_module_kwargs(self, n_features, n_outputs):
+        module, kwargs = super()._build_module_kwargs(n_features, n_outputs)
+        if self.init == "transfer":
+            sizes, bias, _ = mlp_structure(self.teacher)
+            kwargs.update(hidden_units=tuple(sizes[1:-1]), bias=bias)
+        elif self.init != "xavier":
+            _, bias, _ = mlp_structure(self.teacher)
+            kwargs.update(bias=bias)
+        return module, kwargs
+
+    def fit(self, X, y):
+        """Initialise from the teacher and train on the full task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_common_params()
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}.")
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_t = self._label_encoder.transform(y).astype(np.int64)
+        self.n_outputs_ = len(self.classes_)
+        if self.init != "xavier":
+            if self.teacher is None:
+                raise ValueError(f"init={self.init!r} needs a fitted MLP teacher, got None.")
+            mlp_structure(self.teacher)
+            t_classes = np.asarray(getattr(self.teacher, "classes_", np.arange(
+                mlp_structure(self.teacher)[0][-1])))
+            missing = np.setdiff1d(t_classes, self.classes_)
+            if missing.size:
+                raise ValueError(
+                    f"The teacher's classes {missing.tolist()} do not occur in y; the teacher's "
+                    "task must be a sub-task (a subset of the classes) of the student's."
+                )
+            self.teacher_rows_ = np.searchsorted(self.classes_, t_classes)
+        else:
+            self.teacher_rows_ = np.array([], dtype=int)
+        seed = _seed_from(self.random_state)
+        device = resolve_device(self.device)
+        with _SeededFit(seed, device):
+            self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, device)
+            if self.init == "transfer":
+                self.net_.callbacks = [*(self.net_.callbacks or []),
+                                       ("freeze_body", _FreezeBody(self.freeze_epochs))]
+            self.net_.initialize()
+            self._initialise(self.net_.module_, X, y_t, seed)
+            self.net_.partial_fit(X, y_t)
+        self.n_iter_ = len(self.net_.history)
+        self.device_ = device
+        return self
+
+    def _initialise(self, module, X, y_t, seed):
+        rs = np.random.RandomState(seed)
+        if self.init == "transfer":
+            _, _, t_lin = mlp_structure(self.teacher)
+            _, _, s_lin = mlp_structure(module)
+            with torch.no_grad():
+                for a, b in zip(t_lin[:-1], s_lin[:-1], strict=True):
+                    b.weight.copy_(a.weight)
+                    if b.bias is not None:
+                        b.bias.copy_(a.bias)
+            return
+        if self.init in ("xavier", "zero_pad", "uniform_pad", "net2net"):
+            teacher = module if self.init == "xavier" else self.teacher
+            rows = None if self.init == "xavier" else self.teacher_rows_
+            expand_mlp(teacher, module, self.init, output_rows=rows, random_state=rs)
+            return
+        simple = np.isin(y_t, self.teacher_rows_)
+        anti_distillation_expand(
+            self.teacher, module, X[simple], y_t[simple], lambdas=self.lambdas, delta=self.delta,
+            epochs=self.expand_epochs, lr=self.expand_lr, batch_size=self.batch_size,
+            n_hutchinson=self.n_hutchinson, output_rows=self.teacher_rows_, random_state=rs,
+        )
+
+
+def _encoded(estimator, X, y):
+    check_is_fitted(estimator, "net_")
+    X = estimator._validate_X(X, reset=False) if hasattr(estimator, "_validate_X") else X
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    classes = np.asarray(estimator.classes_)
+    y = np.asarray(y)
+    if not np.all(np.isin(y, classes)):
+        raise ValueError("y contains labels the estimator was not trained on.")
+    return X, torch.as_tensor(np.searchsorted(classes, y))
+
+
+def fgsm_accuracy(estimator, X, y, eps, *, fraction=1.0, clip=None, random_state=None):
+    """Accuracy on inputs corrupted by the fast gradient sign method.
+
+    ``x_adv = x + eps * sign(grad_x CE(f(x), y))`` (optionally clipped to
+    ``clip = (low, high)``) for a random ``fraction`` of the objects; the
+    others stay clean (the text's "percentage of corrupted images").
+
+    Parameters
+    ----------
+    estimator : fitted skorch-backed classifier with ``module_`` and ``classes_``
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    eps : float >= 0
+    fraction : float in [0, 1], default=1.0
+    clip : tuple of float, optional
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.distillation import fgsm_accuracy
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(16,), max_epochs=30, lr=1e-2, random_state=0).fit(X, y)
+    >>> fgsm_accuracy(clf, X, y, 0.5) <= clf.score(X, y)
+    True
+    """
+    eps = check_nonnegative(eps, "eps")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}.")
+    X, y = _encoded(estimator, X, y)
+    module = estimator.module_
+    device = next(module.parameters()).device
+    was_training = module.training
+    module.eval()
+    X, y = X.to(device), y.to(device)
+    x = X.clone().requires_grad_(True)
+    loss = F.cross_entropy(module(x), y)
+    (grad,) = torch.autograd.grad(loss, x)
+    rs = check_random_state(random_state)
+    chosen = torch.as_tensor(rs.rand(X.shape[0]) < fraction, device=device)
+    adv = X + eps * grad.sign() * chosen[:, None]
+    if clip is not None:
+        adv = adv.clamp(clip[0], clip[1])
+    with torch.no_grad():
+        acc = (module(adv).argmax(1) == y).double().mean().item()
+    module.train(was_training)
+    return acc
+
+
+def parameter_noise_accuracy(estimator, X, y, eps, *, n_draws=5, random_state=None):
+    """Mean accuracy after adding ``eps * N(0, I)`` to every parameter (``n_draws`` draws).
+
+    Parameters
+    ----------
+    estimator : fitted skorch-backed classifier with ``module_`` and ``classes_``
+    X, y : array-like
+    eps : float >= 0
+    n_draws : int, default=5
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.distillation import parameter_noise_accuracy
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(16,), max_epochs=30, lr=1e-2, random_state=0).fit(X, y)
+    >>> parameter_noise_accuracy(clf, X, y, 0.0) == clf.score(X, y)
+    True
+    """
+    eps = check_nonnegative(eps, "eps")
+    X, y = _encoded(estimator, X, y)
+    rs = check_random_state(random_state)
+    gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
+    accs = []
+    for _ in range(int(n_draws)):
+        module = copy.deepcopy(estimator.module_).eval()
+        device = next(module.parameters()).device
+        with torch.no_grad():
+            for p in module.parameters():
+                p.add_(eps * torch.randn(p.shape, generator=gen).to(device))
+            accs.append((module(X.to(device)).argmax(1) == y.to(device)).double().mean().item())
+    return float(np.mean(accs))

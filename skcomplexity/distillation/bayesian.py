@@ -1,0 +1,443 @@
+"""Bayesian distillation: the student's prior is the teacher's (aligned) Gaussian posterior.
+
+Pipeline (slides S-L80-321; the estimators are unspecified in the text):
+
+1. the teacher's posterior ``N(m, Sigma)`` by a Laplace approximation at its
+   trained weights, with the generalised Gauss-Newton (GGN) curvature
+   ``sum_i J_i^T H_i J_i + tau I`` (always positive definite; the exact
+   Hessian of a non-convex net need not be) -- :func:`laplace_posterior`;
+2. structure alignment teacher -> student by neuron and layer removal
+   (:func:`~skcomplexity.distillation.align_posterior`);
+3. variational training of the student with a mean-field Gaussian
+   ``q(w) = N(mu, diag(s^2))`` (reparameterisation trick) minimising
+   ``KL(q || p) - E_q sum_i log p(y_i | x_i, w)`` (per-object mean: the KL
+   is divided by the number of training objects).
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from torch import nn
+
+from ..neural import MLPClassifier, MLPModule
+from ..neural._estimators import _seed_from, _SeededFit, resolve_device
+from ._common import check_nonnegative
+from .alignment import align_posterior
+
+__all__ = [
+    "laplace_posterior",
+    "mlp_structure",
+    "BayesianDistillationClassifier",
+    "MeanFieldMLP",
+]
+
+
+def _get_module(model):
+    if isinstance(model, nn.Module):
+        return model
+    if hasattr(model, "net_"):
+        check_is_fitted(model, "net_")
+        return model.net_.module_
+    if hasattr(model, "module_"):
+        return model.module_
+    raise ValueError(
+        f"Expected a torch module, a fitted skorch net or a fitted skcomplexity.neural estimator, "
+        f"got {type(model).__name__}."
+    )
+
+
+def mlp_structure(model):
+    """Layer sizes, bias flag and ``nn.Linear`` layers of a plain MLP.
+
+    Parameters
+    ----------
+    model : torch.nn.Module, skorch net or fitted skcomplexity.neural estimator
+        A stack of ``nn.Linear`` layers with parameter-free activations
+        between them (e.g. :class:`skcomplexity.neural.MLPModule`).
+
+    Returns
+    -------
+    sizes : tuple of int
+    bias : bool
+    linears : list of torch.nn.Linear
+
+    Examples
+    --------
+    >>> from skcomplexity.neural import MLPModule
+    >>> from skcomplexity.distillation.bayesian import mlp_structure
+    >>> mlp_structure(MLPModule(4, 3, hidden_units=(8,)))[:2]
+    ((4, 8, 3), True)
+    """
+    module = _get_module(model)
+    linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    n_lin = sum(p.numel() for lin in linears for p in lin.parameters())
+    if not linears or n_lin != sum(p.numel() for p in module.parameters()):
+        raise ValueError(
+            "Bayesian distillation and anti-distillation need a plain MLP teacher (only nn.Linear "
+            f"layers carry parameters), got {type(module).__name__}."
+        )
+    has_bias = {lin.bias is not None for lin in linears}
+    if len(has_bias) != 1:
+        raise ValueError("All linear layers must have biases, or none.")
+    sizes = (linears[0].in_features, *[lin.out_features for lin in linears])
+    return sizes, has_bias.pop(), linears
+
+
+def _flat_params(linears):
+    parts = []
+    for lin in linears:
+        parts.append(lin.weight.detach().reshape(-1))
+        if lin.bias is not None:
+            parts.append(lin.bias.detach())
+    return torch.cat(parts)
+
+
+def _functional_mlp(sizes, bias, activation):
+    """f(theta, x) for a flat parameter vector in PyTorch order."""
+    shapes = []
+    for k in range(len(sizes) - 1):
+        shapes.append((sizes[k + 1], sizes[k]))
+        if bias:
+            shapes.append((sizes[k + 1],))
+
+    def f(theta, x):
+        pos, h = 0, x
+        n_layers = len(sizes) - 1
+        for k in range(n_layers):
+            o, i = sizes[k + 1], sizes[k]
+            W = theta[pos : pos + o * i].reshape(o, i)
+            pos += o * i
+            h = h @ W.T
+            if bias:
+                h = h + theta[pos : pos + o]
+                pos += o
+            if k < n_layers - 1:
+                h = activation(h)
+        return h
+
+    return f
+
+
+def _activation_of(module):
+    for m in module.modules():
+        if isinstance(m, (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.ELU, nn.LeakyReLU, nn.Identity)):
+            return m
+    return nn.Identity()
+
+
+def laplace_posterior(model, X, y, *, task="classification", prior_precision=1.0, batch_size=256):
+    """Gaussian (Laplace / GGN) posterior of a trained MLP's parameters.
+
+    ``mean`` is the trained parameter vector (PyTorch order) and
+    ``cov = (sum_i J_i^T H_i J_i + prior_precision I)^{-1}`` with ``J_i`` the
+    Jacobian of the outputs and ``H_i`` the Hessian of the negative
+    log-likelihood in the outputs: ``diag(p) - p p^T`` (softmax
+    cross-entropy) or ``1 / sigma^2`` (Gaussian, sigma^2 the residual variance).
+
+    Parameters
+    ----------
+    model : torch.nn.Module, skorch net or fitted skcomplexity.neural estimator
+        A plain MLP (:func:`mlp_structure`).
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Integer labels ``0..K-1`` (classification) or targets (regression).
+    task : {"classification", "regression"}, default="classification"
+    prior_precision : float > 0, default=1.0
+        tau, the isotropic Gaussian prior's precision.
+    batch_size : int, default=256
+        Objects per Jacobian batch.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_params,)
+    cov : ndarray of shape (n_params, n_params)
+    sizes : tuple of int
+        The MLP's layer sizes (for :func:`align_posterior`).
+    bias : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.neural import MLPModule
+    >>> from skcomplexity.distillation import laplace_posterior
+    >>> X = np.random.default_rng(0).normal(size=(20, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> m, S, sizes, bias = laplace_posterior(MLPModule(2, 2, hidden_units=(3,)), X, y)
+    >>> S.shape, sizes
+    ((17, 17), (2, 3, 2))
+    """
+    if task not in ("classification", "regression"):
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
+    tau = check_nonnegative(prior_precision, "prior_precision")
+    if tau == 0:
+        raise ValueError("prior_precision must be > 0 so that the posterior covariance exists.")
+    module = _get_module(model)
+    sizes, bias, linears = mlp_structure(module)
+    theta = _flat_params(linears).double().cpu()
+    f = _functional_mlp(sizes, bias, _activation_of(module))
+    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    y = np.asarray(y)
+    P = theta.numel()
+    ggn = torch.zeros(P, P, dtype=torch.float64)
+    jac = torch.func.vmap(torch.func.jacrev(lambda th, x: f(th, x[None])[0]), in_dims=(None, 0))
+    if task == "regression":
+        with torch.no_grad():
+            resid = f(theta, X).reshape(len(y), -1) - torch.as_tensor(
+                y, dtype=torch.float64
+            ).reshape(len(y), -1)
+        noise_precision = 1.0 / max(float(resid.pow(2).mean()), 1e-12)
+    for start in range(0, X.shape[0], batch_size):
+        xb = X[start : start + batch_size]
+        J = jac(theta, xb)  # (b, K, P)
+        if task == "classification":
+            with torch.no_grad():
+                p = torch.softmax(f(theta, xb), dim=-1)
+            JT_p = torch.einsum("bkp,bk->bp", J, p)
+            ggn += torch.einsum("bkp,bk,bkq->pq", J, p, J) - JT_p.T @ JT_p
+        else:
+            ggn += noise_precision * torch.einsum("bkp,bkq->pq", J, J)
+    precision = ggn.numpy() + tau * np.eye(P)
+    precision = 0.5 * (precision + precision.T)
+    cov = np.linalg.inv(precision)
+    return theta.numpy().copy(), 0.5 * (cov + cov.T), sizes, bias
+
+
+class MeanFieldMLP(nn.Module):
+    """MLP with a mean-field Gaussian over its flat parameter vector.
+
+    ``forward`` samples ``w = mu + softplus(rho) * eps`` in training mode and
+    uses ``w = mu`` in eval mode. :meth:`kl` is ``KL(q || p)`` against a
+    (full-covariance) Gaussian prior given by its mean and precision.
+
+    Parameters
+    ----------
+    n_features, n_outputs : int
+    hidden_units : tuple of int
+    activation : str, default="relu"
+    bias : bool, default=True
+    prior_mean : array-like of shape (n_params,), optional
+        Default 0.
+    prior_precision : array-like of shape (n_params, n_params), optional
+        Default identity.
+    init_mean : {"prior", "default"}, default="prior"
+        Start ``mu`` at the prior mean or at PyTorch's default initialisation
+        (always the latter when no ``prior_mean`` is given).
+    init_std : float, default=1e-2
+        Initial posterior standard deviation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.distillation.bayesian import MeanFieldMLP
+    >>> net = MeanFieldMLP(3, 2, (4,), init_mean="default").eval()
+    >>> net(torch.zeros(5, 3)).shape
+    torch.Size([5, 2])
+    """
+
+    def __init__(self, n_features, n_outputs, hidden_units=(50,), activation="relu", bias=True,
+                 prior_mean=None, prior_precision=None, init_mean="prior", init_std=1e-2):
+        super().__init__()
+        template = MLPModule(n_features, n_outputs, hidden_units, activation=activation, bias=bias)
+        self.sizes, self.bias, linears = mlp_structure(template)
+        self._f = _functional_mlp(self.sizes, bias, _activation_of(template))
+        default = _flat_params(linears).float()
+        P = default.numel()
+        m = torch.zeros(P) if prior_mean is None else torch.as_tensor(prior_mean, dtype=torch.float32)
+        Lam = torch.eye(P) if prior_precision is None else torch.as_tensor(
+            prior_precision, dtype=torch.float32)
+        if m.shape != (P,) or Lam.shape != (P, P):
+            raise ValueError(
+                f"prior_mean/prior_precision must have shapes ({P},) and ({P}, {P}) for the "
+                f"student {self.sizes}, got {tuple(m.shape)} and {tuple(Lam.shape)}."
+            )
+        self.register_buffer("prior_mean", m)
+        self.register_buffer("prior_precision", Lam)
+        logdet = torch.linalg.slogdet(Lam.double())[1].float()
+        self.register_buffer("prior_logdet_precision", logdet)
+        if init_mean not in ("prior", "default"):
+            raise ValueError(f"init_mean must be 'prior' or 'default', got {init_mean!r}.")
+        use_prior = init_mean == "prior" and prior_mean is not None
+        self.mu = nn.Parameter((m if use_prior else default).clone())
+        rho0 = math.log(math.expm1(init_std))
+        self.rho = nn.Parameter(torch.full((P,), rho0))
+
+    @property
+    def std(self):
+        return F.softplus(self.rho)
+
+    def forward(self, X):
+        if self.training:
+            w = self.mu + self.std * torch.randn_like(self.mu)
+        else:
+            w = self.mu
+        return self._f(w, X)
+
+    def kl(self):
+        """KL(q || p) for q = N(mu, diag(std^2)) and the prior."""
+        var = self.std**2
+        d = self.prior_mean - self.mu
+        Lam = self.prior_precision
+        return 0.5 * (
+            (torch.diagonal(Lam) * var).sum() + d @ (Lam @ d) - d.numel()
+            - self.prior_logdet_precision - torch.log(var).sum()
+        )
+
+
+class _VariationalNetClassifier(NeuralNetClassifier):
+    kl_scale = 1.0
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        nll = F.cross_entropy(y_pred, y_true.long())
+        return nll + self.kl_scale * self.module_.kl()
+
+
+class BayesianDistillationClassifier(MLPClassifier):
+    """Student MLP trained by variational inference with the teacher's posterior as prior.
+
+    ``fit`` computes the teacher's Laplace posterior on the training data
+    (:func:`laplace_posterior`), aligns it to the student's structure by
+    Gaussian conditioning and marginalisation
+    (:func:`~skcomplexity.distillation.align_posterior`; ReLU, being
+    idempotent, makes layer removal exact), and trains a mean-field Gaussian
+    student (:class:`MeanFieldMLP`) on ``CE + kl_weight * KL(q || p) / n``.
+    ``prior="standard"`` uses ``N(0, I)`` instead (the no-teacher baseline).
+
+    Parameters
+    ----------
+    teacher : fitted plain-MLP classifier (skcomplexity.neural.MLPClassifier, skorch net)
+        Ignored with ``prior="standard"``.
+    prior : {"teacher", "standard"}, default="teacher"
+    laplace_precision : float > 0, default=1.0
+        tau of the teacher's Laplace approximation.
+    prior_scale : float > 0, default=1.0
+        Multiplies the aligned prior covariance (values > 1 loosen it).
+    kl_weight : float >= 0, default=1.0
+    init_mean : {"prior", "default"}, default="prior"
+    init_std : float > 0, default=1e-2
+    hidden_units : tuple of int, default=(50,)
+        Student structure; activation is ReLU (layer removal needs an
+        idempotent activation).
+    lr, max_epochs, batch_size, weight_decay, optimizer, bias, callbacks,
+    device, random_state, verbose
+        As in :class:`skcomplexity.neural.MLPClassifier`.
+
+    Attributes
+    ----------
+    prior_mean_, prior_cov_ : ndarray
+        The student's prior (the aligned teacher posterior).
+    alignment_ : list
+        The alignment steps used.
+    classes_, net_, module_, n_iter_
+        As in :class:`skcomplexity.neural.MLPClassifier`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.distillation import BayesianDistillationClassifier
+    >>> X, y = make_classification(n_samples=200, n_features=4, n_informative=3,
+    ...                            n_redundant=0, random_state=0)
+    >>> teacher = MLPClassifier(hidden_units=(8, 6), max_epochs=20, lr=1e-2,
+    ...                         random_state=0).fit(X, y)
+    >>> student = BayesianDistillationClassifier(teacher, hidden_units=(5,), max_epochs=5,
+    ...                                          random_state=0).fit(X, y)
+    >>> student.alignment_[-1]
+    ('layer', 2)
+    """
+
+    def __init__(self, teacher=None, *, prior="teacher", laplace_precision=1.0, prior_scale=1.0,
+                 kl_weight=1.0, init_mean="prior", init_std=1e-2, hidden_units=(50,), lr=1e-3,
+                 max_epochs=10, batch_size=64, weight_decay=0.0, optimizer="adam", bias=True,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        super().__init__(
+            hidden_units=hidden_units, activation="relu", dropout=0.0, lr=lr,
+            max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay,
+            optimizer=optimizer, bias=bias, callbacks=callbacks, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.teacher = teacher
+        self.prior = prior
+        self.laplace_precision = laplace_precision
+        self.prior_scale = prior_scale
+        self.kl_weight = kl_weight
+        self.init_mean = init_mean
+        self.init_std = init_std
+
+    def _net_class(self):
+        return _VariationalNetClassifier
+
+    def _build_module_kwargs(self, n_features, n_outputs):
+        _, kwargs = super()._build_module_kwargs(n_features, n_outputs)
+        kwargs.pop("dropout")
+        kwargs.update(prior_mean=self._prior_mean, prior_precision=self._prior_precision,
+                      init_mean=self.init_mean, init_std=float(self.init_std))
+        return MeanFieldMLP, kwargs
+
+    def fit(self, X, y):
+        """Compute the prior from the teacher and train the variational student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_common_params()
+        if self.prior not in ("teacher", "standard"):
+            raise ValueError(f"prior must be 'teacher' or 'standard', got {self.prior!r}.")
+        for name in ("laplace_precision", "prior_scale", "init_std"):
+            if check_nonnegative(getattr(self, name), name) == 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}.")
+        check_nonnegative(self.kl_weight, "kl_weight")
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_t = self._label_encoder.transform(y).astype(np.int64)
+        self.n_outputs_ = len(self.classes_)
+        _, module_kwargs = MLPClassifier._build_module_kwargs(self, X.shape[1], self.n_outputs_)
+        student_sizes = (X.shape[1], *module_kwargs["hidden_units"], self.n_outputs_)
+        if self.prior == "teacher":
+            if self.teacher is None:
+                raise ValueError("prior='teacher' needs a fitted MLP teacher, got teacher=None.")
+            t_classes = getattr(self.teacher, "classes_", None)
+            if t_classes is not None and (
+                len(t_classes) != len(self.classes_) or np.any(np.asarray(t_classes) != self.classes_)
+            ):
+                raise ValueError(
+                    f"The teacher's classes_ {list(t_classes)} differ from the classes in y "
+                    f"{list(self.classes_)}."
+                )
+            m, S, t_sizes, t_bias = laplace_posterior(
+                self.teacher, X, y_t, prior_precision=self.laplace_precision
+            )
+            if t_bias != self.bias:
+                raise ValueError(f"teacher bias={t_bias} but the student has bias={self.bias}.")
+            mv, Sv, self.alignment_ = align_posterior(m, S, t_sizes, student_sizes, bias=t_bias)
+            Sv = Sv * float(self.prior_scale)
+            self.prior_mean_, self.prior_cov_ = mv, Sv
+            Sv = Sv + 1e-8 * np.mean(np.diag(Sv)) * np.eye(len(mv))
+            self._prior_mean, self._prior_precision = mv, np.linalg.inv(Sv)
+        else:
+            self.alignment_ = []
+            self._prior_mean = self._prior_precision = None
+            self.prior_mean_ = None
+            self.prior_cov_ = None
+        seed = _seed_from(self.random_state)
+        device = resolve_device(self.device)
+        with _SeededFit(seed, device):
+            self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, device)
+            self.net_.kl_scale = float(self.kl_weight) / X.shape[0]
+            self.net_.fit(X, y_t)
+        del self._prior_mean, self._prior_precision
+        self.n_iter_ = len(self.net_.history)
+        self.device_ = device
+        return self
