@@ -1,0 +1,488 @@
+"""Matrix-free curvature of a fitted torch model.
+
+Everything goes through Hessian-vector products (forward-over-reverse with
+:mod:`torch.func`), so memory is O(number of parameters) per vector; a dense
+Hessian is built only by :func:`dense_hessian`, for small reference models.
+
+The loss is the mean per-object loss ``L(θ) = (1/n) Σ l_i(θ)`` over the data
+passed in. ``kind="full"`` uses the Hessian ``∇²L``; ``kind="gauss_newton"``
+its G-term ``J^T (∂²l/∂z²) J`` (the part Theorems 9-27 bound).
+"""
+
+import numpy as np
+
+from .._parallel import root_seed_sequence
+from ._model import as_functional
+
+__all__ = [
+    "HessianOperator",
+    "dense_hessian",
+    "hessian_trace",
+    "hessian_spread",
+    "top_eigenvalue",
+]
+
+_KINDS = ("full", "gauss_newton")
+
+
+def _check_kind(kind):
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}.")
+
+
+def _check_tol(tol):
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) \
+            or not np.isfinite(tol) or tol <= 0:
+        raise ValueError(f"tol must be a finite number > 0, got {tol!r}.")
+
+
+def _check_int(value, name, low=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+
+
+def _torch_generator(random_state, device):
+    import torch
+
+    seed = int(root_seed_sequence(random_state).generate_state(1)[0])
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    return gen
+
+
+class HessianOperator:
+    """Matrix-free Hessian (or Gauss-Newton matrix) of the mean loss of a fitted model.
+
+    Parameters
+    ----------
+    model : skcomplexity.neural estimator, skorch NeuralNet or torch.nn.Module
+        A fitted model (a plain module needs ``loss``).
+    X, y : array-like
+        The objects the mean loss runs over.
+    loss : callable or None, default=None
+        Per-object loss ``(outputs, targets) -> (n,)`` (``reduction='none'``).
+        Default: the model's training criterion (cross-entropy or MSE).
+    kind : {"full", "gauss_newton"}, default="full"
+    batch_size : int or None, default=None
+        Objects per forward pass inside one product (None: all at once).
+    dtype : torch.dtype or None, default=None
+        E.g. ``torch.float64`` for exact comparisons.
+
+    Attributes
+    ----------
+    n_params : int
+        Dimension ``P`` of the operator.
+    theta : torch.Tensor
+        The fitted parameters (flat).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.landscape import HessianOperator
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(X, y)
+    >>> H = HessianOperator(clf, X, y)
+    >>> H.matvec(torch.ones(H.n_params)).shape == (H.n_params,)
+    True
+    """
+
+    def __init__(self, model, X, y, *, loss=None, kind="full", batch_size=None, dtype=None):
+        _check_kind(kind)
+        if batch_size is not None:
+            _check_int(batch_size, "batch_size")
+        self.fm = as_functional(model, X, y, loss=loss, dtype=dtype)
+        self.kind = kind
+        self.batch_size = batch_size
+        self.theta = self.fm.theta
+        self.n_params = self.fm.n_params
+        self.n_objects = self.fm.n_objects
+        self.dtype = self.theta.dtype
+        self.device = self.theta.device
+
+    @property
+    def shape(self):
+        return (self.n_params, self.n_params)
+
+    # ------------------------------------------------------------ products
+    def _hvp_chunk(self, v, X, y, weight):
+        """``weight * Σ_i ∇²l_i v`` (or its G-term) over one chunk of objects."""
+        from torch.func import grad, jvp, vjp
+
+        fm = self.fm
+        if self.kind == "full":
+            def total(theta):
+                return fm.losses(theta, X, y).sum() * weight
+
+            return jvp(grad(total), (self.theta,), (v,))[1]
+
+        def f(theta):
+            return fm.forward(theta, X)
+
+        z, jv = jvp(f, (self.theta,), (v,))
+
+        def loss_z(zz):
+            return fm.loss(zz, y).sum() * weight
+
+        ajv = jvp(grad(loss_z), (z.detach(),), (jv,))[1]
+        _, pull = vjp(f, self.theta)
+        return pull(ajv)[0]
+
+    def matvec(self, v):
+        """``H v`` for one vector ``v`` of shape (n_params,), a torch tensor."""
+        import torch
+
+        v = torch.as_tensor(v, dtype=self.dtype, device=self.device)
+        n = self.n_objects
+        bs = n if self.batch_size is None else self.batch_size
+        out = None
+        for s in range(0, n, bs):
+            part = self._hvp_chunk(v, self.fm.X[s:s + bs], self.fm.y[s:s + bs], 1.0 / n)
+            out = part if out is None else out + part
+        return out
+
+    def matmat(self, V):
+        """``H V`` for a batch ``V`` of shape (n_vectors, n_params) (vmap over vectors)."""
+        from torch.func import vmap
+
+        return vmap(self.matvec)(V)
+
+    def to_scipy(self):
+        """A :class:`scipy.sparse.linalg.LinearOperator` in float64 (for ``eigsh``)."""
+        import torch
+        from scipy.sparse.linalg import LinearOperator
+
+        def mv(x):
+            x = torch.as_tensor(np.asarray(x).reshape(-1), dtype=self.dtype, device=self.device)
+            return self.matvec(x).detach().double().cpu().numpy()
+
+        return LinearOperator(self.shape, matvec=mv, rmatvec=mv, dtype=np.float64)
+
+    # ------------------------------------------------------ per-object view
+    def per_object_matvec(self, idx, V):
+        """``H_i v_i`` for objects ``idx`` and vectors ``V[j]`` (vmap over objects).
+
+        Parameters
+        ----------
+        idx : array-like of int, shape (b,)
+        V : torch.Tensor of shape (b, n_params)
+
+        Returns
+        -------
+        torch.Tensor of shape (b, n_params)
+        """
+        import torch
+        from torch.func import vmap
+
+        idx = torch.as_tensor(np.asarray(idx), device=self.device)
+        Xs, ys = self.fm.X[idx], self.fm.y[idx]
+
+        def one(x, y, v):
+            return self._hvp_chunk(v, x.unsqueeze(0), y.unsqueeze(0), 1.0)
+
+        return vmap(one)(Xs, ys, V)
+
+
+def _as_operator(model, X, y, operator_kwargs):
+    if isinstance(model, HessianOperator):
+        return model
+    return HessianOperator(model, X, y, **operator_kwargs)
+
+
+def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter=1000,
+                   random_state=None, return_vector=False, **operator_kwargs):
+    """Largest-magnitude eigenvalue of the Hessian (the sharpness), matrix-free.
+
+    Parameters
+    ----------
+    model : HessianOperator or fitted torch model
+        A model is wrapped with :class:`HessianOperator` (``X``, ``y`` and
+        ``operator_kwargs`` such as ``loss``, ``kind``, ``batch_size``,
+        ``dtype``).
+    X, y : array-like, optional
+    method : {"lanczos", "power"}, default="lanczos"
+        Implicitly restarted Lanczos (``scipy.sparse.linalg.eigsh``,
+        ``which="LM"``) or power iteration with the Rayleigh quotient.
+    tol : float > 0, default=1e-6
+        Relative tolerance on the eigenvalue.
+    maxiter : int, default=1000
+        Maximum number of iterations / Hessian-vector products.
+    random_state : int or None
+        Seeds the starting vector.
+    return_vector : bool, default=False
+        Also return the unit eigenvector (numpy).
+
+    Returns
+    -------
+    float or (float, ndarray)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.landscape import top_eigenvalue
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(X, y)
+    >>> lam = top_eigenvalue(clf, X, y, random_state=0)
+    """
+    import torch
+
+    _check_tol(tol)
+    _check_int(maxiter, "maxiter")
+    if method not in ("lanczos", "power"):
+        raise ValueError(f"method must be 'lanczos' or 'power', got {method!r}.")
+    H = _as_operator(model, X, y, operator_kwargs)
+    gen = _torch_generator(random_state, "cpu")
+    v0 = torch.randn(H.n_params, generator=gen, dtype=torch.float64)
+    if method == "lanczos":
+        from scipy.sparse.linalg import eigsh
+
+        vals, vecs = eigsh(H.to_scipy(), k=1, which="LM", tol=tol, maxiter=maxiter,
+                           v0=v0.numpy())
+        lam, vec = float(vals[0]), vecs[:, 0]
+    else:
+        v = (v0 / v0.norm()).to(H.dtype).to(H.device)
+        lam = None
+        with torch.no_grad():
+            for _ in range(maxiter):
+                w = H.matvec(v)
+                new = float(torch.dot(w, v))
+                norm = w.norm()
+                if norm == 0:
+                    new = 0.0
+                    break
+                v = w / norm
+                if lam is not None and abs(new - lam) <= tol * max(abs(new), 1e-30):
+                    lam = new
+                    break
+                lam = new
+            else:
+                import warnings
+
+                warnings.warn(
+                    f"Power iteration did not reach tol={tol} in maxiter={maxiter} iterations; "
+                    "the eigenvalue may be inaccurate (try method='lanczos').",
+                    RuntimeWarning, stacklevel=2,
+                )
+        lam, vec = float(lam), v.detach().double().cpu().numpy()
+    return (lam, vec) if return_vector else lam
+
+
+def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_samples=100,
+                  random_state=None, return_std=False, **operator_kwargs):
+    """Trace of the Hessian by Hutchinson's estimator (or exactly, for small models).
+
+    Parameters
+    ----------
+    model : HessianOperator or fitted torch model
+    X, y : array-like, optional
+    method : {"hutchinson", "exact"}, default="hutchinson"
+        ``"hutchinson"``: mean of ``v^T H v`` over Rademacher vectors ``v``
+        (unbiased). ``"exact"``: sum of ``e_j^T H e_j`` over all basis
+        vectors, ``n_params`` products in batches of ``n_samples`` (still no
+        dense Hessian).
+    n_samples : int, default=100
+        Probe vectors (Hutchinson) or vectors per batch (exact).
+    random_state : int or None
+    return_std : bool, default=False
+        Also return the standard error of the estimate (0 for "exact").
+
+    Returns
+    -------
+    float or (float, float)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.landscape import hessian_trace
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(X, y)
+    >>> tr = hessian_trace(clf, X, y, method="exact")
+    """
+    import torch
+
+    _check_int(n_samples, "n_samples")
+    if method not in ("hutchinson", "exact"):
+        raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}.")
+    H = _as_operator(model, X, y, operator_kwargs)
+    P = H.n_params
+    with torch.no_grad():
+        if method == "exact":
+            total = 0.0
+            for s in range(0, P, n_samples):
+                idx = torch.arange(s, min(s + n_samples, P), device=H.device)
+                E = torch.zeros(len(idx), P, dtype=H.dtype, device=H.device)
+                E[torch.arange(len(idx)), idx] = 1.0
+                HE = H.matmat(E)
+                total += float(HE[torch.arange(len(idx)), idx].sum())
+            return (total, 0.0) if return_std else total
+        gen = _torch_generator(random_state, "cpu")
+        V = (torch.randint(0, 2, (n_samples, P), generator=gen) * 2 - 1).to(H.dtype).to(H.device)
+        quad = (H.matmat(V) * V).sum(dim=1).double().cpu().numpy()
+    est = float(quad.mean())
+    se = float(quad.std(ddof=1) / np.sqrt(n_samples)) if n_samples > 1 else float("nan")
+    return (est, se) if return_std else est
+
+
+def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, tol=1e-4,
+                   maxiter=200, random_state=None, return_all=False, **operator_kwargs):
+    """The landscape measure (2.8): ``μ_f = E_i ‖H_i − H̄‖₂`` over objects.
+
+    ``H_i`` is the Hessian of the loss of object ``i`` at the fitted
+    parameters and ``H̄`` the mean Hessian over the data; ``‖·‖₂`` is the
+    spectral norm. For every sampled object the norm is found by power
+    iteration on ``(H_i − H̄)²`` (which converges to the squared
+    largest-magnitude eigenvalue for a symmetric matrix); all sampled objects
+    iterate together, with ``H_i v_i`` batched over objects (vmap).
+
+    Parameters
+    ----------
+    model : HessianOperator or fitted torch model
+    X, y : array-like, optional
+    n_objects : int or None, default=32
+        Objects ``i`` sampled without replacement (None: all). The estimate
+        is a mean over them, so its standard error is ``std / sqrt(n_objects)``.
+    reference_size : int or None, default=None
+        ``H̄`` over a random subsample of this size (None: all objects).
+    tol : float > 0, default=1e-4
+        Relative tolerance on every norm.
+    maxiter : int, default=200
+    random_state : int or None
+    return_all : bool, default=False
+        Also return the per-object norms and their indices.
+    **operator_kwargs
+        ``loss``, ``kind`` ("full" or "gauss_newton"), ``batch_size``, ``dtype``.
+
+    Returns
+    -------
+    float, or (float, ndarray, ndarray) with ``return_all=True``
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.landscape import hessian_spread
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(X, y)
+    >>> mu = hessian_spread(clf, X, y, n_objects=8, random_state=0)
+    """
+    import torch
+
+    _check_tol(tol)
+    _check_int(maxiter, "maxiter")
+    H = _as_operator(model, X, y, operator_kwargs)
+    n = H.n_objects
+    rng = np.random.default_rng(root_seed_sequence(random_state))
+    if n_objects is None or n_objects >= n:
+        idx = np.arange(n)
+    else:
+        _check_int(n_objects, "n_objects")
+        idx = np.sort(rng.choice(n, n_objects, replace=False))
+    ref = H
+    if reference_size is not None and reference_size < n:
+        _check_int(reference_size, "reference_size")
+        sub = np.sort(rng.choice(n, reference_size, replace=False))
+        ref = HessianOperator.__new__(HessianOperator)
+        ref.__dict__.update(H.__dict__)
+        ref.fm = _SubsetView(H.fm, sub)
+        ref.n_objects = len(sub)
+
+    def apply(V):
+        return H.per_object_matvec(idx, V) - ref.matmat(V)
+
+    gen = _torch_generator(random_state, "cpu")
+    V = torch.randn(len(idx), H.n_params, generator=gen, dtype=torch.float64)
+    V = (V / V.norm(dim=1, keepdim=True)).to(H.dtype).to(H.device)
+    norms = torch.zeros(len(idx), dtype=torch.float64)
+    active = torch.ones(len(idx), dtype=torch.bool)
+    with torch.no_grad():
+        for _ in range(maxiter):
+            W = apply(apply(V))  # (H_i - Hbar)^2 v_i
+            wn = W.norm(dim=1)
+            new = torch.sqrt(wn.double().cpu())  # ||B^2 v||^{1/2} -> ||B||
+            change = (new - norms).abs() <= tol * new.clamp_min(1e-30)
+            norms = torch.where(active, new, norms)
+            active &= ~change
+            V = W / wn.clamp_min(1e-300).unsqueeze(1)
+            if not bool(active.any()):
+                break
+        else:
+            import warnings
+
+            warnings.warn(
+                f"hessian_spread: {int(active.sum())} of {len(idx)} norms did not reach "
+                f"tol={tol} in maxiter={maxiter} iterations.", RuntimeWarning, stacklevel=2,
+            )
+    norms = norms.numpy()
+    mu = float(norms.mean())
+    return (mu, norms, idx) if return_all else mu
+
+
+class _SubsetView:
+    """A FunctionalModel restricted to some objects (shares the parameters)."""
+
+    def __init__(self, fm, idx):
+        import torch
+
+        self.__dict__.update(fm.__dict__)
+        t = torch.as_tensor(idx, device=fm.device)
+        self.X, self.y = fm.X[t], fm.y[t]
+        self.n_objects = len(idx)
+        self._fm = fm
+
+    def forward(self, theta, X):
+        return self._fm.forward(theta, X)
+
+    def losses(self, theta, X, y):
+        return self._fm.losses(theta, X, y)
+
+
+def dense_hessian(model, X=None, y=None, *, max_params=5000, **operator_kwargs):
+    """The dense Hessian of the mean loss, for small reference models only.
+
+    Parameters
+    ----------
+    model : HessianOperator or fitted torch model
+    X, y : array-like, optional
+    max_params : int, default=5000
+        Refuse models with more parameters (the matrix is ``P × P``).
+    **operator_kwargs
+        ``loss``, ``kind``, ``dtype``.
+
+    Returns
+    -------
+    ndarray of shape (n_params, n_params)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn.datasets import load_iris
+    >>> from skcomplexity.neural import MLPClassifier
+    >>> from skcomplexity.landscape import dense_hessian
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_units=(2,), max_epochs=1, random_state=0).fit(X, y)
+    >>> dense_hessian(clf, X, y, dtype=torch.float64).shape
+    (19, 19)
+    """
+    import torch
+    from torch.func import hessian
+
+    H = _as_operator(model, X, y, operator_kwargs)
+    if H.n_params > max_params:
+        raise ValueError(
+            f"The model has {H.n_params} parameters > max_params={max_params}; a dense Hessian "
+            "would need P^2 memory. Use the matrix-free functions instead."
+        )
+    if H.kind == "full":
+        fm = H.fm
+
+        def mean_loss(theta):
+            return fm.losses(theta, fm.X, fm.y).mean()
+
+        M = hessian(mean_loss)(H.theta)
+    else:
+        M = H.matmat(torch.eye(H.n_params, dtype=H.dtype, device=H.device))
+    M = M.detach().double().cpu().numpy()
+    return (M + M.T) / 2
