@@ -18,6 +18,7 @@ the slides: it contributes only the label term (weight 1), rows in I get
 ``(1 - alpha)`` label term + ``alpha`` teacher term.
 """
 
+import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -94,6 +95,12 @@ class DistillationNetRegressor(_TeacherBatchMixin, NeuralNetRegressor):
         )
 
 
+def _drop_unsupported_weight_decay(net, optimizer, weight_decay):
+    """Let optimizers without ``weight_decay`` (e.g. ``torch.optim.LBFGS``) run when it is 0."""
+    if weight_decay == 0 and "weight_decay" not in inspect.signature(optimizer).parameters:
+        delattr(net, "optimizer__weight_decay")
+
+
 class _DistillationMixin:
     """Shared fit logic: validation, privileged split, teacher answers, seeded training."""
 
@@ -136,6 +143,7 @@ class _DistillationMixin:
         }
         with _SeededFit(seed, device):
             self.net_ = self._make_net(X_student.shape[1], n_outputs, seed, device)
+            _drop_unsupported_weight_decay(self.net_, self._optimizer_class(), self.weight_decay)
             self.net_.distillation_params = params
             self.net_.fit(X_dict, y_t)
         self.n_iter_ = len(self.net_.history)
