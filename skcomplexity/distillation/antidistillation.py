@@ -213,7 +213,7 @@ def hutchinson_trace(loss, params, *, n_probes=1, create_graph=True, generator=N
         zs = [torch.randint(0, 2, p.shape, generator=generator, dtype=p.dtype, device="cpu")
               .to(p.device) * 2 - 1 for p in params]
         gz = sum((g * z).sum() for g, z in zip(grads, zs, strict=True))
-        hz = torch.autograd.grad(gz, params, create_graph=create_graph)
+        hz = torch.autograd.grad(gz, params, create_graph=create_graph, retain_graph=True)
         total = total + sum((h * z).sum() for h, z in zip(hz, zs, strict=True))
     return total / int(n_probes)
 

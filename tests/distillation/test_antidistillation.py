@@ -1,0 +1,127 @@
+"""Anti-distillation: expansions, problem (5.3), Hutchinson trace, robustness criteria."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+
+from skcomplexity.distillation import (
+    AntiDistillationClassifier,
+    anti_distillation_expand,
+    expand_mlp,
+    fgsm_accuracy,
+    hutchinson_trace,
+    parameter_noise_accuracy,
+)
+from skcomplexity.neural import MLPClassifier, MLPModule
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    return X[:600], y[:600]
+
+
+@pytest.fixture(scope="module")
+def teacher(digits):
+    X, y = digits
+    simple = y < 5
+    return MLPClassifier(hidden_units=(16, 8), lr=1e-2, max_epochs=15, batch_size=64,
+                         device="cpu", random_state=0).fit(X[simple], y[simple])
+
+
+@pytest.mark.parametrize("method", ["zero_pad", "net2net"])
+def test_expansions_preserve_the_teacher_function(method):
+    torch.manual_seed(0)
+    t, s = MLPModule(5, 3, (4, 3)), MLPModule(5, 6, (9, 7))
+    expand_mlp(t, s, method, output_rows=[0, 2, 4], random_state=0)
+    x = torch.randn(11, 5)
+    np.testing.assert_allclose(s(x)[:, [0, 2, 4]].detach(), t(x).detach(), atol=1e-5)
+    if method == "zero_pad":
+        assert torch.all(s(x)[:, [1, 3, 5]] == 0)
+
+
+def test_xavier_rule_bounds():
+    s = MLPModule(16, 4, (9,))
+    expand_mlp(s, s, "xavier", random_state=0)
+    for lin in s.linear_layers:
+        assert lin.weight.abs().max() <= 1 / np.sqrt(lin.in_features)
+
+
+def test_hutchinson_matches_exact_trace():
+    torch.manual_seed(0)
+    net = MLPModule(3, 2, (4,), activation="tanh").double()
+    x, y = torch.randn(20, 3, dtype=torch.float64), torch.randint(0, 2, (20,))
+    params = list(net.parameters())
+    names = [n for n, _ in net.named_parameters()]
+
+    def loss_of(*ps):
+        out = torch.func.functional_call(net, dict(zip(names, ps, strict=True)), (x,))
+        return torch.nn.functional.cross_entropy(out, y)
+
+    H = torch.autograd.functional.hessian(loss_of, tuple(params))
+    exact = sum(H[i][i].reshape(p.numel(), p.numel()).trace() for i, p in enumerate(params))
+    gen = torch.Generator().manual_seed(0)
+    loss = torch.nn.functional.cross_entropy(net(x), y)
+    est = hutchinson_trace(loss, params, n_probes=4000, generator=gen, create_graph=False)
+    assert float(est) == pytest.approx(float(exact), rel=0.05)
+    # l4 is differentiable in w (third-order terms)
+    loss = torch.nn.functional.cross_entropy(net(x), y)
+    l4 = hutchinson_trace(loss, params, n_probes=2, generator=gen)
+    grads = torch.autograd.grad(l4, params)
+    assert sum(float(g.abs().sum()) for g in grads) > 0
+
+
+def test_expansion_problem_proximity_term(digits, teacher):
+    X, y = digits
+    simple = y < 5
+    s = MLPModule(64, 10, (24, 12))
+    anti_distillation_expand(teacher, s, X[simple], y[simple], lambdas=(0.0, 1.0, 0.0, 0.0),
+                             epochs=2, lr=1e-2, random_state=0)
+    t_lin = teacher.module_.linear_layers
+    for a, b in zip(t_lin[:-1], s.linear_layers[:-1], strict=True):
+        np.testing.assert_allclose(b.weight[: a.out_features, : a.in_features].detach(), a.weight.detach(),
+                                   atol=2e-2)
+
+
+@pytest.mark.parametrize("init", ["xavier", "zero_pad", "uniform_pad", "net2net", "transfer",
+                                  "anti_distillation"])
+def test_every_initialisation_trains(digits, teacher, init):
+    X, y = digits
+    clf = AntiDistillationClassifier(teacher, init=init, hidden_units=(24, 12), max_epochs=4,
+                                     expand_epochs=1, freeze_epochs=1, lr=1e-2, batch_size=64,
+                                     device="cpu", random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.3  # chance is 0.1
+    if init == "transfer":
+        assert clf.module_.linear_layers[0].out_features == 16
+
+
+def test_robustness_criteria(digits, teacher):
+    X, y = digits
+    simple = y < 5
+    acc = teacher.score(X[simple], y[simple])
+    assert fgsm_accuracy(teacher, X[simple], y[simple], 0.0) == pytest.approx(acc)
+    assert parameter_noise_accuracy(teacher, X[simple], y[simple], 0.0) == pytest.approx(acc)
+    curve = [fgsm_accuracy(teacher, X[simple], y[simple], e) for e in (0.05, 0.2, 0.5)]
+    assert curve[0] >= curve[1] >= curve[2] and curve[2] < acc
+    half = fgsm_accuracy(teacher, X[simple], y[simple], 0.5, fraction=0.5, random_state=0)
+    assert curve[2] < half < acc + 1e-12
+    noisy = parameter_noise_accuracy(teacher, X[simple], y[simple], 1.0, n_draws=3,
+                                     random_state=0)
+    assert noisy < acc
+
+
+def test_bad_input(digits, teacher):
+    X, y = digits
+    with pytest.raises(ValueError, match="init"):
+        AntiDistillationClassifier(teacher, init="magic").fit(X, y)
+    with pytest.raises(ValueError, match="teacher"):
+        AntiDistillationClassifier(None, init="zero_pad").fit(X, y)
+    with pytest.raises(ValueError, match="sub-task"):
+        AntiDistillationClassifier(teacher, init="zero_pad", hidden_units=(24, 12)).fit(
+            X[y >= 3], y[y >= 3])
+    with pytest.raises(ValueError, match="fewer"):
+        AntiDistillationClassifier(teacher, init="zero_pad", hidden_units=(4, 4)).fit(X, y)
+    with pytest.raises(ValueError, match="fraction"):
+        fgsm_accuracy(teacher, X, y, 0.1, fraction=2.0)
