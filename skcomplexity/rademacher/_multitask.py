@@ -52,8 +52,14 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
         device="cpu",
         verbose=0,
     )
-    net.fit(X.astype(np.float32), y.astype(np.float32))
-    scores = net.predict(X[target_rows].astype(np.float32))[:, 0].astype(np.float64)
+    # the models are tiny: one intra-op thread avoids OpenMP oversubscription
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        net.fit(X.astype(np.float32), y.astype(np.float32))
+        scores = net.predict(X[target_rows].astype(np.float32))[:, 0].astype(np.float64)
+    finally:
+        torch.set_num_threads(threads)
     return float(np.mean(sigma_t * scores)), budget
 
 
@@ -162,6 +168,11 @@ def multitask_rademacher_protocol(
         Replicates in parallel (results do not depend on it).
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
+
+    Notes
+    -----
+    Each fit runs with one torch intra-op thread (the models are tiny); use
+    ``n_jobs`` for parallelism across replicates.
 
     Returns
     -------
