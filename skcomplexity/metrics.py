@@ -45,7 +45,31 @@ def make_landscape_scorer(*, greater_is_better=False, **kwargs):
 
 
 def make_rademacher_scorer(*, greater_is_better=False, **kwargs):
-    """Scorer from :func:`skcomplexity.rademacher.rademacher_complexity` (kwargs passed through)."""
+    """Scorer from :func:`skcomplexity.rademacher.rademacher_complexity` (kwargs passed through).
+
+    ``scorer(estimator, X, y)`` returns ``-C`` (``+C`` with
+    ``greater_is_better=True``), where by default ``C`` is the random-label
+    (R4) Rademacher complexity of the class defined by the estimator's
+    hyper-parameters on the scored points ``X``: clones are refitted on random
+    ±1 labels and the mean correlation of their scores with the labels is
+    returned; ``y`` and the fitted weights are not used. Pass
+    ``method="linear-head"`` to measure instead a linear head on the fitted
+    model's own features (R3), and ``n_repeats``, ``response_method``,
+    ``random_state`` (default 0: the same sign vectors for every candidate),
+    ``n_jobs`` to tune it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skcomplexity.metrics import make_rademacher_scorer
+    >>> X = np.random.default_rng(0).normal(size=(90, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> scorer = make_rademacher_scorer(n_repeats=3)
+    >>> s = cross_val_score(DecisionTreeClassifier(max_depth=2), X, y, cv=3, scoring=scorer)
+    >>> bool((s < 0).all())
+    True
+    """
     return _ComplexityScorer(
         "skcomplexity.rademacher.rademacher_complexity", 1 if greater_is_better else -1, kwargs
     )
