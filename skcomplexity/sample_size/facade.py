@@ -1,0 +1,270 @@
+"""One front door to every sufficient-sample-size method: :class:`SufficientSampleSize`
+and :func:`compare_methods`.
+
+The methods live in their own modules and are imported lazily by name from
+:data:`METHODS` (a plain ``{"name": "module:Class"}`` dict), so a method whose
+optional dependency (e.g. torch for ``"landscape"``) is missing does not stop
+the others from working.
+"""
+
+import importlib
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
+
+METHODS = {
+    "lagrange": "skcomplexity.sample_size.statistical:LagrangeMultiplierSampleSize",
+    "likelihood-ratio": "skcomplexity.sample_size.statistical:LikelihoodRatioSampleSize",
+    "wald": "skcomplexity.sample_size.statistical:WaldSampleSize",
+    "cross-validation": "skcomplexity.sample_size.heuristic:CrossValidationSampleSize",
+    "bootstrap": "skcomplexity.sample_size.heuristic:BootstrapSampleSize",
+    "apvc": "skcomplexity.sample_size.bayesian:APVCSampleSize",
+    "acc": "skcomplexity.sample_size.bayesian:ACCSampleSize",
+    "alc": "skcomplexity.sample_size.bayesian:ALCSampleSize",
+    "utility": "skcomplexity.sample_size.bayesian:UtilitySampleSize",
+    "kl-neighbours": "skcomplexity.sample_size.bayesian:KLNeighbourSampleSize",
+    "d-sufficiency": "skcomplexity.sample_size.sufficiency:DSufficiency",
+    "m-sufficiency": "skcomplexity.sample_size.sufficiency:MSufficiency",
+    "kl-sufficiency": "skcomplexity.sample_size.sufficiency:KLSufficiency",
+    "s-sufficiency": "skcomplexity.sample_size.sufficiency:SSufficiency",
+    "landscape": "skcomplexity.sample_size.landscape:LandscapeSufficiency",
+}
+"""Method name -> ``"module:Class"`` of every sample-size method of the package."""
+
+#: The rows of Table 4.6, in its order.
+TABLE_4_6_METHODS = (
+    "lagrange", "likelihood-ratio", "wald", "cross-validation", "bootstrap",
+    "apvc", "acc", "alc", "utility", "kl-sufficiency", "s-sufficiency",
+)
+
+_FORWARDED = ("random_state", "n_jobs", "verbose")
+_COMMON = ("sample_size_", "sizes_", "criterion_", "criterion_std_", "threshold_",
+           "n_samples_seen_")
+
+
+def get_method(name):
+    """Return the estimator class registered under ``name`` in :data:`METHODS`.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`METHODS`.
+
+    Returns
+    -------
+    cls : type
+
+    Examples
+    --------
+    >>> from skcomplexity.sample_size.facade import get_method
+    >>> get_method("kl-sufficiency").__name__
+    'KLSufficiency'
+    """
+    if not isinstance(name, str) or name not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}.")
+    module, cls = METHODS[name].split(":")
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"method={name!r} needs {module}, which could not be imported ({exc}). "
+            + ("It needs torch: pip install 'skcomplexity[torch]'." if name == "landscape" else "")
+        ) from exc
+    try:
+        return getattr(mod, cls)
+    except AttributeError:
+        raise ImportError(f"method={name!r}: {module} has no class {cls}.") from None
+
+
+class SufficientSampleSize(BaseEstimator):
+    """Sufficient sample size by any method of the package, chosen by name.
+
+    A thin scikit-learn-compatible wrapper: ``fit`` builds the estimator
+    registered under ``method`` (see :data:`METHODS`) with the keyword
+    arguments in ``params`` plus ``random_state``, ``n_jobs`` and ``verbose``
+    (forwarded where the method takes them), fits it, and copies the common
+    results. ``params`` is a dict rather than ``**kwargs`` so that
+    ``get_params``/``set_params``/``clone`` and grid searches keep working:
+    ``set_params(params={"threshold": 0.1})``.
+
+    Parameters
+    ----------
+    method : str, default="d-sufficiency"
+        One of ``"lagrange"``, ``"likelihood-ratio"``, ``"wald"``,
+        ``"cross-validation"``, ``"bootstrap"``, ``"apvc"``, ``"acc"``, ``"alc"``,
+        ``"utility"``, ``"kl-neighbours"``, ``"d-sufficiency"``,
+        ``"m-sufficiency"``, ``"kl-sufficiency"``, ``"s-sufficiency"``,
+        ``"landscape"`` (needs torch). The default, D-sufficiency with its
+        built-in GLM (``family="auto"``: least squares for a continuous
+        target, logistic regression for a binary one), works for regression
+        and binary classification without further settings.
+    params : dict or None, default=None
+        Hyper-parameters of the chosen method, e.g. ``{"threshold": 0.1}``.
+        Must not repeat ``random_state``, ``n_jobs`` or ``verbose``.
+    random_state : int, RandomState or None, default=None
+    n_jobs : int or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted underlying method.
+    sample_size_ : int or None
+        ``m*``; None when the data at hand never reach the criterion.
+    sizes_, criterion_, criterion_std_ : ndarray
+        The curve the decision was read from (None for a method that has no
+        curve, e.g. a closed-form test).
+    threshold_ : float or None
+    n_samples_seen_ : int
+    method_ : str
+
+    Examples
+    --------
+    >>> from skcomplexity.datasets import make_linear_regression
+    >>> from skcomplexity.sample_size.facade import SufficientSampleSize
+    >>> X, y = make_linear_regression(200, 5, random_state=0)
+    >>> sss = SufficientSampleSize("s-sufficiency", random_state=0,
+    ...                            params={"n_repeats": 20}).fit(X, y)
+    >>> type(sss.estimator_).__name__, sss.sample_size_ <= 200
+    ('SSufficiency', True)
+    """
+
+    def __init__(self, method="d-sufficiency", *, params=None, random_state=None, n_jobs=None,
+                 verbose=0):
+        self.method = method
+        self.params = params
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _build(self):
+        cls = get_method(self.method)
+        params = {} if self.params is None else self.params
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be None or a dict, got {type(params).__name__}.")
+        clash = sorted(set(params) & set(_FORWARDED))
+        if clash:
+            raise ValueError(
+                f"params must not contain {clash}; pass them to SufficientSampleSize itself."
+            )
+        accepted = cls().get_params(deep=False)
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:
+            raise ValueError(
+                f"params has {unknown}, which method={self.method!r} ({cls.__name__}) does not "
+                f"take; it takes {sorted(accepted)}."
+            )
+        kwargs = dict(params)
+        for name in _FORWARDED:
+            if name in accepted:
+                kwargs[name] = getattr(self, name)
+        return cls(**kwargs)
+
+    def fit(self, X, y):
+        """Fit the chosen method.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        est = self._build().fit(X, y)
+        self.estimator_ = est
+        self.method_ = self.method
+        for name in _COMMON:
+            setattr(self, name, getattr(est, name, None))
+        self.n_features_in_ = getattr(est, "n_features_in_", np.asarray(X).shape[1])
+        if hasattr(est, "feature_names_in_"):
+            self.feature_names_in_ = est.feature_names_in_
+        return self
+
+    def plot(self, ax=None, **kwargs):
+        """Plot the criterion curve of the underlying method (its own ``plot``)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.plot(ax=ax, **kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_jobs=None,
+                    verbose=0, errors="raise"):
+    """Run several methods on the same data and tabulate ``m*`` (like Table 4.6).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    methods : list of str or None, default=None
+        Names from :data:`METHODS`; None: the rows of Table 4.6 (nine classical
+        methods, KL- and S-sufficiency).
+    params : dict of {str: dict} or None, default=None
+        Per-method hyper-parameters, e.g. ``{"kl-sufficiency": {"n_repeats": 50}}``.
+    random_state, n_jobs, verbose :
+        Forwarded to every method.
+    errors : {"raise", "record"}, default="raise"
+        "record" puts a failing method's exception text in the ``error``
+        column instead of raising.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by method, with columns ``sample_size`` (NaN when the data at
+        hand are not enough), ``threshold``, ``seconds``, ``n_sizes``,
+        ``estimator`` (class name) and ``error``.
+
+    Examples
+    --------
+    >>> from skcomplexity.datasets import make_linear_regression
+    >>> from skcomplexity.sample_size.facade import compare_methods
+    >>> X, y = make_linear_regression(150, 3, random_state=0)
+    >>> table = compare_methods(X, y, ["kl-sufficiency", "s-sufficiency"], random_state=0,
+    ...                         params={"kl-sufficiency": {"n_repeats": 10},
+    ...                                 "s-sufficiency": {"n_repeats": 10}})
+    >>> list(table.columns[:3])
+    ['sample_size', 'threshold', 'seconds']
+    """
+    import pandas as pd
+
+    if errors not in ("raise", "record"):
+        raise ValueError(f"errors must be 'raise' or 'record', got {errors!r}.")
+    methods = list(TABLE_4_6_METHODS if methods is None else methods)
+    params = {} if params is None else params
+    unknown = sorted(set(params) - set(methods))
+    if unknown:
+        raise ValueError(f"params has entries for {unknown}, which are not in methods.")
+    rows = []
+    for name in methods:
+        row = {"method": name, "sample_size": np.nan, "threshold": np.nan, "seconds": np.nan,
+               "n_sizes": np.nan, "estimator": None, "error": None}
+        start = time.perf_counter()
+        try:
+            sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
+                                       n_jobs=n_jobs, verbose=verbose).fit(X, y)
+        except Exception as exc:  # noqa: BLE001 - recorded on request
+            if errors == "raise":
+                raise
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            row.update(
+                sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
+                threshold=np.nan if sss.threshold_ is None else sss.threshold_,
+                n_sizes=np.nan if sss.sizes_ is None else len(sss.sizes_),
+                estimator=type(sss.estimator_).__name__,
+            )
+        row["seconds"] = time.perf_counter() - start
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("method")
+    table["sample_size"] = table["sample_size"].astype("Int64")
+    return table
