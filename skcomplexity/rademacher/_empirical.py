@@ -34,7 +34,9 @@ _CHUNK_BYTES = 64 * 2**20
 class RademacherEstimate:
     """Result of an empirical Rademacher complexity estimator.
 
-    ``float(result)`` is the estimate. Attributes
+    ``float(result)`` is the estimate.
+
+    Attributes
     ----------
     complexity : float
         The estimate of :math:`\\hat{\\mathfrak R}_D`.
@@ -50,6 +52,13 @@ class RademacherEstimate:
         Analytic upper bounds that apply to this class, by name.
     values : ndarray or None
         Per-draw suprema ``v_k`` when ``return_values=True``.
+
+    Examples
+    --------
+    >>> from skcomplexity.rademacher import linear_rademacher
+    >>> res = linear_rademacher([[1.0, 0.0], [0.0, 1.0]], exact=True)
+    >>> res.n_draws, res.exact, round(float(res), 4)  # E||s1 e1 + s2 e2|| / 2
+    (4, True, 0.7071)
     """
 
     complexity: float
