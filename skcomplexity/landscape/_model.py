@@ -48,11 +48,28 @@ def _check_loss(loss):
         )
 
 
-def _default_loss(kind):
-    import torch.nn.functional as F
+def _fast_cross_entropy(out, target):
+    """Per-object cross-entropy ``logsumexp(z) − z_y`` (same values as
+    ``F.cross_entropy(..., reduction='none')`` for class-index targets, but
+    ~25× faster under forward-over-reverse differentiation)."""
+    import torch
 
+    return torch.logsumexp(out, dim=1) - out.gather(1, target.reshape(-1, 1)).squeeze(1)
+
+
+def _maybe_fast(loss):
+    """Swap a plain ``nn.CrossEntropyLoss(reduction='none')`` for the fast equivalent."""
+    import torch
+
+    if (isinstance(loss, torch.nn.CrossEntropyLoss) and loss.weight is None
+            and loss.label_smoothing == 0 and loss.reduction == "none"):
+        return _fast_cross_entropy
+    return loss
+
+
+def _default_loss(kind):
     if kind == "classifier":
-        return lambda out, target: F.cross_entropy(out, target, reduction="none")
+        return _fast_cross_entropy
 
     def mse(out, target):
         d = (out - target.reshape(out.shape)) ** 2
@@ -70,6 +87,7 @@ def _criterion_per_object(criterion):
         )
     crit = copy.copy(criterion)
     crit.reduction = "none"
+    crit = _maybe_fast(crit)
 
     def loss(out, target):
         v = crit(out, target)
@@ -96,6 +114,7 @@ class FunctionalModel:
     def __init__(self, module, X, y, loss, dtype=None):
         import torch
 
+        loss = _maybe_fast(loss)
         module = copy.deepcopy(module)
         if dtype is not None:
             module = module.to(dtype)

@@ -67,7 +67,7 @@ def test_top_eigenvalue_and_trace_match_dense(tiny):
     H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64, batch_size=7)
     lam = top_eigenvalue(H, method="lanczos", tol=1e-10, random_state=0)
     np.testing.assert_allclose(lam, lam_ref, rtol=1e-4)
-    lam_p = top_eigenvalue(H, method="power", tol=1e-12, maxiter=5000, random_state=0)
+    lam_p = top_eigenvalue(H, method="power", tol=1e-9, maxiter=2000, random_state=0)
     np.testing.assert_allclose(lam_p, lam_ref, rtol=1e-4)
     tr = hessian_trace(H, method="exact", n_samples=16)
     np.testing.assert_allclose(tr, np.trace(ref), rtol=1e-4)
@@ -91,8 +91,9 @@ def test_gauss_newton_matches_dense_jacobian(tiny):
 @pytest.mark.parametrize("kind", ["full", "gauss_newton"])
 def test_hessian_spread_matches_dense_definition(tiny, kind):
     net, X, y = tiny
+    X, y = X[:12], y[:12]
     mu, norms, idx = hessian_spread(net, X, y, loss=CE, dtype=torch.float64, kind=kind,
-                                    n_objects=None, tol=1e-10, maxiter=3000, return_all=True)
+                                    n_objects=None, tol=1e-10, maxiter=500, return_all=True)
     if kind == "full":
         Hs = _autograd_dense(net, X, y, per_object=True)
     else:
