@@ -410,10 +410,11 @@ class BelsleyPruner(BasePruner):
     Parameters
     ----------
 %(common)s
-    covariance : {"laplace", "gradient"}, default="laplace"
+    covariance : {"laplace", "gradient"} or ndarray of shape (p, p), default="laplace"
         The parameter covariance: the Laplace approximation
-        :math:`(mH_+ + \\tau I)^{-1}` or the covariance of per-object loss
-        gradients (the text's :math:`C_{t_0}`).
+        :math:`(mH_+ + \\tau I)^{-1}`, the covariance of per-object loss
+        gradients (the text's :math:`C_{t_0}`), or a given matrix (e.g. the
+        :math:`A_{\\text{synthetic}}` of §5.4.1).
     prior_precision : float, default=1.0
         :math:`\\tau` of the Laplace approximation.
     standardize : bool, default=True
@@ -448,7 +449,7 @@ class BelsleyPruner(BasePruner):
         self.max_params = max_params
 
     def _ordering_kwargs(self):
-        if self.covariance not in ("laplace", "gradient"):
+        if isinstance(self.covariance, str) and self.covariance not in ("laplace", "gradient"):
             raise ValueError(f"covariance must be 'laplace' or 'gradient', got {self.covariance!r}.")
         return dict(covariance=self.covariance, prior_precision=self.prior_precision,
                     standardize=self.standardize, update=self.update,

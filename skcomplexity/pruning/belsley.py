@@ -320,6 +320,16 @@ def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
             or batch_size_remove < 1):
         raise ValueError(f"batch_size_remove must be a positive integer, got {batch_size_remove!r}.")
     cov = (cov + cov.T) / 2
+    # many small eigendecompositions: multithreaded BLAS only adds overhead (10x slower on a
+    # busy 2-core machine), so run them single-threaded
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1 if p <= 2000 else None, user_api="blas"):
+        return _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps)
+
+
+def _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps):
+    p = cov.shape[0]
     active = np.arange(p)
     removed = []
     while len(removed) < n_remove:
