@@ -10,8 +10,6 @@ One mechanism per idea:
 * :func:`posterior_batch` — Gaussian posteriors of a batch of weighted
   replicates (exact conjugate for the Gaussian family, Laplace for the
   binomial one) through :func:`skcomplexity.models.glm.laplace_posterior`;
-* :func:`gaussian_kl` — the Kullback–Leibler divergence between (batched)
-  multivariate normals;
 * :func:`gchisq_cdf` / :func:`gchisq_quantile` — the distribution of
   ``||Σ^{1/2} z||²``, ``z ~ N(0, I)`` (a generalised χ², used for posterior
   balls).
@@ -33,7 +31,6 @@ __all__ = [
     "check_sigma2",
     "draw_subsample_counts",
     "estimate_noise_variance",
-    "gaussian_kl",
     "gchisq_cdf",
     "gchisq_quantile",
     "posterior_batch",
@@ -144,9 +141,9 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
     check_family(family)
     fam = resolve_family(family, y)
     classes = None
-    y = np.asarray(y, dtype=float)
     if fam == "binomial":
         classes, y = check_binary_target(y)
+    y = np.asarray(y, dtype=float)
     design = add_intercept(X) if fit_intercept else np.asarray(X, dtype=float)
     if fam == "gaussian":
         if sigma2 is None:
@@ -214,35 +211,6 @@ def posterior_batch(data, weights, prior_precision):
     """
     return laplace_posterior(data.X, data.y, data.family, prior_precision=prior_precision,
                              sigma2=data.sigma2, weights=weights)
-
-
-def gaussian_kl(mean1, cov1, mean2, cov2):
-    """``KL(N(mean1, cov1) || N(mean2, cov2))``, batched over leading axes.
-
-    ``½ [tr(Σ₂⁻¹Σ₁) + (μ₂-μ₁)ᵀΣ₂⁻¹(μ₂-μ₁) - n + log det Σ₂ - log det Σ₁]``,
-    computed with Cholesky solves.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> round(float(gaussian_kl(np.zeros(2), np.eye(2), np.array([0.1, 0.0]),
-    ...                         0.9 * np.eye(2))), 7)
-    0.0113062
-    """
-    mean1, cov1 = np.asarray(mean1, float), np.asarray(cov1, float)
-    mean2, cov2 = np.asarray(mean2, float), np.asarray(cov2, float)
-    n = mean1.shape[-1]
-    L2 = np.linalg.cholesky(cov2)
-    L1 = np.linalg.cholesky(cov1)
-    # tr(Σ₂⁻¹Σ₁) = ||L₂⁻¹ L₁||_F²
-    A = np.linalg.solve(L2, L1)
-    trace = np.sum(A**2, axis=(-2, -1))
-    diff = (mean2 - mean1)[..., None]
-    z = np.linalg.solve(L2, diff)[..., 0]
-    quad = np.sum(z**2, axis=-1)
-    logdet2 = 2.0 * np.sum(np.log(np.diagonal(L2, axis1=-2, axis2=-1)), axis=-1)
-    logdet1 = 2.0 * np.sum(np.log(np.diagonal(L1, axis1=-2, axis2=-1)), axis=-1)
-    return 0.5 * (trace + quad - n + logdet2 - logdet1)
 
 
 # ------------------------------------------------- generalised chi-square
