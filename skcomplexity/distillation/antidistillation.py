@@ -19,7 +19,7 @@ The student starts from ``w = phi(u)``, where ``phi`` is one of
       min_w  l1 CE(w; D1) + l2 ||u - Pr[w]||^2 + l3 E_{x' ~ U[x - delta, x + delta]} CE(w; x', y)
              + l4 tr(d^2 CE / dw^2)
 
-  started from the zero pad and solved with Adam on D1; the Hessian trace
+  started from the uniform pad (``expand_start``) and solved with Adam on D1; the Hessian trace
   is Hutchinson's estimator with Hessian-vector products (double
   backward). ``lambdas=(1, 0, 1, 0)`` is the text's "With Data Noise"
   baseline and ``(l1, l2, l3, 0)`` its "Anti-Distillation, lambda_4 = 0".
@@ -220,7 +220,8 @@ def hutchinson_trace(loss, params, *, n_probes=1, create_graph=True, generator=N
 
 def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0, 1.0),
                              delta=0.1, epochs=5, lr=1e-3, batch_size=128, n_hutchinson=1,
-                             noise_init=1e-3, output_rows=None, random_state=None):
+                             noise_init=1e-3, start="uniform_pad", output_rows=None,
+                             random_state=None):
     """Solve the expansion problem (5.3) for the student's initial parameters, in place.
 
     Parameters
@@ -239,7 +240,13 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     epochs, lr, batch_size : Adam settings on D1.
     n_hutchinson : int, default=1
     noise_init : float, default=1e-3
-        U[-noise_init, noise_init] added to the zero pad at the start.
+        U[-noise_init, noise_init] added to the starting point.
+    start : {"uniform_pad", "zero_pad"}, default="uniform_pad"
+        Starting point of the optimisation (the text does not give one).
+        With ``"zero_pad"`` a new hidden unit has zero incoming *and*
+        outgoing weights, so under ReLU both of its gradients are exactly 0
+        and only ``noise_init`` can revive it; the uniform pad avoids these
+        dead units.
     output_rows : array-like of int, optional
         Student output index of each teacher output.
     random_state : int, RandomState or None
@@ -265,7 +272,9 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     delta = check_nonnegative(delta, "delta")
     rs = check_random_state(random_state)
     gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
-    expand_mlp(teacher, student, "zero_pad", output_rows=output_rows, random_state=rs)
+    if start not in ("uniform_pad", "zero_pad"):
+        raise ValueError(f"start must be 'uniform_pad' or 'zero_pad', got {start!r}.")
+    expand_mlp(teacher, student, start, output_rows=output_rows, random_state=rs)
     _, _, t_lin = mlp_structure(teacher)
     _, _, s_lin = mlp_structure(student)
     output_rows = np.arange(t_lin[-1].out_features) if output_rows is None else np.asarray(output_rows)
@@ -344,6 +353,8 @@ class AntiDistillationClassifier(MLPClassifier):
     expand_epochs : int, default=3
         Adam epochs on D1 for (5.3) (not counted in ``max_epochs``, as in the text).
     expand_lr : float, default=1e-3
+    expand_start : {"uniform_pad", "zero_pad"}, default="uniform_pad"
+        Starting point for (5.3) (see :func:`anti_distillation_expand`).
     n_hutchinson : int, default=1
     freeze_epochs : int, default=3
         ``init="transfer"``: epochs with the body frozen.
@@ -376,7 +387,8 @@ class AntiDistillationClassifier(MLPClassifier):
     """
 
     def __init__(self, teacher=None, *, init="anti_distillation", lambdas=(1.0, 1.0, 1.0, 1.0),
-                 delta=0.1, expand_epochs=3, expand_lr=1e-3, n_hutchinson=1, freeze_epochs=3,
+                 delta=0.1, expand_epochs=3, expand_lr=1e-3, expand_start="uniform_pad",
+                 n_hutchinson=1, freeze_epochs=3,
                  hidden_units=(256, 128, 64), activation="relu", lr=1e-3, max_epochs=10,
                  batch_size=64, weight_decay=0.0, optimizer="adam", callbacks=None,
                  device="auto", random_state=None, verbose=0):
@@ -392,6 +404,7 @@ class AntiDistillationClassifier(MLPClassifier):
         self.delta = delta
         self.expand_epochs = expand_epochs
         self.expand_lr = expand_lr
+        self.expand_start = expand_start
         self.n_hutchinson = n_hutchinson
         self.freeze_epochs = freeze_epochs
 
@@ -475,7 +488,8 @@ class AntiDistillationClassifier(MLPClassifier):
         anti_distillation_expand(
             self.teacher, module, X[simple], y_t[simple], lambdas=self.lambdas, delta=self.delta,
             epochs=self.expand_epochs, lr=self.expand_lr, batch_size=self.batch_size,
-            n_hutchinson=self.n_hutchinson, output_rows=self.teacher_rows_, random_state=rs,
+            n_hutchinson=self.n_hutchinson, start=self.expand_start,
+            output_rows=self.teacher_rows_, random_state=rs,
         )
 
 
