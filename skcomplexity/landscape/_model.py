@@ -149,7 +149,7 @@ class FunctionalModel:
 
     def unflatten(self, theta):
         out, i = {}, 0
-        for name, shape, n in zip(self.names, self.shapes, self.numels):
+        for name, shape, n in zip(self.names, self.shapes, self.numels, strict=True):
             out[name] = theta[i:i + n].reshape(shape)
             i += n
         return out

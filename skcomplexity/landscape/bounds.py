@@ -270,11 +270,12 @@ def conv2d_landscape_asymptotic(L, C, k, M, m, n):
                 * (q2 * np.asarray(M, float) ** 2) ** L)
 
 
-def conv2d_pool_hessian_bound(x_norm, L, C, k, w, m, n, k_pool, l, kind="max"):
+def conv2d_pool_hessian_bound(x_norm, L, C, k, w, m, n, k_pool, pool_position, kind="max"):
     """Theorems 15 (max) / 16 (avg): Theorem 14 times ``(1/k_pool²)^{L−l+2}``.
 
-    ``l`` (1..L) is the position of the activation the pooling replaces;
-    both kinds give the same (printed) formula.
+    ``pool_position`` (the text's ``l``, 1..L) is the position of the
+    activation the pooling replaces; both kinds give the same (printed)
+    formula.
 
     Examples
     --------
@@ -285,7 +286,7 @@ def conv2d_pool_hessian_bound(x_norm, L, C, k, w, m, n, k_pool, l, kind="max"):
     if kind not in ("max", "avg"):
         raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}.")
     factor = (1.0 / np.asarray(k_pool, float) ** 2) ** (np.asarray(L, float)
-                                                        - np.asarray(l, float) + 2)
+                                                        - np.asarray(pool_position, float) + 2)
     return _out(conv2d_hessian_bound(x_norm, L, C, k, w, m, n) * factor)
 
 

@@ -40,7 +40,7 @@ def _autograd_dense(net, X, y, per_object=False):
 
     def f(theta):
         d, i = {}, 0
-        for n, s in zip(names, shapes):
+        for n, s in zip(names, shapes, strict=True):
             d[n] = theta[i:i + s.numel()].reshape(s)
             i += s.numel()
         out = torch.func.functional_call(net, d, (Xt,))
