@@ -227,8 +227,16 @@ def _check_classes_present(counts, y01, rngs, size):
 
 
 # ============================================================ batched solvers
-def _gram(W, Z):
-    return np.einsum("bi,ij,ik->bjk", W, Z, Z, optimize=True)
+def _outer_rows(Z):
+    """Row-wise outer products ``z_i z_i^T`` flattened: shape (m, p*p)."""
+    return (Z[:, :, None] * Z[:, None, :]).reshape(Z.shape[0], -1)
+
+
+def _gram(W, Z, ZZ=None):
+    """``Z^T diag(w_b) Z`` for every row ``w_b`` of ``W``: one GEMM ``W @ ZZ``."""
+    p = Z.shape[1]
+    ZZ = _outer_rows(Z) if ZZ is None else ZZ
+    return (W @ ZZ).reshape(W.shape[0], p, p)
 
 
 def _fit_linear_batch(X, y, W, alpha, fit_intercept):
@@ -308,6 +316,7 @@ def _fit_logistic_batch(X, y01, W, inv_c, fit_intercept, max_iter=100, tol=1e-12
         Z = X / sd
         pen = inv_c / sd**2
     B, p = W.shape[0], Z.shape[1]
+    ZZ = _outer_rows(Z)
     coef = np.zeros((B, p))
     P = np.diag(pen)
     active = np.ones(B, dtype=bool)
@@ -316,7 +325,7 @@ def _fit_logistic_batch(X, y01, W, inv_c, fit_intercept, max_iter=100, tol=1e-12
         theta = coef[idx] @ Z.T
         pr = expit(theta)
         grad = ((y01 - pr) * W[idx]) @ Z - pen * coef[idx]
-        H = _gram(W[idx] * pr * (1 - pr), Z) + P
+        H = _gram(W[idx] * pr * (1 - pr), Z, ZZ) + P
         try:
             L = np.linalg.cholesky(H)
             step = np.linalg.solve(np.swapaxes(L, 1, 2), np.linalg.solve(L, grad[..., None]))[..., 0]
