@@ -1,0 +1,225 @@
+"""Sufficient sample size from loss-landscape convergence (Section 2.3, spec §4.6).
+
+The model is trained once on all the data at hand; the per-object losses at
+the fitted parameters ``θ̂`` give the one-object change
+``Δ_k = |L_{k+1}(θ̂) − L_k(θ̂)|`` over random orders (averaged, EMA-smoothed),
+and ``m*`` is read off with Definition 19 ("for all k >= m*"):
+
+* **Rule B** (``rule="curve"``, the experiments' quantity): the smallest ``k``
+  with ``Δ̄^EMA_j <= threshold`` for every ``j >= k``; None if the last point
+  exceeds the threshold.
+* **Rule A** (``rule="bound"``): the bound (2.9),
+  ``(M_ℓ + μ_f R²)/(k + 1) <= threshold``, where ``M_ℓ = max_i |l_i − L_m|``
+  is measured on the data and ``μ_f`` is the landscape measure (2.8) of the
+  fitted network (only needed when ``radius > 0``); this gives
+  ``m* = max(1, ceil((M_ℓ + μ_f R²)/threshold) − 1)`` (Lemma 4 rearranged).
+
+torch is imported only inside this module's methods (the module itself is
+imported lazily by the facade).
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import validate_data
+
+from .._parallel import root_seed_sequence
+from ._base import SampleSizeEstimator, make_size_grid, sufficient_size
+
+__all__ = ["LandscapeSufficiency"]
+
+
+class LandscapeSufficiency(SampleSizeEstimator):
+    """Sufficient sample size of a (neural) model from landscape convergence.
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        The model whose landscape is measured; it is cloned and fitted on all
+        of ``(X, y)``. Any scikit-learn classifier with ``predict_proba`` or
+        regressor works with ``rule="curve"``; ``rule="bound"`` with
+        ``radius > 0`` needs a torch model (:mod:`skcomplexity.neural`).
+        None: :class:`skcomplexity.neural.MLPClassifier` (classification
+        targets) or :class:`~skcomplexity.neural.MLPRegressor`, with
+        ``hidden_units=(64,)`` and the text's training (Adam, lr 1e-3, batch
+        64, 10 epochs).
+    threshold : float > 0
+        ``ε``, the allowed change of the mean loss when one object is added.
+        Required: the text gives no default.
+    rule : {"curve", "bound"}, default="curve"
+        Rule B (EMA curve) or Rule A (bound (2.9)), see the module docstring.
+    n_permutations : int, default=100
+        Random orders of the objects (the text's 100 repetitions).
+    ema : float in [0, 1), default=0.99
+        EMA weight of the previous value (0.99 for FC nets, 0.995 for CNNs in
+        the text); 0 disables smoothing.
+    radius : float >= 0, default=0.0
+        ``R``, the distance from ``θ̂`` at which the landscape must be stable
+        (Rule A only; 0 is the experiments' setting ``θ = θ̂``).
+    hessian_kwargs : dict or None, default=None
+        Passed to :func:`skcomplexity.landscape.hessian_spread` (Rule A with
+        ``radius > 0``), e.g. ``{"n_objects": 32, "kind": "gauss_newton"}``.
+    sizes : None, int or array-like, default=None
+        Grid of sizes at which ``criterion_`` is reported (None: 50 points in
+        ``[1, m − 1]``). The decision itself uses every ``k``.
+    random_state : int, RandomState or None, default=None
+        Seeds the model (if it has ``random_state``) and the orders.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    sample_size_ : int or None
+        ``m*``; None when the data at hand never reach the threshold.
+    sizes_ : ndarray of int
+        Grid of sizes ``k`` reported.
+    criterion_ : ndarray
+        EMA-smoothed ``Δ̄_k`` (Rule B) or the bound ``B/(k+1)`` (Rule A) on the grid.
+    criterion_std_ : ndarray
+        Standard deviation of ``Δ_k`` over the orders (0 for Rule A).
+    threshold_ : float
+    n_samples_seen_ : int
+    estimator_ : estimator
+        The model fitted on all the data.
+    curve_ : skcomplexity.landscape.LandscapeCurve
+        The full curve, every ``k = 1 .. m − 1``.
+    loss_bound_ : float
+        ``M_ℓ = max_i |l_i − L_m|``.
+    landscape_measure_ : float or None
+        ``μ_f`` (2.8) when Rule A with ``radius > 0`` computed it.
+    bound_constant_ : float or None
+        ``B = M_ℓ + μ_f R²`` (Rule A).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skcomplexity.sample_size.landscape import LandscapeSufficiency
+    >>> X, y = make_classification(300, 5, random_state=0)
+    >>> est = LandscapeSufficiency(LogisticRegression(), threshold=2e-3, random_state=0)
+    >>> est.fit(X, y).sample_size_ is not None
+    True
+    """
+
+    def __init__(self, estimator=None, *, threshold=None, rule="curve", n_permutations=100,
+                 ema=0.99, radius=0.0, hessian_kwargs=None, sizes=None, random_state=None,
+                 verbose=0):
+        self.estimator = estimator
+        self.threshold = threshold
+        self.rule = rule
+        self.n_permutations = n_permutations
+        self.ema = ema
+        self.radius = radius
+        self.hessian_kwargs = hessian_kwargs
+        self.sizes = sizes
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # --------------------------------------------------------------- checks
+    def _validate_params_extra(self):
+        if self.threshold is None:
+            raise ValueError(
+                "threshold (the allowed loss change per added object, ε) is required; the "
+                "text gives no default. Pass e.g. threshold=1e-3."
+            )
+        if self.rule not in ("curve", "bound"):
+            raise ValueError(f"rule must be 'curve' or 'bound', got {self.rule!r}.")
+        if isinstance(self.n_permutations, bool) or not isinstance(self.n_permutations, Integral) \
+                or self.n_permutations < 1:
+            raise ValueError(f"n_permutations must be a positive integer, got {self.n_permutations!r}.")
+        if isinstance(self.ema, bool) or not isinstance(self.ema, Real) or not 0 <= self.ema < 1:
+            raise ValueError(f"ema must lie in [0, 1), got {self.ema!r}.")
+        if isinstance(self.radius, bool) or not isinstance(self.radius, Real) \
+                or not np.isfinite(self.radius) or self.radius < 0:
+            raise ValueError(f"radius must be a finite number >= 0, got {self.radius!r}.")
+        if self.hessian_kwargs is not None and not isinstance(self.hessian_kwargs, dict):
+            raise ValueError(f"hessian_kwargs must be a dict or None, got {self.hessian_kwargs!r}.")
+
+    def _validate_common(self):
+        if self.threshold is None:
+            self._validate_params_extra()
+        super()._validate_common()
+
+    # ------------------------------------------------------------------ fit
+    def _make_estimator(self, y, seed):
+        if self.estimator is None:
+            from ..neural import MLPClassifier, MLPRegressor
+
+            kind = type_of_target(y)
+            cls = MLPClassifier if kind in ("binary", "multiclass") else MLPRegressor
+            est = cls(hidden_units=(64,))
+        else:
+            est = clone(self.estimator)
+        if seed is not None and "random_state" in est.get_params(deep=False):
+            est.set_params(random_state=seed)
+        return est
+
+    def fit(self, X, y):
+        """Fit the model on all of ``(X, y)`` and find ``m*`` from its landscape curve.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        from ..landscape import loss_difference_curve, per_object_losses
+
+        self._validate_common()
+        self._validate_params_extra()
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        n = X.shape[0]
+        if n < 3:
+            raise ValueError(f"LandscapeSufficiency needs at least 3 samples, got n_samples={n}.")
+        root = root_seed_sequence(self.random_state)
+        model_ss, order_ss = root.spawn(2)
+        seed = None if self.random_state is None else int(model_ss.generate_state(1)[0] >> 1)
+        self.estimator_ = self._make_estimator(y, seed).fit(X, y)
+        losses = per_object_losses(self.estimator_, X, y)
+        self.curve_ = loss_difference_curve(
+            losses, n_permutations=int(self.n_permutations), ema=float(self.ema),
+            random_state=order_ss,
+        )
+        self.sizes_ = make_size_grid(self.sizes, n - 1, 1)
+        self.loss_bound_ = float(np.max(np.abs(losses - losses.mean())))
+        self.landscape_measure_ = None
+        self.bound_constant_ = None
+        self.threshold_ = float(self.threshold)
+        if self.rule == "curve":
+            full = self.curve_.smoothed
+            self.criterion_ = full[self.sizes_ - 1]
+            self.criterion_std_ = self.curve_.std[self.sizes_ - 1]
+            self.criterion_replicates_ = self.criterion_[:, None]
+            self.sample_size_ = self.curve_.sufficient_sample_size(self.threshold_)
+        else:
+            from ..landscape.bounds import sufficient_sample_size_from_bound
+
+            mu = 0.0
+            if self.radius > 0:
+                from ..landscape import hessian_spread
+
+                mu = hessian_spread(self.estimator_, X, y, random_state=order_ss,
+                                    **(self.hessian_kwargs or {}))
+                self.landscape_measure_ = float(mu)
+            B = self.loss_bound_ + mu * float(self.radius) ** 2
+            self.bound_constant_ = float(B)
+            self.criterion_ = B / (self.sizes_ + 1.0)
+            self.criterion_std_ = np.zeros(len(self.sizes_))
+            self.criterion_replicates_ = self.criterion_[:, None]
+            m_star = sufficient_sample_size_from_bound(B, self.threshold_)
+            self.sample_size_ = m_star if m_star <= n - 1 else None
+        self.criterion_holds_ = self.criterion_ <= self.threshold_
+        if self.sample_size_ is None and sufficient_size(self.sizes_, self.criterion_holds_):
+            self.criterion_holds_[-1] = False  # the decision used the full curve
+        self.n_samples_seen_ = n
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.non_deterministic = self.random_state is None
+        return tags
