@@ -110,7 +110,7 @@ def test_exact_coverage_vs_monte_carlo():
     x = np.full(5, 0.8)
     exact = gchisq_cdf(x, lam)
     z = rng.standard_normal((100_000, 4))
-    mc = np.array([np.mean((z**2 * l).sum(1) <= 0.8) for l in lam])
+    mc = np.array([np.mean((z**2 * lam_r).sum(1) <= 0.8) for lam_r in lam])
     np.testing.assert_allclose(exact, mc, atol=4e-3)
     # equal weights: chi-square
     np.testing.assert_allclose(gchisq_cdf(np.array([2.0, 5.0]), np.full((2, 3), 0.5)),
