@@ -1,0 +1,132 @@
+"""SufficientSampleSize / compare_methods: dispatch, parameters, sklearn
+compatibility, and the same answer on a local Dask cluster as with n_jobs=1."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcomplexity.datasets import make_linear_regression, make_logistic_regression
+from skcomplexity.sample_size.facade import (
+    METHODS,
+    SufficientSampleSize,
+    compare_methods,
+    get_method,
+)
+from skcomplexity.sample_size.sufficiency import KLSufficiency
+
+SMALL = {"n_repeats": 5, "sizes": 4}
+
+
+def test_registry_is_plain_strings():
+    assert all(isinstance(v, str) and v.count(":") == 1 for v in METHODS.values())
+    assert {"d-sufficiency", "m-sufficiency", "kl-sufficiency", "s-sufficiency"} <= set(METHODS)
+    with pytest.raises(ValueError, match="method must be one of"):
+        get_method("nope")
+
+
+@pytest.mark.parametrize("data", ["regression", "classification"])
+def test_default_just_works(data):
+    if data == "regression":
+        X, y = make_linear_regression(150, 4, random_state=0)
+    else:
+        X, y = make_logistic_regression(150, 4, random_state=0)
+    sss = SufficientSampleSize(random_state=0, params={"n_repeats": 50, "sizes": 8}).fit(X, y)
+    assert sss.method_ == "d-sufficiency"
+    assert sss.sample_size_ is None or 6 <= sss.sample_size_ <= 150
+    for name in ("sizes_", "criterion_", "criterion_std_", "threshold_"):
+        np.testing.assert_array_equal(getattr(sss, name), getattr(sss.estimator_, name))
+    assert sss.n_samples_seen_ == 150
+
+
+def test_forwarding_and_same_result_as_direct():
+    X, y = make_linear_regression(120, 3, random_state=0)
+    sss = SufficientSampleSize("kl-sufficiency", random_state=3, params={"threshold": 0.1,
+                                                                         "n_repeats": 10}).fit(X, y)
+    direct = KLSufficiency(threshold=0.1, n_repeats=10, random_state=3).fit(X, y)
+    assert sss.estimator_.random_state == 3 and sss.estimator_.threshold == 0.1
+    assert sss.sample_size_ == direct.sample_size_
+    np.testing.assert_array_equal(sss.criterion_, direct.criterion_)
+    # clone/get_params keep working with the params dict
+    c = clone(sss).set_params(params={"threshold": 0.2})
+    assert c.get_params()["params"] == {"threshold": 0.2}
+
+
+def test_bad_params():
+    X, y = make_linear_regression(60, 3, random_state=0)
+    with pytest.raises(ValueError, match="does not take"):
+        SufficientSampleSize("kl-sufficiency", params={"bogus": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="random_state"):
+        SufficientSampleSize("kl-sufficiency", params={"random_state": 1}).fit(X, y)
+    with pytest.raises(TypeError, match="params must be None or a dict"):
+        SufficientSampleSize("kl-sufficiency", params=[1]).fit(X, y)
+    with pytest.raises(ValueError, match="method must be one of"):
+        SufficientSampleSize("magic").fit(X, y)
+
+
+def test_plot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = make_linear_regression(60, 3, random_state=0)
+    sss = SufficientSampleSize("s-sufficiency", random_state=0, params=SMALL).fit(X, y)
+    assert sss.plot() is not None
+
+
+def test_compare_methods_table():
+    X, y = make_linear_regression(100, 3, random_state=0)
+    table = compare_methods(
+        X, y, ["d-sufficiency", "kl-sufficiency", "s-sufficiency"], random_state=0,
+        params={"d-sufficiency": SMALL, "kl-sufficiency": {"n_repeats": 5},
+                "s-sufficiency": {"n_repeats": 5}},
+    )
+    assert list(table.index) == ["d-sufficiency", "kl-sufficiency", "s-sufficiency"]
+    assert {"sample_size", "threshold", "seconds", "estimator", "error"} <= set(table.columns)
+    assert (table["seconds"] > 0).all()
+    assert table.loc["kl-sufficiency", "estimator"] == "KLSufficiency"
+    recorded = compare_methods(X, y, ["d-sufficiency"], params={"d-sufficiency": {"bad": 1}},
+                               errors="record")
+    assert "does not take" in recorded.loc["d-sufficiency", "error"]
+    with pytest.raises(ValueError, match="not in methods"):
+        compare_methods(X, y, ["d-sufficiency"], params={"s-sufficiency": {}})
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_dask_backend_gives_same_answer(processes):
+    # processes=False uses dask's in-process transport (no socket at all; passing host= to it
+    # fails in distributed 2026.x); processes=True binds the scheduler and workers to 127.0.0.1.
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_config
+
+    X, y = make_linear_regression(120, 3, random_state=0)
+    params = {"n_repeats": 20, "sizes": 5}
+    ref = SufficientSampleSize("d-sufficiency", random_state=0, n_jobs=1, params=params).fit(X, y)
+    ref_kl = SufficientSampleSize("kl-sufficiency", random_state=0, n_jobs=1,
+                                  params={"n_repeats": 40}).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        host = {"host": "127.0.0.1"} if processes else {}
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
+                                      dashboard_address=None, **host) as cluster, \
+                distributed.Client(cluster), parallel_config(backend="dask"):
+            out = SufficientSampleSize("d-sufficiency", random_state=0, n_jobs=2,
+                                       params=params).fit(X, y)
+            out_kl = SufficientSampleSize("kl-sufficiency", random_state=0, n_jobs=2,
+                                          params={"n_repeats": 40}).fit(X, y)
+    np.testing.assert_array_equal(out.estimator_.loss_replicates_, ref.estimator_.loss_replicates_)
+    assert out.sample_size_ == ref.sample_size_
+    np.testing.assert_array_equal(out_kl.criterion_, ref_kl.criterion_)
+    assert out_kl.sample_size_ == ref_kl.sample_size_
+
+
+@parametrize_with_checks([
+    SufficientSampleSize(random_state=0, params={"n_repeats": 3, "sizes": 3}),
+    SufficientSampleSize("s-sufficiency", random_state=0, params={"n_repeats": 3, "sizes": 3}),
+])
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(estimator)
