@@ -53,7 +53,7 @@ def main():
     rows = []
     loop_val, loop_s, loop_mem = timed(lambda: per_draw_loop(X, args.loop_draws))
     loop_full = loop_s * K / args.loop_draws
-    for chunk in (None, 16, 256):
+    for chunk in (None, 1024):
         res, s, mem = timed(
             lambda chunk=chunk: linear_rademacher(X, n_draws=K, chunk_size=chunk, random_state=0)
         )
