@@ -94,8 +94,8 @@ class BelsleyDiagnostics:
     >>> diag = belsley_diagnostics(X, kind="design")
     >>> diag.least_relevant
     3
-    >>> print(diag.summary())  # doctest: +ELLIPSIS
-                     Belsley collinearity diagnostics...
+    >>> "Belsley collinearity diagnostics" in diag.summary().as_text()
+    True
     """
 
     def __init__(self, condition_indices, variance_proportions, eigenvalues, names, kind):
