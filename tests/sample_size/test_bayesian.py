@@ -109,9 +109,9 @@ def test_exact_coverage_vs_monte_carlo():
     lam = rng.exponential(size=(5, 4)) * np.array([1.0, 0.3, 0.1, 0.05])
     x = np.full(5, 0.8)
     exact = gchisq_cdf(x, lam)
-    z = rng.standard_normal((100_000, 4))
-    mc = np.array([np.mean((z**2 * lam_r).sum(1) <= 0.8) for lam_r in lam])
-    np.testing.assert_allclose(exact, mc, atol=4e-3)
+    mc = np.array([np.mean((rng.standard_normal((200_000, 4)) ** 2 * lam_r).sum(1) <= 0.8)
+                   for lam_r in lam])
+    np.testing.assert_allclose(exact, mc, atol=6e-3)  # 6 MC standard errors
     # equal weights: chi-square
     np.testing.assert_allclose(gchisq_cdf(np.array([2.0, 5.0]), np.full((2, 3), 0.5)),
                                stats.chi2.cdf([4.0, 10.0], 3), atol=1e-7)
@@ -121,7 +121,7 @@ def test_exact_coverage_vs_monte_carlo():
 
 def test_acc_alc_exact_vs_monte_carlo(reg_data):
     X, y = reg_data
-    kw = dict(sizes=[15, 60, 300], n_repeats=5, random_state=3)
+    kw = dict(sizes=[40, 300], n_repeats=4, random_state=3)
     a = ACCSampleSize(method="exact", **kw).fit(X, y)
     b = ACCSampleSize(method="monte-carlo", n_draws=20000, **kw).fit(X, y)
     np.testing.assert_allclose(a.criterion_, b.criterion_, atol=0.01)
