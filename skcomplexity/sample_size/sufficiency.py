@@ -42,7 +42,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.linalg import lstsq
 from scipy.special import expit
 from sklearn.base import clone, is_classifier
 from sklearn.utils.multiclass import type_of_target
@@ -65,7 +64,7 @@ __all__ = [
 ]
 
 _MODES = ("absolute", "relative", "fraction_of_max")
-_CHUNK = 128  # replicates solved together (fixed, so results do not depend on n_jobs)
+_CHUNK = 512  # replicates solved together (fixed, so results do not depend on n_jobs)
 
 POSTERIOR_PROTOCOL = (
     "a fitted estimator exposes a Gaussian posterior N(mean, cov) over its coefficients "
@@ -274,27 +273,42 @@ def _fit_linear_batch(X, y, W, alpha, fit_intercept):
     if L is not None:
         d = np.diagonal(L, axis1=1, axis2=2)
         ok = np.all(d > 0, axis=1) & ((d.min(axis=1) / d.max(axis=1)) ** 2 > 1e-12)
-        z = np.linalg.solve(L, b[..., None])
-        coef_z = np.linalg.solve(np.swapaxes(L, 1, 2), z)[..., 0]
-    for r in np.flatnonzero(~ok):
-        w = np.sqrt(W[r])
-        if fit_intercept:
-            xb = W[r] @ X / k[r]
-            yb = W[r] @ y / k[r]
-        else:
-            xb, yb = np.zeros(n), 0.0
-        A = w[:, None] * (X - xb)
-        t = w * (y - yb)
-        if alpha > 0:
-            A = np.vstack([A, np.sqrt(alpha) * np.eye(n)])
-            t = np.concatenate([t, np.zeros(n)])
-        coef_z[r] = lstsq(A, t)[0] * sd
+        coef_z = np.linalg.solve(G, b[..., None])[..., 0]
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        coef_z[bad] = _min_norm_fallback(X, y, W[bad], alpha, fit_intercept) * sd
     coef = coef_z / sd
     if fit_intercept:
         intercept = (W @ y) / k - np.einsum("bj,bj->b", (W @ X) / k[:, None], coef)
     else:
         intercept = np.zeros(W.shape[0])
     return coef, intercept
+
+
+def _min_norm_fallback(X, y, W, alpha, fit_intercept):
+    """Minimum-norm (ridge) least squares on the repeated rows, batched by SVD.
+
+    Same solution as ``scipy.linalg.lstsq`` on ``X[idx] - mean`` (what
+    scikit-learn's LinearRegression solves), for replicates whose normal
+    equations are singular or badly conditioned.
+    """
+    m, n = X.shape
+    counts = W.astype(int)
+    k = int(counts[0].sum())
+    idx = np.stack([np.repeat(np.arange(m), c) for c in counts])  # (b, k)
+    A = X[idx]
+    t = y[idx]
+    if fit_intercept:
+        A = A - A.mean(axis=1, keepdims=True)
+        t = t - t.mean(axis=1, keepdims=True)
+    U, sv, Vt = np.linalg.svd(A, full_matrices=False)
+    if alpha > 0:
+        f = sv / (sv**2 + alpha)
+    else:
+        cut = np.finfo(float).eps * max(k, n) * sv[:, :1]
+        f = np.where(sv > cut, 1.0 / np.where(sv > 0, sv, 1.0), 0.0)
+    ut = np.einsum("bki,bk->bi", U, t)
+    return np.einsum("bij,bi->bj", Vt, f * ut)
 
 
 def _fit_logistic_batch(X, y01, W, inv_c, fit_intercept, max_iter=100, tol=1e-12):
@@ -466,14 +480,24 @@ class _LikelihoodBootstrap(_ThresholdMixin, SampleSizeEstimator):
         s2 = plan["sigma2"]
         return float(-0.5 * len(y) * np.log(2 * np.pi * s2) - 0.5 * resid @ resid / s2)
 
-    def _criterion_at_size(self, plan, size, rngs):
-        """Full-data log-likelihood (or score) of every bootstrap replicate at one size."""
+    def _criterion_at_size(self, plan, size, seed):
+        """Full-data log-likelihood (or score) of every bootstrap replicate at one size.
+
+        The ``n_repeats`` bootstrap subsamples of this size come from one
+        generator seeded by this size's child seed (drawn as one ``(B, k)``
+        index matrix), so the result does not depend on ``n_jobs``.
+        """
         m = plan["X"].shape[0]
-        out = np.empty(len(rngs))
-        for start in range(0, len(rngs), _CHUNK):
-            sub = rngs[start:start + _CHUNK]
-            W = draw_subsample_counts(sub, m, size)
-            W = _check_classes_present(W, plan["y01"], sub, size)
+        B = self.n_repeats
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(0, m, size=(B, size))
+        counts = np.bincount((np.arange(B)[:, None] * m + idx).ravel(),
+                             minlength=B * m).reshape(B, m).astype(float)
+        counts = _check_classes_present(counts, plan["y01"], [rng] * B, size)
+        out = np.empty(B)
+        for start in range(0, B, _CHUNK):
+            W = counts[start:start + _CHUNK]
+            sub = range(W.shape[0])
             if plan["kind"] == "linear":
                 coef, b0 = _fit_linear_batch(plan["X"], plan["y"], W, plan["alpha"],
                                              plan["fit_intercept"])
@@ -511,8 +535,7 @@ class _LikelihoodBootstrap(_ThresholdMixin, SampleSizeEstimator):
             raise ValueError("M-sufficiency needs at least 2 grid sizes (sizes).")
         root = root_seed_sequence(self.random_state)
         per_size = root.spawn(len(sizes))
-        tasks = [(plan, int(k), spawn_generators(ss, self.n_repeats))
-                 for k, ss in zip(sizes, per_size, strict=True)]
+        tasks = [(plan, int(k), ss) for k, ss in zip(sizes, per_size, strict=True)]
         values = parallel_map(self._criterion_at_size, tasks, n_jobs=self.n_jobs,
                               verbose=self.verbose, desc=type(self).__name__)
         values = np.asarray(values, dtype=float)
@@ -809,7 +832,7 @@ class _PosteriorProximity(_ThresholdMixin, SampleSizeEstimator):
         orders = np.array([g.permutation(m) for g in gens])
         if kind == "conjugate":
             lo = int(grid[0])
-            chunks = [orders[i:i + _CHUNK // 4] for i in range(0, len(orders), _CHUNK // 4)]
+            chunks = [orders[i:i + 32] for i in range(0, len(orders), 32)]
             res = parallel_map(self._conjugate_chunk, [(state, c, lo) for c in chunks],
                                n_jobs=self.n_jobs, verbose=self.verbose,
                                desc=type(self).__name__)

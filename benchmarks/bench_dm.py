@@ -1,0 +1,64 @@
+"""D/M-sufficiency on Boston with linear regression: batched path vs clone-and-fit.
+
+Both paths use the same bootstrap subsamples (same seed), so their full-data
+log-likelihoods must agree to 1e-8 (relative). The clone-and-fit path of
+scikit-learn's LinearRegression is timed on fewer replicates and extrapolated
+linearly in the number of replicates (it is a plain loop over fits).
+
+    python benchmarks/bench_dm.py [--repeats 1000] [--clone-repeats 50]
+"""
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.linear_model import LinearRegression
+
+from skcomplexity.datasets import load_boston
+from skcomplexity.sample_size.sufficiency import DSufficiency, MSufficiency
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=1000)
+    ap.add_argument("--clone-repeats", type=int, default=50)
+    args = ap.parse_args()
+    X, y = load_boston(return_X_y=True)
+    kw = dict(sizes=None, random_state=0)  # the full default grid: 50 sizes in [15, 506]
+
+    t = time.perf_counter()
+    d = DSufficiency(LinearRegression(), n_repeats=args.repeats, **kw).fit(X, y)
+    t_batched = time.perf_counter() - t
+    m = MSufficiency(LinearRegression(), n_repeats=args.repeats, **kw).fit(X, y)
+
+    # same numbers: batched vs clone-and-fit on the same first replicates
+    small_b = DSufficiency(LinearRegression(), n_repeats=args.clone_repeats, **kw).fit(X, y)
+    t = time.perf_counter()
+    small_c = DSufficiency(LinearRegression(), n_repeats=args.clone_repeats, batched=False,
+                           **kw).fit(X, y)
+    t_clone_small = time.perf_counter() - t
+    rel = np.max(np.abs(small_b.loss_replicates_ - small_c.loss_replicates_)
+                 / np.abs(small_c.loss_replicates_))
+    t_small_b = time.perf_counter()
+    DSufficiency(LinearRegression(), n_repeats=args.clone_repeats, **kw).fit(X, y)
+    t_small_b = time.perf_counter() - t_small_b
+    t_clone = t_clone_small * args.repeats / args.clone_repeats
+
+    print(f"Boston 506x13, LinearRegression, grid of {len(d.sizes_)} sizes, "
+          f"B={args.repeats} bootstrap replicates per size")
+    print(f"{'method':<34}{'replicates':>11}{'seconds':>10}{'ratio':>9}")
+    print(f"{'batched (counts x GEMM + Cholesky)':<34}{args.repeats:>11}{t_batched:>10.2f}"
+          f"{1.0:>9.1f}")
+    print(f"{'clone-and-fit, measured':<34}{args.clone_repeats:>11}{t_clone_small:>10.2f}"
+          f"{'':>9}")
+    print(f"{'batched, same replicates':<34}{args.clone_repeats:>11}{t_small_b:>10.2f}"
+          f"{t_clone_small / t_small_b:>9.1f}")
+    print(f"{'clone-and-fit, extrapolated':<34}{args.repeats:>11}{t_clone:>10.2f}"
+          f"{t_clone / t_batched:>9.1f}")
+    print(f"max relative difference of the log-likelihoods (batched vs clone): {rel:.2e}")
+    print(f"D-sufficient m* = {d.sample_size_}, M-sufficient m* = {m.sample_size_} "
+          f"(threshold_mode='fraction_of_max', threshold=0.5)")
+
+
+if __name__ == "__main__":
+    main()
