@@ -38,7 +38,25 @@ class _ComplexityScorer:
 
 
 def make_landscape_scorer(*, greater_is_better=False, **kwargs):
-    """Scorer from :func:`skcomplexity.landscape.landscape_measure` (kwargs passed through)."""
+    """Scorer from :func:`skcomplexity.landscape.landscape_measure` (kwargs passed through).
+
+    The measure is the landscape complexity (2.8) of the fitted model,
+    ``mu_f = E_i ||H_i - H_bar||_2`` over the scored objects, for torch/skorch
+    models, and the loss-change constant ``mean_k (k + 1) |L_{k+1} - L_k|``
+    for other fitted scikit-learn models (``measure=`` selects another one,
+    e.g. ``"top_eigenvalue"``). Larger = more complex, so the scorer returns
+    its negative unless ``greater_is_better=True``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skcomplexity.metrics import make_landscape_scorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scorer = make_landscape_scorer(measure="curve", n_permutations=5)
+    >>> scorer(LogisticRegression(max_iter=500).fit(X, y), X, y) < 0
+    True
+    """
     return _ComplexityScorer(
         "skcomplexity.landscape.landscape_measure", 1 if greater_is_better else -1, kwargs
     )

@@ -132,3 +132,18 @@ def test_measure_on_estimator_and_bad_input():
         dense_hessian(clf, X, y, max_params=10)
     with pytest.raises(ValueError, match="kind"):
         HessianOperator(clf, X, y, kind="fisher")
+
+
+def test_landscape_scorer_in_cross_validate():
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import cross_validate
+
+    from skcomplexity.metrics import landscape_scorer
+
+    X, y = load_iris(return_X_y=True)
+    res = cross_validate(MLPClassifier(hidden_units=(8,), lr=1e-2, max_epochs=5, random_state=0),
+                         X, y, cv=2, scoring={"acc": "accuracy", "landscape": landscape_scorer})
+    assert np.all(res["test_landscape"] < 0)
+    direct = landscape_measure(
+        MLPClassifier(hidden_units=(8,), lr=1e-2, max_epochs=5, random_state=0).fit(X, y), X, y)
+    assert direct > 0
