@@ -255,3 +255,21 @@ def test_bad_specific_params(reg_data):
         ALCSampleSize(alpha=1.0, **FAST).fit(X, y)
     with pytest.raises(TypeError, match="per_object"):
         UtilitySampleSize(per_object="yes", **FAST).fit(X, y)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_table_4_2_servo_reference_settings():
+    """Servo, reference settings (σ²=1, z-scored X and y): within a factor 2 of Table 4.2."""
+    from sklearn.preprocessing import scale
+
+    from skcomplexity.datasets import load_servo
+
+    X, y = load_servo(return_X_y=True)
+    X, y = scale(X), scale(np.asarray(y, dtype=float))
+    published = {APVCSampleSize: (20, {}), ALCSampleSize: (25, {"radius_scale": 3.0}),
+                 UtilitySampleSize: (105, {})}
+    for cls, (value, extra) in published.items():
+        found = [cls(sigma2=1.0, random_state=s, **extra).fit(X, y).sample_size_
+                 for s in range(3)]
+        assert all(v is not None and value / 2 <= v <= 2 * value for v in found), (cls, found)
