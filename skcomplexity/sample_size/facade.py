@@ -199,7 +199,7 @@ class SufficientSampleSize(BaseEstimator):
 
 
 def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_jobs=None,
-                    verbose=0, errors="raise"):
+                    verbose=0, errors="raise", return_estimators=False, progress=False):
     """Run several methods on the same data and tabulate ``m*`` (like Table 4.6).
 
     Parameters
@@ -216,6 +216,10 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     errors : {"raise", "record"}, default="raise"
         "record" puts a failing method's exception text in the ``error``
         column instead of raising.
+    return_estimators : bool, default=False
+        Also return a dict ``{method: fitted SufficientSampleSize}``.
+    progress : bool, default=False
+        Show a tqdm progress bar over the methods.
 
     Returns
     -------
@@ -223,6 +227,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         Indexed by method, with columns ``sample_size`` (NaN when the data at
         hand are not enough), ``threshold``, ``seconds``, ``n_sizes``,
         ``estimator`` (class name) and ``error``.
+    estimators : dict
+        Only with ``return_estimators=True``: the fitted front doors by method.
 
     Examples
     --------
@@ -244,8 +250,15 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     unknown = sorted(set(params) - set(methods))
     if unknown:
         raise ValueError(f"params has entries for {unknown}, which are not in methods.")
-    rows = []
-    for name in methods:
+    rows, fitted = [], {}
+    iterator = methods
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(methods, desc="sample-size methods")
+    for name in iterator:
+        if progress:
+            iterator.set_postfix_str(name)
         row = {"method": name, "sample_size": np.nan, "threshold": np.nan, "seconds": np.nan,
                "n_sizes": np.nan, "estimator": None, "error": None}
         start = time.perf_counter()
@@ -257,6 +270,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
                 raise
             row["error"] = f"{type(exc).__name__}: {exc}"
         else:
+            fitted[name] = sss
             row.update(
                 sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
                 threshold=np.nan if sss.threshold_ is None else sss.threshold_,
@@ -267,4 +281,4 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     table["sample_size"] = table["sample_size"].astype("Int64")
-    return table
+    return (table, fitted) if return_estimators else table
