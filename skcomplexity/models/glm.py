@@ -115,9 +115,8 @@ def _weights(weights, m):
 
 def _gram(X, w):
     """``X^T diag(w) X`` for w of shape (m,) or (B, m)."""
-    if w.ndim == 1:
-        return (X * w[:, None]).T @ X
-    return np.einsum("bi,ij,ik->bjk", w, X, X, optimize=True)
+    # a batched matmul is ~10x faster than the equivalent einsum here
+    return (w[..., :, None] * X).swapaxes(-1, -2) @ X
 
 
 def _solve_spd(A, b, what="the normal equations"):
