@@ -13,11 +13,16 @@ from .glm import (
     per_object_log_likelihood,
     score,
 )
+from .posterior import conjugate_posterior, deletion_path, gaussian_kl, gaussian_s_score
 
 __all__ = [
     "BINOMIAL",
     "GAUSSIAN",
     "add_intercept",
+    "conjugate_posterior",
+    "deletion_path",
+    "gaussian_kl",
+    "gaussian_s_score",
     "fisher_information",
     "fit_glm",
     "fit_restricted",

@@ -3,9 +3,21 @@
 Every estimator here shares one base (:class:`SampleSizeEstimator`) and one
 result vocabulary: ``sample_size_`` (``m*`` or None), ``sizes_``,
 ``criterion_``, ``criterion_std_``, ``threshold_``, ``n_samples_seen_``.
+:class:`SufficientSampleSize` reaches every method by name. The neural
+:class:`~skcomplexity.sample_size.landscape.LandscapeSufficiency` needs torch and
+lives in :mod:`skcomplexity.sample_size.landscape` (``method="landscape"``).
 """
 
 from ._base import SampleSizeEstimator, make_size_grid, sufficient_size
+from .bayesian import (
+    ACCSampleSize,
+    ALCSampleSize,
+    APVCSampleSize,
+    KLNeighbourSampleSize,
+    UtilitySampleSize,
+)
+from .facade import METHODS, SufficientSampleSize, compare_methods
+from .heuristic import BootstrapSampleSize, CrossValidationSampleSize
 from .statistical import (
     LagrangeMultiplierSampleSize,
     LikelihoodRatioSampleSize,
@@ -13,13 +25,28 @@ from .statistical import (
     WaldSampleSize,
     required_noncentrality,
 )
+from .sufficiency import DSufficiency, KLSufficiency, MSufficiency, SSufficiency
 
 __all__ = [
+    "ACCSampleSize",
+    "ALCSampleSize",
+    "APVCSampleSize",
+    "BootstrapSampleSize",
+    "CrossValidationSampleSize",
+    "DSufficiency",
+    "KLNeighbourSampleSize",
+    "KLSufficiency",
     "LagrangeMultiplierSampleSize",
     "LikelihoodRatioSampleSize",
     "LogisticZTestSampleSize",
+    "METHODS",
+    "MSufficiency",
+    "SSufficiency",
     "SampleSizeEstimator",
+    "SufficientSampleSize",
+    "UtilitySampleSize",
     "WaldSampleSize",
+    "compare_methods",
     "make_size_grid",
     "required_noncentrality",
     "sufficient_size",
