@@ -34,6 +34,14 @@ from skcomplexity.neural import MLPClassifier, MLPModule
 CE = nn.CrossEntropyLoss(reduction="none")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 # ------------------------------------------------------------------ curve
 def test_curve_matches_loop_definition_and_falls():
     losses = np.random.default_rng(0).exponential(size=60)

@@ -19,6 +19,15 @@ from skcomplexity.neural import MLPClassifier, MLPModule
 CE = nn.CrossEntropyLoss(reduction="none")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks: one torch thread is fastest and robust on a busy 2-core machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 @pytest.fixture(scope="module")
 def tiny():
     torch.manual_seed(0)
@@ -67,6 +76,8 @@ def test_top_eigenvalue_and_trace_match_dense(tiny):
     H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64, batch_size=7)
     lam = top_eigenvalue(H, method="lanczos", tol=1e-10, random_state=0)
     np.testing.assert_allclose(lam, lam_ref, rtol=1e-4)
+    lam_e = top_eigenvalue(H, method="eigsh", tol=1e-10, random_state=0)
+    np.testing.assert_allclose(lam_e, lam_ref, rtol=1e-4)
     lam_p = top_eigenvalue(H, method="power", tol=1e-9, maxiter=2000, random_state=0)
     np.testing.assert_allclose(lam_p, lam_ref, rtol=1e-4)
     tr = hessian_trace(H, method="exact", n_samples=16)

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_regression
 from sklearn.model_selection import GridSearchCV
@@ -31,7 +32,7 @@ SKIPPED_CHECKS = {
 
 
 def _fast(cls, **kw):
-    return cls(lr=1e-2, max_epochs=15, batch_size=32, random_state=0, **kw)
+    return cls(lr=2e-2, max_epochs=8, batch_size=32, random_state=0, **kw)
 
 
 FAST_ESTIMATORS = [
@@ -39,6 +40,16 @@ FAST_ESTIMATORS = [
     _fast(MLPRegressor, hidden_units=(16,)),
     _fast(CNNClassifier, channels=(4,), padding="same"),
 ]
+
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks: one torch thread is fastest and robust on a busy 2-core machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
 
 
 @parametrize_with_checks(FAST_ESTIMATORS, expected_failed_checks=lambda est: SKIPPED_CHECKS)

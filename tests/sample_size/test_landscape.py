@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -12,6 +13,15 @@ from skcomplexity.landscape import landscape_curve
 from skcomplexity.neural import MLPClassifier
 from skcomplexity.sample_size._base import SampleSizeEstimator
 from skcomplexity.sample_size.landscape import LandscapeSufficiency
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks: one torch thread is fastest and robust on a busy 2-core machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
 
 
 @parametrize_with_checks([
