@@ -89,7 +89,7 @@ ax.legend()
 
 # %%
 # The linear class in an ℓ2 ball: estimate and bounds
-# --------------------------------------------------
+# ---------------------------------------------------
 # For :math:`\{x\mapsto\langle w,x\rangle:\|w\|_2\le B\}` the supremum is
 # closed-form, so only the expectation over sign vectors is estimated (R2). It
 # lies below the Khintchine bound :math:`B\|X\|_F/m`, itself below

@@ -59,7 +59,7 @@ def get_activation(activation):
 
 
 class MLPModule(nn.Module):
-    """Fully connected network ``Linear -> act [-> dropout] -> ... -> Linear``.
+    """Fully connected network: blocks ``Linear -> act [-> dropout]``, then a linear output layer.
 
     With ``hidden_units=(h,) * L`` this is the network of Theorem 9 with
     ``L + 1`` weight matrices (the experiments' "L hidden layers").

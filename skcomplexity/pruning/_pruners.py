@@ -362,7 +362,7 @@ _COMMON_ATTRS = """
         The fitted, unpruned network.
     estimator_ : estimator
         The pruned network that ``predict``/``score`` delegate to.
-    order_ : ndarray of int of shape (n_params_,)
+    order_ : ndarray of int of shape (n_params,)
         Removal order over the flat prunable parameters (first = removed first).
     index_ : ParameterIndex
         Maps flat indices to parameter names and positions.

@@ -386,7 +386,7 @@ class BelsleyFeatureSelector(SelectorMixin, BaseEstimator):
 
     Attributes
     ----------
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (n_features,)
         Kept features.
     condition_indices_ : ndarray
         Condition indices of the kept features (ascending).
