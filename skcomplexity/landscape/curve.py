@@ -179,7 +179,8 @@ def loss_difference_curve(losses, *, n_permutations=100, ema=0.99, random_state=
     )
 
 
-def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, random_state=None):
+def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, radius=0.0,
+                    n_directions=1, random_state=None):
     """Loss-difference curve of a fitted model on ``(X, y)`` (the experiments of §2.4).
 
     The curve is evaluated at the fitted parameters ``θ̂``, where the Hessian
@@ -196,11 +197,20 @@ def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, ran
         Per-object torch loss (``reduction='none'``) for torch models.
     n_permutations : int, default=100
     ema : float, default=0.99
+    radius : float >= 0, default=0.0
+        Evaluate the losses at ``θ̂ + δ`` with ``‖δ‖₂ = radius`` along random
+        Gaussian directions instead of at ``θ̂`` (torch models only), so that
+        the Hessian term of (2.5) contributes (spec Q1). 0 is the text's
+        setting.
+    n_directions : int, default=1
+        Random directions averaged when ``radius > 0``.
     random_state : int or None
 
     Returns
     -------
     LandscapeCurve
+        With ``radius > 0``, ``mean``/``std``/``smoothed`` are averaged over
+        the directions and ``losses`` has shape ``(n_directions, m)``.
 
     Examples
     --------
@@ -213,7 +223,39 @@ def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, ran
     >>> curve.sizes.shape
     (149,)
     """
-    losses = per_object_losses(model, X, y, loss=loss)
-    return loss_difference_curve(
-        losses, n_permutations=n_permutations, ema=ema, random_state=random_state
+    if isinstance(radius, bool) or not np.isfinite(radius) or radius < 0:
+        raise ValueError(f"radius must be a finite number >= 0, got {radius!r}.")
+    if radius == 0:
+        losses = per_object_losses(model, X, y, loss=loss)
+        return loss_difference_curve(
+            losses, n_permutations=n_permutations, ema=ema, random_state=random_state
+        )
+    if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)) \
+            or n_directions < 1:
+        raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}.")
+    import torch
+
+    from ._model import _is_torch_model, as_functional
+
+    if not _is_torch_model(model):
+        raise TypeError("radius > 0 needs a torch model (the parameters are perturbed).")
+    fm = as_functional(model, X, y, loss=loss)
+    root = root_seed_sequence(random_state)
+    dir_ss, order_ss = root.spawn(2)
+    gen = torch.Generator().manual_seed(int(dir_ss.generate_state(1)[0]))
+    curves, all_losses = [], []
+    for ss in order_ss.spawn(int(n_directions)):
+        delta = torch.randn(fm.n_params, generator=gen, dtype=torch.float64)
+        delta = (delta * (radius / delta.norm())).to(fm.theta.dtype).to(fm.device)
+        with torch.no_grad():
+            li = torch.cat([fm.losses(fm.theta + delta, fm.X[s:s + 4096], fm.y[s:s + 4096])
+                            for s in range(0, fm.n_objects, 4096)]).double().cpu().numpy()
+        all_losses.append(li)
+        curves.append(loss_difference_curve(li, n_permutations=n_permutations, ema=ema,
+                                            random_state=ss))
+    mean = np.mean([c.mean for c in curves], axis=0)
+    return LandscapeCurve(
+        sizes=curves[0].sizes, mean=mean, std=np.mean([c.std for c in curves], axis=0),
+        smoothed=ema_smooth(mean, ema), ema=ema, n_permutations=int(n_permutations),
+        losses=np.asarray(all_losses),
     )

@@ -183,3 +183,17 @@ def test_bound_errors():
         fc_hessian_bound(2, 1, 1, variant="wrong")
     with pytest.raises(ValueError, match="eps"):
         sufficient_sample_size_from_bound(1.0, 0.0)
+
+
+def test_curve_at_perturbed_parameters():
+    X, y = make_classification(120, 5, random_state=0)
+    clf = MLPClassifier(hidden_units=(8,), max_epochs=2, random_state=0).fit(X, y)
+    at_opt = landscape_curve(clf, X, y, n_permutations=20, random_state=0)
+    far = landscape_curve(clf, X, y, n_permutations=20, radius=5.0, n_directions=3,
+                          random_state=0)
+    assert far.losses.shape == (3, 120)
+    assert np.mean(far.scaled_mean) > np.mean(at_opt.scaled_mean)
+    with pytest.raises(ValueError, match="radius"):
+        landscape_curve(clf, X, y, radius=-1.0)
+    with pytest.raises(TypeError, match="torch model"):
+        landscape_curve(LogisticRegression().fit(X, y), X, y, radius=1.0)
