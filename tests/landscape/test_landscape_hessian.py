@@ -158,3 +158,22 @@ def test_landscape_scorer_in_cross_validate():
     direct = landscape_measure(
         MLPClassifier(hidden_units=(8,), lr=1e-2, max_epochs=5, random_state=0).fit(X, y), X, y)
     assert direct > 0
+
+
+def test_plain_skorch_net():
+    from skorch import NeuralNetClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = NeuralNetClassifier(MLPModule, module__n_features=3, module__n_outputs=2,
+                              module__hidden_units=(4,), criterion=nn.CrossEntropyLoss,
+                              max_epochs=2, train_split=None, verbose=0)
+    with pytest.raises(NotFittedError):
+        hessian_spread(net, X, y)
+    net.fit(X, y)
+    H = dense_hessian(net, X, y, dtype=torch.float64)
+    lam = top_eigenvalue(net, X, y, dtype=torch.float64, tol=1e-10)
+    w = np.linalg.eigvalsh(H)
+    np.testing.assert_allclose(lam, w[np.argmax(np.abs(w))], rtol=1e-4)
+    assert landscape_measure(net, X, y, n_objects=5) > 0
