@@ -21,11 +21,12 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import integrate, optimize, stats
+from scipy import optimize, stats
 
 from .._validation import check_binary_target, check_positive, check_probability, resolve_family
 from ..models.glm import add_intercept, fisher_information, fit_glm, fit_restricted, get_family
 from ._base import SampleSizeEstimator, make_size_grid
+from ._common import gchisq_cdf
 
 __all__ = [
     "LagrangeMultiplierSampleSize",
@@ -91,7 +92,9 @@ def _power(sizes, gamma0, k, alpha, noncentrality):
 
 
 def weighted_chi2_sf(x, weights):
-    """``P(Σ_j λ_j χ²_1 > x)`` for positive weights ``λ_j``, by Imhof's integral.
+    """``P(Σ_j λ_j χ²_1 > x)`` for positive weights ``λ_j`` (Imhof's formula).
+
+    A thin scalar wrapper of :func:`skcomplexity.sample_size._common.gchisq_cdf`.
 
     Examples
     --------
@@ -100,18 +103,10 @@ def weighted_chi2_sf(x, weights):
     True
     """
     lam = np.asarray(weights, dtype=float)
-    if np.any(lam <= 0):
-        raise ValueError("weights of the weighted chi-square must be positive.")
-    if np.allclose(lam, lam[0]):
-        return float(stats.chi2.sf(x / lam[0], lam.size))
-
-    def integrand(u):
-        theta = 0.5 * np.sum(np.arctan(lam * u)) - 0.5 * x * u
-        rho = np.prod((1.0 + (lam * u) ** 2) ** 0.25)
-        return np.sin(theta) / (u * rho)
-
-    val, _ = integrate.quad(integrand, 0.0, np.inf, limit=500)
-    return float(np.clip(0.5 + val / np.pi, 0.0, 1.0))
+    if lam.ndim != 1 or lam.size == 0 or np.any(lam <= 0):
+        raise ValueError("weights of the weighted chi-square must be a non-empty 1-D array of "
+                         "positive numbers.")
+    return float(np.clip(1.0 - gchisq_cdf(np.array([float(x)]), lam[None, :])[0], 0.0, 1.0))
 
 
 # ------------------------------------------------- published-implementation fit
