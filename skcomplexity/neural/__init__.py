@@ -14,14 +14,23 @@ from ._estimators import (
     resolve_device,
 )
 from ._modules import CNNModule, MLPModule, TransformerModule, get_activation
+from .callbacks import InputNormalization, NormBallProjection, SpectralNormalization
+from .multitask import CorrelationLoss, LoRALinear, MultiTaskLoss, SharedEncoderMultiTask
 
 __all__ = [
     "CNNClassifier",
     "CNNModule",
+    "CorrelationLoss",
+    "InputNormalization",
+    "LoRALinear",
     "MLPClassifier",
     "MLPModule",
     "MLPRegressor",
+    "MultiTaskLoss",
     "NeuralEstimatorMixin",
+    "NormBallProjection",
+    "SharedEncoderMultiTask",
+    "SpectralNormalization",
     "TransformerClassifier",
     "TransformerModule",
     "get_activation",
