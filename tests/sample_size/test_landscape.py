@@ -78,3 +78,18 @@ def test_bad_params(data, params, match):
     X, y = data
     with pytest.raises(ValueError, match=match):
         LandscapeSufficiency(LogisticRegression(), **params).fit(X, y)
+
+
+def test_facade_reaches_landscape_sufficiency():
+    pytest.importorskip("torch")
+    from sklearn.datasets import make_classification
+
+    from skcomplexity import SufficientSampleSize
+    from skcomplexity.sample_size.landscape import LandscapeSufficiency
+
+    X, y = make_classification(200, 6, random_state=0)
+    front = SufficientSampleSize("landscape", params={"threshold": 0.05}, random_state=0).fit(X, y)
+    direct = LandscapeSufficiency(threshold=0.05, random_state=0).fit(X, y)
+    assert isinstance(front.estimator_, LandscapeSufficiency)
+    assert front.sample_size_ == direct.sample_size_
+    np.testing.assert_allclose(front.criterion_, direct.criterion_)
