@@ -41,7 +41,7 @@ from skorch.callbacks import Callback
 from ..neural import MLPClassifier
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._common import check_nonnegative
-from .bayesian import mlp_structure
+from .bayesian import _teacher_for_fit, mlp_structure
 
 __all__ = [
     "expand_mlp",
@@ -344,8 +344,17 @@ class AntiDistillationClassifier(MLPClassifier):
     Parameters
     ----------
     teacher : fitted plain-MLP classifier (skcomplexity.neural.MLPClassifier, skorch net)
-        Trained on D1; not needed for ``init="xavier"``.
+        Trained on D1; not needed for ``init="xavier"``. Unfitted together with
+        ``refit_teacher=True``.
     init : {"xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation"}, default="anti_distillation"
+    refit_teacher : bool, default=False
+        Fit a clone of ``teacher`` inside ``fit`` on the rows of ``(X, y)``
+        whose labels are in ``teacher_classes`` (``teacher_`` holds it; a
+        ``random_state=None`` teacher gets the student's seed). Needed inside
+        cross-validation, where ``clone`` hands the student an unfitted teacher.
+    teacher_classes : array-like or None, default=None
+        The classes of the simple task D1 for ``refit_teacher=True`` (None:
+        all classes, D1 = D2). Ignored without ``refit_teacher``.
     lambdas : tuple of 4 floats, default=(1.0, 1.0, 1.0, 1.0)
         Weights of (5.3) for ``init="anti_distillation"``.
     delta : float, default=0.1
@@ -371,6 +380,9 @@ class AntiDistillationClassifier(MLPClassifier):
     classes_, net_, module_, n_iter_
     teacher_rows_ : ndarray of int
         Student output index of each teacher class.
+    teacher_ : estimator or None
+        The teacher used (``teacher`` itself or the clone fitted in ``fit``;
+        None for ``init="xavier"``).
 
     Examples
     --------
@@ -386,20 +398,25 @@ class AntiDistillationClassifier(MLPClassifier):
     torch.Size([32, 64])
     """
 
-    def __init__(self, teacher=None, *, init="anti_distillation", lambdas=(1.0, 1.0, 1.0, 1.0),
-                 delta=0.1, expand_epochs=3, expand_lr=1e-3, expand_start="uniform_pad",
-                 n_hutchinson=1, freeze_epochs=3,
+    # Fixed settings of the student (not parameters): no dropout, no early stopping; the
+    # biases follow the teacher (``bias`` is only read for ``init="xavier"``).
+    dropout = 0.0
+    bias = True
+    early_stopping = False
+    validation_fraction = 0.1
+    n_iter_no_change = 5
+    tol = 1e-4
+
+    def __init__(self, teacher=None, *, init="anti_distillation", refit_teacher=False,
+                 teacher_classes=None, lambdas=(1.0, 1.0, 1.0, 1.0), delta=0.1, expand_epochs=3,
+                 expand_lr=1e-3, expand_start="uniform_pad", n_hutchinson=1, freeze_epochs=3,
                  hidden_units=(256, 128, 64), activation="relu", lr=1e-3, max_epochs=10,
                  batch_size=64, weight_decay=0.0, optimizer="adam", callbacks=None,
                  device="auto", random_state=None, verbose=0):
-        super().__init__(
-            hidden_units=hidden_units, activation=activation, dropout=0.0, lr=lr,
-            max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay,
-            optimizer=optimizer, callbacks=callbacks, device=device, random_state=random_state,
-            verbose=verbose,
-        )
         self.teacher = teacher
         self.init = init
+        self.refit_teacher = refit_teacher
+        self.teacher_classes = teacher_classes
         self.lambdas = lambdas
         self.delta = delta
         self.expand_epochs = expand_epochs
@@ -407,14 +424,25 @@ class AntiDistillationClassifier(MLPClassifier):
         self.expand_start = expand_start
         self.n_hutchinson = n_hutchinson
         self.freeze_epochs = freeze_epochs
+        self.hidden_units = hidden_units
+        self.activation = activation
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
 
     def _build_module_kwargs(self, n_features, n_outputs):
         module, kwargs = super()._build_module_kwargs(n_features, n_outputs)
         if self.init == "transfer":
-            sizes, bias, _ = mlp_structure(self.teacher)
+            sizes, bias, _ = mlp_structure(self.teacher_)
             kwargs.update(hidden_units=tuple(sizes[1:-1]), bias=bias)
         elif self.init != "xavier":
-            _, bias, _ = mlp_structure(self.teacher)
+            _, bias, _ = mlp_structure(self.teacher_)
             kwargs.update(bias=bias)
         return module, kwargs
 
@@ -439,12 +467,25 @@ class AntiDistillationClassifier(MLPClassifier):
         self.classes_ = self._label_encoder.classes_
         y_t = self._label_encoder.transform(y).astype(np.int64)
         self.n_outputs_ = len(self.classes_)
+        seed = _seed_from(self.random_state)
         if self.init != "xavier":
             if self.teacher is None:
                 raise ValueError(f"init={self.init!r} needs a fitted MLP teacher, got None.")
-            mlp_structure(self.teacher)
-            t_classes = np.asarray(getattr(self.teacher, "classes_", np.arange(
-                mlp_structure(self.teacher)[0][-1])))
+            if self.teacher_classes is None or not self.refit_teacher:
+                simple = np.ones(len(y), dtype=bool)
+            else:
+                t_cls = np.asarray(self.teacher_classes)
+                missing = np.setdiff1d(t_cls, self.classes_)
+                if t_cls.ndim != 1 or t_cls.size == 0 or missing.size:
+                    raise ValueError(
+                        "teacher_classes must be None or a non-empty list of classes occurring "
+                        f"in y, got {self.teacher_classes!r}."
+                    )
+                simple = np.isin(y, t_cls)
+            teacher = _teacher_for_fit(self.teacher, self.refit_teacher, X[simple], y[simple],
+                                       seed)
+            t_classes = np.asarray(getattr(teacher, "classes_", np.arange(
+                mlp_structure(teacher)[0][-1])))
             missing = np.setdiff1d(t_classes, self.classes_)
             if missing.size:
                 raise ValueError(
@@ -453,8 +494,9 @@ class AntiDistillationClassifier(MLPClassifier):
                 )
             self.teacher_rows_ = np.searchsorted(self.classes_, t_classes)
         else:
+            teacher = None
             self.teacher_rows_ = np.array([], dtype=int)
-        seed = _seed_from(self.random_state)
+        self.teacher_ = teacher
         device = resolve_device(self.device)
         with _SeededFit(seed, device):
             self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, device)
@@ -471,7 +513,7 @@ class AntiDistillationClassifier(MLPClassifier):
     def _initialise(self, module, X, y_t, seed):
         rs = np.random.RandomState(seed)
         if self.init == "transfer":
-            _, _, t_lin = mlp_structure(self.teacher)
+            _, _, t_lin = mlp_structure(self.teacher_)
             _, _, s_lin = mlp_structure(module)
             with torch.no_grad():
                 for a, b in zip(t_lin[:-1], s_lin[:-1], strict=True):
@@ -480,13 +522,13 @@ class AntiDistillationClassifier(MLPClassifier):
                         b.bias.copy_(a.bias)
             return
         if self.init in ("xavier", "zero_pad", "uniform_pad", "net2net"):
-            teacher = module if self.init == "xavier" else self.teacher
+            teacher = module if self.init == "xavier" else self.teacher_
             rows = None if self.init == "xavier" else self.teacher_rows_
             expand_mlp(teacher, module, self.init, output_rows=rows, random_state=rs)
             return
         simple = np.isin(y_t, self.teacher_rows_)
         anti_distillation_expand(
-            self.teacher, module, X[simple], y_t[simple], lambdas=self.lambdas, delta=self.delta,
+            self.teacher_, module, X[simple], y_t[simple], lambdas=self.lambdas, delta=self.delta,
             epochs=self.expand_epochs, lr=self.expand_lr, batch_size=self.batch_size,
             n_hutchinson=self.n_hutchinson, start=self.expand_start,
             output_rows=self.teacher_rows_, random_state=rs,

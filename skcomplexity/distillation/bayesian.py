@@ -19,6 +19,7 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -50,6 +51,27 @@ def _get_module(model):
         f"Expected a torch module, a fitted skorch net or a fitted skcomplexity.neural estimator, "
         f"got {type(model).__name__}."
     )
+
+
+def _teacher_for_fit(teacher, refit_teacher, X, y, seed):
+    """``teacher`` itself, or (``refit_teacher=True``) a clone of it fitted on ``(X, y)``.
+
+    A refitted teacher whose ``random_state`` is None gets the student's seed, so that
+    a seeded student is reproducible end to end.
+    """
+    if not isinstance(refit_teacher, bool):
+        raise ValueError(f"refit_teacher must be a bool, got {refit_teacher!r}.")
+    if not refit_teacher:
+        return teacher
+    if isinstance(teacher, nn.Module) or not hasattr(teacher, "get_params"):
+        raise ValueError(
+            "refit_teacher=True needs a scikit-learn style teacher (e.g. an unfitted "
+            f"skcomplexity.neural.MLPClassifier), got {type(teacher).__name__}."
+        )
+    fitted = clone(teacher)
+    if seed is not None and fitted.get_params().get("random_state", 0) is None:
+        fitted.set_params(random_state=seed)
+    return fitted.fit(X, y)
 
 
 def mlp_structure(model):
@@ -98,15 +120,14 @@ def _flat_params(linears):
     return torch.cat(parts)
 
 
-def _functional_mlp(sizes, bias, activation):
-    """f(theta, x) for a flat parameter vector in PyTorch order."""
-    shapes = []
-    for k in range(len(sizes) - 1):
-        shapes.append((sizes[k + 1], sizes[k]))
-        if bias:
-            shapes.append((sizes[k + 1],))
+class _FunctionalMLP:
+    """f(theta, x) for a flat parameter vector in PyTorch order (a class, so that it pickles)."""
 
-    def f(theta, x):
+    def __init__(self, sizes, bias, activation):
+        self.sizes, self.bias, self.activation = tuple(sizes), bool(bias), activation
+
+    def __call__(self, theta, x):
+        sizes, bias = self.sizes, self.bias
         pos, h = 0, x
         n_layers = len(sizes) - 1
         for k in range(n_layers):
@@ -118,10 +139,13 @@ def _functional_mlp(sizes, bias, activation):
                 h = h + theta[pos : pos + o]
                 pos += o
             if k < n_layers - 1:
-                h = activation(h)
+                h = self.activation(h)
         return h
 
-    return f
+
+def _functional_mlp(sizes, bias, activation):
+    """f(theta, x) for a flat parameter vector in PyTorch order."""
+    return _FunctionalMLP(sizes, bias, activation)
 
 
 def _activation_of(module):
@@ -310,8 +334,13 @@ class BayesianDistillationClassifier(MLPClassifier):
     Parameters
     ----------
     teacher : fitted plain-MLP classifier (skcomplexity.neural.MLPClassifier, skorch net)
-        Ignored with ``prior="standard"``.
+        Ignored with ``prior="standard"``. Unfitted together with ``refit_teacher=True``.
     prior : {"teacher", "standard"}, default="teacher"
+    refit_teacher : bool, default=False
+        Fit a clone of ``teacher`` on the training data inside ``fit``
+        (``teacher_`` holds it; a ``random_state=None`` teacher gets the
+        student's seed). Needed inside cross-validation, where ``clone``
+        hands the student an unfitted teacher.
     laplace_precision : float > 0, default=1.0
         tau of the teacher's Laplace approximation.
     prior_scale : float > 0, default=1.0
@@ -332,6 +361,9 @@ class BayesianDistillationClassifier(MLPClassifier):
         The student's prior (the aligned teacher posterior).
     alignment_ : list
         The alignment steps used.
+    teacher_ : estimator or None
+        The teacher used (``teacher`` itself or the clone fitted in ``fit``;
+        None with ``prior="standard"``).
     classes_, net_, module_, n_iter_
         As in :class:`skcomplexity.neural.MLPClassifier`.
 
@@ -350,23 +382,39 @@ class BayesianDistillationClassifier(MLPClassifier):
     ('layer', 2)
     """
 
-    def __init__(self, teacher=None, *, prior="teacher", laplace_precision=1.0, prior_scale=1.0,
-                 kl_weight=1.0, init_mean="prior", init_std=1e-2, hidden_units=(50,), lr=1e-3,
-                 max_epochs=10, batch_size=64, weight_decay=0.0, optimizer="adam", bias=True,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
-        super().__init__(
-            hidden_units=hidden_units, activation="relu", dropout=0.0, lr=lr,
-            max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay,
-            optimizer=optimizer, bias=bias, callbacks=callbacks, device=device,
-            random_state=random_state, verbose=verbose,
-        )
+    # Fixed settings of the student (not parameters): ReLU (layer removal needs an idempotent
+    # activation), no dropout (the mean-field posterior is the noise), no early stopping.
+    activation = "relu"
+    dropout = 0.0
+    early_stopping = False
+    validation_fraction = 0.1
+    n_iter_no_change = 5
+    tol = 1e-4
+
+    def __init__(self, teacher=None, *, prior="teacher", refit_teacher=False,
+                 laplace_precision=1.0, prior_scale=1.0, kl_weight=1.0, init_mean="prior",
+                 init_std=1e-2, hidden_units=(50,), lr=1e-3, max_epochs=10, batch_size=64,
+                 weight_decay=0.0, optimizer="adam", bias=True, callbacks=None, device="auto",
+                 random_state=None, verbose=0):
         self.teacher = teacher
         self.prior = prior
+        self.refit_teacher = refit_teacher
         self.laplace_precision = laplace_precision
         self.prior_scale = prior_scale
         self.kl_weight = kl_weight
         self.init_mean = init_mean
         self.init_std = init_std
+        self.hidden_units = hidden_units
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.bias = bias
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
 
     def _net_class(self):
         return _VariationalNetClassifier
@@ -403,12 +451,14 @@ class BayesianDistillationClassifier(MLPClassifier):
         self.classes_ = self._label_encoder.classes_
         y_t = self._label_encoder.transform(y).astype(np.int64)
         self.n_outputs_ = len(self.classes_)
+        seed = _seed_from(self.random_state)
         _, module_kwargs = MLPClassifier._build_module_kwargs(self, X.shape[1], self.n_outputs_)
         student_sizes = (X.shape[1], *module_kwargs["hidden_units"], self.n_outputs_)
         if self.prior == "teacher":
             if self.teacher is None:
                 raise ValueError("prior='teacher' needs a fitted MLP teacher, got teacher=None.")
-            t_classes = getattr(self.teacher, "classes_", None)
+            teacher = _teacher_for_fit(self.teacher, self.refit_teacher, X, y, seed)
+            t_classes = getattr(teacher, "classes_", None)
             if t_classes is not None and (
                 len(t_classes) != len(self.classes_) or np.any(np.asarray(t_classes) != self.classes_)
             ):
@@ -417,7 +467,7 @@ class BayesianDistillationClassifier(MLPClassifier):
                     f"{list(self.classes_)}."
                 )
             m, S, t_sizes, t_bias = laplace_posterior(
-                self.teacher, X, y_t, prior_precision=self.laplace_precision
+                teacher, X, y_t, prior_precision=self.laplace_precision
             )
             if t_bias != self.bias:
                 raise ValueError(f"teacher bias={t_bias} but the student has bias={self.bias}.")
@@ -431,7 +481,8 @@ class BayesianDistillationClassifier(MLPClassifier):
             self._prior_mean = self._prior_precision = None
             self.prior_mean_ = None
             self.prior_cov_ = None
-        seed = _seed_from(self.random_state)
+            teacher = None
+        self.teacher_ = teacher
         device = resolve_device(self.device)
         with _SeededFit(seed, device):
             self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, device)

@@ -125,3 +125,18 @@ def test_bad_input(digits, teacher):
         AntiDistillationClassifier(teacher, init="zero_pad", hidden_units=(4, 4)).fit(X, y)
     with pytest.raises(ValueError, match="fraction"):
         fgsm_accuracy(teacher, X, y, 0.1, fraction=2.0)
+
+
+def test_refit_teacher_on_the_simple_classes(digits):
+    X, y = digits
+    clf = AntiDistillationClassifier(
+        MLPClassifier(hidden_units=(8,), lr=1e-2, max_epochs=3, device="cpu"),
+        refit_teacher=True, teacher_classes=[0, 1, 2, 3, 4], init="zero_pad",
+        hidden_units=(16,), max_epochs=2, device="cpu", random_state=0)
+    assert set(vars(clf)) == set(clf.get_params(deep=False))
+    clf.fit(X, y)
+    assert clf.teacher_.classes_.tolist() == [0, 1, 2, 3, 4]
+    assert clf.teacher_rows_.tolist() == [0, 1, 2, 3, 4]
+    assert not hasattr(clf.teacher, "net_")
+    with pytest.raises(ValueError, match="teacher_classes"):
+        clf.set_params(teacher_classes=[11]).fit(X, y)

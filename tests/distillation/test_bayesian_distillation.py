@@ -1,10 +1,13 @@
 """Bayesian distillation: Laplace/GGN posterior, KL, aligned prior, variational student."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import make_classification
+from sklearn.model_selection import cross_val_score
 
 from skcomplexity.distillation import BayesianDistillationClassifier, laplace_posterior
 from skcomplexity.distillation.bayesian import MeanFieldMLP
@@ -98,3 +101,22 @@ def test_bad_input(data, teacher):
         BayesianDistillationClassifier(teacher, hidden_units=(4, 4, 4)).fit(X, y)
     with pytest.raises(ValueError, match="plain MLP"):
         laplace_posterior(torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LayerNorm(3)), X, y)
+
+
+def test_refit_teacher_pickle_and_cross_validation(data):
+    X, y = data
+    est = BayesianDistillationClassifier(
+        MLPClassifier(hidden_units=(8,), lr=2e-2, max_epochs=10, device="cpu"),
+        refit_teacher=True, hidden_units=(4,), lr=2e-2, max_epochs=5, batch_size=120,
+        device="cpu", random_state=0)
+    assert set(vars(est)) == set(est.get_params(deep=False))
+    est.fit(X, y)
+    assert est.teacher_ is not est.teacher and not hasattr(est.teacher, "net_")
+    assert est.teacher_.random_state == 0  # the student's seed reaches the refitted teacher
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(again.predict_proba(X), est.predict_proba(X))
+    assert cross_val_score(est, X, y, cv=2).shape == (2,)
+    with pytest.raises(ValueError, match="refit_teacher"):
+        clone(est).set_params(refit_teacher="yes").fit(X, y)
+    with pytest.raises(ValueError, match="scikit-learn style"):
+        clone(est).set_params(teacher=MLPModule(4, 3, (8,))).fit(X, y)
