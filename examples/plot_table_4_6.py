@@ -100,7 +100,7 @@ def cell(v):
 rows = {}
 for method, published in PUBLISHED.items():
     row = {}
-    for (key, label), pub in zip(DATASETS.items(), published):
+    for (_key, label), pub in zip(DATASETS.items(), published):
         row[(label, "ours")] = cell(ours[label][method])
         row[(label, "published")] = cell(pub)
     rows[method] = row
