@@ -55,7 +55,8 @@ class SampleSizeDisplay:
             estimator.sizes_,
             estimator.criterion_,
             getattr(estimator, "criterion_std_", None),
-            getattr(estimator, "threshold_", None),
+            getattr(estimator, "threshold_", None)
+            if getattr(estimator, "_threshold_is_level", True) else None,
             getattr(estimator, "sample_size_", None),
             name=name or type(estimator).__name__,
             reference=estimator.criterion_[-1]

@@ -126,6 +126,9 @@ class SampleSizeEstimator(BaseEstimator):
     """
 
     _direction = "below"
+    #: False where ``threshold`` is not a level of the criterion curve (utility's cost c),
+    #: so that the Display does not draw it as a horizontal line.
+    _threshold_is_level = True
 
     # ----------------------------------------------------------------- hooks
     def _prepare(self, X, y):  # pragma: no cover - abstract
