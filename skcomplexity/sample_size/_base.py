@@ -24,7 +24,7 @@ from .._validation import check_positive, validate_xy
 __all__ = ["SampleSizeEstimator", "sufficient_size", "make_size_grid"]
 
 
-def sufficient_size(sizes, holds):
+def sufficient_size(sizes, holds, rule="all"):
     """Smallest grid size from which the criterion holds at every larger grid size.
 
     Parameters
@@ -33,11 +33,16 @@ def sufficient_size(sizes, holds):
         Increasing grid of sample sizes.
     holds : array-like of bool, shape (n_sizes,)
         Whether the criterion holds at each size.
+    rule : {"all", "first"}, default="all"
+        "all": the text's Definition 19 (the criterion holds at this and every
+        larger size). "first": the smallest size at which it holds (the
+        published reference implementation's reading); None if it never does.
 
     Returns
     -------
     int or None
-        ``m*``, or None when the criterion fails at the largest size.
+        ``m*``, or None when the criterion fails at the largest size ("all")
+        or everywhere ("first").
 
     Examples
     --------
@@ -45,11 +50,18 @@ def sufficient_size(sizes, holds):
     30
     >>> sufficient_size([10, 20, 30], [True, True, False]) is None
     True
+    >>> sufficient_size([10, 20, 30, 40], [False, True, False, True], rule="first")
+    20
     """
     sizes = np.asarray(sizes)
     holds = np.asarray(holds, dtype=bool)
     if sizes.shape != holds.shape or sizes.ndim != 1:
         raise ValueError("sizes and holds must be 1-D arrays of the same length.")
+    if rule not in ("all", "first"):
+        raise ValueError(f"decision_rule must be 'all' or 'first', got {rule!r}.")
+    if rule == "first":
+        hits = np.flatnonzero(holds)
+        return int(sizes[hits[0]]) if hits.size else None
     if sizes.size == 0 or not holds[-1]:
         return None
     failing = np.flatnonzero(~holds)
@@ -154,6 +166,9 @@ class SampleSizeEstimator(BaseEstimator):
     def _validate_common(self):
         n_repeats = getattr(self, "n_repeats", 1)
         check_positive(n_repeats, "n_repeats", integer=True)
+        rule = getattr(self, "decision_rule", "all")
+        if rule not in ("all", "first"):
+            raise ValueError(f"decision_rule must be 'all' or 'first', got {rule!r}.")
         mode = getattr(self, "threshold_mode", "absolute")
         if mode not in ("absolute", "relative"):
             raise ValueError(f"threshold_mode must be 'absolute' or 'relative', got {mode!r}.")
@@ -227,7 +242,8 @@ class SampleSizeEstimator(BaseEstimator):
             holds = crit <= threshold if self._direction == "below" else crit >= threshold
         holds &= np.isfinite(crit)
         self.criterion_holds_ = holds
-        self.sample_size_ = sufficient_size(self.sizes_, holds)
+        self.sample_size_ = sufficient_size(self.sizes_, holds,
+                                            getattr(self, "decision_rule", "all"))
 
     # ------------------------------------------------------------ plotting
     def plot(self, ax=None, **kwargs):

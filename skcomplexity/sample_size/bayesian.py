@@ -117,6 +117,11 @@ class APVCSampleSize(_PosteriorSampleSize):
         largest eigenvalue of ``Σ``. The text leaves this open.
     threshold : float, default=0.5
         ``l`` of Table 4.3.
+    decision_rule : {{"all", "first"}}, default="all"
+        How ``m*`` is read off the curve: "all" (the text's Definition 19) is
+        the smallest grid size from which the criterion holds at every larger
+        size; "first" (the published reference implementation) is the
+        smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {{"absolute", "relative"}}, default="absolute"
     {grid}
 
@@ -143,7 +148,7 @@ class APVCSampleSize(_PosteriorSampleSize):
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  summary="frobenius_half", sizes=None, n_repeats=100, threshold=0.5,
-                 threshold_mode="absolute", random_state=None, n_jobs=None, verbose=0):
+                 threshold_mode="absolute", decision_rule="all", random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
@@ -153,6 +158,7 @@ class APVCSampleSize(_PosteriorSampleSize):
         self.n_repeats = n_repeats
         self.threshold = threshold
         self.threshold_mode = threshold_mode
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -234,6 +240,11 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
         Posterior draws per replicate for ``method="monte-carlo"``.
     threshold : float, default=0.25
         The ball radius ``l`` of Table 4.3.
+    decision_rule : {{"all", "first"}}, default="all"
+        How ``m*`` is read off the curve: "all" (the text's Definition 19) is
+        the smallest grid size from which the criterion holds at every larger
+        size; "first" (the published reference implementation) is the
+        smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {{"absolute", "relative"}}, default="absolute"
         "absolute": coverage ``>= 1 - alpha``. "relative": the coverage
         deviates from its full-sample value by at most ``alpha`` times that
@@ -266,7 +277,7 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  alpha=0.05, radius_scale=1.0, method="exact", n_draws=1000, sizes=None,
-                 n_repeats=100, threshold=0.25, threshold_mode="absolute", random_state=None,
+                 n_repeats=100, threshold=0.25, threshold_mode="absolute", decision_rule="all", random_state=None,
                  n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
@@ -280,6 +291,7 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
         self.n_repeats = n_repeats
         self.threshold = threshold
         self.threshold_mode = threshold_mode
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -305,7 +317,8 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
             holds = crit >= self.threshold_
         holds &= np.isfinite(crit)
         self.criterion_holds_ = holds
-        self.sample_size_ = sufficient_size(self.sizes_, holds)
+        self.sample_size_ = sufficient_size(self.sizes_, holds,
+                                            getattr(self, "decision_rule", "all"))
 
 
 class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
@@ -334,6 +347,11 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
     n_draws : int, default=1000
     threshold : float, default=0.5
         ``l`` of Table 4.3.
+    decision_rule : {{"all", "first"}}, default="all"
+        How ``m*`` is read off the curve: "all" (the text's Definition 19) is
+        the smallest grid size from which the criterion holds at every larger
+        size; "first" (the published reference implementation) is the
+        smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {{"absolute", "relative"}}, default="absolute"
     {grid}
 
@@ -359,7 +377,7 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  alpha=0.05, radius_scale=1.0, method="monte-carlo", n_draws=1000, sizes=None,
-                 n_repeats=100, threshold=0.5, threshold_mode="absolute", random_state=None,
+                 n_repeats=100, threshold=0.5, threshold_mode="absolute", decision_rule="all", random_state=None,
                  n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
@@ -373,6 +391,7 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
         self.n_repeats = n_repeats
         self.threshold = threshold
         self.threshold_mode = threshold_mode
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -609,6 +628,11 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
     {common}
     threshold : float, default=0.01
         ``ε`` (the reference implementation's default).
+    decision_rule : {{"all", "first"}}, default="all"
+        How ``m*`` is read off the curve: "all" (the text's Definition 19) is
+        the smallest grid size from which the criterion holds at every larger
+        size; "first" (the published reference implementation) is the
+        smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {{"absolute", "relative"}}, default="absolute"
     sizes : None, int or array-like, default=None
     n_repeats : int, default=100
@@ -641,7 +665,7 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  sizes=None, n_repeats=100, threshold=0.01, threshold_mode="absolute",
-                 random_state=None, n_jobs=None, verbose=0):
+                 decision_rule="all", random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
@@ -650,6 +674,7 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         self.n_repeats = n_repeats
         self.threshold = threshold
         self.threshold_mode = threshold_mode
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose

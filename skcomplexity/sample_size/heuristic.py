@@ -81,6 +81,11 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         Random subsamples (and splits) per size.
     threshold : float, default=0.05
         ``ε`` of Table 4.3.
+    decision_rule : {"all", "first"}, default="all"
+        How ``m*`` is read off the curve: "all" (the text's Definition 19) is
+        the smallest grid size from which the criterion holds at every larger
+        size; "first" (the published reference implementation) is the
+        smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {"absolute", "relative"}, default="absolute"
         Compare ``RS`` with ``threshold`` or its deviation from the
         full-sample value with ``threshold * |RS(m)|``.
@@ -120,7 +125,7 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01,
                  test_size=1 / 3, sigma2=None, sizes=None, n_repeats=100, threshold=0.05,
-                 threshold_mode="absolute", random_state=None, n_jobs=None, verbose=0):
+                 threshold_mode="absolute", decision_rule="all", random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
@@ -130,6 +135,7 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         self.n_repeats = n_repeats
         self.threshold = threshold
         self.threshold_mode = threshold_mode
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -204,6 +210,11 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         Bootstrap subsamples per size (the ``R`` of the percentile intervals).
     threshold : float, default=0.5
         ``l`` of Table 4.3: the largest acceptable interval width.
+    decision_rule : {"all", "first"}, default="all"
+        How ``m*`` is read off the curve: "all" (the text's Definition 19) is
+        the smallest grid size from which the criterion holds at every larger
+        size; "first" (the published reference implementation) is the
+        smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {"absolute", "relative"}, default="absolute"
     random_state : int, RandomState instance or None, default=None
     n_jobs : int, default=None
@@ -237,7 +248,7 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, alpha=0.05,
                  sizes=None, n_repeats=100, threshold=0.5, threshold_mode="absolute",
-                 random_state=None, n_jobs=None, verbose=0):
+                 decision_rule="all", random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
@@ -246,6 +257,7 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         self.n_repeats = n_repeats
         self.threshold = threshold
         self.threshold_mode = threshold_mode
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
