@@ -23,10 +23,10 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import optimize, stats
 
-from .._validation import check_binary_target, check_positive, check_probability, resolve_family
+from .._validation import check_binary_target, check_positive, check_probability
 from ..models.glm import add_intercept, fisher_information, fit_glm, fit_restricted, get_family
 from ._base import SampleSizeEstimator, make_size_grid
-from ._common import gchisq_cdf
+from ._common import gchisq_cdf, prepare_glm_data
 
 __all__ = [
     "LagrangeMultiplierSampleSize",
@@ -224,12 +224,11 @@ class _LikelihoodTest(SampleSizeEstimator):
         return u
 
     def _prepare(self, X, y):
-        family = resolve_family(self.family, y)
-        if family == "binomial":
-            self.classes_, y = check_binary_target(y)
-        n_features = X.shape[1]
-        u = self._tested_columns(n_features)
-        Z = add_intercept(X) if self.fit_intercept else X
+        data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False)
+        family, Z, y = data.family, data.X, data.y
+        if data.classes is not None:
+            self.classes_ = data.classes
+        u = self._tested_columns(X.shape[1])
         u_design = u + int(self.fit_intercept)
         fam = get_family(family)
         lam = _PUBLISHED_RIDGE if self.published_fit else self.prior_precision
