@@ -27,10 +27,10 @@ METHODS = {
     "alc": "skcomplexity.sample_size.bayesian:ALCSampleSize",
     "utility": "skcomplexity.sample_size.bayesian:UtilitySampleSize",
     "kl-neighbours": "skcomplexity.sample_size.bayesian:KLNeighbourSampleSize",
-    "d-sufficiency": "skcomplexity.sample_size.sufficiency:DSufficiency",
-    "m-sufficiency": "skcomplexity.sample_size.sufficiency:MSufficiency",
-    "kl-sufficiency": "skcomplexity.sample_size.sufficiency:KLSufficiency",
-    "s-sufficiency": "skcomplexity.sample_size.sufficiency:SSufficiency",
+    "d-sufficiency": "skcomplexity.sample_size.likelihood_bootstrap:DSufficiency",
+    "m-sufficiency": "skcomplexity.sample_size.likelihood_bootstrap:MSufficiency",
+    "kl-sufficiency": "skcomplexity.sample_size.posterior_proximity:KLSufficiency",
+    "s-sufficiency": "skcomplexity.sample_size.posterior_proximity:SSufficiency",
     "landscape": "skcomplexity.sample_size.landscape:LandscapeSufficiency",
 }
 """Method name -> ``"module:Class"`` of every sample-size method of the package."""
