@@ -65,6 +65,11 @@ class SampleSizeDisplay:
         )
         return disp.plot(ax=ax, **kwargs)
 
+    @staticmethod
+    def log_scale(values, span=1e3):
+        """True for a positive criterion spanning more than ``span`` (a log axis shows it)."""
+        return bool(values.size and np.all(values > 0) and values.max() / values.min() > span)
+
     def plot(self, ax=None, *, std_alpha=0.2, **line_kwargs):
         """Draw the curve; returns ``self`` with ``ax_``, ``figure_``, ``line_`` set."""
         import matplotlib.pyplot as plt
@@ -87,6 +92,9 @@ class SampleSizeDisplay:
                        label=f"m* = {self.sample_size}")
         ax.set_xlabel("sample size k")
         ax.set_ylabel("criterion")
+        finite = self.criterion[np.isfinite(self.criterion)]
+        if self.log_scale(finite):
+            ax.set_yscale("log")
         ax.legend()
         self.ax_, self.figure_, self.line_ = ax, ax.figure, line
         return self

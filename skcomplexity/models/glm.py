@@ -293,9 +293,9 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     return coef, intercept
 
 
-def _logistic_objective(Z, y01, W, pen, coef):
+def _logistic_objective(Z, y01, W, pen, coef, offset=None):
     """Penalised negative log-likelihood ``-Σ c_i log f(y_i) + ½ Σ pen_j w_j²`` per replicate."""
-    theta = coef @ Z.T
+    theta = _theta(Z, coef, offset)
     nll = np.logaddexp(0.0, theta) - y01 * theta
     return np.sum(W * nll, axis=1) + 0.5 * (coef**2) @ pen
 
@@ -472,25 +472,41 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
         b = (w * z) @ X
         return _solve_spd(A, b, "the least-squares normal equations")
 
-    batch = () if w.ndim == 1 else (w.shape[0],)
-    coef = np.zeros(batch + (p,)) if coef_init is None else np.array(coef_init, dtype=float)
-    if coef.shape != batch + (p,):
-        coef = np.broadcast_to(coef, batch + (p,)).copy()
-    active = np.ones(batch, dtype=bool)
+    W2 = np.atleast_2d(w)
+    off = None if offset is None else np.atleast_2d(offset)
+    nb = max(W2.shape[0], 1 if off is None else off.shape[0])
+    batched = w.ndim == 2 or (offset is not None and np.ndim(offset) == 2)
+    batch = (nb,) if batched else ()
+    C = np.zeros((nb, p)) if coef_init is None else np.array(
+        np.broadcast_to(np.asarray(coef_init, dtype=float), (nb, p)))
+    pen = np.full(p, float(prior_precision))
+    active = np.ones(C.shape[0], dtype=bool)
     for _ in range(max_iter):
-        theta = _theta(X, coef, offset)
+        idx = np.flatnonzero(active)
+        o = None if off is None else (off if off.shape[0] == 1 else off[idx])
+        # (a single replicate keeps its (1, m) weights/offset; batches index them)
+        Wi = W2 if W2.shape[0] == 1 else W2[idx]
+        theta = _theta(X, C[idx], o)
         mu = expit(theta)
-        grad = ((y - mu) * w) @ X - prior_precision * coef
-        H = _gram(X, mu * (1 - mu) * w) + ridge
+        grad = ((y - mu) * Wi) @ X - prior_precision * C[idx]
+        H = _gram(X, mu * (1 - mu) * Wi) + ridge
         step = _solve_spd(H, grad, "the Newton step of logistic regression")
-        # Newton decrement as convergence measure (scale free)
-        dec = np.einsum("...i,...i->...", grad, step)
-        coef = coef + step
-        active = dec > tol
+        dec = np.einsum("...i,...i->...", grad, step)  # Newton decrement (scale free)
+        # backtracking (Armijo) on the penalised objective: Newton alone is not globally
+        # convergent for logistic regression (warm starts, near-separable replicates)
+        f0 = _logistic_objective(X, y, Wi, pen, C[idx], o)
+        t = np.ones(idx.size)
+        for _ in range(30):
+            bad = _logistic_objective(X, y, Wi, pen, C[idx] + t[:, None] * step, o) > \
+                f0 - 1e-4 * t * dec
+            if not np.any(bad):
+                break
+            t = np.where(bad, 0.5 * t, t)
+        C[idx] = C[idx] + t[:, None] * step
+        active[idx] = (dec > tol) & (np.abs(C[idx]).max(axis=1) < 1e6)
         if not np.any(active):
             break
-        if np.any(np.abs(coef) > 1e6):
-            break
+    coef = C.reshape(batch + (p,))
     separated = np.max(np.abs(_theta(X, coef, offset)), axis=-1) > 30.0
     if np.any(active) or not np.all(np.isfinite(coef)) or np.any(separated):
         warnings.warn(

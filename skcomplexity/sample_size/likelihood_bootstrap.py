@@ -35,6 +35,7 @@ from ..models.glm import (
     log_likelihood,
     standardize_columns,
 )
+from .._decision import threshold_holds
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 
@@ -84,6 +85,16 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
     _min_repeats = 2
     _replace = True
     _which = "D"
+    _threshold_modes = ("per_object", "absolute", "relative", "fraction_of_max")
+
+    def _holds(self, criterion, threshold, mode):
+        if mode != "per_object":
+            return super()._holds(criterion, threshold, mode)
+        # per object of the full data: sqrt(D(k)) / m (nats) and M(k) / m (nats per added
+        # object), compared with ε; threshold_ is the same rule in the units of criterion_
+        eps, m = threshold[0], self.n_samples_seen_
+        level = (eps * m) ** 2 if self._which == "D" else eps * m
+        return threshold_holds(criterion, level, "absolute")
 
     def _validate_params_extra(self):
         check_family(self.family)
@@ -277,9 +288,17 @@ _DM_PARAMS_DOC = """
     sizes : None, int or array-like of int, default=None
         Grid of sizes: None (50 points from ``n_features + 2`` to ``m``), a
         number of points, or explicit sizes.
-    threshold : float, default=0.5
+    threshold : float, default=0.01 (D) or 1e-4 (M)
         ``ε``; its meaning depends on ``threshold_mode``.
-    threshold_mode : {"fraction_of_max", "relative", "absolute"}, default="fraction_of_max"
+    threshold_mode : {"per_object", "fraction_of_max", "relative", "absolute"}, default="per_object"
+        "per_object" (default): the criterion per object of the full data, in
+        nats, which has a known scale: D: the standard deviation of the mean
+        full-data log-likelihood, ``sqrt(D(k)) / m <= ε``; M: ``M(k) / m <= ε``.
+        With the noise variance estimated (``sigma2=None``, the default) a
+        linear-Gaussian model gives ``sqrt(D(k)) / m ≈ sqrt(p/2) / k`` and
+        ``M(k) / m ≈ p / (2k²)`` for ``p`` parameters, so ``m*`` grows with the
+        dimension, does not depend on the noise level, and the defaults (D:
+        0.01, M: 1e-4 = 0.01²) give the same ``m* ≈ 70 sqrt(p)``.
         "fraction_of_max": the criterion has fallen to ``ε`` times its
         largest value (``ε = 0.5``: Table 4.4's "value at which the function
         halves"); "relative": deviation from the value at the largest size of
@@ -295,9 +314,11 @@ _DM_PARAMS_DOC = """
         for the Gaussian family (default 0), ``C = 1 / prior_precision`` for the
         binomial family (default 0.01, i.e. ``C = 100``). The intercept is not
         penalised.
-    sigma2 : float or None, default=1.0
-        Noise variance of the Gaussian log-likelihood (the text's known
-        ``σ²``); None estimates it from the full-data least-squares residuals.
+    sigma2 : float or None, default=None
+        Noise variance of the Gaussian log-likelihood. None (default) estimates
+        it from the full-data least-squares residuals, so the log-likelihood is
+        in units of the data's own noise; a number is the text's known ``σ²``
+        (then ``m*`` grows with the true noise level, as an absolute scale must).
     batched : {"auto", True, False}, default="auto"
         Use the batched solvers where possible; False forces clone-and-fit.
     random_state : int, RandomState or None, default=None
@@ -355,8 +376,8 @@ class DSufficiency(_LikelihoodBootstrap):
     _which = "D"
 
     def __init__(self, estimator=None, *, family="auto", scoring=None, n_repeats=1000,
-                 sizes=None, threshold=0.5, threshold_mode="fraction_of_max",
-                 decision_rule="all", fit_intercept=True, prior_precision=None, sigma2=1.0,
+                 sizes=None, threshold=0.01, threshold_mode="per_object",
+                 decision_rule="all", fit_intercept=True, prior_precision=None, sigma2=None,
                  batched="auto", random_state=None, n_jobs=None, verbose=0):
         self.estimator = estimator
         self.family = family
@@ -405,8 +426,8 @@ class MSufficiency(_LikelihoodBootstrap):
     _which = "M"
 
     def __init__(self, estimator=None, *, family="auto", scoring=None, n_repeats=1000,
-                 sizes=None, threshold=0.5, threshold_mode="fraction_of_max",
-                 decision_rule="all", fit_intercept=True, prior_precision=None, sigma2=1.0,
+                 sizes=None, threshold=1e-4, threshold_mode="per_object",
+                 decision_rule="all", fit_intercept=True, prior_precision=None, sigma2=None,
                  batched="auto", per_object=True, random_state=None, n_jobs=None, verbose=0):
         self.estimator = estimator
         self.family = family

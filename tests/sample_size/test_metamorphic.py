@@ -57,3 +57,43 @@ def test_answer_not_set_by_the_grid(by_setting):
     X, y = _data(6, 1.0)
     coarse, fine = by_setting[(6, 1.0)], _m_star(X, y, sizes=400)
     assert abs(coarse.sample_size_ - fine.sample_size_) <= 0.25 * coarse.sample_size_
+
+
+# --------------------------------------------------------------- D and M
+# Law (linear-Gaussian model, σ² estimated, threshold_mode="per_object"): the replicate
+# estimates move by σ (XᵀX)⁻¹Xᵀε-type terms, exactly linear in the noise, and the
+# log-likelihood is measured in units of the estimated σ², so D(k) and M(k) are exactly
+# invariant to σ for the same noise draw; they grow with the number of parameters p
+# (sqrt(D)/m ≈ sqrt(p/2)/k, M/m ≈ p/(2k²)), so m* ≈ 70 sqrt(p) does not decrease with d.
+@pytest.mark.parametrize("cls_name", ["DSufficiency", "MSufficiency"])
+def test_d_m_laws(cls_name):
+    from skcomplexity import sample_size
+
+    cls = getattr(sample_size, cls_name)
+
+    def fit(d, sigma):
+        return cls(n_repeats=100, sizes=40, random_state=0).fit(*_data(d, sigma))
+
+    low, high = fit(3, 0.5), fit(3, 2.0)
+    assert low.sample_size_ == high.sample_size_
+    np.testing.assert_allclose(low.criterion_, high.criterion_, rtol=1e-6)
+    big = fit(12, 1.0)
+    assert big.sample_size_ > low.sample_size_
+    for est in (low, big):
+        assert est.sizes_[1] < est.sample_size_ < 1500 - 50
+    # with a known σ² (an absolute scale) m* must grow with the true noise level
+    known = [cls(n_repeats=100, sizes=40, sigma2=1.0, random_state=0).fit(*_data(3, s))
+             for s in (0.5, 2.0)]
+    assert (known[1].sample_size_ or np.inf) > known[0].sample_size_
+
+
+def test_plot_uses_a_log_axis_for_a_criterion_spanning_orders_of_magnitude():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skcomplexity.plotting import SampleSizeDisplay
+
+    disp = SampleSizeDisplay(np.arange(10, 60, 10), 10.0 ** -np.arange(5), None, 1e-3, 40).plot()
+    assert disp.ax_.get_yscale() == "log"
+    flat = SampleSizeDisplay(np.arange(10, 60, 10), np.linspace(1, 2, 5), None, 1.5, 40).plot()
+    assert flat.ax_.get_yscale() == "linear"
