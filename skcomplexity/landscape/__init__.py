@@ -3,7 +3,7 @@
 torch is imported inside the functions that need it.
 """
 
-from ._measure import landscape_measure
+from ._measure import baseline_loss, landscape_measure
 from ._model import per_object_losses
 from .bounds import *  # noqa: F401,F403
 from .bounds import __all__ as _bounds_all
@@ -19,6 +19,7 @@ from .hessian import (
 __all__ = [
     "LandscapeCurve",
     "HessianOperator",
+    "baseline_loss",
     "dense_hessian",
     "ema_smooth",
     "hessian_spread",
