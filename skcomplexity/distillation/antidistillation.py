@@ -28,19 +28,21 @@ Then the student is trained on D2 with plain cross-entropy.
 """
 
 import copy
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
 from ..neural import MLPClassifier
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
-from ._common import check_nonnegative
+from ._common import MLP_CONSTRAINTS, check_nonnegative
 from .bayesian import _teacher_for_fit, mlp_structure
 
 __all__ = [
@@ -407,6 +409,21 @@ class AntiDistillationClassifier(MLPClassifier):
     n_iter_no_change = 5
     tol = 1e-4
 
+    _parameter_constraints = {
+        **MLP_CONSTRAINTS,
+        "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
+        "init": [StrOptions(set(INITS))],
+        "refit_teacher": ["boolean"],
+        "teacher_classes": ["array-like", None],
+        "lambdas": ["array-like"],
+        "delta": [Interval(Real, 0, None, closed="left")],
+        "expand_epochs": [Interval(Integral, 1, None, closed="left")],
+        "expand_lr": [Interval(Real, 0, None, closed="neither")],
+        "expand_start": [StrOptions({"uniform_pad", "zero_pad"})],
+        "n_hutchinson": [Interval(Integral, 1, None, closed="left")],
+        "freeze_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(self, teacher=None, *, init="anti_distillation", refit_teacher=False,
                  teacher_classes=None, lambdas=(1.0, 1.0, 1.0, 1.0), delta=0.1, expand_epochs=3,
                  expand_lr=1e-3, expand_start="uniform_pad", n_hutchinson=1, freeze_epochs=3,
@@ -458,9 +475,8 @@ class AntiDistillationClassifier(MLPClassifier):
         -------
         self : object
         """
+        self._validate_params()  # the declarative _parameter_constraints
         self._validate_common_params()
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {self.init!r}.")
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y)

@@ -15,12 +15,14 @@ Pipeline (slides S-L80-321; the estimators are unspecified in the text):
 """
 
 import math
+from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
@@ -28,7 +30,7 @@ from torch import nn
 
 from ..neural import MLPClassifier, MLPModule
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
-from ._common import check_nonnegative
+from ._common import MLP_CONSTRAINTS, check_nonnegative
 from .alignment import align_posterior
 
 __all__ = [
@@ -391,6 +393,18 @@ class BayesianDistillationClassifier(MLPClassifier):
     n_iter_no_change = 5
     tol = 1e-4
 
+    _parameter_constraints = {
+        **MLP_CONSTRAINTS,
+        "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
+        "prior": [StrOptions({"teacher", "standard"})],
+        "refit_teacher": ["boolean"],
+        "laplace_precision": [Interval(Real, 0, None, closed="neither")],
+        "prior_scale": [Interval(Real, 0, None, closed="neither")],
+        "kl_weight": [Interval(Real, 0, None, closed="left")],
+        "init_mean": [StrOptions({"prior", "default"})],
+        "init_std": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, teacher=None, *, prior="teacher", refit_teacher=False,
                  laplace_precision=1.0, prior_scale=1.0, kl_weight=1.0, init_mean="prior",
                  init_std=1e-2, hidden_units=(50,), lr=1e-3, max_epochs=10, batch_size=64,
@@ -438,13 +452,8 @@ class BayesianDistillationClassifier(MLPClassifier):
         -------
         self : object
         """
+        self._validate_params()  # the declarative _parameter_constraints
         self._validate_common_params()
-        if self.prior not in ("teacher", "standard"):
-            raise ValueError(f"prior must be 'teacher' or 'standard', got {self.prior!r}.")
-        for name in ("laplace_precision", "prior_scale", "init_std"):
-            if check_nonnegative(getattr(self, name), name) == 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}.")
-        check_nonnegative(self.kl_weight, "kl_weight")
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y)

@@ -1,11 +1,13 @@
 """R4: Rademacher complexity by random-label refitting (the protocol of §6.4.1), and the scorer."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._parallel import parallel_map, root_seed_sequence
-from .._validation import check_positive
 from ._empirical import _is_skorch, linear_head_rademacher
 
 __all__ = ["RandomLabelRademacher", "rademacher_complexity"]
@@ -203,6 +205,15 @@ default="auto"
     True
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"]), None],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "response_method": [StrOptions(set(_RESPONSES))],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -253,8 +264,8 @@ default="auto"
         -------
         self : RandomLabelRademacher
         """
+        self._validate_params()  # the declarative _parameter_constraints
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        check_positive(self.n_repeats, "n_repeats", integer=True)
         estimator = self._estimator()
         response = _resolve_response(estimator, self.response_method)
         children = root_seed_sequence(self.random_state).spawn(self.n_repeats)
