@@ -8,7 +8,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._parallel import parallel_map, root_seed_sequence
-from ._empirical import _is_skorch, linear_head_rademacher
+from ..landscape._model import is_skorch as _is_skorch
+from ._empirical import linear_head_rademacher
 
 __all__ = ["RandomLabelRademacher", "rademacher_complexity"]
 
@@ -112,11 +113,14 @@ def _one_replicate(estimator, X, response, seed_seq, fit_params):
     if _is_skorch(est):
         import torch
 
-        torch.manual_seed(seed)
+        # skorch initialises and shuffles with torch's global RNG: seed it inside a fork
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            est.fit(X.astype(np.float32), _labels_for(est, sigma), **fit_params)
         Xf = X.astype(np.float32)
     else:
         Xf = X
-    est.fit(Xf, _labels_for(est, sigma), **fit_params)
+        est.fit(Xf, _labels_for(est, sigma), **fit_params)
     s = _scores(est, Xf, response)
     return float(np.mean(sigma * s)), sigma.astype(np.int8)
 
