@@ -95,7 +95,7 @@ reports, tokens, embeddings = [], {}, {}
 for name, cfg in settings.items():
     clouds, emb = {}, {}
     for side, (dims, syn, shu) in cfg.items():
-        clouds[side] = token_clouds(np.sort(rng.integers(*dims, size=N_TEXTS)))
+        clouds[side] = token_clouds(rng.integers(*dims, size=N_TEXTS))
         E = rng.normal(size=(N_EMB, 64))
         emb[side] = (E, perturbed(E, *syn), perturbed(E, *shu))
     tokens[name] = (clouds["human"], clouds["machine"])
@@ -154,7 +154,7 @@ for ax, name in zip(axes[:2], settings):
 human, machine = tokens["biased"]
 for clouds, color, label in ((human[:3], "C0", "human"), (machine[:3], "C3", "machine")):
     for k, E in enumerate(clouds):
-        series = topological_time_series(E, window=60, stride=10, random_state=0, n_steps=6,
+        series = topological_time_series(E, window=100, stride=10, random_state=0, n_steps=6,
                                          n_repeats=2)
         axes[2].plot(series, color=color, alpha=0.7, label=label if k == 0 else None)
 axes[2].set_title("biased: topological time series")

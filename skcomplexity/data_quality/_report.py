@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .._parallel import root_seed_sequence
+from .._parallel import parallel_map, root_seed_sequence
 from ._metrics import cosine_shift, delta_shift, kl_shuffle, kl_tts
 from ._phd import phd, topological_time_series
 
@@ -13,22 +13,26 @@ COLUMNS = ["KL_TTS", "PHD_human", "PHD_human_std", "PHD_machine", "PHD_machine_s
            "delta_shift", "KL_shuffle", "n_human", "n_machine"]
 
 
-def _topology(texts, seeds, window, stride, min_tokens, phd_params):
-    per_text, windows = [], []
-    for E, seed in zip(texts, seeds):
-        E = np.asarray(E, dtype=np.float64)
-        if E.ndim != 2:
-            raise ValueError("Token embeddings must be one (n_tokens, n_dims) array per text, got "
-                             f"an array of shape {E.shape}.")
-        s_text, s_win = seed.spawn(2)
-        if E.shape[0] < min_tokens:
-            per_text.append(np.nan)
-            continue
-        per_text.append(phd(E, random_state=s_text, **phd_params))
-        windows.append(topological_time_series(E, window=window, stride=stride,
-                                               random_state=s_win, **phd_params))
-    per_text = np.asarray(per_text, dtype=np.float64)
-    windows = np.concatenate(windows) if windows else np.empty(0)
+def _one_text(E, seed, window, stride, min_tokens, phd_params):
+    """PHD of the whole text and its topological time series (empty for a short text)."""
+    E = np.asarray(E, dtype=np.float64)
+    if E.ndim != 2:
+        raise ValueError("Token embeddings must be one (n_tokens, n_dims) array per text, got "
+                         f"an array of shape {E.shape}.")
+    s_text, s_win = seed.spawn(2)
+    if E.shape[0] < min_tokens:
+        return np.nan, np.empty(0)
+    return (phd(E, random_state=s_text, **phd_params),
+            topological_time_series(E, window=window, stride=stride, random_state=s_win,
+                                    **phd_params))
+
+
+def _topology(texts, seeds, window, stride, min_tokens, phd_params, n_jobs, verbose, desc):
+    out = parallel_map(_one_text, [(E, s, window, stride, min_tokens, phd_params)
+                                   for E, s in zip(texts, seeds)],
+                       n_jobs=n_jobs, verbose=verbose, desc=desc)
+    per_text = np.array([o[0] for o in out], dtype=np.float64)
+    windows = np.concatenate([o[1] for o in out]) if out else np.empty(0)
     return per_text, windows
 
 
@@ -44,7 +48,7 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
                    human_shuffled=None, machine_shuffled=None, name="dataset", window=100,
                    stride=50, tts_values="windows", min_tokens=None, bins=50, density="hist",
                    kl_eps=1e-10, shuffle_eps=1e-8, pairing="index", absolute_shift=False,
-                   phd_params=None, random_state=None):
+                   phd_params=None, random_state=None, n_jobs=None, verbose=0):
     """Data-set quality statistics of Table 6.9 for one data set of human and machine texts.
 
     All inputs are precomputed embeddings (the text used roberta-base token
@@ -93,7 +97,12 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
     phd_params : dict, optional
         Passed to :func:`phd` (``alpha``, ``n_min``, ``n_steps``, ``n_repeats``, ``metric``).
     random_state : int, RandomState instance or None, default=None
-        Seed of the PHD subsampling and of the :func:`kl_shuffle` subsampling.
+        Seed of the PHD subsampling and of the :func:`kl_shuffle` subsampling
+        (one child seed per text, so the result does not depend on ``n_jobs``).
+    n_jobs : int, optional
+        Texts processed in parallel by joblib.
+    verbose : int, default=0
+        Show progress bars over the texts.
 
     Returns
     -------
@@ -127,9 +136,9 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
     if human_tokens is not None and machine_tokens is not None:
         human_tokens, machine_tokens = list(human_tokens), list(machine_tokens)
         ph, wh = _topology(human_tokens, s_h.spawn(len(human_tokens)), window, stride,
-                           min_tokens, phd_params)
+                           min_tokens, phd_params, n_jobs, verbose, "PHD, human texts")
         pm, wm = _topology(machine_tokens, s_m.spawn(len(machine_tokens)), window, stride,
-                           min_tokens, phd_params)
+                           min_tokens, phd_params, n_jobs, verbose, "PHD, machine texts")
         row["PHD_human"], row["PHD_human_std"] = _mean_std(ph)
         row["PHD_machine"], row["PHD_machine_std"] = _mean_std(pm)
         h, m = (wh, wm) if tts_values == "windows" else (ph, pm)

@@ -82,6 +82,28 @@ def test_wordnet_source_needs_installed_data():
         assert "automobile" in src("car")
 
 
+def test_wordnet_lemmas_processing_with_a_stub_corpus():
+    # the WordNet data cannot be installed here: check the lemma handling on a stand-in corpus
+    class Synset:
+        def __init__(self, names):
+            self.names = names
+
+        def lemma_names(self, lang="eng"):
+            return self.names
+
+    class Corpus:
+        def synsets(self, word, lang="eng"):
+            return {"car": [Synset(["car", "auto", "automobile"]), Synset(["car", "railcar"]),
+                            Synset(["cable_car", "car"])]}.get(word, [])
+
+    src = WordNetSynonyms()
+    src._wn = Corpus()
+    assert src("Car") == ["auto", "automobile", "cable car", "railcar"]
+    assert src("xyz") == []
+    rep = SynonymReplacer(p=1.0, synonyms=src, random_state=0)
+    assert rep.transform(["A car."])[0] in {f"A {w}." for w in src("car")}
+
+
 def test_in_a_pipeline_and_clone():
     pipe = make_pipeline(SynonymReplacer(p=1.0, synonyms=SYN, random_state=0), CountVectorizer())
     Xt = pipe.fit_transform(["the big house", "a red car"])

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import joblib
 import numpy as np
 import pytest
 
@@ -48,6 +49,13 @@ def test_report_columns_and_values():
     rep2 = quality_report(human, machine, random_state=0, tts_values="texts")
     assert rep2.loc["dataset", "PHD_human"] == row["PHD_human"]
     assert np.isnan(rep2.loc["dataset", "delta_shift"])
+    # the same with two joblib workers (one seed per text; threads keep the test fast)
+    with joblib.parallel_config(backend="threading"):
+        rep_par = quality_report(human, machine, human_embeddings=E_h, machine_embeddings=E_m,
+                                 human_synonym=syn_h, machine_synonym=syn_m,
+                                 human_shuffled=shu_h, machine_shuffled=shu_m, name="toy",
+                                 random_state=0, n_jobs=2)
+    np.testing.assert_array_equal(rep_par.to_numpy(), rep.to_numpy())
     table = format_quality_table(rep)
     assert table.loc["toy", "PHD_human"] == f"{row['PHD_human']:.2f} ± {row['PHD_human_std']:.2f}"
 
