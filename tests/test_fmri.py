@@ -164,6 +164,12 @@ def test_predict_scans_one_step_ahead_and_chronological_split():
                                         return_index=True)
     np.testing.assert_allclose(test_pred, pred[idx >= n_tr])
     np.testing.assert_array_equal(tidx + n_tr - 1, idx[idx >= n_tr])
+    # score: R^2 of the predicted differences of the test part
+    from sklearn.metrics import r2_score
+    t_delta = scans[idx[idx >= n_tr]] - scans[idx[idx >= n_tr] - 1]
+    t_hat = test_pred - scans[idx[idx >= n_tr] - 1]
+    assert dec.score(frames, scans[n_tr - 1:], scan_offset=n_tr - 1) == pytest.approx(
+        r2_score(t_delta, t_hat))
     # predict = the model's differences
     np.testing.assert_allclose(dec.predict(frames[:5]), frames[:5] @ dec.coef_.T)
     # 4-D scans keep their shape
