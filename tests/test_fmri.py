@@ -178,6 +178,24 @@ def test_predict_scans_one_step_ahead_and_chronological_split():
     assert dec4.predict(frames[:3]).shape == (3, 2, 4, 5)
 
 
+def test_generator_follows_the_markov_model():
+    rec = make_fmri_decoding(duration=300, scan_shape=(6, 6, 6), n_features=8, noise=0.5,
+                             frame_correlation=0.9, random_state=1)
+    # stationary AR(1) frames: unit variance, lag-one correlation 0.9
+    f = rec.frames
+    assert f.var() == pytest.approx(1.0, abs=0.1)
+    lag1 = np.mean(f[1:] * f[:-1]) / np.mean(f * f)
+    assert lag1 == pytest.approx(0.9, abs=0.02)
+    # s_l - s_(l-1) - W x_(j_l) is the noise, of standard deviation `noise`
+    S = rec.scans.reshape(len(rec.scans), -1)
+    j = rec.frame_index
+    ok = np.flatnonzero((j >= 0) & (np.arange(len(j)) > 0))
+    resid = S[ok] - S[ok - 1] - rec.frames[j[ok]] @ rec.coef.T
+    assert resid.std() == pytest.approx(0.5, rel=0.05)
+    # the weights have variance noise^2 / alpha_opt
+    assert rec.coef.var() == pytest.approx(0.25 / 1000, rel=0.05)
+
+
 def test_generator_known_map_and_optimal_alpha():
     rec = make_fmri_decoding(duration=390, scan_shape=(8, 8, 8), n_features=32, delay=2.0,
                              alpha_opt=200.0, random_state=0)
