@@ -28,6 +28,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import clone, is_classifier
 
+from .._decision import threshold_holds
 from .._validation import check_binary_target, check_family, resolve_family
 from ..models.glm import (
     fit_linear_prefix,
@@ -35,7 +36,6 @@ from ..models.glm import (
     log_likelihood,
     standardize_columns,
 )
-from .._decision import threshold_holds
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 
