@@ -5,7 +5,7 @@ log-likelihoods must agree to 1e-8 (relative). The clone-and-fit path of
 scikit-learn's LinearRegression is timed on fewer replicates and extrapolated
 linearly in the number of replicates (it is a plain loop over fits).
 
-    python benchmarks/bench_dm.py [--repeats 1000] [--clone-repeats 50]
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_dm.py [--repeats 1000] [--clone-repeats 50]
 """
 
 import argparse
@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 
 from skcomplexity.datasets import load_boston
-from skcomplexity.sample_size.sufficiency import DSufficiency, MSufficiency
+from skcomplexity.sample_size import DSufficiency, MSufficiency
 
 
 def main():
@@ -47,7 +47,7 @@ def main():
     print(f"Boston 506x13, LinearRegression, grid of {len(d.sizes_)} sizes, "
           f"B={args.repeats} bootstrap replicates per size")
     print(f"{'method':<34}{'replicates':>11}{'seconds':>10}{'ratio':>9}")
-    print(f"{'batched (counts x GEMM + Cholesky)':<34}{args.repeats:>11}{t_batched:>10.2f}"
+    print(f"{'batched (prefix stats + Cholesky)':<34}{args.repeats:>11}{t_batched:>10.2f}"
           f"{1.0:>9.1f}")
     print(f"{'clone-and-fit, measured':<34}{args.clone_repeats:>11}{t_clone_small:>10.2f}"
           f"{'':>9}")
@@ -57,7 +57,7 @@ def main():
           f"{t_clone / t_batched:>9.1f}")
     print(f"max relative difference of the log-likelihoods (batched vs clone): {rel:.2e}")
     print(f"D-sufficient m* = {d.sample_size_}, M-sufficient m* = {m.sample_size_} "
-          f"(threshold_mode='fraction_of_max', threshold=0.5)")
+          f"(defaults: threshold_mode='per_object', sigma2 estimated)")
 
 
 if __name__ == "__main__":

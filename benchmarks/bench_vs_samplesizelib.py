@@ -1,11 +1,13 @@
 """skcomplexity against the published reference implementation (samplesizelib).
 
-samplesizelib is *not* a dependency. Install it into a scratch environment that
-also sees skcomplexity, and run this script there::
+samplesizelib is *not* a dependency. Install it into a scratch environment and
+put this checkout on its path::
 
-    python -m venv /tmp/ssl --system-site-packages
+    python -m venv /tmp/ssl
+    /tmp/ssl/bin/pip install numpy scipy scikit-learn statsmodels pandas joblib tqdm matplotlib
     /tmp/ssl/bin/pip install --no-deps samplesizelib
-    OPENBLAS_NUM_THREADS=1 /tmp/ssl/bin/python benchmarks/bench_vs_samplesizelib.py
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 PYTHONPATH=. /tmp/ssl/bin/python \
+        benchmarks/bench_vs_samplesizelib.py
 
 Both run on z-scored Boston Housing with the reference's default grid (every
 5th size from 2n to m-1) and 100 replicates per size; each method runs once.

@@ -403,12 +403,17 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     S = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)  # (R, J, p+1, p+1)
     gram = S[..., :p, :p]
     prec = gram / sigma2 + prior_precision * np.eye(p)
-    L = _chol(prec, "the posterior precision")
-    mean = _chol_solve(L, S[..., :p, p:] / sigma2)[..., 0]  # (R, J, p)
     x_new = X[index[:, sizes]]  # (R, J, p)
     y_new = y[index[:, sizes]]
-    v = np.linalg.solve(L, x_new[..., None])[..., 0]
-    t = np.sum(v**2, axis=-1) / sigma2
+    # one factorisation, two right-hand sides: the mean P⁻¹Xᵀy/σ² and P⁻¹x of the new object
+    rhs = np.stack([S[..., :p, p] / sigma2, x_new], axis=-1)
+    try:
+        sol = np.linalg.solve(prec, rhs)
+    except np.linalg.LinAlgError:
+        _chol(prec, "the posterior precision")  # raises the clear error
+        raise
+    mean, u = sol[..., 0], sol[..., 1]
+    t = np.sum(x_new * u, axis=-1) / sigma2
     r2 = (y_new - np.sum(x_new * mean, axis=-1)) ** 2
     kl = 0.5 * (t - np.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
     s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))

@@ -38,6 +38,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from .._decision import (
     DECISION_RULES,
@@ -287,6 +288,12 @@ class SampleSizeEstimator(BaseEstimator):
         )
 
     def _evaluate_chunk(self, state, sizes, seeds, m):
+        # the batched solves are many small BLAS calls, faster (and bitwise reproducible
+        # whatever n_jobs is) on one BLAS thread; parallelism comes from chunks (n_jobs)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._evaluate_chunk_inner(state, sizes, seeds, m)
+
+    def _evaluate_chunk_inner(self, state, sizes, seeds, m):
         length = self._sequence_length(sizes)
         drawn = [self._draw(s, length, m, state, sizes) for s in seeds]
         index = np.stack([d[0] for d in drawn])
@@ -294,8 +301,10 @@ class SampleSizeEstimator(BaseEstimator):
                       replace=self._replace)
         return self._criterion(state, draws)
 
-    def _chunk_size(self, n_samples, n_repeats):
-        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // max(n_samples, 1))))
+    def _chunk_size(self, n_samples, n_sizes, n_repeats):
+        # a chunk holds an (R, m) index/count matrix and (R, J, q, q) prefix statistics
+        per_replicate = max(n_samples, 512 * n_sizes)
+        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_replicate)))
 
     def fit(self, X, y):
         """Evaluate the criterion over the grid of sizes and find ``m*``.
@@ -323,7 +332,7 @@ class SampleSizeEstimator(BaseEstimator):
         # gets child i, and the last child seeds any resampling of the curve itself
         seeds = root_seed_sequence(getattr(self, "random_state", None)).spawn(n_repeats + 1)
         self._curve_seed = seeds.pop()
-        chunk = self._chunk_size(n_samples, n_repeats)
+        chunk = self._chunk_size(n_samples, len(sizes), n_repeats)
         tasks = [(state, sizes, seeds[i:i + chunk], n_samples)
                  for i in range(0, n_repeats, chunk)]
         results = parallel_map(self._evaluate_chunk, tasks, n_jobs=getattr(self, "n_jobs", None),

@@ -48,7 +48,8 @@ TABLE_4_6_METHODS = (
 #: grows with the number of parameters and does not depend on the noise level, whatever
 #: the grid (the grid only sets the resolution). It runs on the nested prefix engine with
 #: B = 100 orders, so 1,000,000 x 20 takes seconds.
-AUTO = ("kl-sufficiency", {"threshold_mode": "absolute", "threshold": 0.01, "sigma2": None})
+AUTO = ("kl-sufficiency", {"threshold_mode": "absolute", "threshold": 0.01, "sigma2": None,
+                           "track_lambda_min": False})
 
 _FORWARDED = ("random_state", "n_jobs", "verbose")
 _COMMON = ("sample_size_", "sizes_", "criterion_", "criterion_std_", "threshold_",
