@@ -74,11 +74,15 @@ def sufficient_size(sizes, holds, rule="all"):
     return int(sizes[start])
 
 
-def make_size_grid(sizes, n_samples, min_size, max_size=None):
+def make_size_grid(sizes, n_samples, min_size, max_size=None, spacing="linear"):
     """Build the increasing integer grid of subsample sizes.
 
     ``sizes`` may be None (50 points, or every size if fewer), an int (that many
-    roughly evenly spaced points) or an explicit array of sizes.
+    roughly evenly spaced points) or an explicit array of sizes. With
+    ``spacing="geometric"`` the points are evenly spaced on a log scale (the
+    resolution is then proportional to the size, which suits criteria that
+    decay like a power of ``1/k``; on 10⁶ rows a linear grid of 50 points
+    cannot tell 300 from 20,000).
 
     Examples
     --------
@@ -95,7 +99,11 @@ def make_size_grid(sizes, n_samples, min_size, max_size=None):
         num = 50 if sizes is None else int(sizes)
         if num < 2:
             raise ValueError(f"sizes must be at least 2 when given as a number of points, got {num}.")
-        return np.unique(np.round(np.linspace(min_size, max_size, num)).astype(int))
+        if spacing == "geometric":
+            pts = np.geomspace(min_size, max_size, num)
+        else:
+            pts = np.linspace(min_size, max_size, num)
+        return np.unique(np.round(pts).astype(int))
     grid = np.asarray(sizes)
     if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.number):
         raise ValueError("sizes must be None, an int, or a non-empty 1-D array of sample sizes.")

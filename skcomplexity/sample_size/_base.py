@@ -229,9 +229,16 @@ class SampleSizeEstimator(BaseEstimator):
     def _max_size(self, n_samples):
         return n_samples
 
+    #: Default grid (``sizes=None``) beyond this many rows: ``_large_grid`` geometric points.
+    _large_n = np.inf
+    _large_grid = 100
+
     def _size_grid(self, n_samples, n_features):
-        return make_size_grid(getattr(self, "sizes", None), n_samples,
-                              self._min_size(n_samples, n_features), self._max_size(n_samples))
+        sizes = getattr(self, "sizes", None)
+        lo, hi = self._min_size(n_samples, n_features), self._max_size(n_samples)
+        if sizes is None and n_samples > self._large_n:
+            return make_size_grid(self._large_grid, n_samples, lo, hi, spacing="geometric")
+        return make_size_grid(sizes, n_samples, lo, hi)
 
     def _sequence_length(self, sizes):
         """Length of each replicate's index sequence (the largest prefix read)."""

@@ -86,6 +86,7 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
     _replace = True
     _which = "D"
     _threshold_modes = ("per_object", "absolute", "relative", "fraction_of_max")
+    _large_n = 2000  # sizes=None: 100 geometric points beyond 2,000 rows
 
     def _holds(self, criterion, threshold, mode):
         if mode != "per_object":
@@ -286,8 +287,10 @@ _DM_PARAMS_DOC = """
         one sequence of i.i.d. row draws; its first ``k`` draws are its
         bootstrap subsample of size ``k``.
     sizes : None, int or array-like of int, default=None
-        Grid of sizes: None (50 points from ``n_features + 2`` to ``m``), a
-        number of points, or explicit sizes.
+        Grid of sizes: None (50 evenly spaced points from ``n_features + 2`` to
+        ``m``; beyond 2,000 rows 100 geometrically spaced points, whose
+        resolution is proportional to the size), a number of points, or
+        explicit sizes.
     threshold : float, default=0.01 (D) or 1e-4 (M)
         ``ε``; its meaning depends on ``threshold_mode``.
     threshold_mode : {"per_object", "fraction_of_max", "relative", "absolute"}, default="per_object"

@@ -89,6 +89,8 @@ class _PosteriorProximity(SampleSizeEstimator):
             if lo > n_samples - 1:
                 make_size_grid(None, n_samples, lo, n_samples - 1)  # raises a clear error
             return np.arange(lo, n_samples)
+        if self.sizes is None:
+            return make_size_grid(100, n_samples, lo, n_samples - 1, spacing="geometric")
         return make_size_grid(self.sizes, n_samples, lo, n_samples - 1)
 
     def _prepare(self, X, y):
@@ -205,7 +207,8 @@ _KS_PARAMS_DOC = """
         Number of random deletion paths ``B`` (the experiments use 100).
     sizes : None, int or array-like of int, default=None
         Grid of sizes in ``[n_features + 2, m - 1]``. None: every size up to
-        2,000 rows (the experiments' grid), 50 points beyond.
+        2,000 rows (the experiments' grid), 100 geometrically spaced points
+        beyond (resolution proportional to the size).
     threshold : float, default=0.05
         ``ε`` (Table 4.6 and §4.7 use 0.05).
     threshold_mode : {"relative", "absolute", "fraction_of_max"}, default="relative"
