@@ -58,6 +58,12 @@ def test_exact_diagonal_of_relu_net_is_dense_diagonal(relu_net):
                                atol=1e-13)
     with pytest.raises(ValueError, match="max_params"):
         hessian_diagonal(tanh, X, y, loss=CE, max_params=10)
+    ggn = dense_hessian(tanh, X, y, loss=CE, kind="gauss_newton")
+    np.testing.assert_allclose(hessian_diagonal(tanh, X, y, loss=CE, kind="gauss_newton"),
+                               np.diag(ggn), rtol=1e-9, atol=1e-13)
+    # the exact trace of a piecewise-linear net is the sum of its exact diagonal
+    np.testing.assert_allclose(hessian_trace(net, X, y, loss=CE, method="exact"),
+                               np.trace(dense), rtol=1e-9)
 
 
 def test_laplace_covariance_both_kinds(relu_net):
