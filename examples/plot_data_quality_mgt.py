@@ -91,7 +91,7 @@ settings = {  # human / machine: token-cloud dimensions, synonym (strength, spre
                "machine": ((6, 7), (0.15, 0.3), (0.2, 1.0))},
 }
 N_EMB = 500  # texts with sentence embeddings (the text used 1000 per data set, balanced)
-reports, tokens, embeddings = [], {}, {}
+reports, tokens, embeddings, values = [], {}, {}, {}
 for name, cfg in settings.items():
     clouds, emb = {}, {}
     for side, (dims, syn, shu) in cfg.items():
@@ -101,11 +101,12 @@ for name, cfg in settings.items():
     tokens[name] = (clouds["human"], clouds["machine"])
     embeddings[name] = emb
     (E_h, syn_h, shu_h), (E_m, syn_m, shu_m) = emb["human"], emb["machine"]
-    reports.append(quality_report(
+    rep, values[name] = quality_report(
         clouds["human"], clouds["machine"], human_embeddings=E_h, machine_embeddings=E_m,
         human_synonym=syn_h, machine_synonym=syn_m, human_shuffled=shu_h,
         machine_shuffled=shu_m, name=name, window=100, stride=50, density="kde", bins=100,
-        phd_params={"n_steps": 6, "n_repeats": 2}, random_state=0))
+        phd_params={"n_steps": 6, "n_repeats": 2}, random_state=0, return_values=True)
+    reports.append(rep)
 report = pd.concat(reports)
 print(format_quality_table(report).to_string())
 
@@ -143,11 +144,9 @@ print("KL_shuffle with pairing='sorted':", {k: round(float(v), 3) for k, v in so
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
 for ax, name in zip(axes[:2], settings):
-    human, machine = tokens[name]
-    for label, clouds, color in (("human", human, "C0"), ("machine", machine, "C3")):
-        tts = np.concatenate([topological_time_series(E, window=100, stride=50, random_state=0,
-                                                      n_steps=6, n_repeats=2) for E in clouds])
-        ax.hist(tts, bins=15, alpha=0.5, color=color, label=label, density=True)
+    for side, color in (("human", "C0"), ("machine", "C3")):
+        ax.hist(values[name][f"tts_{side}"], bins=15, alpha=0.5, color=color, label=side,
+                density=True)
     ax.set_title(f"{name}: window PHDs, KL_TTS={report.loc[name, 'KL_TTS']:.3f}")
     ax.set_xlabel("PHD")
     ax.legend()

@@ -16,7 +16,7 @@ The real data (30 subjects of the Berezutskaya et al. iEEG-fMRI data set,
 not available here, so the "subjects" are synthetic recordings from
 :func:`~skcomplexity.datasets.make_fmri_decoding`. They follow the text's model
 exactly, with a known linear map whose Bayes-optimal penalty is 1000, scans
-of 16 x 24 x 24 voxels and 128-dimensional embeddings. As in the text, voxel
+of 16 x 16 x 16 voxels and 128-dimensional embeddings. As in the text, voxel
 values are min-max scaled to [0, 1], the split is 70/30 (chronological), the
 criterion is the MSE over the voxels of the test scans, and the results are
 averaged over subjects.
@@ -32,14 +32,14 @@ from skcomplexity.datasets import make_fmri_decoding
 from skcomplexity.fmri import DeltaRidgeDecoder, MaxPool3DCompressor
 
 FACTORS = (1, 2, 4, 8)
-ALPHAS = np.logspace(1, 5, 9)
+ALPHAS = np.logspace(1, 5, 7)
 N_SUBJECTS = 3
 
 mse = np.zeros((N_SUBJECTS, len(FACTORS), len(ALPHAS)))
 fit_time = np.zeros((N_SUBJECTS, len(FACTORS)))
 n_voxels = {}
 for subject in range(N_SUBJECTS):
-    rec = make_fmri_decoding(scan_shape=(16, 24, 24), n_features=128, delay=2.0,
+    rec = make_fmri_decoding(scan_shape=(16, 16, 16), n_features=128, delay=2.0,
                              random_state=subject)
     scans = (rec.scans - rec.scans.min()) / (rec.scans.max() - rec.scans.min())  # MinMax
     n_train = int(0.7 * len(scans))
@@ -50,10 +50,13 @@ for subject in range(N_SUBJECTS):
         test = S[n_train - 1:]  # the last training scan is the first test scan's predecessor
         for a, alpha in enumerate(ALPHAS):
             dec = DeltaRidgeDecoder(alpha, **timing)
-            t0 = time.perf_counter()
-            dec.fit(rec.frames, S[:n_train])
+            times = []
+            for _ in range(3 if alpha == 1000.0 else 1):  # time the fit at alpha=1000, best of 3
+                t0 = time.perf_counter()
+                dec.fit(rec.frames, S[:n_train])
+                times.append(time.perf_counter() - t0)
             if alpha == 1000.0:
-                fit_time[subject, c] = time.perf_counter() - t0
+                fit_time[subject, c] = min(times)
             pred, idx = dec.predict_scans(rec.frames, test, scan_offset=n_train - 1,
                                           return_index=True)
             err = np.mean((pred - test[idx]) ** 2)

@@ -693,7 +693,7 @@ class DeltaRidgeDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         pred = pred.reshape((idx.size,) + self.scan_shape_)
         return (pred, idx) if return_index else pred
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y, sample_weight=None, *, scan_offset=0):
         """:math:`R^2` of the predicted scan differences (uniform average over voxels).
 
         Parameters
@@ -704,6 +704,8 @@ class DeltaRidgeDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             Scans in time order.
         sample_weight : array-like of shape (n_pairs,), optional
             Weights of the pairs.
+        scan_offset : int, default=0
+            Index of ``y[0]`` in the recording, as in :meth:`predict_scans`.
 
         Returns
         -------
@@ -713,7 +715,7 @@ class DeltaRidgeDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         y = self._check_scans(X, y)
         y2 = y.reshape(y.shape[0], -1)
-        Xp, delta, _ = self._pairs(X, y2, 0)
+        Xp, delta, _ = self._pairs(X, y2, scan_offset)
         if Xp.shape[0] < 2:
             raise ValueError("score needs at least 2 pairs of consecutive scans.")
         pred = Xp @ self.coef_.reshape(-1, X.shape[1]).T

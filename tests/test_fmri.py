@@ -164,12 +164,36 @@ def test_predict_scans_one_step_ahead_and_chronological_split():
                                         return_index=True)
     np.testing.assert_allclose(test_pred, pred[idx >= n_tr])
     np.testing.assert_array_equal(tidx + n_tr - 1, idx[idx >= n_tr])
+    # score: R^2 of the predicted differences of the test part
+    from sklearn.metrics import r2_score
+    t_delta = scans[idx[idx >= n_tr]] - scans[idx[idx >= n_tr] - 1]
+    t_hat = test_pred - scans[idx[idx >= n_tr] - 1]
+    assert dec.score(frames, scans[n_tr - 1:], scan_offset=n_tr - 1) == pytest.approx(
+        r2_score(t_delta, t_hat))
     # predict = the model's differences
     np.testing.assert_allclose(dec.predict(frames[:5]), frames[:5] @ dec.coef_.T)
     # 4-D scans keep their shape
     dec4 = DeltaRidgeDecoder(10.0, **kw).fit(frames, scans.reshape(-1, 2, 4, 5))
     np.testing.assert_allclose(dec4.coef_, DeltaRidgeDecoder(10.0, **kw).fit(frames, scans).coef_)
     assert dec4.predict(frames[:3]).shape == (3, 2, 4, 5)
+
+
+def test_generator_follows_the_markov_model():
+    rec = make_fmri_decoding(duration=300, scan_shape=(6, 6, 6), n_features=8, noise=0.5,
+                             frame_correlation=0.9, random_state=1)
+    # stationary AR(1) frames: unit variance, lag-one correlation 0.9
+    f = rec.frames
+    assert f.var() == pytest.approx(1.0, abs=0.1)
+    lag1 = np.mean(f[1:] * f[:-1]) / np.mean(f * f)
+    assert lag1 == pytest.approx(0.9, abs=0.02)
+    # s_l - s_(l-1) - W x_(j_l) is the noise, of standard deviation `noise`
+    S = rec.scans.reshape(len(rec.scans), -1)
+    j = rec.frame_index
+    ok = np.flatnonzero((j >= 0) & (np.arange(len(j)) > 0))
+    resid = S[ok] - S[ok - 1] - rec.frames[j[ok]] @ rec.coef.T
+    assert resid.std() == pytest.approx(0.5, rel=0.05)
+    # the weights have variance noise^2 / alpha_opt
+    assert rec.coef.var() == pytest.approx(0.25 / 1000, rel=0.05)
 
 
 def test_generator_known_map_and_optimal_alpha():

@@ -48,7 +48,8 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
                    human_shuffled=None, machine_shuffled=None, name="dataset", window=100,
                    stride=50, tts_values="windows", min_tokens=None, bins=50, density="hist",
                    kl_eps=1e-10, shuffle_eps=1e-8, pairing="index", absolute_shift=False,
-                   phd_params=None, random_state=None, n_jobs=None, verbose=0):
+                   phd_params=None, random_state=None, n_jobs=None, verbose=0,
+                   return_values=False):
     """Data-set quality statistics of Table 6.9 for one data set of human and machine texts.
 
     All inputs are precomputed embeddings (the text used roberta-base token
@@ -103,6 +104,8 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
         Texts processed in parallel by joblib.
     verbose : int, default=0
         Show progress bars over the texts.
+    return_values : bool, default=False
+        Also return the per-text and per-window PHDs.
 
     Returns
     -------
@@ -112,6 +115,12 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
         ``delta_shift``, ``KL_shuffle``, ``n_human``, ``n_machine``. Several
         data sets: ``pd.concat`` the rows; :func:`format_quality_table`
         prints them as Table 6.9 does.
+    values : dict of ndarray
+        Only with ``return_values=True``: the values behind the PHD columns,
+        for plots like Figs. 6.6 and 6.7 — ``"phd_human"``, ``"phd_machine"``
+        (one per text, NaN for short texts) and ``"tts_human"``,
+        ``"tts_machine"`` (all window PHDs, pooled); empty without token
+        embeddings.
 
     Examples
     --------
@@ -132,6 +141,7 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
     root = root_seed_sequence(random_state)
     s_h, s_m, s_shuffle = root.spawn(3)
     row = dict.fromkeys(COLUMNS, np.nan)
+    values = {}
 
     if human_tokens is not None and machine_tokens is not None:
         human_tokens, machine_tokens = list(human_tokens), list(machine_tokens)
@@ -143,8 +153,9 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
         row["PHD_machine"], row["PHD_machine_std"] = _mean_std(pm)
         h, m = (wh, wm) if tts_values == "windows" else (ph, pm)
         row["KL_TTS"] = kl_tts(h, m, bins=bins, density=density, eps=kl_eps)
+        values = {"phd_human": ph, "phd_machine": pm, "tts_human": wh, "tts_machine": wm}
         row["n_human"], row["n_machine"] = len(human_tokens), len(machine_tokens)
-    elif (human_tokens is None) != (machine_tokens is None):
+    if (human_tokens is None) != (machine_tokens is None):
         raise ValueError("Give the token embeddings of both the human and the machine texts.")
 
     def shifts(orig, pert, what):
@@ -166,7 +177,8 @@ def quality_report(human_tokens=None, machine_tokens=None, *, human_embeddings=N
     for key, emb in (("n_human", human_embeddings), ("n_machine", machine_embeddings)):
         if np.isnan(row[key]) and emb is not None:
             row[key] = len(emb)
-    return pd.DataFrame([row], index=pd.Index([name], name="dataset"), columns=COLUMNS)
+    report = pd.DataFrame([row], index=pd.Index([name], name="dataset"), columns=COLUMNS)
+    return (report, values) if return_values else report
 
 
 def format_quality_table(report, digits=3):

@@ -2,6 +2,7 @@
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
+from scipy.signal import lfilter
 from sklearn.utils import Bunch, check_random_state
 
 
@@ -106,12 +107,11 @@ def make_fmri_decoding(*, duration=390.0, video_fps=25.0, fmri_hz=1.64, scan_sha
     d = int(n_features)
 
     # frame embeddings: stationary AR(1) with unit variance
+    # x_0 = e_0, x_k = rho x_{k-1} + sqrt(1 - rho^2) e_k (dividing e_0 by c makes x_0 = e_0)
     innov = rng.standard_normal((n_frames, d))
-    frames = np.empty_like(innov)
-    frames[0] = innov[0]
     c = np.sqrt(1.0 - frame_correlation**2)
-    for k in range(1, n_frames):
-        frames[k] = frame_correlation * frames[k - 1] + c * innov[k]
+    innov[0] /= c
+    frames = lfilter([c], [1.0, -frame_correlation], innov, axis=0)
 
     tau = noise / np.sqrt(alpha_opt)
     W = _smooth_unit(rng.standard_normal((d,) + shape), smoothness, (1, 2, 3))

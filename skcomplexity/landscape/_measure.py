@@ -17,24 +17,30 @@ def _n_rows(a, name):
 
 
 def _is_classification(model, kwargs):
-    from sklearn.base import is_classifier
+    from sklearn.base import is_classifier, is_regressor
 
     from ._model import _is_torch_model
 
-    if is_classifier(model) or hasattr(model, "predict_proba"):
+    tagged = hasattr(model, "__sklearn_tags__")  # not a bare nn.Module
+    if tagged and is_regressor(model):  # before predict_proba: every skorch net has one
+        return False
+    if tagged and is_classifier(model):
         return True
-    if _is_torch_model(model) and not hasattr(model, "predict"):
-        # a bare nn.Module: the loss says what the targets are
-        import torch
+    if not _is_torch_model(model):
+        return hasattr(model, "predict_proba")
+    # a bare nn.Module or skorch NeuralNet: its loss says what the targets are
+    import torch
 
-        loss = kwargs.get("loss")
-        if isinstance(loss, (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss)):
-            return True
-        if isinstance(loss, torch.nn.MSELoss):
-            return False
-        raise ValueError("normalize=True on a bare nn.Module needs loss= an nn.MSELoss or "
-                         "nn.CrossEntropyLoss/NLLLoss, to know the constant predictor's loss.")
-    return False
+    loss = kwargs.get("loss") or getattr(model, "criterion_", None) or getattr(
+        model, "criterion", None)
+    kind = loss if isinstance(loss, type) else type(loss)
+    if issubclass(kind, (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss)):
+        return True
+    if issubclass(kind, torch.nn.MSELoss):
+        return False
+    raise ValueError("normalize=True on a bare nn.Module or skorch NeuralNet needs its loss (loss= "
+                     "or the net's criterion) to be nn.MSELoss or nn.CrossEntropyLoss/NLLLoss, to "
+                     "know the constant predictor's loss.")
 
 
 def baseline_loss(y, *, classification):
@@ -140,10 +146,10 @@ def landscape_measure(model, X, y, *, measure="auto", random_state=0, normalize=
     >>> value > 0
     True
     """
-    value = _raw_measure(model, X, y, measure, random_state, kwargs)
-    if normalize:
-        value /= baseline_loss(y, classification=_is_classification(model, kwargs))
-    return value
+    scale = 1.0
+    if normalize and y is not None:  # fail fast, before the (costly) measure
+        scale = baseline_loss(y, classification=_is_classification(model, kwargs))
+    return _raw_measure(model, X, y, measure, random_state, kwargs) / scale
 
 
 def _raw_measure(model, X, y, measure, random_state, kwargs):

@@ -1,10 +1,10 @@
 """R4: Rademacher complexity by random-label refitting (the protocol of §6.4.1), and the scorer."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._parallel import parallel_map, root_seed_sequence
@@ -294,6 +294,20 @@ default="auto"
         return self.complexity_
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit"])],
+        "method": [StrOptions({"random-label", "linear-head"})],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "response_method": [StrOptions(set(_RESPONSES))],
+        "radius": [Interval(Real, 0, None, closed="left"), StrOptions({"fitted"})],
+        "n_draws": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def rademacher_complexity(
     estimator,
     X,

@@ -81,6 +81,10 @@ def test_report_kl_tts_from_pooled_windows():
     wh, ph = pooled(human, s_h)
     wm, pm = pooled(machine, s_m)
     assert rep.loc["dataset", "KL_TTS"] == pytest.approx(kl_tts(wh, wm))
+    _, values = quality_report(human, machine, window=100, stride=100, random_state=7,
+                               return_values=True)
+    np.testing.assert_array_equal(values["tts_human"], wh)
+    np.testing.assert_array_equal(values["phd_machine"], pm)
     assert rep.loc["dataset", "PHD_machine"] == pytest.approx(pm.mean())
     assert rep.loc["dataset", "PHD_machine_std"] == pytest.approx(pm.std(ddof=1))
 

@@ -309,3 +309,21 @@ def test_normalized_measure_is_invariant_to_the_target_scale():
     with pytest.raises(ValueError, match="constant target"):
         landscape_measure(LinearRegression().fit(X, np.ones(150)), X, np.ones(150),
                           normalize=True)
+
+
+def test_normalized_measure_of_skorch_nets_uses_the_right_baseline():
+    """Every skorch net has predict_proba: a NeuralNetRegressor is still divided by Var(y)."""
+    from skorch import NeuralNetRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, 2.0, 3.0], dtype=np.float32))[:, None]
+    torch.manual_seed(0)
+    net = NeuralNetRegressor(nn.Linear, module__in_features=3, module__out_features=1,
+                             max_epochs=2, train_split=None, verbose=0).fit(X, y)
+    raw = landscape_measure(net, X, y)
+    assert landscape_measure(net, X, y, normalize=True) == pytest.approx(raw / np.var(y),
+                                                                          rel=1e-6)
+    with pytest.raises(ValueError, match="normalize=True on a bare"):
+        landscape_measure(nn.Linear(3, 1), X, y, normalize=True,
+                          loss=nn.L1Loss(reduction="none"))

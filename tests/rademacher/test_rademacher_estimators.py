@@ -210,3 +210,17 @@ def test_r4_label_predictions_give_one_minus_twice_the_error():
     big = RandomLabelRademacher(SVC(C=1e3), response_method="decision_function",
                                 random_state=0).fit(X)
     assert big.complexity_ > 1.0
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(method="rademacher"), "method"), (dict(n_repeats=0), "n_repeats"),
+    (dict(method="linear-head", radius=-1.0), "radius"), (dict(response_method="proba"),
+                                                          "response_method")])
+def test_scorer_function_validates_its_settings(kwargs, name):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skcomplexity.rademacher import rademacher_complexity
+
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=f"'{name}' parameter of rademacher_complexity"):
+        rademacher_complexity(DecisionTreeClassifier(), X, **kwargs)
