@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from .._parallel import parallel_map, root_seed_sequence, spawn_generators
@@ -261,5 +262,7 @@ class SampleSizeEstimator(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # binary classification or regression targets; three or more classes are an error
+        tags.classifier_tags = ClassifierTags(multi_class=False)
         tags.non_deterministic = getattr(self, "random_state", 0) is None
         return tags
