@@ -282,12 +282,15 @@ class _LikelihoodTest(SampleSizeEstimator):
         u_full = u + int(self.fit_intercept)
         kept = np.isin(u_full, data.columns)
         if self.test_index is None:
-            u, u_full = u[kept], u_full[kept]
-            if u.size == 0:
+            # the first half of the identifiable feature columns
+            ident = data.columns[data.columns >= int(self.fit_intercept)]
+            if ident.size == 0:
                 raise ValueError(
-                    "Every tested column (the first half of X by default) is aliased with other "
-                    "columns, so none of their coefficients is identifiable; pass test_index."
+                    "No feature column is identifiable (every column is constant or aliased "
+                    "with the intercept), so there is no coefficient to test."
                 )
+            u_full = ident[: max(ident.size // 2, 1)]
+            u = u_full - int(self.fit_intercept)
         elif not np.all(kept):
             raise ValueError(
                 f"test_index holds aliased columns {u[~kept].tolist()} (linear combinations of "
@@ -440,8 +443,9 @@ _PARAMS_DOC = """
         binomial family for a binary target.
     test_index : array-like of int or bool mask, default=None
         Columns ``u`` of ``X`` whose coefficients are tested (``k = |u|``).
-        Default: the first ``n_features // 2`` columns. The intercept is never
-        tested.
+        Default: the first half (at least one) of the identifiable columns,
+        which is the first ``n_features // 2`` columns unless some are aliased.
+        The intercept is never tested.
     null_value : float or array-like, default=None
         ``w_u^0``. Default: ``ŵ_u + shift`` (the pilot estimate shifted by ``shift``).
     shift : float, default=0.2
