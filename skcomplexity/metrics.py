@@ -10,6 +10,7 @@ __all__ = [
     "landscape_scorer",
     "make_landscape_scorer",
     "make_rademacher_scorer",
+    "normalized_landscape_scorer",
     "rademacher_scorer",
 ]
 
@@ -45,7 +46,11 @@ def make_landscape_scorer(*, greater_is_better=False, **kwargs):
     models, and the loss-change constant ``mean_k (k + 1) |L_{k+1} - L_k|``
     for other fitted scikit-learn models (``measure=`` selects another one,
     e.g. ``"top_eigenvalue"``). Larger = more complex, so the scorer returns
-    its negative unless ``greater_is_better=True``.
+    its negative unless ``greater_is_better=True``. ``normalize=True`` divides
+    by the loss of the best constant prediction on the scored fold
+    (``Var(y)`` for regressors, the class entropy for classifiers), which
+    makes a regressor's measure independent of the units of ``y``; the
+    ready-made ``normalized_landscape_scorer`` does that.
 
     Examples
     --------
@@ -94,4 +99,5 @@ def make_rademacher_scorer(*, greater_is_better=False, **kwargs):
 
 
 landscape_scorer = make_landscape_scorer()
+normalized_landscape_scorer = make_landscape_scorer(normalize=True)
 rademacher_scorer = make_rademacher_scorer()

@@ -19,6 +19,7 @@ from ._base import (
     make_linear_regression,
     make_logistic_regression,
 )
+from ._fmri import make_fmri_decoding
 
 __all__ = [
     "load_abalone",
@@ -28,6 +29,7 @@ __all__ = [
     "load_forest_fires",
     "load_nba",
     "load_servo",
+    "make_fmri_decoding",
     "make_linear_regression",
     "make_logistic_regression",
 ]

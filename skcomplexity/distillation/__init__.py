@@ -29,8 +29,6 @@ _LAZY = {
     "DistillationClassifier": "hinton",
     "DistillationRegressor": "hinton",
     "MultiDomainDistillationClassifier": "hinton",
-    "DistillationNetClassifier": "hinton",
-    "DistillationNetRegressor": "hinton",
     # Bayesian distillation
     "laplace_posterior": "bayesian",
     "BayesianDistillationClassifier": "bayesian",

@@ -1,6 +1,6 @@
 """numpy-only helpers shared by the distillation estimators (no torch here).
 
-* parameter checks for the temperature ``T`` and the teacher weight ``lambda_``;
+* the declarative parameter constraints shared by the distillation estimators;
 * the *privileged-features* split of ``X`` (Vapnik's learning using
   privileged information): columns the teacher sees during ``fit`` and the
   student never reads;
@@ -13,33 +13,53 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
-    "check_temperature",
-    "check_alpha",
+    "MLP_CONSTRAINTS",
+    "TEACHER_CONSTRAINTS",
     "resolve_privileged",
     "teacher_log_proba",
     "teacher_predictions",
 ]
 
 
-def check_temperature(temperature, name="temperature"):
-    """Return ``temperature`` as a float if it is finite and > 0, else raise ``ValueError``."""
-    if isinstance(temperature, bool) or not isinstance(temperature, Real):
-        raise ValueError(f"{name} must be a positive real number, got {temperature!r}.")
-    if not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {temperature!r}.")
-    return float(temperature)
+#: declarative constraints (scikit-learn's ``_parameter_constraints``) shared by the
+#: distillation estimators: the student MLP's training settings ...
+MLP_CONSTRAINTS = {
+    "hidden_units": ["array-like"],
+    "activation": [str, type],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "optimizer": [StrOptions({"adam", "adamw", "sgd"}), type],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "bias": ["boolean"],
+    "callbacks": [list, None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+#: ... and the teacher's
+TEACHER_CONSTRAINTS = {
+    "teacher": [HasMethods(["fit"]), None],
+    "alpha": [Interval(Real, 0, 1, closed="both")],
+    "privileged_features": ["array-like", None],
+    "teacher_features": [StrOptions({"privileged", "all"})],
+    "refit_teacher": ["boolean"],
+}
 
-
-def check_alpha(value, name="alpha"):
-    """Return the teacher weight as a float if it lies in [0, 1], else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a real number in [0, 1], got {value!r}.")
-    if not (0.0 <= value <= 1.0):
-        raise ValueError(f"{name} must lie in [0, 1], got {value!r}.")
-    return float(value)
+_FROZEN_HINT = (
+    "Inside GridSearchCV, cross_validate or any other clone(), a fitted teacher is cloned "
+    "into an unfitted one: wrap it as sklearn.frozen.FrozenEstimator(teacher) "
+    "(scikit-learn >= 1.6) so that clone keeps it fitted, or pass refit_teacher=True to fit "
+    "a clone on each training fold."
+)
 
 
 def check_nonnegative(value, name):
@@ -124,7 +144,7 @@ def get_teacher(teacher, X_teacher, y, refit_teacher, *, kind):
     if not _is_fitted(teacher):
         raise NotFittedError(
             f"teacher {type(teacher).__name__} is not fitted. Fit it first (on the columns it "
-            "will see) or pass refit_teacher=True to fit a clone inside fit."
+            f"will see) or pass refit_teacher=True to fit a clone inside fit. {_FROZEN_HINT}"
         )
     return teacher
 

@@ -28,19 +28,22 @@ Then the student is trained on D2 with plain cross-entropy.
 """
 
 import copy
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
+from ..landscape import hutchinson_trace, torch_generator
 from ..neural import MLPClassifier
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
-from ._common import check_nonnegative
+from ._common import MLP_CONSTRAINTS, check_nonnegative
 from .bayesian import _teacher_for_fit, mlp_structure
 
 __all__ = [
@@ -55,12 +58,18 @@ __all__ = [
 INITS = ("xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation")
 
 
+def _uniform_like(p, low, high, gen):
+    """U[low, high] of ``p``'s shape, drawn on the CPU with ``gen`` and moved to ``p``'s device
+    (a CPU generator cannot fill a CUDA tensor; CPU and GPU runs draw the same numbers)."""
+    return torch.empty(p.shape, dtype=torch.float32).uniform_(low, high, generator=gen).to(p)
+
+
 def _uniform_fan_in_(lin, gen):
     bound = 1.0 / np.sqrt(lin.in_features)
     with torch.no_grad():
-        lin.weight.uniform_(-bound, bound, generator=gen)
+        lin.weight.copy_(_uniform_like(lin.weight, -bound, bound, gen))
         if lin.bias is not None:
-            lin.bias.uniform_(-bound, bound, generator=gen)
+            lin.bias.copy_(_uniform_like(lin.bias, -bound, bound, gen))
 
 
 def _check_pair(t_lin, s_lin, output_rows):
@@ -126,7 +135,7 @@ def expand_mlp(teacher, student, method="zero_pad", *, output_rows=None, random_
             f"method must be 'xavier', 'zero_pad', 'uniform_pad' or 'net2net', got {method!r}."
         )
     rs = check_random_state(random_state)
-    gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
+    gen = torch_generator(rs)
     _, _, t_lin = mlp_structure(teacher)
     _, _, s_lin = mlp_structure(student)
     output_rows = np.arange(t_lin[-1].out_features) if output_rows is None else np.asarray(output_rows)
@@ -177,45 +186,6 @@ def _net2wider(t_lin, s_lin, output_rows, rs):
                 b.bias.copy_(a.bias.detach()[mapping].to(b.bias.dtype))
             prev_map, prev_counts = torch.as_tensor(mapping), counts
     return s_lin
-
-
-def hutchinson_trace(loss, params, *, n_probes=1, create_graph=True, generator=None):
-    """Hutchinson estimate of ``tr(d^2 loss / d params^2)`` with Hessian-vector products.
-
-    Parameters
-    ----------
-    loss : torch.Tensor
-        Scalar built with a graph through ``params``.
-    params : list of torch.Tensor
-    n_probes : int, default=1
-        Rademacher probe vectors ``z``; the estimate is ``mean z^T H z``.
-    create_graph : bool, default=True
-        Keep the graph so that the estimate itself can be differentiated
-        (third-order terms), as regulariser ``l4`` needs.
-    generator : torch.Generator, optional
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar estimate.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skcomplexity.distillation import hutchinson_trace
-    >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
-    >>> float(hutchinson_trace((3 * w**2).sum(), [w], create_graph=False))  # exact: diagonal Hessian
-    12.0
-    """
-    grads = torch.autograd.grad(loss, params, create_graph=True)
-    total = 0.0
-    for _ in range(int(n_probes)):
-        zs = [torch.randint(0, 2, p.shape, generator=generator, dtype=p.dtype, device="cpu")
-              .to(p.device) * 2 - 1 for p in params]
-        gz = sum((g * z).sum() for g, z in zip(grads, zs, strict=True))
-        hz = torch.autograd.grad(gz, params, create_graph=create_graph, retain_graph=True)
-        total = total + sum((h * z).sum() for h, z in zip(hz, zs, strict=True))
-    return total / int(n_probes)
 
 
 def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0, 1.0),
@@ -271,7 +241,7 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
         raise ValueError(f"lambdas must hold four weights, got {lambdas!r}.")
     delta = check_nonnegative(delta, "delta")
     rs = check_random_state(random_state)
-    gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
+    gen = torch_generator(rs)
     if start not in ("uniform_pad", "zero_pad"):
         raise ValueError(f"start must be 'uniform_pad' or 'zero_pad', got {start!r}.")
     expand_mlp(teacher, student, start, output_rows=output_rows, random_state=rs)
@@ -282,7 +252,7 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     with torch.no_grad():
         for lin in s_lin:
             for p in lin.parameters():
-                p.add_(torch.empty_like(p).uniform_(-noise_init, noise_init, generator=gen))
+                p.add_(_uniform_like(p, -noise_init, noise_init, gen))
     device = s_lin[0].weight.device
     targets = [(a.weight.detach().to(device), None if a.bias is None else a.bias.detach().to(device))
                for a in t_lin]
@@ -407,6 +377,21 @@ class AntiDistillationClassifier(MLPClassifier):
     n_iter_no_change = 5
     tol = 1e-4
 
+    _parameter_constraints = {
+        **MLP_CONSTRAINTS,
+        "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
+        "init": [StrOptions(set(INITS))],
+        "refit_teacher": ["boolean"],
+        "teacher_classes": ["array-like", None],
+        "lambdas": ["array-like"],
+        "delta": [Interval(Real, 0, None, closed="left")],
+        "expand_epochs": [Interval(Integral, 1, None, closed="left")],
+        "expand_lr": [Interval(Real, 0, None, closed="neither")],
+        "expand_start": [StrOptions({"uniform_pad", "zero_pad"})],
+        "n_hutchinson": [Interval(Integral, 1, None, closed="left")],
+        "freeze_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(self, teacher=None, *, init="anti_distillation", refit_teacher=False,
                  teacher_classes=None, lambdas=(1.0, 1.0, 1.0, 1.0), delta=0.1, expand_epochs=3,
                  expand_lr=1e-3, expand_start="uniform_pad", n_hutchinson=1, freeze_epochs=3,
@@ -458,9 +443,8 @@ class AntiDistillationClassifier(MLPClassifier):
         -------
         self : object
         """
+        self._validate_params()  # the declarative _parameter_constraints
         self._validate_common_params()
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {self.init!r}.")
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y)
@@ -627,8 +611,7 @@ def parameter_noise_accuracy(estimator, X, y, eps, *, n_draws=5, random_state=No
     """
     eps = check_nonnegative(eps, "eps")
     X, y = _encoded(estimator, X, y)
-    rs = check_random_state(random_state)
-    gen = torch.Generator().manual_seed(int(rs.randint(2**31 - 1)))
+    gen = torch_generator(check_random_state(random_state))
     accs = []
     for _ in range(int(n_draws)):
         module = copy.deepcopy(estimator.module_).eval()

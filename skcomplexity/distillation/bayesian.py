@@ -15,20 +15,24 @@ Pipeline (slides S-L80-321; the estimators are unspecified in the text):
 """
 
 import math
+from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from skorch import NeuralNetClassifier
 from torch import nn
 
+from ..landscape import ParameterIndex, laplace_covariance, unwrap
 from ..neural import MLPClassifier, MLPModule
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
-from ._common import check_nonnegative
+from ._common import MLP_CONSTRAINTS, check_nonnegative
 from .alignment import align_posterior
 
 __all__ = [
@@ -40,17 +44,13 @@ __all__ = [
 
 
 def _get_module(model):
-    if isinstance(model, nn.Module):
-        return model
-    if hasattr(model, "net_"):
-        check_is_fitted(model, "net_")
-        return model.net_.module_
-    if hasattr(model, "module_"):
-        return model.module_
-    raise ValueError(
-        f"Expected a torch module, a fitted skorch net or a fitted skcomplexity.neural estimator, "
-        f"got {type(model).__name__}."
-    )
+    try:
+        return unwrap(model).module
+    except (TypeError, NotFittedError) as exc:
+        raise ValueError(
+            "Expected a torch module, a fitted skorch net or a fitted skcomplexity.neural "
+            f"estimator, got {type(model).__name__}."
+        ) from exc
 
 
 def _teacher_for_fit(teacher, refit_teacher, X, y, seed):
@@ -111,51 +111,24 @@ def mlp_structure(model):
     return sizes, has_bias.pop(), linears
 
 
-def _flat_params(linears):
-    parts = []
-    for lin in linears:
-        parts.append(lin.weight.detach().reshape(-1))
-        if lin.bias is not None:
-            parts.append(lin.bias.detach())
-    return torch.cat(parts)
-
-
 class _FunctionalMLP:
-    """f(theta, x) for a flat parameter vector in PyTorch order (a class, so that it pickles)."""
+    """f(theta, x) of a template MLP for a flat parameter vector (ParameterIndex order).
 
-    def __init__(self, sizes, bias, activation):
-        self.sizes, self.bias, self.activation = tuple(sizes), bool(bias), activation
+    The template is kept out of the module tree (its parameters are never trained); a
+    plain class, so that it pickles.
+    """
+
+    def __init__(self, template):
+        self.template = template
+        self.index = ParameterIndex(template)
 
     def __call__(self, theta, x):
-        sizes, bias = self.sizes, self.bias
-        pos, h = 0, x
-        n_layers = len(sizes) - 1
-        for k in range(n_layers):
-            o, i = sizes[k + 1], sizes[k]
-            W = theta[pos : pos + o * i].reshape(o, i)
-            pos += o * i
-            h = h @ W.T
-            if bias:
-                h = h + theta[pos : pos + o]
-                pos += o
-            if k < n_layers - 1:
-                h = self.activation(h)
-        return h
+        from torch.func import functional_call
+
+        return functional_call(self.template, self.index.unflatten(theta), (x,))
 
 
-def _functional_mlp(sizes, bias, activation):
-    """f(theta, x) for a flat parameter vector in PyTorch order."""
-    return _FunctionalMLP(sizes, bias, activation)
-
-
-def _activation_of(module):
-    for m in module.modules():
-        if isinstance(m, (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.ELU, nn.LeakyReLU, nn.Identity)):
-            return m
-    return nn.Identity()
-
-
-def laplace_posterior(model, X, y, *, task="classification", prior_precision=1.0, batch_size=256):
+def laplace_posterior(model, X, y, *, task="classification", prior_precision=1.0):
     """Gaussian (Laplace / GGN) posterior of a trained MLP's parameters.
 
     ``mean`` is the trained parameter vector (PyTorch order) and
@@ -174,8 +147,6 @@ def laplace_posterior(model, X, y, *, task="classification", prior_precision=1.0
     task : {"classification", "regression"}, default="classification"
     prior_precision : float > 0, default=1.0
         tau, the isotropic Gaussian prior's precision.
-    batch_size : int, default=256
-        Objects per Jacobian batch.
 
     Returns
     -------
@@ -201,34 +172,29 @@ def laplace_posterior(model, X, y, *, task="classification", prior_precision=1.0
     if tau == 0:
         raise ValueError("prior_precision must be > 0 so that the posterior covariance exists.")
     module = _get_module(model)
-    sizes, bias, linears = mlp_structure(module)
-    theta = _flat_params(linears).double().cpu()
-    f = _functional_mlp(sizes, bias, _activation_of(module))
-    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    sizes, bias, _ = mlp_structure(module)
+    theta = ParameterIndex(module).flat(module).double().cpu()
+    X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
-    P = theta.numel()
-    ggn = torch.zeros(P, P, dtype=torch.float64)
-    jac = torch.func.vmap(torch.func.jacrev(lambda th, x: f(th, x[None])[0]), in_dims=(None, 0))
-    if task == "regression":
+    if task == "classification":
+        loss = nn.CrossEntropyLoss(reduction="none")
+        y = y.astype(np.int64)
+    else:
         with torch.no_grad():
-            resid = f(theta, X).reshape(len(y), -1) - torch.as_tensor(
-                y, dtype=torch.float64
-            ).reshape(len(y), -1)
+            ref = next(module.parameters())
+            out = module(torch.as_tensor(X, dtype=ref.dtype, device=ref.device)).double().cpu()
+        resid = out.reshape(len(y), -1) - torch.as_tensor(y, dtype=torch.float64).reshape(
+            len(y), -1)
         noise_precision = 1.0 / max(float(resid.pow(2).mean()), 1e-12)
-    for start in range(0, X.shape[0], batch_size):
-        xb = X[start : start + batch_size]
-        J = jac(theta, xb)  # (b, K, P)
-        if task == "classification":
-            with torch.no_grad():
-                p = torch.softmax(f(theta, xb), dim=-1)
-            JT_p = torch.einsum("bkp,bk->bp", J, p)
-            ggn += torch.einsum("bkp,bk,bkq->pq", J, p, J) - JT_p.T @ JT_p
-        else:
-            ggn += noise_precision * torch.einsum("bkp,bkq->pq", J, J)
-    precision = ggn.numpy() + tau * np.eye(P)
-    precision = 0.5 * (precision + precision.T)
-    cov = np.linalg.inv(precision)
-    return theta.numpy().copy(), 0.5 * (cov + cov.T), sizes, bias
+        y = y.astype(np.float64).reshape(out.shape)
+
+        def loss(out, target):  # Gaussian negative log-likelihood, up to a constant
+            d = (out - target.reshape(out.shape)).reshape(out.shape[0], -1)
+            return 0.5 * noise_precision * (d**2).sum(dim=1)
+
+    cov = laplace_covariance(module, X, y, kind="gauss_newton", prior_precision=tau, loss=loss,
+                             dtype=torch.float64, max_params=np.iinfo(np.int64).max)
+    return theta.numpy().copy(), cov, sizes, bias
 
 
 class MeanFieldMLP(nn.Module):
@@ -268,8 +234,8 @@ class MeanFieldMLP(nn.Module):
         super().__init__()
         template = MLPModule(n_features, n_outputs, hidden_units, activation=activation, bias=bias)
         self.sizes, self.bias, linears = mlp_structure(template)
-        self._f = _functional_mlp(self.sizes, bias, _activation_of(template))
-        default = _flat_params(linears).float()
+        self._f = _FunctionalMLP(template)
+        default = self._f.index.flat(template).float()
         P = default.numel()
         m = torch.zeros(P) if prior_mean is None else torch.as_tensor(prior_mean, dtype=torch.float32)
         Lam = torch.eye(P) if prior_precision is None else torch.as_tensor(
@@ -391,6 +357,18 @@ class BayesianDistillationClassifier(MLPClassifier):
     n_iter_no_change = 5
     tol = 1e-4
 
+    _parameter_constraints = {
+        **MLP_CONSTRAINTS,
+        "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
+        "prior": [StrOptions({"teacher", "standard"})],
+        "refit_teacher": ["boolean"],
+        "laplace_precision": [Interval(Real, 0, None, closed="neither")],
+        "prior_scale": [Interval(Real, 0, None, closed="neither")],
+        "kl_weight": [Interval(Real, 0, None, closed="left")],
+        "init_mean": [StrOptions({"prior", "default"})],
+        "init_std": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, teacher=None, *, prior="teacher", refit_teacher=False,
                  laplace_precision=1.0, prior_scale=1.0, kl_weight=1.0, init_mean="prior",
                  init_std=1e-2, hidden_units=(50,), lr=1e-3, max_epochs=10, batch_size=64,
@@ -438,13 +416,8 @@ class BayesianDistillationClassifier(MLPClassifier):
         -------
         self : object
         """
+        self._validate_params()  # the declarative _parameter_constraints
         self._validate_common_params()
-        if self.prior not in ("teacher", "standard"):
-            raise ValueError(f"prior must be 'teacher' or 'standard', got {self.prior!r}.")
-        for name in ("laplace_precision", "prior_scale", "init_std"):
-            if check_nonnegative(getattr(self, name), name) == 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}.")
-        check_nonnegative(self.kl_weight, "kl_weight")
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y)

@@ -20,10 +20,12 @@ the slides: it contributes only the label term (weight 1), rows in I get
 
 import inspect
 from collections.abc import Mapping
+from numbers import Real
 
 import numpy as np
 import torch.nn.functional as F
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, validate_data
 from skorch import NeuralNetClassifier, NeuralNetRegressor
@@ -31,9 +33,8 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 from ..neural import MLPClassifier, MLPRegressor
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._common import (
-    check_alpha,
-    check_nonnegative,
-    check_temperature,
+    MLP_CONSTRAINTS,
+    TEACHER_CONSTRAINTS,
     get_teacher,
     resolve_privileged,
     split_for_teacher,
@@ -46,8 +47,6 @@ __all__ = [
     "DistillationClassifier",
     "DistillationRegressor",
     "MultiDomainDistillationClassifier",
-    "DistillationNetClassifier",
-    "DistillationNetRegressor",
 ]
 
 
@@ -62,8 +61,11 @@ class _TeacherBatchMixin:
         return super().infer(x, **fit_params)
 
 
-class DistillationNetClassifier(_TeacherBatchMixin, NeuralNetClassifier):
+class _DistillationNetClassifier(_TeacherBatchMixin, NeuralNetClassifier):
     """:class:`skorch.NeuralNetClassifier` whose ``get_loss`` is :func:`distillation_loss`.
+
+    Private: the skorch net behind :class:`DistillationClassifier` (its
+    ``net_``), not a scikit-learn estimator of its own.
 
     Fit it with ``X = {"X": inputs, "teacher": teacher_logits, "mask": mask}``;
     set the loss options in the ``distillation_params`` attribute (a dict of
@@ -82,8 +84,11 @@ class DistillationNetClassifier(_TeacherBatchMixin, NeuralNetClassifier):
         )
 
 
-class DistillationNetRegressor(_TeacherBatchMixin, NeuralNetRegressor):
-    """:class:`skorch.NeuralNetRegressor` whose ``get_loss`` is :func:`regression_distillation_loss`."""
+class _DistillationNetRegressor(_TeacherBatchMixin, NeuralNetRegressor):
+    """:class:`skorch.NeuralNetRegressor` whose ``get_loss`` is :func:`regression_distillation_loss`.
+
+    Private: the skorch net behind :class:`DistillationRegressor` (its ``net_``).
+    """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if not isinstance(X, Mapping):
@@ -105,13 +110,7 @@ class _DistillationMixin:
     """Shared fit logic: validation, privileged split, teacher answers, seeded training."""
 
     def _check_distillation_params(self):
-        check_alpha(self.alpha)
-        if not isinstance(self.refit_teacher, bool):
-            raise ValueError(f"refit_teacher must be a bool, got {self.refit_teacher!r}.")
-        if self.teacher_features not in ("privileged", "all"):
-            raise ValueError(
-                f"teacher_features must be 'privileged' or 'all', got {self.teacher_features!r}."
-            )
+        self._validate_params()  # the declarative _parameter_constraints
 
     def _teacher_view(self, X_student, X_teacher):
         return X_teacher
@@ -205,9 +204,12 @@ _MLP_PARAMS_DOC = """
     lr, max_epochs, batch_size, weight_decay, optimizer, early_stopping,
     validation_fraction, n_iter_no_change, tol, bias, callbacks, device,
     random_state, verbose
-        As in :class:`skcomplexity.neural.MLPClassifier` (Adam, lr=1e-3,
-        10 epochs, batch 64 by default; ``random_state`` seeds torch inside
-        ``fit`` only).
+        As in :class:`skcomplexity.neural.MLPClassifier` (Adam, batch 64;
+        ``random_state`` seeds torch inside ``fit`` only), except the
+        defaults ``lr=1e-2`` and ``max_epochs=50``: the MLP defaults
+        (``lr=1e-3``, 10 epochs) make ``10 n / 64`` Adam steps, about 10 on
+        60 objects, which left the student far below its teacher (0.45
+        against 0.84 on 60 standardised digits; 0.83 with these defaults).
 """
 
 
@@ -261,7 +263,7 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
         Column indices of the student's and the privileged features.
     teacher_mask_ : ndarray of bool
         Training rows that had a teacher answer (the set I).
-    net_ : DistillationNetClassifier
+    net_ : _DistillationNetClassifier
     module_ : torch.nn.Module
     n_features_in_, n_iter_ : int
 
@@ -278,10 +280,20 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
     (2, 2)
     """
 
+    _parameter_constraints = {
+        **MLP_CONSTRAINTS,
+        **TEACHER_CONSTRAINTS,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions({"hinton", "probabilistic"})],
+        "temperature_scaling": ["boolean"],
+        "log_normalizer": ["boolean"],
+        "eps": [Interval(Real, 0, 0.5, closed="left")],
+    }
+
     def __init__(self, teacher=None, *, alpha=0.5, temperature=2.0, loss="hinton",
                  temperature_scaling=True, log_normalizer=True, eps=1e-6,
                  privileged_features=None, teacher_features="privileged", refit_teacher=False,
-                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3, max_epochs=10,
+                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-2, max_epochs=50,
                  batch_size=64, weight_decay=0.0, optimizer="adam", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, bias=True,
                  callbacks=None, device="auto", random_state=None, verbose=0):
@@ -305,22 +317,13 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
         self.refit_teacher = refit_teacher
 
     def _net_class(self):
-        return DistillationNetClassifier
+        return _DistillationNetClassifier
 
     def _loss_params(self):
-        check_temperature(self.temperature)
-        if self.loss not in ("hinton", "probabilistic"):
-            raise ValueError(f"loss must be 'hinton' or 'probabilistic', got {self.loss!r}.")
-        for name in ("temperature_scaling", "log_normalizer"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}.")
-        eps = check_nonnegative(self.eps, "eps")
-        if not eps < 0.5:
-            raise ValueError(f"eps must lie in [0, 0.5), got {self.eps!r}.")
         return dict(
             alpha=float(self.alpha), temperature=float(self.temperature), kind=self.loss,
-            temperature_scaling=self.temperature_scaling, log_normalizer=self.log_normalizer,
-            eps=eps,
+            temperature_scaling=bool(self.temperature_scaling),
+            log_normalizer=bool(self.log_normalizer), eps=float(self.eps),
         )
 
     def fit(self, X, y):
@@ -407,10 +410,15 @@ class MultiDomainDistillationClassifier(DistillationClassifier):
     (3,)
     """
 
+    _parameter_constraints = {
+        **DistillationClassifier._parameter_constraints,
+        "mapping": [callable, HasMethods(["transform"]), None],
+    }
+
     def __init__(self, teacher=None, *, mapping=None, alpha=0.5, temperature=1.0,
                  loss="hinton", temperature_scaling=True, log_normalizer=True, eps=1e-6,
                  privileged_features=None, teacher_features="privileged", refit_teacher=False,
-                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3, max_epochs=10,
+                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-2, max_epochs=50,
                  batch_size=64, weight_decay=0.0, optimizer="adam", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, bias=True,
                  callbacks=None, device="auto", random_state=None, verbose=0):
@@ -480,9 +488,16 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
     (4,)
     """
 
+    _parameter_constraints = {
+        **MLP_CONSTRAINTS,
+        **TEACHER_CONSTRAINTS,
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "sigma_s": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, teacher=None, *, alpha=0.5, sigma=1.0, sigma_s=1.0,
                  privileged_features=None, teacher_features="privileged", refit_teacher=False,
-                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3, max_epochs=10,
+                 hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-2, max_epochs=50,
                  batch_size=64, weight_decay=0.0, optimizer="adam", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, bias=True,
                  callbacks=None, device="auto", random_state=None, verbose=0):
@@ -503,7 +518,7 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
         self.refit_teacher = refit_teacher
 
     def _net_class(self):
-        return DistillationNetRegressor
+        return _DistillationNetRegressor
 
     def fit(self, X, y):
         """Train the student on ``X`` (student columns), ``y`` and the teacher's predictions.
@@ -518,10 +533,6 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
         self : object
         """
         self._check_distillation_params()
-        for name in ("sigma", "sigma_s"):
-            value = check_nonnegative(getattr(self, name), name)
-            if value == 0:
-                raise ValueError(f"{name} must be > 0, got {value!r}.")
         X_student, X_teacher, y, mask = self._prepare(X, y)
         y_t = np.asarray(y, dtype=np.float64)
         self._y_ndim = y_t.ndim

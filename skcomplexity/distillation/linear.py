@@ -19,13 +19,15 @@ is the linear regression ``y'' = X w + eps``, ``eps ~ N(0, Sigma)`` with
 so ``w = (X^T diag(sigma') X)^{-1} X^T y'``: weighted least squares.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._common import (
-    check_alpha,
-    check_nonnegative,
+    TEACHER_CONSTRAINTS,
     get_teacher,
     resolve_privileged,
     split_for_teacher,
@@ -132,6 +134,13 @@ class DistilledLinearRegression(RegressorMixin, BaseEstimator):
     [1.0, 2.0]
     """
 
+    _parameter_constraints = {
+        **TEACHER_CONSTRAINTS,
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "sigma_s": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+    }
+
     def __init__(self, teacher=None, *, alpha=0.5, sigma=1.0, sigma_s=1.0, fit_intercept=True,
                  privileged_features=None, teacher_features="privileged", refit_teacher=False):
         self.teacher = teacher
@@ -157,13 +166,8 @@ class DistilledLinearRegression(RegressorMixin, BaseEstimator):
         -------
         self : object
         """
-        alpha = check_alpha(self.alpha)
-        sigma = check_nonnegative(self.sigma, "sigma")
-        sigma_s = check_nonnegative(self.sigma_s, "sigma_s")
-        if sigma == 0 or sigma_s == 0:
-            raise ValueError(f"sigma and sigma_s must be > 0, got {self.sigma!r}, {self.sigma_s!r}.")
-        if not isinstance(self.fit_intercept, bool):
-            raise ValueError(f"fit_intercept must be a bool, got {self.fit_intercept!r}.")
+        self._validate_params()  # the declarative _parameter_constraints
+        alpha, sigma, sigma_s = float(self.alpha), float(self.sigma), float(self.sigma_s)
         allow_nan = self.privileged_features is not None
         X, y = validate_data(
             self, X, y, dtype=np.float64, y_numeric=True, multi_output=True,

@@ -16,7 +16,14 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["per_object_losses", "as_functional"]
+__all__ = [
+    "ParameterIndex",
+    "FunctionalModel",
+    "as_functional",
+    "per_object_loss",
+    "per_object_losses",
+    "unwrap",
+]
 
 
 def _is_torch_model(model):
@@ -78,8 +85,11 @@ def _default_loss(kind):
     return mse
 
 
-def _criterion_per_object(criterion):
-    """A copy of a skorch/torch criterion with ``reduction='none'``, reduced per object."""
+def _criterion_per_object(criterion, log_outputs=False):
+    """A copy of a skorch/torch criterion with ``reduction='none'``, reduced per object.
+
+    ``log_outputs``: take ``log(outputs + eps)`` first, as skorch's classifier
+    does for an ``NLLLoss`` on probability outputs."""
     if not hasattr(criterion, "reduction"):
         raise ValueError(
             f"Cannot make the criterion {type(criterion).__name__} per-object (it has no "
@@ -90,10 +100,97 @@ def _criterion_per_object(criterion):
     crit = _maybe_fast(crit)
 
     def loss(out, target):
+        if log_outputs:
+            import torch
+
+            out = torch.log(out + torch.finfo(out.dtype).eps)
         v = crit(out, target)
         return v.reshape(v.shape[0], -1).mean(dim=1) if v.ndim > 1 else v
 
     return loss
+
+
+class ParameterIndex:
+    """Flat view of the (prunable) parameters of a module: the one flat-parameter convention.
+
+    The flat vector is the concatenation, in ``named_parameters()`` order, of the
+    parameters that require a gradient (1-D ``...bias`` parameters left out when
+    ``include_bias=False``; they are then held fixed).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    include_bias : bool, default=True
+
+    Attributes
+    ----------
+    names, shapes : list
+        Parameter names and shapes in the flat vector, in order.
+    offsets, sizes : ndarray of int
+        Start and length of every parameter in the flat vector.
+    fixed : dict of str -> torch.Tensor
+        Parameters left out of the flat vector (held at their value).
+    n_params : int
+        Length ``p`` of the flat vector.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.landscape import ParameterIndex
+    >>> idx = ParameterIndex(torch.nn.Linear(3, 2))
+    >>> idx.names, idx.n_params
+    (['weight', 'bias'], 8)
+    """
+
+    def __init__(self, module, include_bias=True):
+        self.names, self.shapes, self.fixed = [], [], {}
+        for name, p in module.named_parameters():
+            if not include_bias and name.endswith("bias"):
+                self.fixed[name] = p.detach()
+                continue
+            if not p.requires_grad:
+                self.fixed[name] = p.detach()
+                continue
+            self.names.append(name)
+            self.shapes.append(tuple(p.shape))
+        if not self.names:
+            raise ValueError("The module has no parameters to differentiate (requires_grad=True).")
+        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(int)
+        self.n_params = int(sum(self.sizes))
+
+    def flat(self, module):
+        """The current parameters of ``module`` as one detached 1-D tensor."""
+        import torch
+
+        params = dict(module.named_parameters())
+        return torch.cat([params[n].detach().reshape(-1) for n in self.names])
+
+    def unflatten(self, theta):
+        """Dict ``name -> tensor`` from a flat vector (differentiable), fixed ones included."""
+        out = dict(self.fixed)
+        for name, shape, off, size in zip(self.names, self.shapes, self.offsets, self.sizes,
+                                          strict=True):
+            out[name] = theta[off:off + size].reshape(shape)
+        return out
+
+    def masks(self, removed, device=None):
+        """Boolean keep-masks ``name -> tensor`` (on ``device``) with ``removed`` flat indices False."""
+        import torch
+
+        keep = np.ones(self.n_params, dtype=bool)
+        keep[np.asarray(removed, dtype=int)] = False
+        return {name: torch.as_tensor(keep[off:off + size].reshape(shape), device=device)
+                for name, shape, off, size in zip(self.names, self.shapes, self.offsets,
+                                                  self.sizes, strict=True)}
+
+    def labels(self):
+        """Human-readable label of every flat entry, e.g. ``"layers.0.weight[3, 1]"``."""
+        out = []
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            for ix in np.ndindex(*shape):
+                out.append(f"{name}[{', '.join(map(str, ix))}]")
+        return out
 
 
 class FunctionalModel:
@@ -103,6 +200,8 @@ class FunctionalModel:
     ----------
     module : torch.nn.Module
         A private copy of the model in eval mode (in ``dtype`` if given).
+    index : ParameterIndex
+        The flat-parameter view (``include_bias=False`` holds biases fixed).
     theta : torch.Tensor of shape (n_params,)
         The fitted parameters, flattened.
     X, y : torch.Tensor
@@ -111,7 +210,7 @@ class FunctionalModel:
         ``loss(outputs, targets) -> (n,)`` per-object losses.
     """
 
-    def __init__(self, module, X, y, loss, dtype=None):
+    def __init__(self, module, X, y, loss, dtype=None, include_bias=True):
         import torch
 
         loss = _maybe_fast(loss)
@@ -119,15 +218,14 @@ class FunctionalModel:
         if dtype is not None:
             module = module.to(dtype)
         module.eval()
+        self.index = ParameterIndex(module, include_bias)
         for p in module.parameters():
             p.requires_grad_(False)
         self.module = module
-        params = dict(module.named_parameters())
-        self.names = list(params)
-        self.shapes = [p.shape for p in params.values()]
-        self.numels = [p.numel() for p in params.values()]
+        self.names = self.index.names
+        self.n_params = self.index.n_params
         self.buffers = dict(module.named_buffers())
-        self.theta = torch.cat([p.detach().reshape(-1) for p in params.values()])
+        self.theta = self.index.flat(module)
         self.device = self.theta.device
         fdtype = self.theta.dtype
         self.X = torch.as_tensor(X, device=self.device)
@@ -136,9 +234,12 @@ class FunctionalModel:
         self.y = torch.as_tensor(y, device=self.device)
         if self.y.is_floating_point():
             self.y = self.y.to(fdtype)
+        if self.X.shape[0] != self.y.shape[0]:
+            raise ValueError(
+                f"X and y have different numbers of samples: {self.X.shape[0]} != {self.y.shape[0]}."
+            )
         self.loss = loss
         self.n_objects = int(self.X.shape[0])
-        self.n_params = int(self.theta.numel())
         with torch.no_grad():
             probe = self.losses(self.theta, self.X[:2], self.y[:2])
         if probe.ndim != 1 or probe.shape[0] != min(2, self.n_objects):
@@ -148,11 +249,7 @@ class FunctionalModel:
             )
 
     def unflatten(self, theta):
-        out, i = {}, 0
-        for name, shape, n in zip(self.names, self.shapes, self.numels, strict=True):
-            out[name] = theta[i:i + n].reshape(shape)
-            i += n
-        return out
+        return self.index.unflatten(theta)
 
     def forward(self, theta, X):
         from torch.func import functional_call
@@ -163,7 +260,82 @@ class FunctionalModel:
         return self.loss(self.forward(theta, X), y)
 
 
-def as_functional(model, X, y, loss=None, dtype=None):
+def per_object_loss(mean_loss):
+    """Per-object losses ``(outputs, targets) -> (n,)`` from a batch-mean loss callable.
+
+    The mean loss is applied to every object alone (``vmap``), so any
+    ``loss_fn(output, target) -> scalar`` (``F.cross_entropy``, a skorch
+    net's ``get_loss``) becomes per-object.
+    """
+    from torch.func import vmap
+
+    def loss(out, target):
+        return vmap(lambda o, t: mean_loss(o.unsqueeze(0), t.unsqueeze(0)))(out, target)
+
+    return loss
+
+
+class TorchModel:
+    """What :func:`unwrap` finds behind a model: the torch module and the skorch net (or None)."""
+
+    __slots__ = ("module", "net")
+
+    def __init__(self, module, net):
+        self.module, self.net = module, net
+
+
+def is_skorch(model):
+    """Whether ``model`` is a skorch ``NeuralNet`` (without importing skorch if it is not loaded)."""
+    return any(c.__module__.split(".")[0] == "skorch" for c in type(model).__mro__)
+
+
+def unwrap(model):
+    """The one adapter from a fitted model to its torch module (and skorch net).
+
+    Parameters
+    ----------
+    model : skcomplexity.neural estimator, skorch NeuralNet or torch.nn.Module
+        Fitted (a module is taken as is).
+
+    Returns
+    -------
+    TorchModel
+        ``.module`` (the ``nn.Module``) and ``.net`` (the skorch net, None
+        for a plain module).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.landscape import unwrap
+    >>> lin = torch.nn.Linear(2, 1)
+    >>> unwrap(lin).module is lin
+    True
+    """
+    import torch
+
+    if isinstance(model, torch.nn.Module):
+        return TorchModel(model, None)
+    if is_skorch(model):
+        if not (getattr(model, "initialized_", False) and hasattr(model, "module_")):
+            raise NotFittedError(
+                f"This {type(model).__name__} is an unfitted skorch net; fit it first."
+            )
+        return TorchModel(model.module_, model)
+    net = getattr(model, "__dict__", {}).get("net_")
+    if net is not None and is_skorch(net):
+        return TorchModel(net.module_, net)
+    from ..neural import NeuralEstimatorMixin
+
+    if isinstance(model, NeuralEstimatorMixin) or (hasattr(model, "fit") and hasattr(model, "predict")
+                                                   and hasattr(model, "_make_net")):
+        raise NotFittedError(f"This {type(model).__name__} is unfitted; fit it first.")
+    raise TypeError(
+        f"{type(model).__name__} is not a torch model: expected a fitted skcomplexity.neural "
+        "estimator, a fitted skorch NeuralNet or a torch.nn.Module."
+    )
+
+
+def as_functional(model, X, y, loss=None, dtype=None, include_bias=True):
     """Wrap a fitted torch/skorch model and data as a :class:`FunctionalModel`.
 
     Parameters
@@ -176,6 +348,8 @@ def as_functional(model, X, y, loss=None, dtype=None):
         ``nn.Module``. A torch loss module must have ``reduction='none'``.
     dtype : torch.dtype or None
         Cast the model and data (e.g. ``torch.float64`` for exact checks).
+    include_bias : bool, default=True
+        Whether biases belong to the flat parameter vector (else held fixed).
 
     Returns
     -------
@@ -188,7 +362,7 @@ def as_functional(model, X, y, loss=None, dtype=None):
     _check_loss(loss)
     if isinstance(model, NeuralEstimatorMixin):
         check_is_fitted(model, "net_")
-        module = model.net_.module_
+        module = unwrap(model).module
         Xv = model._validate_X(X, reset=False)
         if model._is_classifier:
             yv = _encode_labels(model.classes_, y)
@@ -196,8 +370,9 @@ def as_functional(model, X, y, loss=None, dtype=None):
         else:
             yv = np.asarray(y, dtype=np.float32).reshape(len(Xv), -1)
             default = _default_loss("regressor")
-        return FunctionalModel(module, Xv, yv, loss or default, dtype)
-    if isinstance(model, torch.nn.Module):
+        return FunctionalModel(module, Xv, yv, loss or default, dtype, include_bias)
+    parts = unwrap(model)
+    if parts.net is None:
         if loss is None:
             raise ValueError(
                 "loss is required for a plain torch.nn.Module: pass a callable "
@@ -207,26 +382,22 @@ def as_functional(model, X, y, loss=None, dtype=None):
         if not torch.is_tensor(Xv) and Xv.dtype.kind in "iub":
             Xv = Xv.astype(np.float32)
         yv = y if torch.is_tensor(y) else np.asarray(y)
-        return FunctionalModel(model, Xv, yv, loss, dtype)
-    from skorch import NeuralNet
+        return FunctionalModel(parts.module, Xv, yv, loss, dtype, include_bias)
+    Xv = np.asarray(X, dtype=np.float32)
+    yv = np.asarray(y)
+    if yv.dtype.kind == "f":
+        yv = yv.astype(np.float32)
+    if loss is None:
+        loss = _criterion_per_object(parts.net.criterion_, _takes_log(parts.net))
+    return FunctionalModel(parts.module, Xv, yv, loss, dtype, include_bias)
 
-    if isinstance(model, NeuralNet):
-        if not getattr(model, "initialized_", False):
-            raise NotFittedError(
-                f"This {type(model).__name__} is not initialized yet; fit it before measuring "
-                "its loss landscape."
-            )
-        Xv = np.asarray(X, dtype=np.float32)
-        yv = np.asarray(y)
-        if yv.dtype.kind == "f":
-            yv = yv.astype(np.float32)
-        return FunctionalModel(
-            model.module_, Xv, yv, loss or _criterion_per_object(model.criterion_), dtype
-        )
-    raise TypeError(
-        f"{type(model).__name__} is not a torch model; the Hessian measures need an "
-        "skcomplexity.neural estimator, a skorch NeuralNet or a torch.nn.Module."
-    )
+
+def _takes_log(net):
+    """skorch's NeuralNetClassifier applies ``log`` to the outputs before an NLLLoss."""
+    import torch
+
+    return (any(c.__name__ == "NeuralNetClassifier" for c in type(net).__mro__)
+            and isinstance(net.criterion_, torch.nn.NLLLoss))
 
 
 def _encode_labels(classes, y):

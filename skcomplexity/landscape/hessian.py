@@ -16,6 +16,8 @@ from ._model import as_functional
 
 __all__ = [
     "HessianOperator",
+    "draw_probes",
+    "torch_generator",
     "dense_hessian",
     "hessian_trace",
     "hessian_spread",
@@ -41,13 +43,36 @@ def _check_int(value, name, low=1):
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
 
 
-def _torch_generator(random_state, device):
+def torch_generator(random_state):
+    """The one seeding convention of the curvature layer: a CPU ``torch.Generator``.
+
+    Seeded from ``random_state`` through :func:`skcomplexity._parallel.root_seed_sequence`
+    (an int, a ``SeedSequence``, a ``RandomState``/``Generator`` or None); random
+    vectors are drawn on the CPU and moved to the model's device, so that the
+    same seed gives the same probes on CPU and GPU.
+    """
     import torch
 
     seed = int(root_seed_sequence(random_state).generate_state(1)[0])
-    gen = torch.Generator(device=device)
+    gen = torch.Generator(device="cpu")
     gen.manual_seed(seed)
     return gen
+
+
+def draw_probes(gen, n, p, *, dtype, device, kind="rademacher"):
+    """``n`` probe vectors of length ``p`` drawn on the CPU with ``gen``, moved to ``device``."""
+    import torch
+
+    if kind == "rademacher":
+        V = torch.randint(0, 2, (n, p), generator=gen, dtype=torch.int8).to(dtype) * 2 - 1
+    else:
+        V = torch.randn(n, p, generator=gen, dtype=torch.float64).to(dtype)
+    return V.to(device)
+
+
+def probe_chunk(p, itemsize=4, budget=2 ** 26):
+    """How many length-``p`` vectors fit in ``budget`` bytes (at least one)."""
+    return max(1, int(budget // max(1, p * itemsize)))
 
 
 class HessianOperator:
@@ -88,26 +113,105 @@ class HessianOperator:
     True
     """
 
-    def __init__(self, model, X, y, *, loss=None, kind="full", batch_size=None, dtype=None):
+    def __init__(self, model, X, y, *, loss=None, kind="full", batch_size=None, dtype=None,
+                 include_bias=True, cache_graph=True):
         _check_kind(kind)
         if batch_size is not None:
             _check_int(batch_size, "batch_size")
-        self.fm = as_functional(model, X, y, loss=loss, dtype=dtype)
+        if not isinstance(cache_graph, bool):
+            raise ValueError(f"cache_graph must be a bool, got {cache_graph!r}.")
+        self.fm = as_functional(model, X, y, loss=loss, dtype=dtype, include_bias=include_bias)
         self.kind = kind
         self.batch_size = batch_size
+        self.cache_graph = cache_graph
         self.theta = self.fm.theta
         self.n_params = self.fm.n_params
         self.n_objects = self.fm.n_objects
         self.dtype = self.theta.dtype
         self.device = self.theta.device
+        self._graphs = None
+        self.n_products = 0
 
     @property
     def shape(self):
         return (self.n_params, self.n_params)
 
     # ------------------------------------------------------------ products
+    def _chunks(self):
+        n = self.n_objects
+        bs = n if self.batch_size is None else self.batch_size
+        return [(s, min(s + bs, n)) for s in range(0, n, bs)]
+
+    def _build_graph(self, start, stop):
+        """Autograd graph of one chunk, kept for many products (double backward).
+
+        ``full``: the gradient ``g(θ)`` of the chunk's share of the mean loss,
+        built with ``create_graph=True``, so that ``H v = ∂(g·v)/∂θ`` is one
+        backward pass. ``gauss_newton``: the outputs ``z(θ)`` and the gradient
+        of the loss in ``z``, so that ``J^T (∂²l/∂z²) J v`` is three backward
+        passes (``J v`` by the double-vjp trick).
+        """
+        import torch
+
+        fm = self.fm
+        X, y = fm.X[start:stop], fm.y[start:stop]
+        weight = 1.0 / self.n_objects
+        th = self.theta.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            if self.kind == "full":
+                total = fm.losses(th, X, y).sum() * weight
+                (g,) = torch.autograd.grad(total, th, create_graph=True)
+                return ("full", th, g)
+            z = fm.forward(th, X)
+            u = torch.zeros_like(z, requires_grad=True)
+            (jtu,) = torch.autograd.grad(z, th, grad_outputs=u, create_graph=True)
+            zz = z.detach().requires_grad_(True)
+            (gz,) = torch.autograd.grad(fm.loss(zz, y).sum() * weight, zz, create_graph=True)
+            return ("gn", th, z, u, jtu, zz, gz)
+
+    def _apply_graph(self, graph, v):
+        import torch
+
+        if graph[0] == "full":
+            _, th, g = graph
+            return torch.autograd.grad(g, th, grad_outputs=v, retain_graph=True)[0]
+        _, th, z, u, jtu, zz, gz = graph
+        (jv,) = torch.autograd.grad(jtu, u, grad_outputs=v, retain_graph=True)
+        (ajv,) = torch.autograd.grad(gz, zz, grad_outputs=jv, retain_graph=True)
+        return torch.autograd.grad(z, th, grad_outputs=ajv, retain_graph=True)[0]
+
+    def matvec(self, v):
+        """``H v`` for one vector ``v`` of shape (n_params,), a torch tensor.
+
+        With ``cache_graph=True`` (default) the autograd graph of every chunk of
+        objects is built once and reused (a product is then one backward pass
+        over the chunk); ``cache_graph=False`` rebuilds it for every product
+        (memory of one chunk at a time).
+        """
+        import torch
+
+        v = torch.as_tensor(v, dtype=self.dtype, device=self.device).detach()
+        self.n_products += 1
+        if self.cache_graph and self._graphs is None:
+            self._graphs = [self._build_graph(a, b) for a, b in self._chunks()]
+        out = None
+        if self.cache_graph:
+            for graph in self._graphs:
+                part = self._apply_graph(graph, v)
+                out = part if out is None else out + part
+        else:
+            for a, b in self._chunks():
+                part = self._apply_graph(self._build_graph(a, b), v)
+                out = part if out is None else out + part
+        return out.detach()
+
+    def release(self):
+        """Free the cached autograd graphs."""
+        self._graphs = None
+
     def _hvp_chunk(self, v, X, y, weight):
-        """``weight * Σ_i ∇²l_i v`` (or its G-term) over one chunk of objects."""
+        """``weight * Σ_i ∇²l_i v`` (or its G-term) over one chunk, by ``torch.func``
+        (used under ``vmap`` over objects by :meth:`per_object_matvec`)."""
         from torch.func import grad, jvp, vjp
 
         fm = self.fm
@@ -129,30 +233,13 @@ class HessianOperator:
         _, pull = vjp(f, self.theta)
         return pull(ajv)[0]
 
-    def matvec(self, v):
-        """``H v`` for one vector ``v`` of shape (n_params,), a torch tensor."""
-        import torch
-
-        v = torch.as_tensor(v, dtype=self.dtype, device=self.device)
-        n = self.n_objects
-        bs = n if self.batch_size is None else self.batch_size
-        out = None
-        for s in range(0, n, bs):
-            part = self._hvp_chunk(v, self.fm.X[s:s + bs], self.fm.y[s:s + bs], 1.0 / n)
-            out = part if out is None else out + part
-        return out
-
     def matmat(self, V):
-        """``H V`` for a batch ``V`` of shape (n_vectors, n_params) (vmap over vectors)."""
-        from torch.func import vmap
-
-        return vmap(self.matvec)(V)
-
-    def matmat_loop(self, V):
-        """``H V`` one vector at a time (no vmap; lowest memory)."""
+        """``H V`` for a batch ``V`` of shape (n_vectors, n_params), one product per row."""
         import torch
 
         return torch.stack([self.matvec(v) for v in V])
+
+    matmat_loop = matmat
 
     def to_scipy(self):
         """A :class:`scipy.sparse.linalg.LinearOperator` in float64 (for ``eigsh``)."""
@@ -192,6 +279,11 @@ class HessianOperator:
 
 def _as_operator(model, X, y, operator_kwargs):
     if isinstance(model, HessianOperator):
+        if operator_kwargs:
+            raise TypeError(
+                f"Unexpected keyword arguments {sorted(operator_kwargs)} for a HessianOperator "
+                "(they configure a new operator; set them when constructing it)."
+            )
         return model
     return HessianOperator(model, X, y, **operator_kwargs)
 
@@ -242,7 +334,7 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     if method not in ("lanczos", "power", "eigsh"):
         raise ValueError(f"method must be 'lanczos', 'power' or 'eigsh', got {method!r}.")
     H = _as_operator(model, X, y, operator_kwargs)
-    gen = _torch_generator(random_state, "cpu")
+    gen = torch_generator(random_state)
     v0 = torch.randn(H.n_params, generator=gen, dtype=torch.float64)
     if method == "lanczos":
         V0 = v0.to(H.dtype).to(H.device).unsqueeze(0)
@@ -285,8 +377,9 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     return (lam, vec) if return_vector else lam
 
 
-def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_samples=100,
-                  random_state=None, return_std=False, **operator_kwargs):
+def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
+                  random_state=None, return_std=False, probe_chunk_bytes=2 ** 26,
+                  **operator_kwargs):
     """Trace of the Hessian by Hutchinson's estimator (or exactly, for small models).
 
     Parameters
@@ -296,13 +389,16 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_samples=100,
     method : {"hutchinson", "exact"}, default="hutchinson"
         ``"hutchinson"``: mean of ``v^T H v`` over Rademacher vectors ``v``
         (unbiased). ``"exact"``: sum of ``e_j^T H e_j`` over all basis
-        vectors, ``n_params`` products in batches of ``n_samples`` (still no
-        dense Hessian).
-    n_samples : int, default=100
-        Probe vectors (Hutchinson) or vectors per batch (exact).
+        vectors, ``n_params`` products (still no dense Hessian).
+    n_probes : int, default=100
+        Probe vectors (Hutchinson).
     random_state : int or None
+        Seeds the probes (drawn on the CPU, see :func:`torch_generator`).
     return_std : bool, default=False
         Also return the standard error of the estimate (0 for "exact").
+    probe_chunk_bytes : int, default=64 MiB
+        Probes are drawn and multiplied in chunks that fit in this many bytes,
+        so memory does not grow with ``n_probes``.
 
     Returns
     -------
@@ -319,26 +415,30 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_samples=100,
     """
     import torch
 
-    _check_int(n_samples, "n_samples")
+    _check_int(n_probes, "n_probes")
     if method not in ("hutchinson", "exact"):
         raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}.")
     H = _as_operator(model, X, y, operator_kwargs)
     P = H.n_params
+    chunk = probe_chunk(P, H.theta.element_size(), probe_chunk_bytes)
     with torch.no_grad():
         if method == "exact":
             total = 0.0
-            for s in range(0, P, n_samples):
-                idx = torch.arange(s, min(s + n_samples, P), device=H.device)
+            for s in range(0, P, chunk):
+                idx = torch.arange(s, min(s + chunk, P), device=H.device)
                 E = torch.zeros(len(idx), P, dtype=H.dtype, device=H.device)
                 E[torch.arange(len(idx)), idx] = 1.0
                 HE = H.matmat(E)
                 total += float(HE[torch.arange(len(idx)), idx].sum())
             return (total, 0.0) if return_std else total
-        gen = _torch_generator(random_state, "cpu")
-        V = (torch.randint(0, 2, (n_samples, P), generator=gen) * 2 - 1).to(H.dtype).to(H.device)
-        quad = (H.matmat(V) * V).sum(dim=1).double().cpu().numpy()
+        gen = torch_generator(random_state)
+        quad = []
+        for s in range(0, n_probes, chunk):
+            V = draw_probes(gen, min(chunk, n_probes - s), P, dtype=H.dtype, device=H.device)
+            quad.append((H.matmat(V) * V).sum(dim=1))
+        quad = torch.cat(quad).double().cpu().numpy()
     est = float(quad.mean())
-    se = float(quad.std(ddof=1) / np.sqrt(n_samples)) if n_samples > 1 else float("nan")
+    se = float(quad.std(ddof=1) / np.sqrt(n_probes)) if n_probes > 1 else float("nan")
     return (est, se) if return_std else est
 
 
@@ -405,11 +505,12 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
         ref.__dict__.update(H.__dict__)
         ref.fm = _SubsetView(H.fm, sub)
         ref.n_objects = len(sub)
+        ref._graphs = None
 
     def apply(V):
         return H.per_object_matvec(idx, V) - ref.matmat(V)
 
-    gen = _torch_generator(random_state, "cpu")
+    gen = torch_generator(random_state)
     V0 = torch.randn(len(idx), H.n_params, generator=gen, dtype=torch.float64)
     norms = _batched_lanczos_norm(apply, V0.to(H.dtype).to(H.device), tol, maxiter)
     mu = float(norms.mean())

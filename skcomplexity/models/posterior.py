@@ -27,7 +27,10 @@ closed forms (``t = x^T Σ_k x / σ²``, ``r = y - x^T m_k``, ``p_k`` the poster
 import numpy as np
 
 __all__ = [
+    "POSTERIOR_PROTOCOL",
     "add_observation",
+    "get_gaussian_posterior",
+    "prefix_neighbour_criteria",
     "conjugate_posterior",
     "deletion_path",
     "gaussian_kl",
@@ -348,3 +351,127 @@ def deletion_path(X, y, orders, *, prior_precision=1.0, sigma2=1.0, min_size=1,
             gram -= x[:, :, None] * x[:, None, :]
             lam[:, j] = np.linalg.eigvalsh(gram)[:, 0]
     return np.arange(min_size, m), kl, s, lam
+
+
+def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2=1.0,
+                              lambda_min=True):
+    """KL, s-score and ``λ_min`` between neighbouring prefixes of random orders.
+
+    For every replicate ``r`` (a sequence ``index[r]`` of distinct rows) and
+    grid size ``k``, ``p_k`` is the conjugate posterior on ``index[r, :k]``
+    and ``p_{k+1}`` adds the object ``index[r, k]``. The prefix statistics
+    ``X_kᵀX_k``, ``X_kᵀy_k`` of the whole grid come from one cumulative pass
+    (:func:`skcomplexity.models.glm.prefix_grams`); each size then costs one
+    ``p x p`` Cholesky factorisation and the one-object closed forms of the
+    module docstring, so the grid need not be every size.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+        Design matrix (with an intercept column if wanted).
+    y : ndarray of shape (m,)
+    index : ndarray of int, shape (R, length)
+        ``length > max(sizes)``.
+    sizes : ndarray of int, shape (J,)
+    prior_precision, sigma2 : float
+    lambda_min : bool, default=True
+        Also return ``λ_min(X_kᵀX_k)``.
+
+    Returns
+    -------
+    kl, s : ndarrays of shape (J, R)
+    lam : ndarray of shape (J, R) or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((40, 3)), rng.standard_normal(40)
+    >>> order = rng.permutation(40)[None]
+    >>> kl, s, lam = prefix_neighbour_criteria(X, y, order, np.array([10]))
+    >>> m1, c1 = conjugate_posterior(X[order[0, :10]], y[order[0, :10]])
+    >>> m2, c2 = conjugate_posterior(X[order[0, :11]], y[order[0, :11]])
+    >>> bool(np.isclose(kl[0, 0], gaussian_kl(m1, c1, m2, c2)))
+    True
+    """
+    from .glm import prefix_grams
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    sizes = np.asarray(sizes, dtype=int)
+    p = X.shape[1]
+    S = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)  # (R, J, p+1, p+1)
+    gram = S[..., :p, :p]
+    prec = gram / sigma2 + prior_precision * np.eye(p)
+    L = _chol(prec, "the posterior precision")
+    mean = _chol_solve(L, S[..., :p, p:] / sigma2)[..., 0]  # (R, J, p)
+    x_new = X[index[:, sizes]]  # (R, J, p)
+    y_new = y[index[:, sizes]]
+    v = np.linalg.solve(L, x_new[..., None])[..., 0]
+    t = np.sum(v**2, axis=-1) / sigma2
+    r2 = (y_new - np.sum(x_new * mean, axis=-1)) ** 2
+    kl = 0.5 * (t - np.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
+    s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
+    lam = np.linalg.eigvalsh(gram)[..., 0].T if lambda_min else None
+    return kl.T, s.T, lam
+
+
+POSTERIOR_PROTOCOL = (
+    "a fitted estimator exposes a Gaussian posterior N(mean, cov) over its coefficients "
+    "either through a method get_gaussian_posterior() returning (mean, cov), or through the "
+    "attributes coef_ (mean, shape (p,)) and sigma_ (covariance, shape (p, p)) as "
+    "sklearn.linear_model.BayesianRidge and ARDRegression do"
+)
+
+
+def get_gaussian_posterior(estimator):
+    """Return ``(mean, cov)`` of a fitted estimator's Gaussian posterior.
+
+    The protocol (:data:`POSTERIOR_PROTOCOL`): a method
+    ``get_gaussian_posterior()`` returning ``(mean, cov)``, or else the
+    attribute pair ``coef_`` / ``sigma_`` (scikit-learn's ``BayesianRidge``,
+    ``ARDRegression``).
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+
+    Returns
+    -------
+    mean : ndarray of shape (p,)
+    cov : ndarray of shape (p, p)
+
+    Raises
+    ------
+    TypeError
+        If the estimator follows neither form of the protocol.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import BayesianRidge
+    >>> from skcomplexity.models.posterior import get_gaussian_posterior
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((30, 2)); y = X @ [1.0, -1.0] + rng.standard_normal(30)
+    >>> mean, cov = get_gaussian_posterior(BayesianRidge().fit(X, y))
+    >>> mean.shape, cov.shape
+    ((2,), (2, 2))
+    """
+    if hasattr(estimator, "get_gaussian_posterior"):
+        mean, cov = estimator.get_gaussian_posterior()
+    elif hasattr(estimator, "coef_") and hasattr(estimator, "sigma_"):
+        mean, cov = estimator.coef_, estimator.sigma_
+    else:
+        raise TypeError(
+            f"{type(estimator).__name__} does not expose a Gaussian posterior, which KL- and "
+            f"S-sufficiency need. Protocol: {POSTERIOR_PROTOCOL}. Use estimator=None for the "
+            "built-in conjugate (linear) or Laplace (logistic) posterior."
+        )
+    mean = np.asarray(mean, dtype=float).reshape(-1)
+    cov = np.asarray(cov, dtype=float)
+    if cov.shape != (mean.size, mean.size):
+        raise ValueError(
+            f"{type(estimator).__name__}'s posterior covariance has shape {cov.shape}, expected "
+            f"({mean.size}, {mean.size}) to match its mean."
+        )
+    return mean, cov

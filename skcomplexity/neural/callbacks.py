@@ -34,13 +34,18 @@ def project_onto_ball(params, radius):
     >>> project_onto_ball(w, 1.0), w[0].tolist()
     (5.0, [0.6000000238418579, 0.800000011920929])
     """
+    return float(_project(params, radius))
+
+
+def _project(params, radius):
+    """The projection on the device, without a host synchronisation; returns the norm tensor."""
     params = list(params)
     with torch.no_grad():
-        norm = torch.sqrt(sum((p.detach().double() ** 2).sum() for p in params)).item()
-        if norm > radius:
-            scale = radius / norm
-            for p in params:
-                p.mul_(scale)
+        norm = torch.linalg.vector_norm(
+            torch.stack([torch.linalg.vector_norm(p.detach()) for p in params]))
+        scale = torch.clamp(radius / norm.clamp_min(torch.finfo(norm.dtype).tiny), max=1.0)
+        for p in params:
+            p.mul_(scale.to(p.dtype))
     return norm
 
 
@@ -113,8 +118,10 @@ class NormBallProjection(Callback):
         self.project(net)
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
-        if training:
-            self.project(net)
+        if training:  # no .item(): the projection stays on the device
+            for pre, ps in self._groups(net).items():
+                if ps:
+                    _project(ps, self.radii_[pre])
 
 
 class SpectralNormalization(Callback):

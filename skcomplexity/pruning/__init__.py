@@ -17,14 +17,15 @@ from .belsley import (
     BelsleyFeatureSelector,
     belsley_diagnostics,
     belsley_order,
+    belsley_order_gradients,
 )
 
 _LAZY = {
+    # curvature, re-exported from skcomplexity.landscape (the one curvature layer)
+    "gradient_covariance": "..landscape",
+    "laplace_covariance": "..landscape",
+    "hessian_diagonal": "..landscape",
     # orderings (torch)
-    "per_sample_gradients": "._orderings",
-    "gradient_covariance": "._orderings",
-    "laplace_covariance": "._orderings",
-    "hessian_diagonal": "._orderings",
     "parameter_ordering": "._orderings",
     "ORDERINGS": "._orderings",
     "ParameterIndex": "._orderings",
@@ -45,6 +46,7 @@ __all__ = [
     "BelsleyFeatureSelector",
     "belsley_diagnostics",
     "belsley_order",
+    "belsley_order_gradients",
     *_LAZY,
 ]
 

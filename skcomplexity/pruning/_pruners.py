@@ -15,13 +15,16 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, check_scoring, r2_score
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..landscape import ParameterIndex, unwrap
+from ..landscape._model import _criterion_per_object, _takes_log, is_skorch
 from ._display import PruningCurveDisplay
-from ._orderings import ParameterIndex, parameter_ordering
+from ._orderings import PerObjectLoss, auto_batch_size_remove, parameter_ordering
 
 __all__ = [
     "BasePruner",
@@ -36,39 +39,57 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- skorch adapter
-def _skorch_net(estimator, *, fitted):
-    """The skorch NeuralNet behind ``estimator`` (itself, or its ``net_``)."""
-    from skorch import NeuralNet
-
-    if isinstance(estimator, NeuralNet):
-        if fitted and not (getattr(estimator, "initialized_", False)
-                           and hasattr(estimator, "module_")):
-            raise ValueError(
-                "estimator is an unfitted skorch net; fit it first or use prefit=False."
-            )
-        return estimator
-    if not fitted:
-        return None
-    net = getattr(estimator, "__dict__", {}).get("net_")
-    if isinstance(net, NeuralNet):
-        return net
-    raise ValueError(
-        f"estimator must be a fitted skorch NeuralNet or a fitted skcomplexity.neural estimator "
-        f"(with a skorch net in net_), got an unfitted or unsupported {type(estimator).__name__}. "
-        "Fit it first, or pass prefit=False to let the pruner fit it."
-    )
+def _skorch_net(estimator):
+    """The fitted skorch net behind ``estimator`` (:func:`skcomplexity.landscape.unwrap`)."""
+    try:
+        net = unwrap(estimator).net
+    except NotFittedError as exc:
+        raise ValueError(
+            f"estimator is an unfitted {type(estimator).__name__}; fit it first or use "
+            "prefit=False."
+        ) from exc
+    except TypeError:
+        net = None
+    if net is None:
+        raise ValueError(
+            "estimator must be a fitted skorch NeuralNet or a fitted skcomplexity.neural "
+            f"estimator (with a skorch net in net_), got {type(estimator).__name__}."
+        )
+    return net
 
 
 def _check_wrappable(estimator):
-    from skorch import NeuralNet
-
-    if isinstance(estimator, NeuralNet):
+    if is_skorch(estimator):
         return
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
         raise ValueError(
             "estimator must be a skorch NeuralNet or a skcomplexity.neural estimator, got "
             f"{type(estimator).__name__}."
         )
+
+
+def _n_params_before_fit(estimator, X, y, include_bias):
+    """Number of prunable parameters the fitted network will have, without training it.
+
+    Builds the module only (no data pass); returns None when the estimator's
+    structure cannot be known before ``fit``.
+    """
+    try:
+        if is_skorch(estimator):
+            module = clone(estimator).initialize().module_
+        elif hasattr(estimator, "_build_module_kwargs"):
+            if get_tags(estimator).estimator_type == "classifier":
+                n_out = len(np.unique(y))
+            else:
+                n_out = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+            cls, kwargs = estimator._build_module_kwargs(X.shape[1], n_out)
+            with torch.device("meta"):
+                module = cls(**kwargs)
+        else:
+            return None
+    except Exception:  # noqa: BLE001 -- the check is a courtesy; fit reports real problems
+        return None
+    return ParameterIndex(module, include_bias).n_params
 
 
 def _encode_y(estimator, net, y):
@@ -92,10 +113,8 @@ def _encode_y(estimator, net, y):
 
 
 def _loss_fn(net):
-    def loss(out, target):
-        return net.get_loss(out, target, X=None, training=False)
-
-    return loss
+    """The net's training criterion, per object (skorch's log of probability outputs included)."""
+    return PerObjectLoss(_criterion_per_object(net.criterion_, _takes_log(net)))
 
 
 def apply_pruning_mask(module, masks):
@@ -124,7 +143,8 @@ def apply_pruning_mask(module, masks):
     with torch.no_grad():
         for name, keep in masks.items():
             p = params[name]
-            p.mul_(keep.to(device=p.device, dtype=p.dtype))
+            p.mul_(keep if keep.dtype == p.dtype and keep.device == p.device
+                   else keep.to(device=p.device, dtype=p.dtype))
     return module
 
 
@@ -136,12 +156,23 @@ def _mask_callback(masks):
 
         def __init__(self, masks):
             self.masks = masks
+            self._ready = None
 
         def on_batch_end(self, net, batch=None, training=False, **kwargs):
             if training:
-                apply_pruning_mask(net.module_, self.masks)
+                if self._ready is None:  # once: on the parameters' device and dtype
+                    params = dict(net.module_.named_parameters())
+                    self._ready = {name: keep.to(device=params[name].device,
+                                                 dtype=params[name].dtype)
+                                   for name, keep in self.masks.items()}
+                apply_pruning_mask(net.module_, self._ready)
 
     return _HoldPrunedAtZero(masks)
+
+
+def _check_max_params(m):
+    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
+        raise ValueError(f"max_params must be a positive integer, got {m!r}.")
 
 
 # ---------------------------------------------------------------- base class
@@ -180,6 +211,9 @@ class BasePruner(BaseEstimator):
     def _ordering_kwargs(self):
         return {}
 
+    def _check_n_params(self, p):
+        """Raise if the ordering cannot handle ``p`` prunable parameters (checked before fit)."""
+
     # ----------------------------------------------------------- fit
     def fit(self, X, y):
         """Fit (or take) the network, order its parameters and prune ``fraction`` of them.
@@ -197,18 +231,22 @@ class BasePruner(BaseEstimator):
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float32, multi_output=True)
         if self.prefit:
-            net = _skorch_net(self.estimator, fitted=True)
+            _skorch_net(self.estimator)
             base = copy.deepcopy(self.estimator)
         else:
+            p = _n_params_before_fit(self.estimator, X, y, self.include_bias)
+            if p is not None:  # refuse before spending the training time
+                self._check_n_params(p)
             base = clone(self.estimator)
             with self._seeded():
                 base.fit(X, y)
-        net = _skorch_net(base, fitted=True)
+        net = _skorch_net(base)
         module = net.module_
         yt = _encode_y(base, net, y)
         module.eval()
         self.index_ = ParameterIndex(module, self.include_bias)
         self.n_params_ = self.index_.n_params
+        self._check_n_params(self.n_params_)
         self.order_ = parameter_ordering(
             module, _loss_fn(net), X, yt, self._method, include_bias=self.include_bias,
             random_state=self.random_state, **self._ordering_kwargs(),
@@ -238,9 +276,10 @@ class BasePruner(BaseEstimator):
     def _pruned(self, fraction, fine_tune_data=None):
         """A copy of the fitted network with ``round(fraction * p)`` parameters removed."""
         model = copy.deepcopy(self.base_estimator_)
-        net = _skorch_net(model, fitted=True)
+        net = _skorch_net(model)
         n_remove = int(round(fraction * self.n_params_))
-        masks = self.index_.masks(self.order_[:n_remove])
+        device = next(net.module_.parameters()).device
+        masks = self.index_.masks(self.order_[:n_remove], device=device)
         apply_pruning_mask(net.module_, masks)
         if fine_tune_data is not None and self.fine_tune_epochs > 0 and n_remove > 0:
             Xf, yf = fine_tune_data
@@ -410,21 +449,27 @@ class BelsleyPruner(BasePruner):
     Parameters
     ----------
 %(common)s
-    covariance : {"laplace", "gradient"} or ndarray of shape (p, p), default="laplace"
+    covariance : {"auto", "laplace", "gradient"} or ndarray of shape (p, p), default="auto"
         The parameter covariance: the Laplace approximation
-        :math:`(mH_+ + \\tau I)^{-1}`, the covariance of per-object loss
-        gradients (the text's :math:`C_{t_0}`), or a given matrix (e.g. the
-        :math:`A_{\\text{synthetic}}` of §5.4.1).
+        :math:`(mH_+ + \tau I)^{-1}` (dense, ``p <= max_params``), the
+        covariance of per-object loss gradients (the text's :math:`C_{t_0}`,
+        through a thin SVD of the ``n x p`` gradient matrix, no ``p x p``
+        matrix), or a given matrix (e.g. the :math:`A_{\text{synthetic}}` of
+        §5.4.1). ``"auto"``: Laplace up to ``max_params`` parameters, the
+        gradient covariance above.
     prior_precision : float, default=1.0
-        :math:`\\tau` of the Laplace approximation.
+        :math:`\tau` of the Laplace approximation.
     standardize : bool, default=True
         Diagnose the correlation matrix (Table 5.1 convention).
     update : {"submatrix", "conditional"}, default="submatrix"
         Covariance of the remaining parameters after each removal.
-    batch_size_remove : int, default=1
-        Parameters removed per eigendecomposition (larger is faster).
+    batch_size_remove : int or "auto", default="auto"
+        Parameters removed per decomposition; ``"auto"`` orders the ``p``
+        parameters in about 25 decompositions (``ceil(p / 25)`` each); ``1``
+        is the text's one-at-a-time procedure.
     max_params : int, default=3000
-        Largest number of prunable parameters for the dense covariance.
+        Largest number of prunable parameters for the dense Laplace
+        covariance (checked before training).
 
     Attributes
     ----------
@@ -436,8 +481,9 @@ class BelsleyPruner(BasePruner):
     _method = "belsley"
 
     def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
-                 include_bias=True, random_state=None, covariance="laplace", prior_precision=1.0,
-                 standardize=True, update="submatrix", batch_size_remove=1, max_params=3000):
+                 include_bias=True, random_state=None, covariance="auto", prior_precision=1.0,
+                 standardize=True, update="submatrix", batch_size_remove="auto",
+                 max_params=3000):
         super().__init__(estimator, fraction=fraction, prefit=prefit,
                          fine_tune_epochs=fine_tune_epochs, include_bias=include_bias,
                          random_state=random_state)
@@ -448,12 +494,30 @@ class BelsleyPruner(BasePruner):
         self.batch_size_remove = batch_size_remove
         self.max_params = max_params
 
+    def _check_n_params(self, p):
+        cov = self.covariance
+        if isinstance(cov, str) and cov not in ("auto", "laplace", "gradient"):
+            raise ValueError(
+                f"covariance must be 'auto', 'laplace', 'gradient' or a (p, p) array, got {cov!r}."
+            )
+        _check_max_params(self.max_params)
+        if isinstance(cov, str) and cov == "laplace" and p > self.max_params:
+            raise ValueError(
+                f"The network has {p} prunable parameters, more than max_params="
+                f"{self.max_params} for the dense Laplace covariance; use covariance='gradient' "
+                "(thin SVD of the per-object gradients) or 'auto', or raise max_params."
+            )
+        b = self.batch_size_remove
+        if not (b == "auto" or (isinstance(b, Integral) and not isinstance(b, bool) and b >= 1)):
+            raise ValueError(f"batch_size_remove must be a positive integer or 'auto', got {b!r}.")
+
     def _ordering_kwargs(self):
-        if isinstance(self.covariance, str) and self.covariance not in ("laplace", "gradient"):
-            raise ValueError(f"covariance must be 'laplace' or 'gradient', got {self.covariance!r}.")
+        b = self.batch_size_remove
+        if b == "auto":
+            b = auto_batch_size_remove(self.n_params_)
         return dict(covariance=self.covariance, prior_precision=self.prior_precision,
                     standardize=self.standardize, update=self.update,
-                    batch_size_remove=self.batch_size_remove, max_params=self.max_params)
+                    batch_size_remove=b, max_params=self.max_params)
 
 
 @_doc
@@ -486,9 +550,15 @@ class OBDPruner(BasePruner):
     ----------
 %(common)s
     hessian : {"exact", "hutchinson"}, default="exact"
-        Exact Hessian diagonal (dense, ``p <= max_params``) or Hutchinson's
-        estimate with Hessian-vector products.
+        Exact Hessian diagonal (:func:`~skcomplexity.landscape.hessian_diagonal`:
+        per-object vector-Jacobian products for networks piecewise linear in
+        each parameter, such as ReLU MLPs, at any size; the dense Hessian,
+        ``p <= max_params``, otherwise) or Hutchinson's estimate with
+        ``n_probes`` Hessian-vector products.
+    n_probes : int, default=64
+        Probe vectors of the Hutchinson estimate.
     max_params : int, default=3000
+        Largest ``p`` for the dense fallback.
 
     Attributes
     ----------
@@ -500,15 +570,22 @@ class OBDPruner(BasePruner):
     _method = "obd"
 
     def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
-                 include_bias=True, random_state=None, hessian="exact", max_params=3000):
+                 include_bias=True, random_state=None, hessian="exact", n_probes=64,
+                 max_params=3000):
         super().__init__(estimator, fraction=fraction, prefit=prefit,
                          fine_tune_epochs=fine_tune_epochs, include_bias=include_bias,
                          random_state=random_state)
         self.hessian = hessian
+        self.n_probes = n_probes
         self.max_params = max_params
 
+    def _check_n_params(self, p):
+        if self.hessian not in ("exact", "hutchinson"):
+            raise ValueError(f"hessian must be 'exact' or 'hutchinson', got {self.hessian!r}.")
+        _check_max_params(self.max_params)
+
     def _ordering_kwargs(self):
-        return dict(hessian=self.hessian, max_params=self.max_params)
+        return dict(hessian=self.hessian, n_probes=self.n_probes, max_params=self.max_params)
 
 
 @_doc
@@ -542,6 +619,14 @@ class PosteriorRatioPruner(BasePruner):
                          random_state=random_state)
         self.prior_precision = prior_precision
         self.max_params = max_params
+
+    def _check_n_params(self, p):
+        _check_max_params(self.max_params)
+        if p > self.max_params:
+            raise ValueError(
+                f"The network has {p} prunable parameters, more than max_params="
+                f"{self.max_params} for the dense Laplace covariance; raise max_params."
+            )
 
     def _ordering_kwargs(self):
         return dict(prior_precision=self.prior_precision, max_params=self.max_params)

@@ -35,6 +35,7 @@ __all__ = [
     "BelsleyDiagnostics",
     "belsley_diagnostics",
     "belsley_order",
+    "belsley_order_gradients",
     "BelsleyFeatureSelector",
 ]
 
@@ -310,15 +311,7 @@ def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
     if not np.all(np.isfinite(cov)):
         raise ValueError("cov contains NaN or infinite values.")
     p = cov.shape[0]
-    if n_remove is None:
-        n_remove = p
-    if isinstance(n_remove, bool) or not isinstance(n_remove, Integral) or not 0 <= n_remove <= p:
-        raise ValueError(f"n_remove must be an integer in [0, {p}], got {n_remove!r}.")
-    if update not in ("submatrix", "conditional"):
-        raise ValueError(f"update must be 'submatrix' or 'conditional', got {update!r}.")
-    if (isinstance(batch_size_remove, bool) or not isinstance(batch_size_remove, Integral)
-            or batch_size_remove < 1):
-        raise ValueError(f"batch_size_remove must be a positive integer, got {batch_size_remove!r}.")
+    n_remove = _check_order_args(n_remove, p, update, batch_size_remove)
     cov = (cov + cov.T) / 2
     # many small eigendecompositions: multithreaded BLAS only adds overhead (10x slower on a
     # busy 2-core machine), so run them single-threaded
@@ -356,6 +349,118 @@ def _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps):
             q_worst = q[:, int(np.argmin(lam))]
             k = min(batch_size_remove, n_remove - len(removed))
             take = np.argsort(-q_worst, kind="stable")[:k]
+        removed.extend(active[take].tolist())
+        active = np.delete(active, take)
+    return np.asarray(removed, dtype=np.intp)
+
+
+def _check_order_args(n_remove, p, update, batch_size_remove):
+    if n_remove is None:
+        n_remove = p
+    if isinstance(n_remove, bool) or not isinstance(n_remove, Integral) or not 0 <= n_remove <= p:
+        raise ValueError(f"n_remove must be an integer in [0, {p}], got {n_remove!r}.")
+    if update not in ("submatrix", "conditional"):
+        raise ValueError(f"update must be 'submatrix' or 'conditional', got {update!r}.")
+    if (isinstance(batch_size_remove, bool) or not isinstance(batch_size_remove, Integral)
+            or batch_size_remove < 1):
+        raise ValueError(f"batch_size_remove must be a positive integer, got {batch_size_remove!r}.")
+    return int(n_remove)
+
+
+def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="submatrix",
+                            batch_size_remove=1, eps=1e-12):
+    """:func:`belsley_order` on the covariance ``(1/n) G_c^T G_c`` of per-object gradients,
+    without forming it.
+
+    ``G`` is the ``n x p`` matrix of per-object gradients, ``G_c`` its centred
+    version. The eigenpairs of the covariance of the active parameters come
+    from the thin SVD of ``G_c`` restricted to them (through the ``n x n``
+    Gram matrix when ``p > n``), so memory is ``O(np)`` and a decomposition
+    costs ``O(min(n, p)^2 max(n, p))`` instead of ``O(p^3)``. For ``n >= p``
+    the order equals ``belsley_order(G_c^T G_c / n)``.
+
+    When the active parameters outnumber the objects, the covariance is
+    singular: its null space is one component with eigenvalue at the floor
+    ``eps * λ_max``, and a parameter's variance proportion on it is
+    ``(1 - h_i) / floor`` over the row total (``h_i`` its leverage in the
+    range of ``G_c``); this is the component of largest condition index, so
+    the parameters least represented in the gradients are removed first.
+    ``update="conditional"`` projects the remaining columns off the span of
+    the removed ones (the Gaussian conditional covariance).
+
+    Parameters
+    ----------
+    G : array-like or torch.Tensor of shape (n_objects, p)
+    n_remove, standardize, update, batch_size_remove, eps
+        As in :func:`belsley_order`.
+
+    Returns
+    -------
+    order : ndarray of int of shape (n_remove,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.pruning import belsley_order, belsley_order_gradients
+    >>> G = np.random.default_rng(0).normal(size=(50, 4)); G[:, 3] = G[:, 0] + 0.01 * G[:, 3]
+    >>> Gc = G - G.mean(0)
+    >>> belsley_order_gradients(G, 2).tolist(), belsley_order(Gc.T @ Gc / 50, 2).tolist()
+    ([3, 0], [3, 0])
+    """
+    if hasattr(G, "detach"):
+        G = G.detach().double().cpu().numpy()
+    G = np.asarray(G, dtype=np.float64)
+    if G.ndim != 2:
+        raise ValueError(f"G must be a 2-D (n_objects, p) matrix, got shape {G.shape}.")
+    if not np.all(np.isfinite(G)):
+        raise ValueError("G contains NaN or infinite values.")
+    n, p = G.shape
+    n_remove = _check_order_args(n_remove, p, update, batch_size_remove)
+    Gc = G - G.mean(axis=0, keepdims=True)
+    active = np.arange(p)
+    removed = []
+    Q = np.zeros((n, 0))
+    while len(removed) < n_remove:
+        Ga = Gc[:, active]
+        if update == "conditional" and Q.shape[1]:
+            Ga = Ga - Q @ (Q.T @ Ga)
+        d = (Ga**2).sum(axis=0)
+        k = min(batch_size_remove, n_remove - len(removed))
+        const = np.flatnonzero(~(d > eps * max(d.max(), np.finfo(float).tiny)))
+        if const.size:
+            take = const[:k]
+        elif len(active) == 1:
+            take = np.array([0])
+        else:
+            if standardize:
+                Ga = Ga / np.sqrt(d)[None, :]
+            a = Ga.shape[1]
+            if a <= n:
+                lam, V = np.linalg.eigh(Ga.T @ Ga)
+            else:
+                mu, W = np.linalg.eigh(Ga @ Ga.T)
+                keep = mu > eps * max(mu[-1], np.finfo(float).tiny)
+                lam = mu[keep]
+                V = (Ga.T @ W[:, keep]) / np.sqrt(lam)[None, :]
+            floor = eps * max(lam.max(), np.finfo(float).tiny)
+            lam = np.maximum(lam, floor)
+            phi = V**2 / lam[None, :]
+            if V.shape[1] < a:  # singular: the null space is the worst component
+                null = np.clip(1.0 - (V**2).sum(axis=1), 0.0, None) / floor
+                rest = phi.sum(axis=1)
+                total = rest + null
+            else:
+                worst = int(np.argmin(lam))
+                total = phi.sum(axis=1)
+                rest = total - phi[:, worst]
+            # ascending share off the worst component = descending proportion on it
+            take = np.argsort(rest / total, kind="stable")[:k]
+        if update == "conditional":
+            R = Gc[:, active[take]]
+            if Q.shape[1]:
+                R = R - Q @ (Q.T @ R)
+            U, sv, _ = np.linalg.svd(R, full_matrices=False)
+            Q = np.hstack([Q, U[:, sv > 1e-10 * max(sv.max(initial=0.0), 1e-300)]])
         removed.extend(active[take].tolist())
         active = np.delete(active, take)
     return np.asarray(removed, dtype=np.intp)

@@ -19,6 +19,7 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
     import torch
     from skorch import NeuralNet
 
+    from ..neural._estimators import _SeededFit
     from ..neural.callbacks import InputNormalization, NormBallProjection, SpectralNormalization
     from ..neural.multitask import MultiTaskLoss, SharedEncoderMultiTask
 
@@ -29,7 +30,6 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
     callbacks = [InputNormalization(R=cfg["R"]), NormBallProjection(radii)]
     if cfg["spectral_norm"]:
         callbacks.insert(0, SpectralNormalization(prefixes="encoder"))
-    torch.manual_seed(seed)
     net = NeuralNet(
         SharedEncoderMultiTask,
         module__n_features=X.shape[1],
@@ -49,17 +49,13 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
         iterator_train__shuffle=True,
         train_split=None,
         callbacks=callbacks,
-        device="cpu",
+        device=cfg["device"],
         verbose=0,
     )
-    # the models are tiny: one intra-op thread avoids OpenMP oversubscription
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    # seeded inside a forked RNG: the caller's global torch state is left alone
+    with _SeededFit(seed, cfg["device"]):
         net.fit(X.astype(np.float32), y.astype(np.float32))
-        scores = net.predict(X[target_rows].astype(np.float32))[:, 0].astype(np.float64)
-    finally:
-        torch.set_num_threads(threads)
+    scores = net.predict(X[target_rows].astype(np.float32))[:, 0].astype(np.float64)
     return float(np.mean(sigma_t * scores)), budget
 
 
@@ -108,6 +104,7 @@ def multitask_rademacher_protocol(
     n_jobs=None,
     random_state=None,
     verbose=0,
+    device="auto",
 ):
     """Random-label Rademacher estimate of the target task, single-task vs multi-task (§6.4.1).
 
@@ -168,6 +165,8 @@ def multitask_rademacher_protocol(
         Replicates in parallel (results do not depend on it).
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
+    device : str, default="auto"
+        Torch device of the fits (``"auto"``: CUDA when available).
 
     Notes
     -----
@@ -196,6 +195,8 @@ def multitask_rademacher_protocol(
     True
     """
     import pandas as pd
+
+    from ..neural import resolve_device
 
     Xt = check_array(X_target, dtype=np.float64, input_name="X_target", ensure_min_samples=2)
     aux = []
@@ -227,6 +228,7 @@ def multitask_rademacher_protocol(
         lora_rank=lora_rank, lora_alpha=lora_alpha, B_enc=float(B_enc), B_head=float(B_head),
         R=float(R), spectral_norm=spectral_norm, target_loss=target_loss, stl_data=stl_data,
         max_epochs=max_epochs, lr=lr, batch_size=batch_size, encoder_seed=encoder_seed,
+        device=resolve_device(device),
     )
     children = root_seed_sequence(random_state).spawn(n_repeats)
     reps = parallel_map(

@@ -1,12 +1,15 @@
 """R4: Rademacher complexity by random-label refitting (the protocol of §6.4.1), and the scorer."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._parallel import parallel_map, root_seed_sequence
-from .._validation import check_positive
-from ._empirical import _is_skorch, linear_head_rademacher
+from ..landscape._model import is_skorch as _is_skorch
+from ._empirical import linear_head_rademacher
 
 __all__ = ["RandomLabelRademacher", "rademacher_complexity"]
 
@@ -38,15 +41,16 @@ def _resolve_response(estimator, response_method):
         return "predict" if _skorch_kind(estimator) == "regressor" else "predict_proba"
     if is_regressor(estimator):
         return "predict"
-    if hasattr(estimator, "decision_function"):
-        return "decision_function"
+    # a classifier's score must lie in [-1, 1] so that the correlation with the
+    # signs cannot exceed 1: 2 p(+1) - 1, else the predicted label itself
     if hasattr(estimator, "predict_proba"):
         return "predict_proba"
+    if is_classifier(estimator) and hasattr(estimator, "predict"):
+        return "predict"
     raise ValueError(
-        f"RandomLabelRademacher needs a real-valued score f(x) from the estimator: "
-        f"{name} has neither decision_function nor predict_proba (and is not a regressor). "
-        "Use a classifier that has one of them (e.g. SVC(probability=True) rather than "
-        "SVC's predict alone) or pass response_method='predict' for a regression model."
+        f"RandomLabelRademacher needs a score f(x) from the estimator: {name} is neither a "
+        "regressor nor a classifier with predict_proba or predict. Pass "
+        "response_method='decision_function' or 'predict' explicitly."
     )
 
 
@@ -70,6 +74,8 @@ def _scores(est, X, response):
         s = np.asarray(est.predict(X), dtype=np.float64)
         if s.ndim == 2 and s.shape[1] == 1:
             s = s[:, 0]
+        if _is_skorch(est) and _skorch_kind(est) != "regressor":
+            s = 2.0 * s - 1.0  # skorch classifiers were fitted on 0/1 labels
     elif response == "decision_function":
         s = np.asarray(est.decision_function(X), dtype=np.float64)
     else:
@@ -107,11 +113,14 @@ def _one_replicate(estimator, X, response, seed_seq, fit_params):
     if _is_skorch(est):
         import torch
 
-        torch.manual_seed(seed)
+        # skorch initialises and shuffles with torch's global RNG: seed it inside a fork
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            est.fit(X.astype(np.float32), _labels_for(est, sigma), **fit_params)
         Xf = X.astype(np.float32)
     else:
         Xf = X
-    est.fit(Xf, _labels_for(est, sigma), **fit_params)
+        est.fit(Xf, _labels_for(est, sigma), **fit_params)
     s = _scores(est, Xf, response)
     return float(np.mean(sigma * s)), sigma.astype(np.int8)
 
@@ -126,6 +135,16 @@ class RandomLabelRademacher(BaseEstimator):
     the mean of :math:`c_k` (``complexity_``), reported with its standard
     deviation over replicates (``complexity_std_``), the "mean ± std" of the
     text's Table 6.3.
+
+    Scale: for a classifier the default score lies in ``[-1, 1]``
+    (:math:`2p_{+1}-1`, or the predicted label :math:`\\pm1`), so
+    :math:`c_k\\le1` with equality when the labels are fitted exactly; for
+    :math:`\\pm1` predictions :math:`c_k=1-2\\,\\mathrm{err}_k` (training
+    error on the random labels), the usual Rademacher complexity of a
+    binary class (the loss class :math:`\\{(x,y)\\mapsto[h(x)\\ne y]\\}` has
+    half of it). ``decision_function`` (margins) and ``"logit"`` are
+    unbounded and must be asked for: they measure a *norm-constrained* class
+    as in the text's Algorithm 1, and exceed 1 on an unconstrained one.
 
     Fitting approximates the supremum of Def. 8 from below (a finite training
     budget, a surrogate loss), so this *under-estimates*
@@ -148,10 +167,12 @@ class RandomLabelRademacher(BaseEstimator):
     response_method : {"auto", "decision_function", "predict_proba", "logit", "predict"}, \
 default="auto"
         How the scalar score :math:`f(x)` is read. ``"auto"``: ``predict`` for
-        regressors (and skorch regressors / ``NeuralNet``), else
-        ``decision_function`` when present, else ``predict_proba`` as
-        :math:`2p_{+1}-1`. ``"logit"`` is :math:`\\log p_{+1}-\\log p_{-1}`,
-        the logit difference of a two-logit softmax head.
+        regressors (and skorch regressors / ``NeuralNet``); for classifiers
+        ``predict_proba`` as :math:`2p_{+1}-1` when present, else ``predict``
+        (the label :math:`\\pm1`): both in ``[-1, 1]``. ``"decision_function"``
+        is the raw margin and ``"logit"`` is :math:`\\log p_{+1}-\\log p_{-1}`,
+        the logit difference of a two-logit softmax head: unbounded, for
+        norm-constrained classes only.
     n_jobs : int, default=None
         Replicates run in parallel through joblib; the result does not depend
         on ``n_jobs`` (one child seed per replicate).
@@ -187,6 +208,15 @@ default="auto"
     >>> 0 < rl.complexity_ < 1
     True
     """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"]), None],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "response_method": [StrOptions(set(_RESPONSES))],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
 
     def __init__(
         self,
@@ -238,8 +268,8 @@ default="auto"
         -------
         self : RandomLabelRademacher
         """
+        self._validate_params()  # the declarative _parameter_constraints
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        check_positive(self.n_repeats, "n_repeats", integer=True)
         estimator = self._estimator()
         response = _resolve_response(estimator, self.response_method)
         children = root_seed_sequence(self.random_state).spawn(self.n_repeats)
@@ -264,6 +294,20 @@ default="auto"
         return self.complexity_
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit"])],
+        "method": [StrOptions({"random-label", "linear-head"})],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "response_method": [StrOptions(set(_RESPONSES))],
+        "radius": [Interval(Real, 0, None, closed="left"), StrOptions({"fitted"})],
+        "n_draws": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def rademacher_complexity(
     estimator,
     X,

@@ -18,6 +18,8 @@ from .bayesian import (
 )
 from .facade import METHODS, SufficientSampleSize, compare_methods
 from .heuristic import BootstrapSampleSize, CrossValidationSampleSize
+from .likelihood_bootstrap import DSufficiency, MSufficiency
+from .posterior_proximity import KLSufficiency, SSufficiency
 from .statistical import (
     LagrangeMultiplierSampleSize,
     LikelihoodRatioSampleSize,
@@ -25,7 +27,6 @@ from .statistical import (
     WaldSampleSize,
     required_noncentrality,
 )
-from .sufficiency import DSufficiency, KLSufficiency, MSufficiency, SSufficiency
 
 __all__ = [
     "ACCSampleSize",

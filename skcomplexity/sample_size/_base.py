@@ -1,122 +1,177 @@
-"""The one base class of every sufficient-sample-size estimator.
+"""The one template of every sufficient-sample-size estimator that reads ``m*`` off a curve.
 
 A sample-size estimator evaluates a criterion ``T(k)`` on a grid of subsample
-sizes ``k_1 < ... < k_J <= m`` (``m`` = rows of the data at hand), repeated over
-``n_repeats`` random replicates per size, and reads the sufficient size off the
-curve with the rule of Definition 19 of the dissertation:
+sizes ``k_1 < ... < k_J <= m`` (``m`` = rows of the data at hand) over
+``n_repeats`` random replicates, and reads the sufficient size off the curve
+with Definition 19 of the dissertation,
 
     m* = min { k_j : T(k_i) holds for every i >= j },
 
-which is ``None`` when ``T`` fails at the largest size (the data at hand are not
-enough). This is deliberately *not* "the first k where T holds": on a noisy
-curve the two differ, and only the former matches "for all k >= m*".
+(None when ``T`` fails at the largest size), or with the published reference
+implementation's "first size where it holds" (``decision_rule="first"``).
+
+**Nested replicates.** Each replicate is *one* random sequence of row
+indices (i.i.d. draws for a method that resamples with replacement, a random
+permutation otherwise); its subsample of size ``k`` is the prefix of length
+``k``. Each size's subsample has the same distribution as an independent
+draw of that size, but the sizes of one replicate are nested, so Gram
+matrices, score sums and posterior updates for the whole grid come from one
+cumulative pass over the sequence (``O(n d²)`` per replicate for the whole
+grid) and no ``B x n`` count matrix is formed.
+
+The template (:class:`SampleSizeEstimator`) owns the grid, the replicates
+(one :class:`numpy.random.SeedSequence` child per replicate, so results do
+not depend on ``n_jobs``), the threshold modes and the decision rule. A method
+implements
+
+* ``_prepare(X, y) -> state`` (a dataclass), once per fit;
+* ``_criterion(state, draws: Draws) -> CriterionResult``: per-replicate values
+  of the criterion at every grid size for a chunk of replicates;
+* optionally ``_curve(result, sizes, state) -> Curve``: how replicate values
+  become the curve (default: mean and standard deviation over replicates;
+  D-sufficiency takes the variance, the bootstrap the interval width).
 """
 
-from numbers import Integral, Real
+from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from .._parallel import parallel_map, root_seed_sequence, spawn_generators
-from .._validation import check_positive, validate_xy
+from .._decision import (
+    DECISION_RULES,
+    THRESHOLD_MODES,
+    check_threshold,
+    make_size_grid,
+    sufficient_size,
+    threshold_holds,
+)
+from .._parallel import parallel_map, root_seed_sequence
+from .._validation import validate_xy
 
-__all__ = ["SampleSizeEstimator", "sufficient_size", "make_size_grid"]
+__all__ = [
+    "CriterionResult",
+    "Curve",
+    "Draws",
+    "SampleSizeEstimator",
+    "make_size_grid",
+    "sufficient_size",
+]
+
+#: Rows x replicates per chunk of work (fixed, so chunks never depend on n_jobs).
+_CHUNK_ELEMENTS = 2**22
 
 
-def sufficient_size(sizes, holds, rule="all"):
-    """Smallest grid size from which the criterion holds at every larger grid size.
+@dataclass
+class Draws:
+    """A chunk of nested replicates.
 
-    Parameters
+    Attributes
     ----------
-    sizes : array-like of int, shape (n_sizes,)
-        Increasing grid of sample sizes.
-    holds : array-like of bool, shape (n_sizes,)
-        Whether the criterion holds at each size.
-    rule : {"all", "first"}, default="all"
-        "all": the text's Definition 19 (the criterion holds at this and every
-        larger size). "first": the smallest size at which it holds (the
-        published reference implementation's reading); None if it never does.
-
-    Returns
-    -------
-    int or None
-        ``m*``, or None when the criterion fails at the largest size ("all")
-        or everywhere ("first").
-
-    Examples
-    --------
-    >>> sufficient_size([10, 20, 30, 40], [True, False, True, True])
-    30
-    >>> sufficient_size([10, 20, 30], [True, True, False]) is None
-    True
-    >>> sufficient_size([10, 20, 30, 40], [False, True, False, True], rule="first")
-    20
+    index : ndarray of shape (R, length)
+        Row indices; replicate ``r``'s subsample of size ``k`` is
+        ``index[r, :k]``.
+    sizes : ndarray of int, shape (J,)
+        The grid.
+    rngs : list of numpy.random.Generator
+        One per replicate, already advanced past the index draw: the stream
+        for any further randomness of that replicate (posterior draws, ...).
+    n_samples : int
+        Rows of the data ``m``.
+    replace : bool
+        Whether the sequence was drawn with replacement.
     """
-    sizes = np.asarray(sizes)
-    holds = np.asarray(holds, dtype=bool)
-    if sizes.shape != holds.shape or sizes.ndim != 1:
-        raise ValueError("sizes and holds must be 1-D arrays of the same length.")
-    if rule not in ("all", "first"):
-        raise ValueError(f"decision_rule must be 'all' or 'first', got {rule!r}.")
-    if rule == "first":
-        hits = np.flatnonzero(holds)
-        return int(sizes[hits[0]]) if hits.size else None
-    if sizes.size == 0 or not holds[-1]:
-        return None
-    failing = np.flatnonzero(~holds)
-    start = 0 if failing.size == 0 else failing[-1] + 1
-    return int(sizes[start])
+
+    index: np.ndarray
+    sizes: np.ndarray
+    rngs: list
+    n_samples: int
+    replace: bool
+
+    @property
+    def n_replicates(self):
+        return self.index.shape[0]
+
+    def iter_counts(self, sizes=None):
+        """Yield ``(j, counts)`` with the ``(R, m)`` counts of each prefix, cumulatively.
+
+        One count matrix for this chunk at a time (not one per size and not
+        for all replicates), updated by the rows added since the last size.
+        """
+        sizes = self.sizes if sizes is None else sizes
+        R, m = self.n_replicates, self.n_samples
+        counts = np.zeros((R, m))
+        rows = np.arange(R)[:, None]
+        prev = 0
+        for j, k in enumerate(sizes):
+            seg = self.index[:, prev:k]
+            np.add.at(counts, (np.broadcast_to(rows, seg.shape), seg), 1.0)
+            prev = k
+            yield j, counts
 
 
-def make_size_grid(sizes, n_samples, min_size, max_size=None):
-    """Build the increasing integer grid of subsample sizes.
+@dataclass
+class CriterionResult:
+    """What a method's ``_criterion`` returns for one chunk of replicates.
 
-    ``sizes`` may be None (50 points, or every size if fewer), an int (that many
-    roughly evenly spaced points) or an explicit array of sizes.
+    Attributes
+    ----------
+    values : ndarray of shape (J, R) or (J, R, ...)
+        The criterion (or what it is computed from) per size and replicate.
+    extras : dict of str -> ndarray of shape (J, R)
+        Further per-size, per-replicate quantities worth keeping (e.g.
+        ``lambda_min``); each becomes ``<name>_`` (mean over replicates) and
+        ``<name>_replicates_`` on the estimator.
     """
-    max_size = n_samples if max_size is None else max_size
-    if min_size > max_size:
-        raise ValueError(
-            f"The data have too few samples for a grid of subsample sizes: the smallest "
-            f"usable size is {min_size} but only {max_size} are available."
-        )
-    if sizes is None or (isinstance(sizes, Integral) and not isinstance(sizes, bool)):
-        num = 50 if sizes is None else int(sizes)
-        if num < 2:
-            raise ValueError(f"sizes must be at least 2 when given as a number of points, got {num}.")
-        grid = np.unique(np.round(np.linspace(min_size, max_size, num)).astype(int))
-        return grid
-    grid = np.asarray(sizes)
-    if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.number):
-        raise ValueError("sizes must be None, an int, or a non-empty 1-D array of sample sizes.")
-    if not np.all(np.equal(np.mod(grid, 1), 0)):
-        raise ValueError(f"sizes must be integers, got {grid!r}.")
-    grid = np.unique(grid.astype(int))
-    if grid[0] < min_size or grid[-1] > max_size:
-        raise ValueError(
-            f"sizes must lie in [{min_size}, {max_size}] for these data, got "
-            f"[{grid[0]}, {grid[-1]}]."
-        )
-    return grid
+
+    values: np.ndarray
+    extras: dict = field(default_factory=dict)
+
+
+@dataclass
+class Curve:
+    """The curve ``m*`` is read from.
+
+    Attributes
+    ----------
+    sizes : ndarray of int
+    criterion : ndarray
+        Criterion per size.
+    criterion_std : ndarray
+        Its spread (standard deviation over replicates, or a standard error
+        where the criterion is a statistic of all replicates together).
+    replicates : ndarray of shape (J, B) or None
+        Per-replicate criterion values, where they exist.
+    """
+
+    sizes: np.ndarray
+    criterion: np.ndarray
+    criterion_std: np.ndarray
+    replicates: np.ndarray = None
+
+
+def _concat_results(results):
+    values = np.concatenate([r.values for r in results], axis=1)
+    extras = {k: np.concatenate([r.extras[k] for r in results], axis=1)
+              for k in results[0].extras}
+    return CriterionResult(values, extras)
 
 
 class SampleSizeEstimator(BaseEstimator):
     """Base class of the sufficient-sample-size estimators (not for direct use).
 
     Subclasses declare their hyper-parameters in ``__init__`` and implement
+    the hooks described in the module docstring. Class attributes:
 
-    * ``_prepare(X, y)`` -> an object with everything the criterion needs
-      (e.g. the GLM family, standardised data); called once per ``fit``;
-    * ``_criterion_at_size(state, size, rngs)`` -> array of shape
-      ``(len(rngs),)``: the criterion on ``len(rngs)`` random replicates of a
-      subsample of ``size`` rows, one generator per replicate. Subclasses batch
-      the replicates here where the model allows it.
-
-    and may set the class attributes ``_direction`` ("below": the criterion
-    holds when it is at most the threshold; "above": at least) and
-    ``_min_size_offset``.
+    * ``_direction``: "below" (the criterion holds when at most the level) or
+      "above";
+    * ``_complement``: the absolute level is ``1 - threshold`` (s-score);
+    * ``_replace``: replicates are drawn with replacement (bootstrap) or are
+      random permutations;
+    * ``_min_repeats``: the least ``n_repeats`` the criterion is defined for;
+    * ``_threshold_modes``: the threshold modes the method accepts.
 
     Attributes
     ----------
@@ -126,19 +181,26 @@ class SampleSizeEstimator(BaseEstimator):
     sizes_ : ndarray of int
         The grid of sizes.
     criterion_ : ndarray
-        Mean criterion per size.
+        The criterion per size (mean over replicates unless the method says
+        otherwise).
     criterion_std_ : ndarray
-        Standard deviation of the criterion over replicates per size.
-    criterion_replicates_ : ndarray of shape (n_sizes, n_repeats)
-        Every replicate's value.
+        Its spread per size.
+    criterion_replicates_ : ndarray of shape (n_sizes, n_repeats) or None
+        Every replicate's value, where the criterion has one per replicate.
+    criterion_holds_ : ndarray of bool
+        Where the threshold rule holds.
     threshold_ : float
-        The absolute threshold the decision used (for a relative threshold:
-        ``threshold * |criterion at the largest size|`` around that value).
+        The threshold in the units of the criterion (for a relative
+        threshold: the allowed deviation ``threshold * |T(k_J)|``).
     n_samples_seen_ : int
         Rows of the data passed to ``fit``.
     """
 
     _direction = "below"
+    _complement = False
+    _replace = True
+    _min_repeats = 1
+    _threshold_modes = THRESHOLD_MODES
     #: False where ``threshold`` is not a level of the criterion curve (utility's cost c),
     #: so that the Display does not draw it as a horizontal line.
     _threshold_is_level = True
@@ -147,8 +209,18 @@ class SampleSizeEstimator(BaseEstimator):
     def _prepare(self, X, y):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _criterion_at_size(self, state, size, rngs):  # pragma: no cover - abstract
+    def _criterion(self, state, draws):  # pragma: no cover - abstract
+        """Per-replicate criterion at every grid size: a :class:`CriterionResult`."""
         raise NotImplementedError
+
+    def _curve(self, result, sizes, state):
+        """Mean and standard deviation over replicates (override for other statistics)."""
+        values = result.values
+        with np.errstate(invalid="ignore"):
+            mean = np.nanmean(values, axis=1)
+            std = (np.nanstd(values, axis=1, ddof=1) if values.shape[1] > 1
+                   else np.zeros(len(sizes)))
+        return Curve(sizes, mean, std, values)
 
     def _min_size(self, n_samples, n_features):
         """Smallest subsample size on which the criterion is defined."""
@@ -157,28 +229,74 @@ class SampleSizeEstimator(BaseEstimator):
     def _max_size(self, n_samples):
         return n_samples
 
+    def _size_grid(self, n_samples, n_features):
+        return make_size_grid(getattr(self, "sizes", None), n_samples,
+                              self._min_size(n_samples, n_features), self._max_size(n_samples))
+
+    def _sequence_length(self, sizes):
+        """Length of each replicate's index sequence (the largest prefix read)."""
+        return int(sizes[-1])
+
+    def _accept_sequence(self, state, index, sizes):
+        """Whether a drawn sequence is usable (e.g. both classes in its smallest prefix)."""
+        return True
+
     def _validate_params_extra(self):
         """Subclass-specific parameter checks (raise ValueError/TypeError)."""
 
     def _check_xy(self, X, y):
         return validate_xy(self, X, y, y_numeric=True)
 
+    def _decision_threshold(self):
+        """``(threshold, complement)`` the threshold modes are applied with."""
+        return self.threshold, self._complement
+
     # ----------------------------------------------------------- machinery
     def _validate_common(self):
         n_repeats = getattr(self, "n_repeats", 1)
-        check_positive(n_repeats, "n_repeats", integer=True)
+        if isinstance(n_repeats, bool) or not isinstance(n_repeats, Integral):
+            raise TypeError(f"n_repeats must be an integer, got {n_repeats!r}.")
+        if n_repeats < max(self._min_repeats, 1):
+            raise ValueError(f"n_repeats must be >= {max(self._min_repeats, 1)}, got {n_repeats}.")
         rule = getattr(self, "decision_rule", "all")
-        if rule not in ("all", "first"):
+        if rule not in DECISION_RULES:
             raise ValueError(f"decision_rule must be 'all' or 'first', got {rule!r}.")
+        n_jobs = getattr(self, "n_jobs", None)
+        if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral)):
+            raise TypeError(f"n_jobs must be None or an int, got {n_jobs!r}.")
         mode = getattr(self, "threshold_mode", "absolute")
-        if mode not in ("absolute", "relative"):
-            raise ValueError(f"threshold_mode must be 'absolute' or 'relative', got {mode!r}.")
         threshold = getattr(self, "threshold", None)
-        if threshold is not None:
-            if isinstance(threshold, bool) or not isinstance(threshold, Real):
-                raise TypeError(f"threshold must be a positive real number, got {threshold!r}.")
-            if not np.isfinite(threshold) or threshold <= 0:
-                raise ValueError(f"threshold must be a finite number > 0, got {threshold!r}.")
+        if threshold is None:
+            if mode not in self._threshold_modes:
+                raise ValueError(
+                    f"threshold_mode must be one of {tuple(self._threshold_modes)}, got {mode!r}.")
+            return
+        thr, complement = self._decision_threshold()
+        check_threshold(thr, mode, modes=self._threshold_modes)
+        if complement and mode == "absolute" and thr >= 1:
+            raise ValueError(f"threshold must be < 1 for a level 1 - threshold, got {thr!r}.")
+
+    def _draw(self, seed, length, m, state, sizes):
+        rng = np.random.default_rng(seed)
+        for _ in range(1000):
+            idx = rng.integers(0, m, length) if self._replace else rng.permutation(m)[:length]
+            if self._accept_sequence(state, idx, sizes):
+                return idx, rng
+        raise ValueError(
+            f"Could not draw a subsample of size {sizes[0]} with both classes; the minority "
+            "class is too rare for this grid of sizes (increase the smallest size)."
+        )
+
+    def _evaluate_chunk(self, state, sizes, seeds, m):
+        length = self._sequence_length(sizes)
+        drawn = [self._draw(s, length, m, state, sizes) for s in seeds]
+        index = np.stack([d[0] for d in drawn])
+        draws = Draws(index=index, sizes=sizes, rngs=[d[1] for d in drawn], n_samples=m,
+                      replace=self._replace)
+        return self._criterion(state, draws)
+
+    def _chunk_size(self, n_samples, n_repeats):
+        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // max(n_samples, 1))))
 
     def fit(self, X, y):
         """Evaluate the criterion over the grid of sizes and find ``m*``.
@@ -200,51 +318,68 @@ class SampleSizeEstimator(BaseEstimator):
         X, y = self._check_xy(X, y)
         n_samples, n_features = X.shape
         state = self._prepare(X, y)
-        sizes = make_size_grid(
-            getattr(self, "sizes", None),
-            n_samples,
-            self._min_size(n_samples, n_features),
-            self._max_size(n_samples),
-        )
+        sizes = self._size_grid(n_samples, n_features)
         n_repeats = int(getattr(self, "n_repeats", 1))
-        root = root_seed_sequence(getattr(self, "random_state", None))
-        per_size = root.spawn(len(sizes))
-        tasks = [(state, int(k), spawn_generators(ss, n_repeats)) for k, ss in zip(sizes, per_size)]
-        values = parallel_map(
-            self._criterion_at_size,
-            tasks,
-            n_jobs=getattr(self, "n_jobs", None),
-            verbose=getattr(self, "verbose", 0),
-            desc=type(self).__name__,
-        )
-        values = np.asarray([np.asarray(v, dtype=float).reshape(-1) for v in values])
-        self.sizes_ = sizes
-        self.criterion_replicates_ = values
-        with np.errstate(invalid="ignore"):
-            self.criterion_ = np.nanmean(values, axis=1)
-            self.criterion_std_ = (
-                np.nanstd(values, axis=1, ddof=1) if values.shape[1] > 1 else np.zeros(len(sizes))
-            )
+        # child i of a SeedSequence does not depend on how many are spawned: replicate i
+        # gets child i, and the last child seeds any resampling of the curve itself
+        seeds = root_seed_sequence(getattr(self, "random_state", None)).spawn(n_repeats + 1)
+        self._curve_seed = seeds.pop()
+        chunk = self._chunk_size(n_samples, n_repeats)
+        tasks = [(state, sizes, seeds[i:i + chunk], n_samples)
+                 for i in range(0, n_repeats, chunk)]
+        results = parallel_map(self._evaluate_chunk, tasks, n_jobs=getattr(self, "n_jobs", None),
+                               verbose=getattr(self, "verbose", 0), desc=type(self).__name__)
+        result = _concat_results(results)
+        curve = self._curve(result, sizes, state)
+        self.sizes_ = np.asarray(curve.sizes, dtype=int)
+        self.criterion_ = np.asarray(curve.criterion, dtype=float)
+        self.criterion_std_ = np.asarray(curve.criterion_std, dtype=float)
+        self.criterion_replicates_ = curve.replicates
+        for name, vals in result.extras.items():
+            setattr(self, f"{name}_replicates_", vals)
+            setattr(self, f"{name}_", np.nanmean(vals, axis=1))
         self.n_samples_seen_ = n_samples
         self._decide()
         return self
 
+    def _holds(self, criterion, threshold, mode):
+        thr, complement = threshold
+        return threshold_holds(criterion, thr, mode, self._direction, complement)
+
     def _decide(self):
-        """Apply the threshold and the "for all k >= m*" rule to ``criterion_``."""
-        crit = self.criterion_
+        """Apply the threshold mode and the decision rule to ``criterion_``."""
         mode = getattr(self, "threshold_mode", "absolute")
-        threshold = self.threshold
-        if mode == "relative":
-            ref = crit[-1]
-            self.threshold_ = float(threshold * abs(ref))
-            holds = np.abs(crit - ref) <= self.threshold_
-        else:
-            self.threshold_ = float(threshold)
-            holds = crit <= threshold if self._direction == "below" else crit >= threshold
-        holds &= np.isfinite(crit)
-        self.criterion_holds_ = holds
-        self.sample_size_ = sufficient_size(self.sizes_, holds,
+        self.threshold_, self.criterion_holds_ = self._holds(
+            self.criterion_, self._decision_threshold(), mode)
+        self.sample_size_ = sufficient_size(self.sizes_, self.criterion_holds_,
                                             getattr(self, "decision_rule", "all"))
+
+    def sample_size_for(self, threshold, threshold_mode=None, decision_rule=None):
+        """``m*`` that another threshold would give on the fitted curve (no refit).
+
+        Useful for the "m* against ε" curves (Figs. 4.7, 4.11).
+
+        Parameters
+        ----------
+        threshold : float
+            ``ε > 0``, in the role ``threshold`` has for this method.
+        threshold_mode : str, optional
+            Defaults to the estimator's ``threshold_mode``.
+        decision_rule : {"all", "first"}, optional
+            Defaults to the estimator's ``decision_rule``.
+
+        Returns
+        -------
+        int or None
+        """
+        check_is_fitted(self, "criterion_")
+        mode = getattr(self, "threshold_mode", "absolute") if threshold_mode is None \
+            else threshold_mode
+        rule = getattr(self, "decision_rule", "all") if decision_rule is None else decision_rule
+        check_threshold(threshold, mode, modes=self._threshold_modes)
+        _, complement = self._decision_threshold()
+        _, holds = self._holds(self.criterion_, (float(threshold), complement), mode)
+        return sufficient_size(self.sizes_, holds, rule)
 
     # ------------------------------------------------------------ plotting
     def plot(self, ax=None, **kwargs):

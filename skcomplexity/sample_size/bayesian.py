@@ -15,19 +15,19 @@ the binomial family. The ``n_repeats`` subsamples of one size are one
   neighbouring subsamples (one object left out), Motrenko–Strijov–Weber.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._validation import check_positive, check_probability
-from ..models.glm import BINOMIAL
-from ._base import SampleSizeEstimator, sufficient_size
+from ..models.glm import BINOMIAL, laplace_posterior, prefix_grams
+from ._base import CriterionResult, SampleSizeEstimator
 from ._common import (
     check_fit_intercept,
     check_prior_precision,
     check_sigma2,
-    draw_subsample_counts,
     gchisq_cdf,
     gchisq_quantile,
-    posterior_batch,
     prepare_glm_data,
 )
 
@@ -64,8 +64,65 @@ _GRID_PARAMS_DOC = """sizes : None, int or array-like, default=None
         Progress bar when > 0."""
 
 
+@dataclass
+class PosteriorBatch:
+    """Posteriors of one grid size for a chunk of nested replicates.
+
+    ``gram``, ``xty``, ``yty`` are the weighted sufficient statistics of each
+    subsample (Gaussian family); ``counts`` the ``(R, m)`` counts (binomial
+    family, None otherwise); ``rows`` the subsample's row indices (R, k).
+    """
+
+    size: int
+    mean: np.ndarray
+    cov: np.ndarray
+    rows: np.ndarray
+    gram: np.ndarray = None
+    xty: np.ndarray = None
+    yty: np.ndarray = None
+    counts: np.ndarray = None
+
+
+def _spd_inverse(P):
+    L = np.linalg.cholesky(P)
+    Linv = np.linalg.solve(L, np.broadcast_to(np.eye(P.shape[-1]), P.shape))
+    return np.swapaxes(Linv, -1, -2) @ Linv
+
+
+def posterior_path(data, draws, prior_precision):
+    """Yield :class:`PosteriorBatch` for every grid size of a chunk of nested replicates.
+
+    Gaussian family: the exact conjugate posterior
+    ``Σ = (αI + XᵀCX/σ²)⁻¹``, ``m = Σ XᵀCy/σ²`` from the prefix statistics of
+    one cumulative pass (no count matrix). Binomial family: the Laplace
+    posterior of the cumulative counts, Newton warm-started from the previous
+    size.
+    """
+    sizes, index = draws.sizes, draws.index
+    p = data.n_params
+    if data.family == "gaussian":
+        S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, sizes)
+        s2 = data.sigma2
+        for j, k in enumerate(sizes):
+            gram, xty, yty = S[:, j, :p, :p], S[:, j, :p, p], S[:, j, p, p]
+            cov = _spd_inverse(gram / s2 + prior_precision * np.eye(p))
+            mean = np.einsum("rij,rj->ri", cov, xty) / s2
+            yield PosteriorBatch(int(k), mean, cov, index[:, :k], gram, xty, yty)
+        return
+    init = None
+    for j, counts in draws.iter_counts():
+        mean, cov = laplace_posterior(data.X, data.y, data.family,
+                                      prior_precision=prior_precision, sigma2=data.sigma2,
+                                      weights=counts, coef_init=init)
+        init = mean
+        yield PosteriorBatch(int(sizes[j]), mean, cov, index[:, :sizes[j]], counts=counts)
+
+
 class _PosteriorSampleSize(SampleSizeEstimator):
-    """Shared machinery: GLM data, batched posteriors of bootstrap subsamples."""
+    """Shared machinery: GLM data, batched posteriors of nested bootstrap subsamples.
+
+    Subclasses implement ``_value(data, batch, rngs) -> (R,)``.
+    """
 
     _replace = True
 
@@ -84,10 +141,11 @@ class _PosteriorSampleSize(SampleSizeEstimator):
         self.sigma2_ = data.sigma2
         return data
 
-    def _posteriors(self, data, size, rngs):
-        counts = draw_subsample_counts(rngs, data.n_samples, size, replace=self._replace)
-        mean, cov = posterior_batch(data, counts, self.prior_precision)
-        return counts, mean, cov
+    def _criterion(self, data, draws):
+        out = np.empty((len(draws.sizes), draws.n_replicates))
+        for j, batch in enumerate(posterior_path(data, draws, self.prior_precision)):
+            out[j] = self._value(data, batch, draws.rngs)
+        return CriterionResult(out)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -171,8 +229,8 @@ class APVCSampleSize(_PosteriorSampleSize):
                 f"got {self.summary!r}."
             )
 
-    def _criterion_at_size(self, data, size, rngs):
-        _, _, cov = self._posteriors(data, size, rngs)
+    def _value(self, data, batch, rngs):
+        cov = batch.cov
         if self.summary == "frobenius_half":
             return 0.5 * np.sqrt(np.sum(cov**2, axis=(-2, -1)))
         if self.summary == "trace":
@@ -299,26 +357,22 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
     def _validate_params_extra(self):
         super()._validate_params_extra()
         self._validate_ball()
+        check_positive(self.threshold, "threshold")
 
-    def _criterion_at_size(self, data, size, rngs):
-        _, _, cov = self._posteriors(data, size, rngs)
+    _complement = True
+    _threshold_modes = ("absolute", "relative")
+
+    def _value(self, data, batch, rngs):
         radius = self.radius_scale * self.threshold
-        return _ball_mass(cov, radius, self.method, self.n_draws, rngs)
+        return _ball_mass(batch.cov, radius, self.method, self.n_draws, rngs)
+
+    def _decision_threshold(self):
+        # the threshold is the ball radius; the decision reads the coverage against 1 - alpha
+        return self.alpha, True
 
     def _decide(self):
-        crit = self.criterion_
         self.radius_ = float(self.radius_scale * self.threshold)
-        if self.threshold_mode == "relative":
-            ref = crit[-1]
-            self.threshold_ = float(self.alpha * abs(ref))
-            holds = np.abs(crit - ref) <= self.threshold_
-        else:
-            self.threshold_ = 1.0 - float(self.alpha)
-            holds = crit >= self.threshold_
-        holds &= np.isfinite(crit)
-        self.criterion_holds_ = holds
-        self.sample_size_ = sufficient_size(self.sizes_, holds,
-                                            getattr(self, "decision_rule", "all"))
+        super()._decide()
 
 
 class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
@@ -400,9 +454,8 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
         super()._validate_params_extra()
         self._validate_ball()
 
-    def _criterion_at_size(self, data, size, rngs):
-        _, _, cov = self._posteriors(data, size, rngs)
-        r = _ball_radius(cov, 1.0 - self.alpha, self.method, self.n_draws, rngs)
+    def _value(self, data, batch, rngs):
+        r = _ball_radius(batch.cov, 1.0 - self.alpha, self.method, self.n_draws, rngs)
         return r / self.radius_scale
 
 
@@ -482,22 +535,24 @@ class UtilitySampleSize(_PosteriorSampleSize):
             raise TypeError(f"per_object must be a bool, got {self.per_object!r}.")
         check_positive(self.n_draws, "n_draws", integer=True)
 
-    def _criterion_at_size(self, data, size, rngs):
-        counts, mean, cov = self._posteriors(data, size, rngs)
+    def _value(self, data, batch, rngs):
+        mean, cov, size = batch.mean, batch.cov, batch.size
         X, y, p = data.X, data.y, data.n_params
         if data.family == "gaussian":
+            # E_w Σ_i c_i log N(y_i | x_iᵀw, σ²) from the subsample's sufficient statistics:
+            # Σ c_i [(y_i - x_iᵀm)² + x_iᵀΣx_i] = yᵀCy - 2mᵀXᵀCy + mᵀXᵀCXm + tr(XᵀCX Σ)
             s2 = data.sigma2
-            resid2 = (y - mean @ X.T) ** 2  # (R, m)
-            quad = np.einsum("ij,rjk,ik->ri", X, cov, X, optimize=True)  # x_i' Σ x_i
-            ell = -0.5 * np.log(2 * np.pi * s2) - 0.5 * (resid2 + quad) / s2
-            exp_loglik = np.sum(counts * ell, axis=1)
+            quad = (batch.yty - 2 * np.einsum("ri,ri->r", mean, batch.xty)
+                    + np.einsum("ri,rij,rj->r", mean, batch.gram, mean)
+                    + np.einsum("rij,rji->r", batch.gram, cov))
+            exp_loglik = -0.5 * size * np.log(2 * np.pi * s2) - 0.5 * quad / s2
         else:
             L = np.linalg.cholesky(cov)
             exp_loglik = np.empty(len(rngs))
             for r, rng in enumerate(rngs):
                 w = mean[r] + rng.standard_normal((self.n_draws, p)) @ L[r].T
                 ll = BINOMIAL.loglik(y, w @ X.T)  # (n_draws, m)
-                exp_loglik[r] = np.mean(ll @ counts[r])
+                exp_loglik[r] = np.mean(ll @ batch.counts[r])
         alpha = self.prior_precision
         exp_logprior = -0.5 * p * np.log(2 * np.pi / alpha) - 0.5 * alpha * (
             np.sum(mean**2, axis=1) + np.trace(cov, axis1=-2, axis2=-1)
@@ -679,12 +734,20 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _criterion_at_size(self, data, size, rngs):
-        counts, mean, cov = self._posteriors(data, size, rngs)
-        s, h, g = _loo_terms(data.X, data.y, mean, cov, data.family, data.sigma2)
-        kl = leave_one_out_kl(s, h, g)
-        kl = np.where(counts > 0, kl, 0.0)
-        return kl.sum(axis=1) / counts.sum(axis=1)
+    def _value(self, data, batch, rngs):
+        # the subsample's distinct objects only (drawn without replacement): O(R k p²)
+        Xs = data.X[batch.rows]  # (R, k, p)
+        ys = data.y[batch.rows]
+        theta = np.einsum("rkp,rp->rk", Xs, batch.mean)
+        s = np.einsum("rkp,rpq,rkq->rk", Xs, batch.cov, Xs, optimize=True)
+        if data.family == "gaussian":
+            h = np.full_like(theta, 1.0 / data.sigma2)
+            g = (ys - theta) / data.sigma2
+        else:
+            mu = BINOMIAL.mean(theta)
+            h = mu * (1.0 - mu)
+            g = ys - mu
+        return leave_one_out_kl(s, h, g).mean(axis=1)
 
 
 for _cls in (APVCSampleSize, ACCSampleSize, ALCSampleSize, UtilitySampleSize,

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
+__all__ = ["AUTO", "METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
 
 METHODS = {
     "lagrange": "skcomplexity.sample_size.statistical:LagrangeMultiplierSampleSize",
@@ -28,10 +28,10 @@ METHODS = {
     "alc": "skcomplexity.sample_size.bayesian:ALCSampleSize",
     "utility": "skcomplexity.sample_size.bayesian:UtilitySampleSize",
     "kl-neighbours": "skcomplexity.sample_size.bayesian:KLNeighbourSampleSize",
-    "d-sufficiency": "skcomplexity.sample_size.sufficiency:DSufficiency",
-    "m-sufficiency": "skcomplexity.sample_size.sufficiency:MSufficiency",
-    "kl-sufficiency": "skcomplexity.sample_size.sufficiency:KLSufficiency",
-    "s-sufficiency": "skcomplexity.sample_size.sufficiency:SSufficiency",
+    "d-sufficiency": "skcomplexity.sample_size.likelihood_bootstrap:DSufficiency",
+    "m-sufficiency": "skcomplexity.sample_size.likelihood_bootstrap:MSufficiency",
+    "kl-sufficiency": "skcomplexity.sample_size.posterior_proximity:KLSufficiency",
+    "s-sufficiency": "skcomplexity.sample_size.posterior_proximity:SSufficiency",
     "landscape": "skcomplexity.sample_size.landscape:LandscapeSufficiency",
 }
 """Method name -> ``"module:Class"`` of every sample-size method of the package."""
@@ -41,6 +41,15 @@ TABLE_4_6_METHODS = (
     "lagrange", "likelihood-ratio", "wald", "cross-validation", "bootstrap",
     "apvc", "acc", "alc", "utility", "kl-sufficiency", "s-sufficiency",
 )
+
+#: What ``method="auto"`` (the front door's default) runs: KL-sufficiency with the noise
+#: variance estimated from the data and an absolute threshold in nats per added object.
+#: The KL divergence has a known scale (nats), so an absolute ε reads the data; with the
+#: noise estimated, in a linear-Gaussian model KL(k) ≈ p / (2k) for p parameters, so m*
+#: grows with the number of parameters and does not depend on the noise level, whatever
+#: the grid (the grid only sets the resolution). It runs on the nested prefix engine with
+#: B = 100 orders, so 1,000,000 x 20 takes seconds.
+AUTO = ("kl-sufficiency", {"threshold_mode": "absolute", "threshold": 0.01, "sigma2": None})
 
 _FORWARDED = ("random_state", "n_jobs", "verbose")
 _COMMON = ("sample_size_", "sizes_", "criterion_", "criterion_std_", "threshold_",
@@ -65,6 +74,8 @@ def get_method(name):
     >>> get_method("kl-sufficiency").__name__
     'KLSufficiency'
     """
+    if name == "auto":
+        name = AUTO[0]
     if not isinstance(name, str) or name not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}.")
     module, cls = METHODS[name].split(":")
@@ -94,15 +105,18 @@ class SufficientSampleSize(BaseEstimator):
 
     Parameters
     ----------
-    method : str, default="d-sufficiency"
-        One of ``"lagrange"``, ``"likelihood-ratio"``, ``"wald"``,
+    method : str, default="auto"
+        ``"auto"``: KL-sufficiency with the noise variance estimated from the
+        data and an absolute threshold of 0.01 nats per added object (see
+        :data:`AUTO`), chosen because its answer is set by the data rather than
+        by the grid or where a relative threshold sits. Otherwise one of ``"lagrange"``, ``"likelihood-ratio"``, ``"wald"``,
         ``"cross-validation"``, ``"bootstrap"``, ``"apvc"``, ``"acc"``, ``"alc"``,
         ``"utility"``, ``"kl-neighbours"``, ``"d-sufficiency"``,
         ``"m-sufficiency"``, ``"kl-sufficiency"``, ``"s-sufficiency"``,
-        ``"landscape"`` (needs torch). The default, D-sufficiency with its
-        built-in GLM (``family="auto"``: least squares for a continuous
-        target, logistic regression for a binary one), works for regression
-        and binary classification without further settings.
+        ``"landscape"`` (needs torch). Every built-in model resolves
+        ``family="auto"`` (least squares for a continuous target, logistic
+        regression for a binary one), so the default works for regression and
+        binary classification without further settings.
     params : dict or None, default=None
         Hyper-parameters of the chosen method, e.g. ``{"threshold": 0.1}``.
         Must not repeat ``random_state``, ``n_jobs`` or ``verbose``.
@@ -134,7 +148,7 @@ class SufficientSampleSize(BaseEstimator):
     ('SSufficiency', True)
     """
 
-    def __init__(self, method="d-sufficiency", *, params=None, random_state=None, n_jobs=None,
+    def __init__(self, method="auto", *, params=None, random_state=None, n_jobs=None,
                  verbose=0):
         self.method = method
         self.params = params
@@ -142,8 +156,14 @@ class SufficientSampleSize(BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def _resolved(self):
+        if self.method == "auto":
+            return AUTO
+        return self.method, {}
+
     def _build(self):
-        cls = get_method(self.method)
+        name, defaults = self._resolved()
+        cls = get_method(name)
         params = {} if self.params is None else self.params
         if not isinstance(params, dict):
             raise TypeError(f"params must be None or a dict, got {type(params).__name__}.")
@@ -159,7 +179,7 @@ class SufficientSampleSize(BaseEstimator):
                 f"params has {unknown}, which method={self.method!r} ({cls.__name__}) does not "
                 f"take; it takes {sorted(accepted)}."
             )
-        kwargs = dict(params)
+        kwargs = {**defaults, **params}
         for name in _FORWARDED:
             if name in accepted:
                 kwargs[name] = getattr(self, name)
@@ -179,7 +199,7 @@ class SufficientSampleSize(BaseEstimator):
         """
         est = self._build().fit(X, y)
         self.estimator_ = est
-        self.method_ = self.method
+        self.method_ = self._resolved()[0]
         for name in _COMMON:
             setattr(self, name, getattr(est, name, None))
         self.n_features_in_ = getattr(est, "n_features_in_", np.asarray(X).shape[1])

@@ -13,15 +13,26 @@ solve for the Gaussian family, batched Newton steps for the binomial one).
 import numpy as np
 
 from .._validation import check_probability
-from ..models.glm import fit_glm, per_object_log_likelihood
-from ._base import SampleSizeEstimator
+from ..models.glm import fit_glm, per_object_log_likelihood, prefix_grams
+from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import (
     check_fit_intercept,
     check_prior_precision,
     check_sigma2,
-    draw_subsample_counts,
     prepare_glm_data,
 )
+
+
+def _ridge_from_stats(gram, xty, penalty):
+    """``(G + λI)⁻¹ b`` batched (the Gaussian ``fit_glm`` from sufficient statistics)."""
+    p = gram.shape[-1]
+    A = gram + penalty * np.eye(p)
+    try:
+        L = np.linalg.cholesky(A)
+        z = np.linalg.solve(L, xty[..., None])
+        return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
+    except np.linalg.LinAlgError:
+        return (np.linalg.pinv(A, hermitian=True) @ xty[..., None])[..., 0]
 
 __all__ = ["BootstrapSampleSize", "CrossValidationSampleSize"]
 
@@ -160,15 +171,52 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         self.family_ = data.family
         return data
 
-    def _criterion_at_size(self, data, size, rngs):
-        m = data.n_samples
-        n_test = self._n_test(size)
-        train = np.zeros((len(rngs), m))
-        test = np.zeros((len(rngs), m))
-        for r, rng in enumerate(rngs):
-            idx = rng.choice(m, size, replace=False)
-            test[r, idx[:n_test]] = 1.0
-            train[r, idx[n_test:]] = 1.0
+    _replace = False
+
+    def _criterion(self, data, draws):
+        """Nested splits: of the prefix of length ``k``, the first ``t(k)`` rows are the test part.
+
+        Both parts' statistics are differences of prefix statistics, so the
+        Gaussian family needs one cumulative pass for the whole grid.
+        """
+        sizes, index = draws.sizes, draws.index
+        tests = np.array([self._n_test(int(k)) for k in sizes])
+        if data.family == "gaussian":
+            return CriterionResult(self._gaussian_rs(data, index, sizes, tests))
+        out = np.empty((len(sizes), draws.n_replicates))
+        rows = np.arange(draws.n_replicates)[:, None]
+        for j, k in enumerate(sizes):
+            train = np.zeros((draws.n_replicates, data.n_samples))
+            test = np.zeros_like(train)
+            test[rows, index[:, :tests[j]]] = 1.0
+            train[rows, index[:, tests[j]:k]] = 1.0
+            out[j] = self._rs(data, train, test, tests[j])
+        return CriterionResult(out)
+
+    def _gaussian_rs(self, data, index, sizes, tests):
+        p = data.n_params
+        both = np.unique(np.concatenate([sizes, tests]))
+        S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, both)
+        pos = {int(k): i for i, k in enumerate(both)}
+        S_k = S[:, [pos[int(k)] for k in sizes]]
+        S_t = S[:, [pos[int(t)] for t in tests]]
+        S_tr = S_k - S_t
+        coef = _ridge_from_stats(S_tr[..., :p, :p], S_tr[..., :p, p], self.prior_precision)
+
+        def rss(St):
+            return (St[..., p, p] - 2 * np.einsum("...i,...i->...", coef, St[..., :p, p])
+                    + np.einsum("...i,...ij,...j->...", coef, St[..., :p, :p], coef))
+
+        n_tr = (sizes - tests).astype(float)
+        rss_tr, rss_te = rss(S_tr), rss(S_t)
+        if self.sigma2 is None:
+            sigma2 = np.maximum(rss_tr / n_tr, np.finfo(float).tiny)
+        else:
+            sigma2 = self.sigma2
+        # per-object log-likelihoods: the log(2πσ²) terms cancel
+        return ((rss_te / tests - rss_tr / n_tr) / (2 * sigma2)).T
+
+    def _rs(self, data, train, test, n_test):
         coef = fit_glm(data.X, data.y, data.family, weights=train,
                        prior_precision=self.prior_precision)
         if data.family == "gaussian":
@@ -276,37 +324,32 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
                                axis=-2)
         return np.max(hi - lo, axis=-1)
 
-    def _criterion_at_size(self, data, size, rngs):
-        counts = draw_subsample_counts(rngs, data.n_samples, size, replace=True)
-        coef = fit_glm(data.X, data.y, data.family, weights=counts,
-                       prior_precision=self.prior_precision)
+    def _criterion(self, data, draws):
+        """Replicate estimates (J, R, p) at every size: prefix statistics (Gaussian) or Newton."""
+        sizes, index = draws.sizes, draws.index
+        p = data.n_params
+        if data.family == "gaussian":
+            S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, sizes)
+            coef = _ridge_from_stats(S[..., :p, :p], S[..., :p, p], self.prior_precision)
+            return CriterionResult(np.swapaxes(coef, 0, 1))
+        out = np.empty((len(sizes), draws.n_replicates, p))
+        init = None
+        for j, counts in draws.iter_counts():
+            init = out[j] = fit_glm(data.X, data.y, data.family, weights=counts,
+                                    prior_precision=self.prior_precision, coef_init=init)
+        return CriterionResult(out)
+
+    def _curve(self, result, sizes, state):
+        """The width is a statistic of all replicates together; its standard error by resampling."""
+        coef = result.values  # (J, B, p)
         width = self._widths(coef)
-        # standard error of the width by resampling the R estimates (deterministic seed
-        # from the replicate generators, so it is the same whatever n_jobs is)
-        rng = np.random.default_rng(rngs[0].integers(2**63))
-        boot = rng.integers(0, len(rngs), size=(200, len(rngs)))
-        se = float(np.std(self._widths(coef[boot]), ddof=1)) if len(rngs) > 1 else 0.0
-        out = np.full(len(rngs) + 1, width)
-        out[-1] = se
-        return out
-
-    def fit(self, X, y):
-        """Evaluate the bootstrap interval width over the grid of sizes and find ``m*``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : object
-        """
-        super().fit(X, y)
-        values = self.criterion_replicates_
-        self.width_se_ = values[:, -1].copy()
-        self.criterion_replicates_ = values[:, :-1]
-        self.criterion_ = self.criterion_replicates_[:, 0].copy()
-        self.criterion_std_ = np.zeros(len(self.sizes_))
-        self._decide()
-        return self
+        B = coef.shape[1]
+        rng = np.random.default_rng(self._curve_seed)
+        boot = rng.integers(0, B, size=(200, B))
+        if B > 1:
+            se = np.array([np.std(self._widths(c[boot]), ddof=1) for c in coef])
+        else:
+            se = np.zeros(len(sizes))
+        self.width_se_ = se
+        self.coef_replicates_ = coef
+        return Curve(sizes, width, np.zeros(len(sizes)), None)

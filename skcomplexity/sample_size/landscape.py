@@ -25,8 +25,9 @@ from sklearn.base import clone
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
+from .._decision import make_size_grid, sufficient_size
 from .._parallel import root_seed_sequence
-from ._base import SampleSizeEstimator, make_size_grid, sufficient_size
+from ._base import SampleSizeEstimator
 
 __all__ = ["LandscapeSufficiency"]
 
@@ -64,6 +65,9 @@ class LandscapeSufficiency(SampleSizeEstimator):
     sizes : None, int or array-like, default=None
         Grid of sizes at which ``criterion_`` is reported (None: 50 points in
         ``[1, m − 1]``). The decision itself uses every ``k``.
+    decision_rule : {"all", "first"}, default="all"
+        "all": Definition 19 (the curve stays below the threshold from ``m*``
+        on); "first": the first ``k`` where it is below.
     random_state : int, RandomState or None, default=None
         Seeds the model (if it has ``random_state``) and the orders.
     verbose : int, default=0
@@ -103,8 +107,8 @@ class LandscapeSufficiency(SampleSizeEstimator):
     """
 
     def __init__(self, estimator=None, *, threshold=None, rule="curve", n_permutations=100,
-                 ema=0.99, radius=0.0, hessian_kwargs=None, sizes=None, random_state=None,
-                 verbose=0):
+                 ema=0.99, radius=0.0, hessian_kwargs=None, sizes=None, decision_rule="all",
+                 random_state=None, verbose=0):
         self.estimator = estimator
         self.threshold = threshold
         self.rule = rule
@@ -113,6 +117,7 @@ class LandscapeSufficiency(SampleSizeEstimator):
         self.radius = radius
         self.hessian_kwargs = hessian_kwargs
         self.sizes = sizes
+        self.decision_rule = decision_rule
         self.random_state = random_state
         self.verbose = verbose
 
@@ -194,7 +199,8 @@ class LandscapeSufficiency(SampleSizeEstimator):
             self.criterion_ = full[self.sizes_ - 1]
             self.criterion_std_ = self.curve_.std[self.sizes_ - 1]
             self.criterion_replicates_ = self.criterion_[:, None]
-            self.sample_size_ = self.curve_.sufficient_sample_size(self.threshold_)
+            self.sample_size_ = sufficient_size(self.curve_.sizes, full <= self.threshold_,
+                                                self.decision_rule)
         else:
             from ..landscape.bounds import sufficient_sample_size_from_bound
 
@@ -213,7 +219,8 @@ class LandscapeSufficiency(SampleSizeEstimator):
             m_star = sufficient_sample_size_from_bound(B, self.threshold_)
             self.sample_size_ = m_star if m_star <= n - 1 else None
         self.criterion_holds_ = self.criterion_ <= self.threshold_
-        if self.sample_size_ is None and sufficient_size(self.sizes_, self.criterion_holds_):
+        if self.sample_size_ is None and sufficient_size(self.sizes_, self.criterion_holds_,
+                                                         self.decision_rule):
             self.criterion_holds_[-1] = False  # the decision used the full curve
         self.n_samples_seen_ = n
         return self

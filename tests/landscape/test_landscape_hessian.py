@@ -80,9 +80,9 @@ def test_top_eigenvalue_and_trace_match_dense(tiny):
     np.testing.assert_allclose(lam_e, lam_ref, rtol=1e-4)
     lam_p = top_eigenvalue(H, method="power", tol=1e-9, maxiter=2000, random_state=0)
     np.testing.assert_allclose(lam_p, lam_ref, rtol=1e-4)
-    tr = hessian_trace(H, method="exact", n_samples=16)
+    tr = hessian_trace(H, method="exact", n_probes=16)
     np.testing.assert_allclose(tr, np.trace(ref), rtol=1e-4)
-    est, se = hessian_trace(H, n_samples=400, random_state=0, return_std=True)
+    est, se = hessian_trace(H, n_probes=400, random_state=0, return_std=True)
     assert abs(est - np.trace(ref)) < 4 * se + 1e-12
 
 

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from skcomplexity.metrics import rademacher_scorer
 from skcomplexity.rademacher import (
+    RandomLabelRademacher,
     extract_features,
     finite_class_rademacher,
     linear_head_rademacher,
@@ -119,7 +121,8 @@ def test_r3_features_of_sklearn_mlp_and_pipeline():
     logit = feats @ mlp.coefs_[-1][:, 0] + mlp.intercepts_[-1][0]
     np.testing.assert_allclose(expit(logit), mlp.predict_proba(pipe[0].transform(X))[:, 1])
     res = linear_head_rademacher(pipe, X, radius=1.0, random_state=0)
-    assert 0 < res.complexity <= res.bounds["khintchine"] + 3 * res.std_error
+    ref = linear_rademacher(feats, radius=1.0, random_state=0)
+    assert res.complexity == pytest.approx(ref.complexity, rel=1e-12)
 
 
 def test_r3_skorch_penultimate_layer():
@@ -173,3 +176,51 @@ def test_r3_skorch_penultimate_layer():
 def test_bad_input_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- R4 scale
+def test_r4_classifier_correlation_cannot_exceed_one():
+    """Outputs of a classifier are read in [-1, 1]: margins of boosting/SVC gave 1.1-1.5 before."""
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.svm import SVC
+
+    X = np.random.default_rng(0).normal(size=(80, 5))
+    for clf in (SVC(C=100.0), GradientBoostingClassifier(n_estimators=30, random_state=0)):
+        value = -rademacher_scorer(clf, X)
+        assert 0.3 < value <= 1.0
+    # a classifier that shatters the points reaches the closed form of the class of all
+    # labellings, E_sigma max_h (1/m) sum sigma_i h(x_i) = 1 (R1, enumerated exactly)
+    all_labellings = np.array(list(itertools.product([-1, 1], repeat=10)), dtype=float)
+    closed = finite_class_rademacher(all_labellings, exact=True).complexity
+    memoriser = RandomLabelRademacher(SVC(C=1e4, gamma=100.0), n_repeats=4, random_state=0)
+    assert memoriser.fit(X[:10]).complexity_ == closed == 1.0
+    assert memoriser.response_method_ == "predict"
+
+
+def test_r4_label_predictions_give_one_minus_twice_the_error():
+    from sklearn.svm import SVC
+
+    X = np.random.default_rng(1).normal(size=(60, 2))
+    est = RandomLabelRademacher(SVC(C=0.5), n_repeats=3, random_state=0).fit(X)
+    for k in range(3):
+        s = est.signs_[k]
+        err = np.mean(SVC(C=0.5).fit(X, s).predict(X) != s)
+        assert est.correlations_[k] == pytest.approx(1 - 2 * err, abs=1e-12)
+    # margins are still available on request, and exceed 1 for an unconstrained class
+    big = RandomLabelRademacher(SVC(C=1e3), response_method="decision_function",
+                                random_state=0).fit(X)
+    assert big.complexity_ > 1.0
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(method="rademacher"), "method"), (dict(n_repeats=0), "n_repeats"),
+    (dict(method="linear-head", radius=-1.0), "radius"), (dict(response_method="proba"),
+                                                          "response_method")])
+def test_scorer_function_validates_its_settings(kwargs, name):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skcomplexity.rademacher import rademacher_complexity
+
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=f"'{name}' parameter of rademacher_complexity"):
+        rademacher_complexity(DecisionTreeClassifier(), X, **kwargs)

@@ -67,9 +67,18 @@ class _PredictOnly(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.classes_[0])
 
 
+class _NoKind(BaseEstimator):
+    def fit(self, X, y):
+        return self
+
+
 def test_estimator_without_scores_is_a_clear_error(X):
-    with pytest.raises(ValueError, match="neither decision_function nor predict_proba"):
-        RandomLabelRademacher(_PredictOnly()).fit(X)
+    # a classifier with predict only is read through its +-1 labels
+    only = RandomLabelRademacher(_PredictOnly(), n_repeats=2, random_state=0).fit(X)
+    assert only.response_method_ == "predict"
+    np.testing.assert_allclose(only.correlations_, only.signs_.mean(axis=1) * -1)
+    with pytest.raises(ValueError, match="neither a regressor nor a classifier"):
+        RandomLabelRademacher(_NoKind()).fit(X)
     from sklearn.svm import SVC
 
     with pytest.raises(ValueError, match="predict_proba"):

@@ -10,8 +10,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skcomplexity.datasets import make_linear_regression, make_logistic_regression
 from skcomplexity.models.glm import laplace_posterior
 from skcomplexity.models.posterior import gaussian_kl, remove_observation
+from skcomplexity.sample_size._base import Draws
 from skcomplexity.sample_size._common import (
-    draw_subsample_counts,
     gchisq_cdf,
     gchisq_quantile,
     posterior_batch,
@@ -140,10 +140,10 @@ def test_apvc_summaries_and_posterior(reg_data):
     est = APVCSampleSize(summary="trace", sizes=[20, 300], n_repeats=4, random_state=0)
     est.fit(X, y)
     data = prepare_glm_data(X, y, "gaussian", True)
-    # conjugate posterior by hand: Σ = (αI + XᵀCX/σ²)⁻¹
-    root = np.random.SeedSequence(0).spawn(2)[0]
-    rngs = [np.random.default_rng(s) for s in root.spawn(4)]
-    counts = draw_subsample_counts(rngs, len(y), 20)
+    # conjugate posterior by hand: Σ = (αI + XᵀCX/σ²)⁻¹, on each replicate's first 20 draws
+    seeds = np.random.SeedSequence(0).spawn(4)
+    counts = [np.bincount(np.random.default_rng(s).integers(0, len(y), 300)[:20],
+                          minlength=len(y)) for s in seeds]
     covs = [np.linalg.inv(0.01 * np.eye(5) + (data.X.T * c) @ data.X / data.sigma2)
             for c in counts]
     np.testing.assert_allclose(est.criterion_replicates_[0], [np.trace(S) for S in covs])
@@ -157,10 +157,9 @@ def test_utility_gaussian_exact_vs_monte_carlo(reg_data):
     X, y = reg_data
     est = UtilitySampleSize(sizes=[30, 300], n_repeats=3, random_state=0)
     data = est._prepare(X, y)
-    rngs = [np.random.default_rng(i) for i in range(3)]
-    val = est._criterion_at_size(data, 30, rngs)
-    rngs = [np.random.default_rng(i) for i in range(3)]
-    counts = draw_subsample_counts(rngs, len(y), 30)
+    index = np.random.default_rng(0).integers(0, len(y), size=(3, 30))
+    val = est._criterion(data, Draws(index, np.array([30]), [None] * 3, len(y), True)).values[0]
+    counts = np.array([np.bincount(r, minlength=len(y)) for r in index]).astype(float)
     mean, cov = posterior_batch(data, counts, 0.01)
     rng = np.random.default_rng(9)
     for r in range(3):

@@ -34,7 +34,7 @@ def test_default_just_works(data):
     else:
         X, y = make_logistic_regression(150, 4, random_state=0)
     sss = SufficientSampleSize(random_state=0, params={"n_repeats": 50, "sizes": 8}).fit(X, y)
-    assert sss.method_ == "d-sufficiency"
+    assert sss.method_ == "kl-sufficiency"
     assert sss.sample_size_ is None or 6 <= sss.sample_size_ <= 150
     for name in ("sizes_", "criterion_", "criterion_std_", "threshold_"):
         np.testing.assert_array_equal(getattr(sss, name), getattr(sss.estimator_, name))

@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcomplexity.datasets import make_linear_regression, make_logistic_regression
 from skcomplexity.models.glm import add_intercept, per_object_log_likelihood
+from skcomplexity.sample_size._base import Draws
 from skcomplexity.sample_size._common import (
     draw_subsample_counts,
     prepare_glm_data,
@@ -60,15 +61,12 @@ def test_bootstrap_width_is_percentile_width_of_refits(clf_data):
     X, y = clf_data
     est = BootstrapSampleSize(prior_precision=1.0, n_repeats=30)
     data = est._prepare(X, y)
-    ss = np.random.SeedSequence(3)
-    rngs = [np.random.default_rng(s) for s in ss.spawn(30)]
-    width = est._criterion_at_size(data, 120, rngs)[0]
-    rngs = [np.random.default_rng(s) for s in ss.spawn(30)]  # fresh, different children
-    ss2 = np.random.SeedSequence(3)
-    rngs = [np.random.default_rng(s) for s in ss2.spawn(30)]
-    counts = draw_subsample_counts(rngs, len(y), 120)
+    index = np.random.default_rng(3).integers(0, len(y), size=(30, 120))
+    draws = Draws(index, np.array([60, 120]), [None] * 30, len(y), True)
+    width = est._widths(est._criterion(data, draws).values[1])
     coefs = []
-    for c in counts:
+    for rows in index:
+        c = np.bincount(rows, minlength=len(y))
         lr = LogisticRegression(C=1.0, fit_intercept=False, tol=1e-12, max_iter=10000)
         coefs.append(lr.fit(data.X, data.y, sample_weight=c).coef_[0])
     lo, hi = np.percentile(coefs, [2.5, 97.5], axis=0)
@@ -80,8 +78,9 @@ def test_cv_criterion_matches_manual_split(reg_data):
     X, y = reg_data
     est = CrossValidationSampleSize(prior_precision=0.0, test_size=0.25)
     data = est._prepare(X, y)
-    rs = est._criterion_at_size(data, 80, [np.random.default_rng(5)])[0]
-    idx = np.random.default_rng(5).choice(len(y), 80, replace=False)
+    idx = np.random.default_rng(5).permutation(len(y))[:80]
+    draws = Draws(idx[None], np.array([40, 80]), [None], len(y), False)
+    rs = est._criterion(data, draws).values[1, 0]
     test, train = idx[:20], idx[20:]
     from sklearn.linear_model import LinearRegression
 

@@ -67,13 +67,12 @@ def test_d_and_m_tend_to_zero(data, request):
 def test_m_expectation_identity_of_theorem_28(reg500):
     # E l(D_m, ŵ_k) = -m/2 log(2πσ²) - (||y - X m_k||² + tr(XᵀX Σ_k)) / (2σ²), with m_k, Σ_k
     # the bootstrap mean and covariance of ŵ_k: check on the replicates themselves.
-    from skcomplexity.sample_size._common import draw_subsample_counts
-    from skcomplexity.sample_size.sufficiency import _fit_linear_batch
+    from skcomplexity.models.glm import fit_linear_prefix
 
     X, y = reg500
-    rngs = [np.random.default_rng(i) for i in range(400)]
-    W = draw_subsample_counts(rngs, 500, 60)
-    coef, b0 = _fit_linear_batch(X, y, W, 0.0, False)
+    idx = np.random.default_rng(0).integers(0, 500, size=(400, 60))
+    coef, b0 = fit_linear_prefix(X, y, idx, np.array([60]), fit_intercept=False)
+    coef = coef[:, 0]
     ll = -250 * np.log(2 * np.pi) - 0.5 * np.sum((y - coef @ X.T) ** 2, axis=1)
     mk, Sk = coef.mean(axis=0), np.cov(coef.T, ddof=0)
     expected = -250 * np.log(2 * np.pi) - 0.5 * (np.sum((y - X @ mk) ** 2) + np.trace(X.T @ X @ Sk))

@@ -1,0 +1,185 @@
+"""The grid of sizes and the decision rule, shared by ``sample_size`` and ``landscape``.
+
+A sufficiency criterion ``T(k)`` is read off a curve evaluated on an
+increasing grid of sizes ``k_1 < ... < k_J``. This module holds the three
+pieces every such reading needs, so that neither ``sample_size`` nor
+``landscape`` imports the other:
+
+* :func:`make_size_grid` — the grid;
+* :func:`threshold_holds` — where the criterion holds under a threshold mode
+  (absolute, relative to the full-sample value, fraction of the maximum);
+* :func:`sufficient_size` — ``m*`` by Definition 19 ("for all k >= m*") or
+  the published reference implementation's "first k where it holds".
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+__all__ = [
+    "DECISION_RULES",
+    "THRESHOLD_MODES",
+    "check_threshold",
+    "make_size_grid",
+    "sufficient_size",
+    "threshold_holds",
+]
+
+DECISION_RULES = ("all", "first")
+THRESHOLD_MODES = ("absolute", "relative", "fraction_of_max")
+
+
+def sufficient_size(sizes, holds, rule="all"):
+    """Smallest grid size from which the criterion holds at every larger grid size.
+
+    Parameters
+    ----------
+    sizes : array-like of int, shape (n_sizes,)
+        Increasing grid of sample sizes.
+    holds : array-like of bool, shape (n_sizes,)
+        Whether the criterion holds at each size.
+    rule : {"all", "first"}, default="all"
+        "all": the text's Definition 19 (the criterion holds at this and every
+        larger size). "first": the smallest size at which it holds (the
+        published reference implementation's reading); None if it never does.
+
+    Returns
+    -------
+    int or None
+        ``m*``, or None when the criterion fails at the largest size ("all")
+        or everywhere ("first").
+
+    Examples
+    --------
+    >>> sufficient_size([10, 20, 30, 40], [True, False, True, True])
+    30
+    >>> sufficient_size([10, 20, 30], [True, True, False]) is None
+    True
+    >>> sufficient_size([10, 20, 30, 40], [False, True, False, True], rule="first")
+    20
+    """
+    sizes = np.asarray(sizes)
+    holds = np.asarray(holds, dtype=bool)
+    if sizes.shape != holds.shape or sizes.ndim != 1:
+        raise ValueError("sizes and holds must be 1-D arrays of the same length.")
+    if rule not in DECISION_RULES:
+        raise ValueError(f"decision_rule must be 'all' or 'first', got {rule!r}.")
+    if rule == "first":
+        hits = np.flatnonzero(holds)
+        return int(sizes[hits[0]]) if hits.size else None
+    if sizes.size == 0 or not holds[-1]:
+        return None
+    failing = np.flatnonzero(~holds)
+    start = 0 if failing.size == 0 else failing[-1] + 1
+    return int(sizes[start])
+
+
+def make_size_grid(sizes, n_samples, min_size, max_size=None):
+    """Build the increasing integer grid of subsample sizes.
+
+    ``sizes`` may be None (50 points, or every size if fewer), an int (that many
+    roughly evenly spaced points) or an explicit array of sizes.
+
+    Examples
+    --------
+    >>> make_size_grid(5, 100, 10).tolist()
+    [10, 32, 55, 78, 100]
+    """
+    max_size = n_samples if max_size is None else max_size
+    if min_size > max_size:
+        raise ValueError(
+            f"The data have too few samples for a grid of subsample sizes: the smallest "
+            f"usable size is {min_size} but only {max_size} are available."
+        )
+    if sizes is None or (isinstance(sizes, Integral) and not isinstance(sizes, bool)):
+        num = 50 if sizes is None else int(sizes)
+        if num < 2:
+            raise ValueError(f"sizes must be at least 2 when given as a number of points, got {num}.")
+        return np.unique(np.round(np.linspace(min_size, max_size, num)).astype(int))
+    grid = np.asarray(sizes)
+    if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.number):
+        raise ValueError("sizes must be None, an int, or a non-empty 1-D array of sample sizes.")
+    if not np.all(np.equal(np.mod(grid, 1), 0)):
+        raise ValueError(f"sizes must be integers, got {grid!r}.")
+    grid = np.unique(grid.astype(int))
+    if grid[0] < min_size or grid[-1] > max_size:
+        raise ValueError(
+            f"sizes must lie in [{min_size}, {max_size}] for these data, got "
+            f"[{grid[0]}, {grid[-1]}]."
+        )
+    return grid
+
+
+def check_threshold(threshold, mode, *, modes=THRESHOLD_MODES, direction="below"):
+    """Validate a threshold and its mode (clear errors naming the parameter).
+
+    A relative or fraction-of-maximum threshold is a fraction: it must lie in
+    (0, 1]. So must an absolute threshold of a criterion that holds *above*
+    ``1 - threshold`` (the s-score).
+    """
+    if mode not in modes:
+        raise ValueError(f"threshold_mode must be one of {tuple(modes)}, got {mode!r}.")
+    if isinstance(threshold, bool) or not isinstance(threshold, Real):
+        raise TypeError(f"threshold must be a positive real number, got {threshold!r}.")
+    if not np.isfinite(threshold) or threshold <= 0:
+        raise ValueError(f"threshold must be a finite number > 0, got {threshold!r}.")
+    if mode in ("relative", "fraction_of_max") and threshold > 1:
+        raise ValueError(
+            f"threshold must be <= 1 with threshold_mode={mode!r} (it is a fraction of the "
+            f"reference value; §4.7 recommends 0.05-0.1), got {threshold!r}."
+        )
+    return float(threshold)
+
+
+def threshold_holds(criterion, threshold, mode, direction="below", complement=False):
+    """Where a criterion curve satisfies its threshold.
+
+    Parameters
+    ----------
+    criterion : ndarray of shape (n_sizes,)
+        Mean criterion per grid size (increasing sizes).
+    threshold : float
+        ``ε``.
+    mode : {"absolute", "relative", "fraction_of_max"}
+        "absolute": ``T(k) <= ε`` (``>= ε`` when ``direction="above"``; with
+        ``complement`` the level is ``1 - ε``). "relative": the deviation from
+        the value at the largest size is at most ``ε`` times that value,
+        ``|T(k) - T(k_J)| <= ε |T(k_J)|`` (§4.7). "fraction_of_max": ``T(k)``
+        has fallen to ``ε`` times its largest value (applied to ``1 - T`` for a
+        criterion that rises to 1).
+    direction : {"below", "above"}
+    complement : bool
+        The absolute level is ``1 - ε`` (s-score, coverage).
+
+    Returns
+    -------
+    level : float
+        The threshold in the units of ``criterion``.
+    holds : ndarray of bool
+        False wherever the criterion is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> level, holds = threshold_holds(np.array([4.0, 2.0, 1.05, 1.0]), 0.1, "relative")
+    >>> level, holds.tolist()
+    (0.1, [False, False, True, True])
+    """
+    crit = np.asarray(criterion, dtype=float)
+    finite = np.isfinite(crit)
+    above = direction == "above"
+    if mode == "absolute":
+        level = 1.0 - threshold if complement else threshold
+        holds = crit >= level if above else crit <= level
+    elif mode == "relative":
+        ref = crit[finite][-1] if np.any(finite) else np.nan
+        level = threshold * abs(ref)
+        holds = np.abs(crit - ref) <= level
+    elif mode == "fraction_of_max":
+        vals = 1.0 - crit if complement else crit
+        level = threshold * np.nanmax(np.where(finite, vals, np.nan)) if np.any(finite) else np.nan
+        holds = vals <= level
+        level = 1.0 - level if complement else level
+    else:
+        raise ValueError(f"threshold_mode must be one of {THRESHOLD_MODES}, got {mode!r}.")
+    return float(level), holds & finite
