@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skcomplexity.cli import main
@@ -159,16 +159,7 @@ def fit_or_clear_error(make, category, n, name):
 
 data_args = dict(n=st.integers(24, 48), p=st.integers(1, 3), seed=st.integers(0, 2**16))
 
-#: known defects in files another helper is refactoring; test_pending_defects keeps them honest
-PENDING = {
-    ("kl-sufficiency", "three-class"): "standardize_target turns 0/1/2 into a numeric target "
-    "before the family is resolved (sample_size/sufficiency.py)",
-    ("s-sufficiency", "three-class"): "as kl-sufficiency (sample_size/sufficiency.py)",
-}
-
-
 def _fit_method(name, category, n, p, seed):
-    assume((name, category) not in PENDING)
     X, y = make_data(category, n, p, seed)
     cls = get_method(name)
     fit_or_clear_error(lambda: cls(**_small_params(name)).fit(X, y), category, len(X), name)
@@ -188,19 +179,10 @@ def test_every_data_category_gives_a_clear_error_or_a_sane_answer(category, name
     _fit_method(name, category, n, p, seed)
 
 
-@pytest.mark.parametrize("name, category", sorted(PENDING))
-@pytest.mark.xfail(strict=True, reason="known defect in a file under refactoring (PENDING)")
-def test_pending_defects(name, category):
-    X, y = make_data(category, 30, 2, 0)
-    fit_or_clear_error(lambda: get_method(name)(**_small_params(name)).fit(X, y), category,
-                       len(X), name)
-
-
 @SETTINGS
 @given(name=st.sampled_from(NUMPY_METHODS), category=st.sampled_from(sorted(CATEGORIES)),
        **data_args)
 def test_sufficient_sample_size_front_door(name, category, n, p, seed):
-    assume((name, category) not in PENDING)
     X, y = make_data(category, n, p, seed)
     params = {k: v for k, v in _small_params(name).items() if k != "random_state"}
     fit_or_clear_error(
@@ -212,7 +194,6 @@ def test_sufficient_sample_size_front_door(name, category, n, p, seed):
 @given(names=st.lists(st.sampled_from(NUMPY_METHODS), min_size=1, max_size=2, unique=True),
        category=st.sampled_from(sorted(CATEGORIES)), **data_args)
 def test_compare_methods_front_door(names, category, n, p, seed):
-    assume(not any((m, category) in PENDING for m in names))
     X, y = make_data(category, n, p, seed)
     params = {m: {k: v for k, v in _small_params(m).items() if k != "random_state"}
               for m in names}
