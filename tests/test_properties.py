@@ -286,3 +286,55 @@ def test_cli_exit_code_and_output(tmp_path, capsys, category, n, seed):
         assert "colour (3 levels -> 2 columns)" in out
     if category == "constant-target":
         assert rc == 1 and "no method could be computed" in err
+
+
+# ------------------------------------------------------------------------ scorers
+SCORER_CATEGORIES = {
+    "clean": None,
+    "constant-column": None,
+    "duplicated-column": None,
+    "smallest-n": None,
+    "nan": r"NaN",
+    "inf": r"[Ii]nfinity|inf",
+    "mismatched-lengths": r"different numbers|inconsistent numbers|lengths",
+}
+
+
+@settings(SETTINGS, max_examples=12)
+@given(category=st.sampled_from(sorted(SCORER_CATEGORIES)),
+       scorer=st.sampled_from(["landscape_scorer", "normalized_landscape_scorer",
+                               "rademacher_scorer"]),
+       task=st.sampled_from(["regression", "classification"]),
+       n=st.integers(24, 40), seed=st.integers(0, 2**16))
+def test_scorers_on_a_linear_model(category, scorer, task, n, seed):
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from skcomplexity import metrics
+
+    if "landscape" in scorer:
+        pytest.importorskip("torch")
+    data_category = {"mismatched-lengths": "clean", "smallest-n": "clean"}.get(category, category)
+    X, y = make_data(data_category if data_category in CATEGORIES else "clean", n, 2, seed)
+    if task == "classification":
+        y = (y > np.median(y)).astype(int)
+    X_fit = np.nan_to_num(np.asarray(X, dtype=float), nan=0.0, posinf=0.0)
+    model = (LinearRegression() if task == "regression" else LogisticRegression()).fit(X_fit, y)
+    if category == "smallest-n":
+        X, y = X[:4], y[:4]
+        if task == "classification":
+            y = np.array([0, 1, 0, 1])
+    if category == "mismatched-lengths":
+        y = y[:-3]
+    expected = SCORER_CATEGORIES[category]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = getattr(metrics, scorer)(model, X, y)
+        except (ValueError, TypeError) as exc:
+            assert expected is not None and re.search(expected, str(exc)), \
+                f"{scorer} on {category}: {exc!r}"
+            return
+    if category == "mismatched-lengths" and scorer == "rademacher_scorer":
+        expected = None  # the random-label complexity does not use y (documented)
+    assert expected is None, f"{scorer} accepted {category} data"
+    assert isinstance(value, float) and np.isfinite(value)
