@@ -15,6 +15,30 @@ __all__ = [
 ]
 
 
+# Settings sized for scoring (what a scorer uses unless told otherwise): a scorer should cost
+# no more than fitting the model it scores (benchmarks/bench_scorers.py measures it).
+SCORING_DEFAULTS = {
+    # landscape measure (2.8) of a torch model: 8 objects, the mean Hessian on 256 objects,
+    # norms to 1% in at most 30 Lanczos steps
+    "hessian_spread": dict(n_objects=8, reference_size=256, tol=1e-2, maxiter=30),
+    # random-label Rademacher complexity: two refits on the scored points
+    "random-label": dict(n_repeats=2),
+}
+
+
+def _scoring_defaults(func_path, estimator, kwargs):
+    if func_path.endswith("landscape_measure"):
+        from .landscape._model import _is_torch_model
+
+        if kwargs.get("measure", "auto") in ("auto", "hessian_spread") \
+                and _is_torch_model(estimator):
+            return SCORING_DEFAULTS["hessian_spread"]
+        return {}
+    if kwargs.get("method", "random-label") == "random-label":
+        return SCORING_DEFAULTS["random-label"]
+    return {}
+
+
 class _ComplexityScorer:
     """Callable ``scorer(estimator, X, y)`` returning the signed complexity."""
 
@@ -30,7 +54,9 @@ class _ComplexityScorer:
         return getattr(import_module(module), name)
 
     def __call__(self, estimator, X, y=None, **kwargs):
-        return self._sign * float(self._func()(estimator, X, y, **{**self._kwargs, **kwargs}))
+        merged = {**self._kwargs, **kwargs}
+        merged = {**_scoring_defaults(self._func_path, estimator, merged), **merged}
+        return self._sign * float(self._func()(estimator, X, y, **merged))
 
     def __repr__(self):
         name = self._func_path.rsplit(".", 1)[1]
@@ -45,7 +71,10 @@ def make_landscape_scorer(*, greater_is_better=False, **kwargs):
     ``mu_f = E_i ||H_i - H_bar||_2`` over the scored objects, for torch/skorch
     models, and the loss-change constant ``mean_k (k + 1) |L_{k+1} - L_k|``
     for other fitted scikit-learn models (``measure=`` selects another one,
-    e.g. ``"top_eigenvalue"``). Larger = more complex, so the scorer returns
+    e.g. ``"top_eigenvalue"``). For torch models the measure runs with the
+    settings of ``skcomplexity.metrics.SCORING_DEFAULTS`` unless given (8 objects, the mean
+    Hessian on 256 objects, 1% tolerance, 30 Lanczos steps), so that scoring
+    costs less than fitting. Larger = more complex, so the scorer returns
     its negative unless ``greater_is_better=True``. ``normalize=True`` divides
     by the loss of the best constant prediction on the scored fold
     (``Var(y)`` for regressors, the class entropy for classifiers), which
@@ -77,7 +106,8 @@ def make_rademacher_scorer(*, greater_is_better=False, **kwargs):
     ±1 labels and the mean correlation of their scores with the labels is
     returned; ``y`` and the fitted weights are not used. Pass
     ``method="linear-head"`` to measure instead a linear head on the fitted
-    model's own features (R3), and ``n_repeats``, ``response_method``,
+    model's own features (R3), and ``n_repeats`` (2 refits unless given,
+    ``skcomplexity.metrics.SCORING_DEFAULTS``), ``response_method``,
     ``random_state`` (default 0: the same sign vectors for every candidate),
     ``n_jobs`` to tune it.
 

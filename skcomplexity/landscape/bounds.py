@@ -191,8 +191,12 @@ def loss_difference_bound(k, loss_term, hessian_bound, radius2, *, halve=False):
                  * np.asarray(radius2, float)) / (k + 1.0))
 
 
-def fc_loss_difference_bound(k, L, M_x, M_W, M_ell, R, *, variant="text"):
+def fc_loss_difference_bound(k, L, M_x, M_W, M_ell, R, *, variant="text", M_b=0.0,
+                             lipschitz=1.0):
     """Theorem 5: ``|L_{k+1} − L_k| <= 2/(k+1) (M_ℓ + M_H R²)``, ``M_H`` from Theorem 9.
+
+    ``variant``, ``M_b`` and ``lipschitz`` are passed to :func:`fc_hessian_bound`
+    (use ``variant="corrected"`` with ``M_b`` for a network with biases).
 
     Examples
     --------
@@ -200,7 +204,7 @@ def fc_loss_difference_bound(k, L, M_x, M_W, M_ell, R, *, variant="text"):
     >>> round(fc_loss_difference_bound(99, 2, 1.0, 2.0, 1.0, 1.0), 6)
     1.490782
     """
-    MH = fc_hessian_bound(L, M_x, M_W, variant=variant)
+    MH = fc_hessian_bound(L, M_x, M_W, variant=variant, M_b=M_b, lipschitz=lipschitz)
     return loss_difference_bound(k, 2.0 * np.asarray(M_ell, float), 2.0 * MH,
                                  np.asarray(R, float) ** 2)
 

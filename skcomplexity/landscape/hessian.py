@@ -388,8 +388,11 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
     X, y : array-like, optional
     method : {"hutchinson", "exact"}, default="hutchinson"
         ``"hutchinson"``: mean of ``v^T H v`` over Rademacher vectors ``v``
-        (unbiased). ``"exact"``: sum of ``e_j^T H e_j`` over all basis
-        vectors, ``n_params`` products (still no dense Hessian).
+        (unbiased). ``"exact"``: the sum of the exact diagonal
+        (:func:`~skcomplexity.landscape.hessian_diagonal`: one forward and
+        ``K`` backward passes for a Gauss-Newton matrix or a network that is
+        piecewise linear in each parameter, such as a ReLU MLP), otherwise the
+        sum of ``e_j^T H e_j`` over all basis vectors (``n_params`` products).
     n_probes : int, default=100
         Probe vectors (Hutchinson).
     random_state : int or None
@@ -421,6 +424,11 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
     H = _as_operator(model, X, y, operator_kwargs)
     P = H.n_params
     chunk = probe_chunk(P, H.theta.element_size(), probe_chunk_bytes)
+    if method == "exact" and (H.kind == "gauss_newton" or _piecewise(H.fm.module)):
+        from .curvature import exact_diagonal
+
+        total = float(exact_diagonal(H.fm, H.kind).sum())
+        return (total, 0.0) if return_std else total
     with torch.no_grad():
         if method == "exact":
             total = 0.0
@@ -440,6 +448,12 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
     est = float(quad.mean())
     se = float(quad.std(ddof=1) / np.sqrt(n_probes)) if n_probes > 1 else float("nan")
     return (est, se) if return_std else est
+
+
+def _piecewise(module):
+    from .curvature import _is_piecewise_linear
+
+    return _is_piecewise_linear(module)
 
 
 def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, tol=1e-4,

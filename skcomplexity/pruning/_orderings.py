@@ -60,6 +60,27 @@ def _tensors(module, X, y):
     return X, y
 
 
+def auto_n_objects(n, p):
+    """Objects whose gradients the gradient-covariance Belsley ordering uses by default."""
+    return int(max(2, min(n, 512, 2**31 // (16 * max(p, 1)))))
+
+
+def _subsample(X, y, n_objects, p, random_state):
+    n = X.shape[0]
+    if n_objects is None:
+        return X, y
+    if n_objects == "auto":
+        n_objects = auto_n_objects(n, p)
+    if isinstance(n_objects, bool) or not isinstance(n_objects, (int, np.integer)) \
+            or n_objects < 2:
+        raise ValueError(f"n_objects must be an integer >= 2, 'auto' or None, got {n_objects!r}.")
+    if n_objects >= n:
+        return X, y
+    idx = np.sort(np.random.default_rng(random_state).choice(n, int(n_objects), replace=False))
+    idx = torch.as_tensor(idx, device=X.device)
+    return X[idx], y[idx]
+
+
 def auto_batch_size_remove(n_remove, n_steps=25):
     """Parameters removed per decomposition by default: about ``n_steps`` decompositions."""
     return max(1, int(np.ceil(n_remove / n_steps)))
@@ -67,8 +88,9 @@ def auto_batch_size_remove(n_remove, n_steps=25):
 
 def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=True,
                        covariance="auto", prior_precision=1.0, standardize=True,
-                       update="submatrix", batch_size_remove=1, n_remove=None, hessian="exact",
-                       n_probes=64, max_params=3000, random_state=None, return_scores=False):
+                       update="submatrix", batch_size_remove=1, n_remove=None, n_objects=None,
+                       hessian="exact", n_probes=64, max_params=3000, random_state=None,
+                       return_scores=False):
     """Removal order of the parameters of a fitted network.
 
     Parameters
@@ -110,6 +132,12 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
     n_remove : int, optional
         Belsley only: order only the first ``n_remove`` parameters precisely;
         the rest follow in ascending magnitude (default all).
+    n_objects : int, "auto" or None, default=None
+        Belsley on the gradient covariance only: the per-object gradients of
+        a seeded random subset of this many objects (None: all). A
+        decomposition costs ``O(n_objects^2 p)`` when ``p > n_objects``;
+        ``"auto"`` takes ``min(n, 512, 2**31 / (16 p))`` objects (at most
+        2 GiB of gradients).
     hessian : {"exact", "hutchinson"}, default="exact"
         Hessian diagonal for ``"obd"``
         (:func:`~skcomplexity.landscape.hessian_diagonal`).
@@ -179,7 +207,8 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
                 order = belsley_order(C, k, standardize=standardize, update=update,
                                       batch_size_remove=batch_size_remove)
             else:
-                G = per_object_gradients(module, Xt, yt, **curv)
+                Xs, ys = _subsample(Xt, yt, n_objects, p, random_state)
+                G = per_object_gradients(module, Xs, ys, **curv)
                 order = belsley_order_gradients(G, k, standardize=standardize, update=update,
                                                 batch_size_remove=batch_size_remove)
         else:

@@ -470,6 +470,11 @@ class BelsleyPruner(BasePruner):
     max_params : int, default=3000
         Largest number of prunable parameters for the dense Laplace
         covariance (checked before training).
+    n_objects : int, "auto" or None, default="auto"
+        Gradient covariance only: the ordering uses the per-object gradients
+        of a seeded random subset of the training objects; ``"auto"``:
+        ``min(n, 512, 2**31 / (16 p))`` (at most 2 GiB of gradients), None:
+        all objects.
 
     Attributes
     ----------
@@ -483,7 +488,7 @@ class BelsleyPruner(BasePruner):
     def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
                  include_bias=True, random_state=None, covariance="auto", prior_precision=1.0,
                  standardize=True, update="submatrix", batch_size_remove="auto",
-                 max_params=3000):
+                 max_params=3000, n_objects="auto"):
         super().__init__(estimator, fraction=fraction, prefit=prefit,
                          fine_tune_epochs=fine_tune_epochs, include_bias=include_bias,
                          random_state=random_state)
@@ -493,6 +498,7 @@ class BelsleyPruner(BasePruner):
         self.update = update
         self.batch_size_remove = batch_size_remove
         self.max_params = max_params
+        self.n_objects = n_objects
 
     def _check_n_params(self, p):
         cov = self.covariance
@@ -507,6 +513,10 @@ class BelsleyPruner(BasePruner):
                 f"{self.max_params} for the dense Laplace covariance; use covariance='gradient' "
                 "(thin SVD of the per-object gradients) or 'auto', or raise max_params."
             )
+        m = self.n_objects
+        if not (m is None or m == "auto" or (isinstance(m, Integral) and not isinstance(m, bool)
+                                              and m >= 2)):
+            raise ValueError(f"n_objects must be an integer >= 2, 'auto' or None, got {m!r}.")
         b = self.batch_size_remove
         if not (b == "auto" or (isinstance(b, Integral) and not isinstance(b, bool) and b >= 1)):
             raise ValueError(f"batch_size_remove must be a positive integer or 'auto', got {b!r}.")
@@ -517,7 +527,7 @@ class BelsleyPruner(BasePruner):
             b = auto_batch_size_remove(self.n_params_)
         return dict(covariance=self.covariance, prior_precision=self.prior_precision,
                     standardize=self.standardize, update=self.update,
-                    batch_size_remove=b, max_params=self.max_params)
+                    batch_size_remove=b, max_params=self.max_params, n_objects=self.n_objects)
 
 
 @_doc

@@ -58,6 +58,12 @@ def test_exact_diagonal_of_relu_net_is_dense_diagonal(relu_net):
                                atol=1e-13)
     with pytest.raises(ValueError, match="max_params"):
         hessian_diagonal(tanh, X, y, loss=CE, max_params=10)
+    ggn = dense_hessian(tanh, X, y, loss=CE, kind="gauss_newton")
+    np.testing.assert_allclose(hessian_diagonal(tanh, X, y, loss=CE, kind="gauss_newton"),
+                               np.diag(ggn), rtol=1e-9, atol=1e-13)
+    # the exact trace of a piecewise-linear net is the sum of its exact diagonal
+    np.testing.assert_allclose(hessian_trace(net, X, y, loss=CE, method="exact"),
+                               np.trace(dense), rtol=1e-9)
 
 
 def test_laplace_covariance_both_kinds(relu_net):
@@ -114,3 +120,24 @@ def test_unwrap_is_the_one_adapter():
     assert unwrap(clf.net_).module is clf.net_.module_
     with pytest.raises(TypeError, match="not a torch model"):
         unwrap("model")
+
+
+def test_scorers_use_scoring_defaults_unless_told():
+    from skcomplexity.landscape import landscape_measure
+    from skcomplexity.metrics import SCORING_DEFAULTS, landscape_scorer, make_landscape_scorer
+    from skcomplexity.rademacher import rademacher_complexity
+
+    X = np.random.default_rng(0).normal(size=(80, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = MLPClassifier(hidden_units=(6,), max_epochs=3, random_state=0).fit(X, y)
+    cheap = SCORING_DEFAULTS["hessian_spread"]
+    assert landscape_scorer(clf, X, y) == -landscape_measure(clf, X, y, **cheap)
+    full = make_landscape_scorer(n_objects=32, reference_size=None, tol=1e-4, maxiter=200)
+    assert full(clf, X, y) == -landscape_measure(clf, X, y)  # explicit settings win
+    from sklearn.linear_model import LogisticRegression
+
+    from skcomplexity.metrics import rademacher_scorer
+
+    lr = LogisticRegression()
+    assert rademacher_scorer(lr, X, y) == -rademacher_complexity(
+        lr, X, **SCORING_DEFAULTS["random-label"])

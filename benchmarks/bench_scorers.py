@@ -1,0 +1,70 @@
+"""What scoring and pruning a network costs, against fitting it.
+
+An :class:`skcomplexity.neural.MLPClassifier` with 100 inputs and 10 classes
+(hidden layers sized for about 10k, 100k and 1M parameters) is fitted on 80 %
+of ``--n-objects`` synthetic objects for ``--epochs`` epochs; the scorers get
+the held-out 20 %, as one fold of ``cross_validate(..., cv=5)`` would give
+them. Columns: seconds of the fit, of ``landscape_scorer`` and
+``rademacher_scorer`` with their default settings, and of
+``BelsleyPruner(prefit=True)`` with its defaults on the training objects;
+``ratio`` is each cost over the fit's, all measured in one run with one
+torch/BLAS thread::
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_scorers.py
+"""
+
+import argparse
+import time
+
+SIZES = {"10k": (90,), "100k": (900,), "1M": (950, 950)}
+
+
+def main():
+    import numpy as np
+    import torch
+
+    from skcomplexity.metrics import landscape_scorer, rademacher_scorer
+    from skcomplexity.neural import MLPClassifier
+    from skcomplexity.pruning import BelsleyPruner
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--n-objects", type=int, default=10_000)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--skip-pruner", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    n = args.n_objects
+    X = rng.normal(size=(n, 100)).astype(np.float32)
+    y = np.argmax(X @ rng.normal(size=(100, 10)) + rng.normal(size=(n, 10)), axis=1)
+    cut = int(0.8 * n)
+    Xtr, ytr, Xte, yte = X[:cut], y[:cut], X[cut:], y[cut:]
+    print(f"objects: {cut} fit / {n - cut} scored, epochs={args.epochs}, torch threads=1")
+    print(f"{'params':>9} {'fit s':>7} {'landscape s':>12} {'ratio':>6} {'rademacher s':>13} "
+          f"{'ratio':>6} {'Belsley s':>10} {'ratio':>6} {'acc':>6}")
+    for size in args.sizes:
+        clf = MLPClassifier(hidden_units=SIZES[size], max_epochs=args.epochs, batch_size=128,
+                            random_state=0)
+        t = time.perf_counter()
+        clf.fit(Xtr, ytr)
+        fit = time.perf_counter() - t
+        p = sum(q.numel() for q in clf.module_.parameters())
+        t = time.perf_counter()
+        landscape_scorer(clf, Xte, yte)
+        land = time.perf_counter() - t
+        t = time.perf_counter()
+        rademacher_scorer(clf, Xte, yte)
+        rad = time.perf_counter() - t
+        if args.skip_pruner:
+            bel = float("nan")
+        else:
+            t = time.perf_counter()
+            BelsleyPruner(clf, prefit=True, random_state=0).fit(Xtr, ytr)
+            bel = time.perf_counter() - t
+        print(f"{p:>9} {fit:>7.1f} {land:>12.1f} {land / fit:>6.2f} {rad:>13.1f} {rad / fit:>6.2f} "
+              f"{bel:>10.1f} {bel / fit:>6.2f} {clf.score(Xte, yte):>6.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
