@@ -185,6 +185,7 @@ def sample_size(args):
     if unknown:
         raise InputError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
     X, y, source, notes = _load(args)
+    names = [str(c) for c in X.columns]
     X = X.to_numpy(dtype=float)
     binary = np.unique(y).size == 2
     if not binary and y.dtype == object:  # a single class of labels
@@ -216,7 +217,7 @@ def sample_size(args):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             table, est = compare_methods(
-                X, y, [name], params={name: params[name]} if name in params else None,
+                pd.DataFrame(X, columns=names), y, [name], params={name: params[name]} if name in params else None,
                 random_state=args.random_state, n_jobs=args.n_jobs, verbose=0,
                 errors="record", return_estimators=True,
             )
