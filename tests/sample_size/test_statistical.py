@@ -72,6 +72,18 @@ def test_weighted_chi2_sf_two_terms_to_high_precision(x, lam):
     assert weighted_chi2_sf(x, lam) == pytest.approx(ref, rel=1e-8, abs=1e-13)
 
 
+@pytest.mark.parametrize("x, lam", [(3.84, (0.35, 1.0)), (5.99, (0.3, 0.3)), (1.0, (0.1, 0.2)),
+                                    (6.0, (0.01, 1.0))])
+def test_batched_imhof_cdf_has_the_accuracy_its_docstring_states(x, lam):
+    from skcomplexity.sample_size._common import gchisq_cdf
+
+    got = 1.0 - gchisq_cdf(np.array([x]), np.array([lam]))[0]
+    assert got == pytest.approx(_two_term_sf(x, *lam), abs=5e-6)
+    # one weight: the closed form
+    one = 1.0 - gchisq_cdf(np.array([x]), np.array([[lam[0]]]))[0]
+    assert one == pytest.approx(stats.chi2.sf(x / lam[0], 1), abs=1e-15)
+
+
 def test_weighted_chi2_sf_equal_weights_closed_form():
     for p in (2, 3, 7):
         assert weighted_chi2_sf(9.0, [0.8] * p) == pytest.approx(stats.chi2.sf(9.0 / 0.8, p),
