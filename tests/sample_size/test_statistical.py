@@ -305,10 +305,30 @@ def test_z_test_values(p0, p1, expected):
     assert z_test_sample_size(p0, p1) == pytest.approx(expected, abs=0.01)
 
 
-def test_z_test_estimator():
+def test_z_test_estimator_against_an_independent_fit():
+    # p0, p1 from ridge-0.01 logistic fits done by scipy's BFGS instead of our Newton, the margin
+    # from scikit-learn's ROC curve, and the closed form (spec §5.1)
+    from scipy import optimize
+    from scipy.special import log_expit
+    from sklearn.metrics import roc_curve
+
     X, y = make_logistic_regression(400, 3, random_state=0)
     est = LogisticZTestSampleSize(feature_index=0).fit(X, y)
-    assert 0 < est.p0_ < 1 and est.sample_size_ == int(np.ceil(z_test_sample_size(est.p0_, est.p1_)))
+    Z = np.c_[np.ones(400), X]
+
+    def fit(D):
+        def nll(w):
+            t = D @ w
+            return -np.sum(y * log_expit(t) + (1 - y) * log_expit(-t)) + 0.005 * w @ w
+        return optimize.minimize(nll, np.zeros(D.shape[1]), method="BFGS", tol=1e-10).x
+
+    s0 = Z[:, [0, 2, 3]] @ fit(Z[:, [0, 2, 3]])
+    s1 = Z @ fit(Z)
+    fpr, tpr, thr = roc_curve(y, s0)
+    c0 = thr[np.argmax(tpr - fpr)]
+    p0, p1 = np.mean(s0 >= c0), np.mean(s1 >= c0)
+    assert (est.p0_, est.p1_) == pytest.approx((p0, p1), abs=1 / 400 + 1e-12)
+    assert est.sample_size_ == pytest.approx(z_test_sample_size(p0, p1), rel=0.05)
 
 
 @pytest.mark.parametrize("cls", TESTS)
