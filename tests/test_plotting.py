@@ -1,9 +1,30 @@
-import numpy as np
-import pytest
+import matplotlib
 
-from skcomplexity.datasets import make_linear_regression
-from skcomplexity.plotting import SampleSizeDisplay
-from skcomplexity.sample_size import WaldSampleSize, sufficient_size
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from skcomplexity.datasets import make_linear_regression  # noqa: E402
+from skcomplexity.plotting import SampleSizeDisplay  # noqa: E402
+from skcomplexity.sample_size import (  # noqa: E402
+    APVCSampleSize,
+    UtilitySampleSize,
+    WaldSampleSize,
+    sufficient_size,
+)
+
+
+def _lines(ax):
+    """Horizontal and vertical reference lines drawn on ``ax``: ({y: label}, {x: label})."""
+    hlines, vlines = {}, {}
+    for line in ax.get_lines():
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if x.size == 2 and np.all(y == y[0]) and tuple(x) == (0.0, 1.0):
+            hlines[float(y[0])] = line.get_label()
+        elif y.size == 2 and np.all(x == x[0]) and tuple(y) == (0.0, 1.0):
+            vlines[float(x[0])] = line.get_label()
+    return hlines, vlines
 
 
 def test_display_from_estimator_draws_curve_threshold_and_m_star():
@@ -11,9 +32,51 @@ def test_display_from_estimator_draws_curve_threshold_and_m_star():
     est = WaldSampleSize(sizes=20).fit(X, y)
     disp = est.plot()
     assert isinstance(disp, SampleSizeDisplay)
+    np.testing.assert_allclose(disp.line_.get_xdata(), est.sizes_)
     np.testing.assert_allclose(disp.line_.get_ydata(), est.criterion_)
+    hlines, vlines = _lines(disp.ax_)
+    assert list(hlines.items()) == [(pytest.approx(0.8), "threshold")]
+    assert vlines == {float(est.sample_size_): f"m* = {est.sample_size_}"}
     labels = [t.get_text() for t in disp.ax_.get_legend().get_texts()]
-    assert f"m* = {est.sample_size_}" in labels
+    assert labels == ["WaldSampleSize", "threshold", f"m* = {est.sample_size_}"]
+    assert disp.ax_.get_xlabel() == "sample size k"
+    matplotlib.pyplot.close(disp.figure_)
+
+
+def test_display_draws_the_std_band_of_a_stochastic_method():
+    X, y = make_linear_regression(80, 3, random_state=1)
+    est = APVCSampleSize(n_repeats=4, sizes=6, random_state=0).fit(X, y)
+    disp = est.plot()
+    (band,) = disp.ax_.collections
+    verts = band.get_paths()[0].vertices
+    # the band spans mean - std .. mean + std at every grid size
+    lo = est.criterion_ - est.criterion_std_
+    hi = est.criterion_ + est.criterion_std_
+    for k, a, b in zip(est.sizes_, lo, hi):
+        ys = verts[np.isclose(verts[:, 0], k), 1]
+        assert ys.min() == pytest.approx(a) and ys.max() == pytest.approx(b)
+    matplotlib.pyplot.close(disp.figure_)
+
+
+def test_relative_threshold_draws_two_lines_around_the_reference():
+    X, y = make_linear_regression(80, 3, random_state=2)
+    est = APVCSampleSize(n_repeats=3, sizes=5, threshold=0.2, threshold_mode="relative",
+                         random_state=0).fit(X, y)
+    disp = est.plot()
+    hlines, _ = _lines(disp.ax_)
+    ref = est.criterion_[-1]
+    assert sorted(hlines) == pytest.approx(sorted([ref - est.threshold_, ref + est.threshold_]))
+    matplotlib.pyplot.close(disp.figure_)
+
+
+def test_utility_cost_is_not_drawn_as_a_level():
+    X, y = make_linear_regression(80, 3, random_state=3)
+    est = UtilitySampleSize(n_repeats=3, sizes=5, random_state=0).fit(X, y)
+    disp = est.plot()
+    hlines, vlines = _lines(disp.ax_)
+    assert hlines == {}
+    assert list(vlines) == ([] if est.sample_size_ is None else [float(est.sample_size_)])
+    matplotlib.pyplot.close(disp.figure_)
 
 
 def test_plot_requires_fit():

@@ -33,10 +33,12 @@ implements
 """
 
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import ClassifierTags
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -204,6 +206,30 @@ class SampleSizeEstimator(BaseEstimator):
     #: False where ``threshold`` is not a level of the criterion curve (utility's cost c),
     #: so that the Display does not draw it as a horizontal line.
     _threshold_is_level = True
+    #: Declarative checks of the hyper-parameters the methods share (scikit-learn's
+    #: ``_parameter_constraints``; a parameter a method does not have is skipped). Methods
+    #: extend it with their own; ``_validate_params_extra`` keeps the checks that depend on
+    #: several parameters.
+    _parameter_constraints = {
+        "family": [StrOptions({"auto", "gaussian", "binomial"})],
+        "fit_intercept": ["boolean"],
+        "prior_precision": [Interval(Real, 0, None, closed="left"), None],
+        "sigma2": [Interval(Real, 0, None, closed="neither"), None],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "radius_scale": [Interval(Real, 0, None, closed="neither")],
+        "n_draws": [Interval(Integral, 1, None, closed="left")],
+        "test_size": [Interval(Real, 0, 1, closed="neither")],
+        "standardize": ["boolean"],
+        "standardize_target": ["boolean"],
+        "per_object": ["boolean"],
+        "threshold": [Interval(Real, 0, None, closed="neither"), None],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "sizes": [Interval(Integral, 2, None, closed="left"), "array-like", None],
+        "decision_rule": [StrOptions({"all", "first"})],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
 
     # ----------------------------------------------------------------- hooks
     def _prepare(self, X, y):  # pragma: no cover - abstract
@@ -328,6 +354,7 @@ class SampleSizeEstimator(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        self._validate_params()
         self._validate_common()
         self._validate_params_extra()
         X, y = self._check_xy(X, y)
@@ -412,5 +439,7 @@ class SampleSizeEstimator(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # binary classification or regression targets; three or more classes are an error
+        tags.classifier_tags = ClassifierTags(multi_class=False)
         tags.non_deterministic = getattr(self, "random_state", 0) is None
         return tags

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["AUTO", "METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
@@ -215,6 +216,8 @@ class SufficientSampleSize(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # binary classification or regression targets; three or more classes are an error
+        tags.classifier_tags = ClassifierTags(multi_class=False)
         tags.non_deterministic = self.random_state is None
         return tags
 

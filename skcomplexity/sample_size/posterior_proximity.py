@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid
-from .._validation import check_family
+from .._validation import check_family, resolve_family
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
     gaussian_kl,
@@ -100,11 +100,16 @@ class _PosteriorProximity(SampleSizeEstimator):
             Xs = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
         else:
             Xs = X
-        if self.standardize_target and type_of_target(y) not in ("binary", "unknown"):
+        # the built-in GLM resolves the family first, so that class labels (0/1/2) are refused
+        # rather than standardised into a numeric target
+        family = resolve_family(self.family, y) if self.estimator is None else None
+        regression = (family == "gaussian" if family is not None
+                      else type_of_target(y) not in ("binary", "unknown"))
+        if self.standardize_target and regression:
             sy = y.std()
             y = (y - y.mean()) / (sy if sy > 0 else 1.0)
         if self.estimator is None:
-            data = prepare_glm_data(Xs, y, self.family, self.fit_intercept, sigma2=self.sigma2)
+            data = prepare_glm_data(Xs, y, family, self.fit_intercept, sigma2=self.sigma2)
             self.sigma2_ = data.sigma2
             self.family_ = data.family
             kind = "conjugate" if data.family == "gaussian" else "laplace"

@@ -22,11 +22,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import optimize, stats
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import check_binary_target, check_positive, check_probability
+from ..models._identifiability import IdentifiabilityWarning
 from ..models.glm import add_intercept, fisher_information, fit_glm, fit_restricted, get_family
 from ._base import SampleSizeEstimator, make_size_grid
-from ._common import gchisq_cdf, prepare_glm_data
+from ._common import gchisq_sf, prepare_glm_data
 
 __all__ = [
     "LagrangeMultiplierSampleSize",
@@ -92,21 +94,28 @@ def _power(sizes, gamma0, k, alpha, noncentrality):
 
 
 def weighted_chi2_sf(x, weights):
-    """``P(Σ_j λ_j χ²_1 > x)`` for positive weights ``λ_j`` (Imhof's formula).
+    """``P(Σ_j λ_j χ²_1 > x)`` for positive weights ``λ_j``.
 
-    A thin scalar wrapper of :func:`skcomplexity.sample_size._common.gchisq_cdf`.
+    The closed form ``P(χ²₁ > x/λ)`` for one weight, Ruben's exact mixture of
+    χ² survival functions for several (about 1e-13 absolute; see
+    :func:`skcomplexity.sample_size._common.gchisq_sf`).
 
     Examples
     --------
     >>> from scipy import stats
     >>> round(weighted_chi2_sf(3.84, [1.0]), 4) == round(stats.chi2.sf(3.84, 1), 4)
     True
+    >>> round(weighted_chi2_sf(stats.chi2.ppf(0.95, 1), [0.35]), 7)
+    0.0009232
     """
     lam = np.asarray(weights, dtype=float)
-    if lam.ndim != 1 or lam.size == 0 or np.any(lam <= 0):
+    if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam <= 0):
         raise ValueError("weights of the weighted chi-square must be a non-empty 1-D array of "
-                         "positive numbers.")
-    return float(np.clip(1.0 - gchisq_cdf(np.array([float(x)]), lam[None, :])[0], 0.0, 1.0))
+                         f"finite positive numbers, got {weights!r}.")
+    x = float(x)
+    if np.isnan(x):
+        raise ValueError("x must be a number, got nan.")
+    return gchisq_sf(x, lam)
 
 
 # ------------------------------------------------- published-implementation fit
@@ -150,6 +159,25 @@ def _published_restricted_fit(Z, y, fam, u, w_u0):
     return full(res.x)
 
 
+def _published_logistic_fit(Z, y, fit_intercept):
+    """Logistic pilot fit as the published reference implementation computes it.
+
+    scikit-learn's ``LogisticRegression(C=1/0.01)`` (L-BFGS, default stopping
+    rule) with its own *unpenalised* intercept, which the reference then
+    discards when the design has no intercept column. On the bundled NBA data
+    its L-BFGS stops (65 iterations) about 0.7 away from the optimum in the
+    largest coefficient (the features are nearly collinear), and that early
+    stop, not the model, is what the published binomial forecasts reflect.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    feats = Z[:, 1:] if fit_intercept else Z
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = LogisticRegression(C=1.0 / _PUBLISHED_RIDGE).fit(feats, y)
+    return np.r_[clf.intercept_, clf.coef_[0]] if fit_intercept else clf.coef_[0]
+
+
 def _solve(A, b):
     """Solve with the information matrix; pseudo-inverse and a warning if singular."""
     try:
@@ -165,6 +193,13 @@ def _solve(A, b):
 
 
 # ------------------------------------------------------------------- the base
+#: Largest accepted |shift|: the tests are asymptotic, local alternatives; a null this far from
+#: the estimate (on z-scored data coefficients are of order 1) only overflows the fits.
+_MAX_SHIFT = 1e3
+#: Ridge of the fits when the classes are separated and no prior_precision is given.
+_SEPARATION_RIDGE = 1.0
+
+
 class _LikelihoodTest(SampleSizeEstimator):
     """Shared machinery of the three asymptotic tests (not public)."""
 
@@ -186,19 +221,33 @@ class _LikelihoodTest(SampleSizeEstimator):
         self.published_fit = published_fit
         self.sizes = sizes
 
+    _parameter_constraints = {
+        "family": [StrOptions({"auto", "gaussian", "binomial"})],
+        "test_index": ["array-like", Integral, None],
+        "null_value": ["array-like", Real, None],
+        "shift": [Interval(Real, -_MAX_SHIFT, _MAX_SHIFT, closed="both")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "beta": [Interval(Real, 0, 1, closed="neither")],
+        "noncentrality": [StrOptions({"ncx2", "shifted"})],
+        "fit_intercept": ["boolean"],
+        "prior_precision": [Interval(Real, 0, None, closed="left")],
+        "sigma2": [Interval(Real, 0, None, closed="neither"), None],
+        "published_fit": ["boolean"],
+        "sizes": [Interval(Integral, 2, None, closed="left"), "array-like", None],
+    }
+
     # -- parameter and data checks
     def _validate_params_extra(self):
-        check_probability(self.alpha, "alpha")
-        check_probability(self.beta, "beta")
-        if self.noncentrality not in ("ncx2", "shifted"):
+        self._validate_params()
+        if self.null_value is None and self.shift == 0:
             raise ValueError(
-                f"noncentrality must be 'ncx2' (the text) or 'shifted' (the published "
-                f"reference implementation), got {self.noncentrality!r}."
+                "shift=0 puts the null hypothesis at the pilot estimate itself: no sample size "
+                "gives the test power. Use a non-zero shift (Table 4.3: 0.2) or null_value."
             )
-        if isinstance(self.shift, bool) or not isinstance(self.shift, Real):
-            raise TypeError(f"shift must be a real number, got {self.shift!r}.")
-        check_positive(self.prior_precision, "prior_precision", strict=False)
-        check_positive(self.sigma2, "sigma2", allow_none=True)
+        if self.null_value is not None:
+            null = np.asarray(self.null_value, dtype=float)
+            if not np.all(np.isfinite(null)):
+                raise ValueError(f"null_value must be finite, got {self.null_value!r}.")
 
     def _tested_columns(self, n_features):
         if self.test_index is None:
@@ -224,15 +273,49 @@ class _LikelihoodTest(SampleSizeEstimator):
         return u
 
     def _prepare(self, X, y):
-        data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False)
+        data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False,
+                                feature_names=getattr(self, "feature_names_in_", None))
         family, Z, y = data.family, data.X, data.y
         if data.classes is not None:
             self.classes_ = data.classes
         u = self._tested_columns(X.shape[1])
-        u_design = u + int(self.fit_intercept)
-        fam = get_family(family)
+        u_full = u + int(self.fit_intercept)
+        kept = np.isin(u_full, data.columns)
+        if self.test_index is None:
+            # the first half of the identifiable feature columns
+            ident = data.columns[data.columns >= int(self.fit_intercept)]
+            if ident.size == 0:
+                raise ValueError(
+                    "No feature column is identifiable (every column is constant or aliased "
+                    "with the intercept), so there is no coefficient to test."
+                )
+            u_full = ident[: max(ident.size // 2, 1)]
+            u = u_full - int(self.fit_intercept)
+        elif not np.all(kept):
+            raise ValueError(
+                f"test_index holds aliased columns {u[~kept].tolist()} (linear combinations of "
+                "other columns): their coefficients are not identifiable, so no test of them "
+                "exists. Drop them from test_index."
+            )
+        u_design = np.searchsorted(data.columns, u_full)
+        self.identifiable_columns_ = data.columns
+        self.separation_ = data.separation
         lam = _PUBLISHED_RIDGE if self.published_fit else self.prior_precision
-        w_hat = fit_glm(Z, y, fam, prior_precision=lam)
+        if data.separation is not None and lam == 0:
+            lam = _SEPARATION_RIDGE
+            warnings.warn(
+                f"The two classes are {data.separation}ly separated, so the maximum-likelihood "
+                f"logistic fit does not exist; the forecast uses a ridge fit with "
+                f"prior_precision={lam} (a N(0, 1) prior on every coefficient) instead. Set "
+                "prior_precision to choose the regularisation.",
+                IdentifiabilityWarning, stacklevel=3,
+            )
+        self.prior_precision_ = lam
+        fam = get_family(family)
+        if self.published_fit and family == "binomial" and Z.shape[1] > int(self.fit_intercept):
+            w_hat = _published_logistic_fit(Z, y, self.fit_intercept)
+        else:
+            w_hat = fit_glm(Z, y, fam, prior_precision=lam)
         if self.null_value is None:
             w_u0 = w_hat[u_design] + self.shift
         else:
@@ -240,7 +323,10 @@ class _LikelihoodTest(SampleSizeEstimator):
         if self.published_fit:
             w_0 = _published_restricted_fit(Z, y, fam, u_design, w_u0)
         else:
-            w_0 = fit_restricted(Z, y, fam, u_design, w_u0, prior_precision=lam)
+            # start Newton from the pilot estimate: from zero, the undamped steps can diverge
+            free = np.setdiff1d(np.arange(Z.shape[1]), u_design)
+            w_0 = fit_restricted(Z, y, fam, u_design, w_u0, prior_precision=lam,
+                                 coef_init=w_hat[free])
         if family == "gaussian":
             resid = y - Z @ w_hat
             sigma2 = float(np.var(resid)) if self.sigma2 is None else float(self.sigma2)
@@ -255,14 +341,17 @@ class _LikelihoodTest(SampleSizeEstimator):
         else:
             sigma2 = 1.0
         self.family_ = family
-        self.coef_ = w_hat
-        self.null_coef_ = w_0
+        full = X.shape[1] + int(self.fit_intercept)
+        self.coef_ = np.full(full, np.nan)  # NaN for aliased columns, as R's lm reports NA
+        self.coef_[data.columns] = w_hat
+        self.null_coef_ = np.full(full, np.nan)
+        self.null_coef_[data.columns] = w_0
         self.test_index_ = u
         self.sigma2_ = sigma2
         return dict(Z=Z, y=y, fam=fam, u=u_design, w_hat=w_hat, w_0=w_0, sigma2=sigma2)
 
     def _information(self, Z, w, fam, sigma2):
-        lam = _PUBLISHED_RIDGE if self.published_fit else self.prior_precision
+        lam = self.prior_precision_
         info = fisher_information(Z, w, fam, sigma2=sigma2)
         return info + lam * np.eye(Z.shape[1])
 
@@ -318,12 +407,32 @@ class _LikelihoodTest(SampleSizeEstimator):
         return self
 
     def power(self, sample_size):
-        """Forecast power of the test at ``sample_size`` objects."""
+        """Asymptotic power of the level-α test at ``sample_size`` objects.
+
+        ``P(χ²_k(n γ⁰) > χ²_{k,1-α})``, the noncentral χ² the test statistic
+        follows, whatever ``noncentrality`` says: with ``"shifted"`` the
+        forecast ``m*`` comes from the published implementation's shifted
+        central χ² (its ``criterion_`` is that proxy, not a power), and the
+        true power at that ``m*`` is well below ``1 - β`` (about 0.5 for
+        ``k = 1``, as a simulation of the test confirms).
+
+        Parameters
+        ----------
+        sample_size : int or array-like of int
+
+        Returns
+        -------
+        power : float or ndarray
+        """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "noncentrality_per_object_")
-        return _power(sample_size, self.noncentrality_per_object_, self.test_index_.size,
-                      self.alpha_effective_, self.noncentrality)
+        n = np.asarray(sample_size, dtype=float)
+        if not np.all(np.isfinite(n)) or np.any(n < 0):
+            raise ValueError(f"sample_size must be finite and >= 0, got {sample_size!r}.")
+        out = _power(n, self.noncentrality_per_object_, self.test_index_.size,
+                     self.alpha_effective_, "ncx2")
+        return float(out) if np.ndim(out) == 0 else out
 
 
 _PARAMS_DOC = """
@@ -334,8 +443,9 @@ _PARAMS_DOC = """
         binomial family for a binary target.
     test_index : array-like of int or bool mask, default=None
         Columns ``u`` of ``X`` whose coefficients are tested (``k = |u|``).
-        Default: the first ``n_features // 2`` columns. The intercept is never
-        tested.
+        Default: the first half (at least one) of the identifiable columns,
+        which is the first ``n_features // 2`` columns unless some are aliased.
+        The intercept is never tested.
     null_value : float or array-like, default=None
         ``w_u^0``. Default: ``ŵ_u + shift`` (the pilot estimate shifted by ``shift``).
     shift : float, default=0.2
@@ -381,12 +491,27 @@ _ATTRS_DOC = """
     alpha_effective_ : float
         Level used in ``γ*`` (the corrected ``α*`` for the binomial Wald test).
     sizes_, criterion_ : ndarray
-        Forecast power at each grid size; ``threshold_ = 1 - beta``.
+        The curve ``m*`` is read from, ``threshold_ = 1 - beta``: the forecast
+        power at each grid size with ``noncentrality="ncx2"``; with
+        ``"shifted"``, the published implementation's shifted-χ² proxy
+        ``P(χ²_k + nγ⁰ > χ²_{k,1-α})``, which overstates the power (use
+        :meth:`power` for the power itself).
     criterion_std_ : ndarray
         Zeros (the forecast is deterministic).
     coef_, null_coef_ : ndarray
         Pilot estimate ``ŵ`` and restricted estimate ``ŵ⁰ = [w_u^0, ŵ_v^0]``
-        (intercept first when ``fit_intercept``).
+        (intercept first when ``fit_intercept``); NaN for aliased columns.
+    identifiable_columns_ : ndarray of int
+        Design columns (intercept first) that are not aliased: columns that are
+        linear combinations of earlier ones (a duplicated column, a constant one
+        next to the intercept) are left out of the fits with an
+        ``IdentifiabilityWarning``, and the default ``test_index`` skips them.
+    separation_ : {None, "quasi-complete", "complete"}
+        Separation of a binary target. The maximum-likelihood fit then does not
+        exist: with ``prior_precision=0`` the fits use a ridge of precision 1
+        instead, with an ``IdentifiabilityWarning``.
+    prior_precision_ : float
+        The ridge term the fits used.
     family_ : str
     sigma2_ : float
     n_samples_seen_ : int
@@ -557,6 +682,14 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
     193.85
     """
 
+    _parameter_constraints = {
+        "feature_index": [Interval(Integral, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "beta": [Interval(Real, 0, 1, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "prior_precision": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(self, *, feature_index=0, alpha=0.05, beta=0.2, fit_intercept=True,
                  prior_precision=0.01):
         self.feature_index = feature_index
@@ -567,8 +700,7 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
 
     def fit(self, X, y):
         """Estimate ``p_0``, ``p_1`` from the data and compute ``m*``."""
-        check_probability(self.alpha, "alpha")
-        check_probability(self.beta, "beta")
+        self._validate_params()
         X, y = self._check_xy(X, y)
         if not isinstance(self.feature_index, Integral) or not 0 <= self.feature_index < X.shape[1]:
             raise ValueError(

@@ -1,0 +1,252 @@
+"""Identifiability of a GLM design: aliased columns and (quasi-)separation.
+
+Two things make the maximum-likelihood estimate of a linear or logistic model
+undefined, and every method built on it (the statistical tests, the posterior
+of the Bayesian methods) then returns an absurd number instead of an error:
+
+* **aliased columns** — a column that is (numerically) a linear combination of
+  the columns before it: a duplicated or constant column next to the
+  intercept, dummies that sum to one, ``make_classification``'s redundant
+  features. R's ``lm`` reports their coefficients as ``NA`` ("not defined
+  because of singularities"); here they are found the same way, by a QR
+  decomposition that keeps the earlier of two dependent columns, and the fit
+  is done on the identifiable part (the remaining columns).
+* **(quasi-)complete separation** of a binary target — a direction ``b`` with
+  ``(2y_i - 1) x_iᵀb >= 0`` for every object (``> 0`` for all: complete
+  separation), along which the logistic likelihood keeps increasing, so the
+  estimate runs off to infinity. It is found by the linear program of Konis
+  (2007), as R's ``detectseparation`` does: maximise
+  ``Σ_i (2y_i - 1) x_iᵀb`` subject to ``(2y_i - 1) x_iᵀb >= 0`` and
+  ``-1 <= b_j <= 1``; a positive optimum is a separating direction.
+
+:func:`check_identifiability` runs both, warns with an
+:class:`IdentifiabilityWarning` that names the columns, and returns which
+columns to keep.
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+__all__ = [
+    "IdentifiabilityReport",
+    "IdentifiabilityWarning",
+    "aliased_columns",
+    "check_identifiability",
+    "separation",
+]
+
+#: Relative tolerance of the aliasing test (R's ``lm`` uses ``qr(tol = 1e-7)``).
+ALIAS_TOL = 1e-7
+
+
+class IdentifiabilityWarning(RuntimeWarning):
+    """Some coefficients of the model are not identifiable from the data."""
+
+
+@dataclass
+class IdentifiabilityReport:
+    """What :func:`check_identifiability` found.
+
+    Attributes
+    ----------
+    keep : ndarray of int
+        Design columns that are kept (the identifiable part), in order.
+    aliased : dict of {int: ndarray of int}
+        Each aliased design column and the kept columns it is a combination of.
+    separation : {None, "quasi-complete", "complete"}
+        Separation of a binary target by the kept columns.
+    separating_columns : ndarray of int
+        Design columns with a non-zero weight in the separating direction.
+    """
+
+    keep: np.ndarray
+    aliased: dict = field(default_factory=dict)
+    separation: object = None
+    separating_columns: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+
+
+def aliased_columns(X, tol=ALIAS_TOL):
+    """Columns of ``X`` that are linear combinations of earlier columns.
+
+    Gram–Schmidt in column order with re-orthogonalisation: column ``j`` is
+    aliased when the norm of its residual on the kept earlier columns is at most
+    ``tol`` times its own norm (an all-zero column is always aliased). This is
+    the rule of R's ``lm`` (LINPACK's ``dqrdc2`` with ``tol = 1e-7``), which
+    keeps the first of two dependent columns.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+    tol : float, default=1e-7
+
+    Returns
+    -------
+    keep : ndarray of int
+        Indices of the columns kept.
+    aliased : dict of {int: ndarray of int}
+        For each aliased column, the kept columns with a non-negligible weight
+        in its representation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.normal(size=(20, 2))
+    >>> X = np.c_[np.ones(20), A, A[:, 0] - 2 * A[:, 1], np.full(20, 3.0)]
+    >>> keep, aliased = aliased_columns(X)
+    >>> keep.tolist(), {j: c.tolist() for j, c in aliased.items()}
+    ([0, 1, 2], {3: [1, 2], 4: [0]})
+    """
+    X = np.asarray(X, dtype=float)
+    m, p = X.shape
+    Q = np.zeros((m, 0))
+    keep, aliased = [], {}
+    for j in range(p):
+        col = X[:, j]
+        norm = np.linalg.norm(col)
+        r = col.copy()
+        for _ in range(2):  # twice is enough (Kahan–Parlett)
+            r -= Q @ (Q.T @ r)
+        rn = np.linalg.norm(r)
+        if norm == 0 or rn <= tol * norm:
+            if keep:
+                coef, *_ = np.linalg.lstsq(X[:, keep], col, rcond=None)
+                scale = np.linalg.norm(X[:, keep], axis=0) * np.abs(coef)
+                used = np.asarray(keep)[scale > 1e-6 * max(norm, np.finfo(float).tiny)]
+            else:
+                used = np.array([], dtype=int)
+            aliased[j] = used
+        else:
+            Q = np.column_stack([Q, r / rn])
+            keep.append(j)
+    return np.asarray(keep, dtype=int), aliased
+
+
+def separation(X, y01):
+    """Detect (quasi-)complete separation of a binary target by the columns of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+        Design (with the intercept column, if any) of full column rank.
+    y01 : ndarray of shape (m,)
+        Target coded 0/1.
+
+    Returns
+    -------
+    kind : {None, "quasi-complete", "complete"}
+    direction : ndarray of shape (p,)
+        A separating direction (zeros when there is none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.c_[np.ones(6), [-3.0, -2, -1, 1, 2, 3]]
+    >>> separation(X, np.array([0, 0, 0, 1, 1, 1]))[0]
+    'complete'
+    >>> separation(X, np.array([0, 1, 0, 1, 0, 1]))[0] is None
+    True
+    """
+    X = np.asarray(X, dtype=float)
+    m, p = X.shape
+    s = 2.0 * np.asarray(y01, dtype=float) - 1.0
+    scale = np.max(np.abs(X), axis=0)
+    A = s[:, None] * (X / np.where(scale > 0, scale, 1.0))
+    # maximise sum(A b) subject to A b >= 0, |b| <= 1
+    res = optimize.linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(m), bounds=[(-1, 1)] * p,
+                           method="highs")
+    if res.status != 0 or -res.fun <= 1e-7 * m:
+        return None, np.zeros(p)
+    b = res.x
+    margins = A @ b
+    tol = 1e-9 * max(1.0, float(np.max(np.abs(margins))))
+    kind = "complete" if np.all(margins > tol) else "quasi-complete"
+    # complete separation may exist even if this optimum touches zero somewhere: check with
+    # a second program that maximises the smallest margin t (A b >= t, t <= 1)
+    if kind == "quasi-complete":
+        c = np.r_[np.zeros(p), -1.0]
+        A2 = np.c_[-A, np.ones(m)]
+        res2 = optimize.linprog(c, A_ub=A2, b_ub=np.zeros(m), bounds=[(-1, 1)] * p + [(None, 1)],
+                                method="highs")
+        if res2.status == 0 and res2.x[-1] > 1e-9:
+            kind, b = "complete", res2.x[:p]
+    return kind, b / np.where(scale > 0, scale, 1.0)
+
+
+def _names(cols, names, intercept, limit=8):
+    shown = [_name(i, names, intercept) for i in cols[:limit]]
+    more = len(cols) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _name(j, names, intercept):
+    if intercept and j == 0:
+        return "the intercept"
+    k = j - int(intercept)
+    return repr(str(names[k])) if names is not None else f"column {k}"
+
+
+def check_identifiability(X, y01=None, *, fit_intercept=True, feature_names=None, warn=True,
+                          stacklevel=3):
+    """Find aliased columns and separation of a GLM design, and warn about them.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+        The design (with the intercept as column 0 when ``fit_intercept``).
+    y01 : ndarray of shape (m,) or None
+        A binary target coded 0/1 (the binomial family); None skips the
+        separation check.
+    fit_intercept : bool
+        Whether column 0 of ``X`` is the intercept (for the messages).
+    feature_names : sequence of str or None
+        Names of the feature columns, for the messages.
+    warn : bool, default=True
+        Emit an :class:`IdentifiabilityWarning` for what is found.
+
+    Returns
+    -------
+    report : IdentifiabilityReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.normal(size=(30, 2))
+    >>> X = np.c_[np.ones(30), A, A[:, 0]]
+    >>> check_identifiability(X, warn=False).keep.tolist()
+    [0, 1, 2]
+    """
+    X = np.asarray(X, dtype=float)
+    keep, aliased = aliased_columns(X)
+    report = IdentifiabilityReport(keep=keep, aliased=aliased)
+    if aliased and warn:
+        parts = []
+        for j, used in aliased.items():
+            what = ("is all zeros" if not used.size else
+                    "is constant (aliased with the intercept)"
+                    if fit_intercept and used.tolist() == [0] else
+                    "is a linear combination of " + _names(used, feature_names, fit_intercept))
+            parts.append(f"{_name(j, feature_names, fit_intercept)} {what}")
+        warnings.warn(
+            "Aliased columns (their coefficients are not identifiable, as R's lm reports NA): "
+            + "; ".join(parts) + ". They are left out and the model is fitted on the "
+            "identifiable part.", IdentifiabilityWarning, stacklevel=stacklevel,
+        )
+    if y01 is not None and keep.size:
+        kind, b = separation(X[:, keep], y01)
+        if kind is not None:
+            big = np.abs(b) * np.max(np.abs(X[:, keep]), axis=0)
+            cols = keep[big > 1e-6 * big.max()]
+            report.separation = kind
+            report.separating_columns = cols
+            if warn:
+                warnings.warn(
+                    f"The two classes are {kind}ly separated by a linear combination of "
+                    + _names(cols, feature_names, fit_intercept) + ": the maximum-likelihood logistic fit does not exist (its coefficients "
+                    "grow without bound).", IdentifiabilityWarning, stacklevel=stacklevel,
+                )
+    return report

@@ -1,0 +1,146 @@
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from sklearn.datasets import load_breast_cancer, make_classification
+
+from skcomplexity.models._identifiability import (
+    IdentifiabilityWarning,
+    aliased_columns,
+    check_identifiability,
+    separation,
+)
+from skcomplexity.sample_size import (
+    ALCSampleSize,
+    APVCSampleSize,
+    LagrangeMultiplierSampleSize,
+    LikelihoodRatioSampleSize,
+    WaldSampleSize,
+)
+from skcomplexity.sample_size._common import prepare_glm_data
+
+TESTS = (LagrangeMultiplierSampleSize, LikelihoodRatioSampleSize, WaldSampleSize)
+
+
+def test_aliased_columns_match_the_rank_and_keep_the_first_copy():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(40, 3))
+    X = np.c_[np.ones(40), A, A[:, 1], 2 * A[:, 0] - A[:, 2], np.full(40, 7.0), rng.normal(size=40)]
+    keep, aliased = aliased_columns(X)
+    assert keep.tolist() == [0, 1, 2, 3, 7]
+    assert keep.size == np.linalg.matrix_rank(X)
+    assert {j: c.tolist() for j, c in aliased.items()} == {4: [2], 5: [1, 3], 6: [0]}
+
+
+def test_make_classification_redundant_features_are_found():
+    X, y = make_classification(200, 6, n_informative=3, n_redundant=2, random_state=0)
+    keep, aliased = aliased_columns(np.c_[np.ones(200), X])
+    assert len(aliased) == 2 and keep.size == np.linalg.matrix_rank(np.c_[np.ones(200), X]) == 5
+
+
+def test_separation_against_known_cases():
+    x = np.r_[np.linspace(-2, -0.1, 10), np.linspace(0.1, 2, 10)]
+    y = (x > 0).astype(float)
+    assert separation(np.c_[np.ones(20), x], y)[0] == "complete"
+    # two objects of different classes at x = 0: the boundary can only touch them
+    xq, yq = np.r_[x, 0.0, 0.0], np.r_[y, 0.0, 1.0]
+    kind, b = separation(np.c_[np.ones(22), xq], yq)
+    assert kind == "quasi-complete"
+    assert b[1] > 0 and abs(b[0]) < 1e-9 * abs(b[1])
+    # overlapping classes: no separation, and statsmodels fits finite coefficients
+    rng = np.random.default_rng(0)
+    xo = rng.normal(size=40)
+    yo = (xo + rng.normal(size=40) > 0).astype(float)
+    assert separation(np.c_[np.ones(40), xo], yo)[0] is None
+    assert np.all(np.abs(sm.Logit(yo, np.c_[np.ones(40), xo]).fit(disp=0).params) < 10)
+
+
+def test_breast_cancer_is_separated_and_statsmodels_agrees():
+    X, y = load_breast_cancer(return_X_y=True)
+    Z = np.c_[np.ones(len(y)), (X - X.mean(0)) / X.std(0)]
+    kind, b = separation(Z, y)
+    assert kind == "complete"
+    s = 2 * y - 1
+    assert np.all(s * (Z @ b) > 0)  # the direction found separates every object
+    # along the direction the log-likelihood increases to its supremum 0: no finite MLE
+    from skcomplexity.models.glm import log_likelihood
+
+    ll = [log_likelihood(Z, y, t * b, "binomial") for t in (1, 1e2, 1e4, 1e6)]
+    assert np.all(np.diff(ll) > 0) and -1e-3 < ll[-1] < 0
+
+
+def test_check_identifiability_names_the_columns():
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(30, 2))
+    X = np.c_[np.ones(30), A, A[:, 0], np.full(30, 2.0)]
+    with pytest.warns(IdentifiabilityWarning) as rec:
+        check_identifiability(X, feature_names=["a", "b", "a2", "k"])
+    text = str(rec[0].message)
+    assert "'a2' is a linear combination of 'a'" in text
+    assert "'k' is constant (aliased with the intercept)" in text
+
+
+def test_prepare_glm_data_drops_aliased_columns():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 3))
+    X = np.c_[X, X[:, 0] + X[:, 1]]
+    with pytest.warns(IdentifiabilityWarning, match="column 3 is a linear combination"):
+        data = prepare_glm_data(X, rng.normal(size=50), "gaussian")
+    assert data.columns.tolist() == [0, 1, 2, 3]
+    assert data.X.shape == (50, 4)
+
+
+@pytest.mark.parametrize("cls", TESTS)
+def test_rank_deficient_design_gives_the_answer_of_the_identifiable_part(cls):
+    # make_classification's redundant features used to give m* ~ 1e3 with "Singular" warnings
+    X, y = make_classification(300, 6, n_informative=3, n_redundant=2, random_state=0)
+    keep, _ = aliased_columns(np.c_[np.ones(300), X])
+    feats = keep[1:] - 1
+    with pytest.warns(IdentifiabilityWarning, match="Aliased columns"):
+        est = cls(test_index=[0]).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ref = cls(test_index=[0]).fit(X[:, feats], y)
+    assert est.sample_size_ == ref.sample_size_ < 10_000
+    assert np.isnan(est.coef_).sum() == 2
+
+
+@pytest.mark.parametrize("cls", TESTS)
+def test_separated_classes_give_a_stated_ridge_forecast(cls):
+    # load_breast_cancer used to give m* = 1 (LM, LR) or ~2e16 (Wald)
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    with pytest.warns(IdentifiabilityWarning, match="ridge fit with prior_precision=1.0"):
+        est = cls().fit(X, y)
+    assert est.separation_ == "complete" and est.prior_precision_ == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = cls(prior_precision=1.0).fit(X, y)
+    assert est.sample_size_ == ref.sample_size_
+    assert 10 < est.sample_size_ < 100_000
+
+
+@pytest.mark.parametrize("cls", TESTS)
+def test_aliased_tested_column_is_a_clear_error(cls):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 2))
+    X = np.c_[X, X[:, 0]]
+    y = X[:, 0] + rng.normal(size=80)
+    with pytest.warns(IdentifiabilityWarning):
+        with pytest.raises(ValueError, match=r"test_index holds aliased columns \[2\]"):
+            cls(test_index=[2]).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [APVCSampleSize, ALCSampleSize])
+def test_bayesian_methods_with_a_constant_column_equal_the_identifiable_part(cls):
+    # a constant column (aliased with the intercept) used to make these "never enough data"
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(150, 3))
+    y = X @ [1.0, -0.5, 0.3] + rng.normal(size=150)
+    sizes = np.arange(10, 151, 10)
+    with pytest.warns(IdentifiabilityWarning, match="column 3 is constant"):
+        est = cls(n_repeats=5, sizes=sizes, random_state=0).fit(np.c_[X, np.full(150, 4.0)], y)
+    ref = cls(n_repeats=5, sizes=sizes, random_state=0).fit(X, y)
+    np.testing.assert_allclose(est.criterion_, ref.criterion_, rtol=1e-8)
+    assert est.sample_size_ == ref.sample_size_ is not None
