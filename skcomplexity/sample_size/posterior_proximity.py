@@ -85,6 +85,9 @@ class _PosteriorProximity(SampleSizeEstimator):
 
     def _size_grid(self, n_samples, n_features):
         lo = self._min_size(n_samples, n_features)
+        conjugate = self.estimator is None and getattr(self, "family_", None) == "gaussian"
+        if self.sizes is None and not conjugate:  # a Laplace or generic fit per size: 50 sizes
+            return make_size_grid(None, n_samples, lo, n_samples - 1)
         if self.sizes is None and n_samples <= _EVERY_SIZE_UP_TO:
             if lo > n_samples - 1:
                 make_size_grid(None, n_samples, lo, n_samples - 1)  # raises a clear error
@@ -211,9 +214,11 @@ _KS_PARAMS_DOC = """
     n_repeats : int, default=100
         Number of random deletion paths ``B`` (the experiments use 100).
     sizes : None, int or array-like of int, default=None
-        Grid of sizes in ``[n_features + 2, m - 1]``. None: every size up to
-        2,000 rows (the experiments' grid), 100 geometrically spaced points
-        beyond (resolution proportional to the size).
+        Grid of sizes in ``[n_features + 2, m - 1]``. None: for the conjugate
+        linear model every size up to 2,000 rows (the experiments' grid), 100
+        geometrically spaced points beyond (resolution proportional to the
+        size); 50 points for the Laplace and generic posteriors (one fit per
+        size and path).
     threshold : float, default=0.05
         ``ε`` (Table 4.6 and §4.7 use 0.05).
     threshold_mode : {"relative", "absolute", "fraction_of_max"}, default="relative"
