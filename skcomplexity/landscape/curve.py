@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import lfilter
 
+from .._decision import sufficient_size
 from .._parallel import root_seed_sequence
 from ._model import per_object_losses
 
@@ -92,8 +93,6 @@ class LandscapeCurve:
         int or None
             None when the last point of the curve exceeds ``eps``.
         """
-        from ..sample_size._base import sufficient_size
-
         if isinstance(eps, bool) or not np.isfinite(eps) or eps <= 0:
             raise ValueError(f"eps must be a finite number > 0, got {eps!r}.")
         curve = self.smoothed if smoothed else self.mean
