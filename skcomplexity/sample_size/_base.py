@@ -172,8 +172,9 @@ class SampleSizeEstimator(BaseEstimator):
     * ``_complement``: the absolute level is ``1 - threshold`` (s-score);
     * ``_replace``: replicates are drawn with replacement (bootstrap) or are
       random permutations;
-    * ``_min_repeats``: the least ``n_repeats`` the criterion is defined for;
-    * ``_threshold_modes``: the threshold modes the method accepts.
+    * ``_threshold_modes``: the threshold modes the method accepts (a method that
+      changes them declares ``threshold_mode`` in its ``_parameter_constraints`` too);
+    * ``_parameter_constraints``: the declarative parameter checks (see below).
 
     Attributes
     ----------
@@ -201,15 +202,15 @@ class SampleSizeEstimator(BaseEstimator):
     _direction = "below"
     _complement = False
     _replace = True
-    _min_repeats = 1
     _threshold_modes = THRESHOLD_MODES
     #: False where ``threshold`` is not a level of the criterion curve (utility's cost c),
     #: so that the Display does not draw it as a horizontal line.
     _threshold_is_level = True
     #: Declarative checks of the hyper-parameters the methods share (scikit-learn's
-    #: ``_parameter_constraints``; a parameter a method does not have is skipped). Methods
-    #: extend it with their own; ``_validate_params_extra`` keeps the checks that depend on
-    #: several parameters.
+    #: ``_parameter_constraints``, checked once at the start of ``fit``; a parameter a
+    #: method does not have is skipped). A method declares its own in its class body as
+    #: ``{**Parent._parameter_constraints, "name": [...]}`` (its entries win);
+    #: ``_validate_params_extra`` keeps only the checks that depend on several parameters.
     _parameter_constraints = {
         "family": [StrOptions({"auto", "gaussian", "binomial"})],
         "fit_intercept": ["boolean"],
@@ -225,7 +226,8 @@ class SampleSizeEstimator(BaseEstimator):
         "threshold": [Interval(Real, 0, None, closed="neither"), None],
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
         "sizes": [Interval(Integral, 2, None, closed="left"), "array-like", None],
-        "decision_rule": [StrOptions({"all", "first"})],
+        "threshold_mode": [StrOptions(set(THRESHOLD_MODES))],
+        "decision_rule": [StrOptions(set(DECISION_RULES))],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -286,23 +288,10 @@ class SampleSizeEstimator(BaseEstimator):
 
     # ----------------------------------------------------------- machinery
     def _validate_common(self):
-        n_repeats = getattr(self, "n_repeats", 1)
-        if isinstance(n_repeats, bool) or not isinstance(n_repeats, Integral):
-            raise TypeError(f"n_repeats must be an integer, got {n_repeats!r}.")
-        if n_repeats < max(self._min_repeats, 1):
-            raise ValueError(f"n_repeats must be >= {max(self._min_repeats, 1)}, got {n_repeats}.")
-        rule = getattr(self, "decision_rule", "all")
-        if rule not in DECISION_RULES:
-            raise ValueError(f"decision_rule must be 'all' or 'first', got {rule!r}.")
-        n_jobs = getattr(self, "n_jobs", None)
-        if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral)):
-            raise TypeError(f"n_jobs must be None or an int, got {n_jobs!r}.")
+        # what depends on several parameters: the threshold against its mode (and the
+        # 1 - threshold level); each parameter alone is in _parameter_constraints
         mode = getattr(self, "threshold_mode", "absolute")
-        threshold = getattr(self, "threshold", None)
-        if threshold is None:
-            if mode not in self._threshold_modes:
-                raise ValueError(
-                    f"threshold_mode must be one of {tuple(self._threshold_modes)}, got {mode!r}.")
+        if getattr(self, "threshold", None) is None:
             return
         thr, complement = self._decision_threshold()
         check_threshold(thr, mode, modes=self._threshold_modes)

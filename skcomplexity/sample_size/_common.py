@@ -16,7 +16,6 @@ One mechanism per idea:
 """
 
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 from scipy import integrate, stats
@@ -27,9 +26,6 @@ from ..models.glm import add_intercept, fit_glm, laplace_posterior
 
 __all__ = [
     "GLMData",
-    "check_fit_intercept",
-    "check_prior_precision",
-    "check_sigma2",
     "draw_subsample_counts",
     "estimate_noise_variance",
     "gchisq_cdf",
@@ -79,35 +75,6 @@ class GLMData:
     @property
     def n_params(self):
         return self.X.shape[1]
-
-
-# ------------------------------------------------------------- validation
-def check_fit_intercept(fit_intercept):
-    if not isinstance(fit_intercept, (bool, np.bool_)):
-        raise TypeError(f"fit_intercept must be a bool, got {fit_intercept!r}.")
-    return bool(fit_intercept)
-
-
-def check_prior_precision(prior_precision, *, strict=False):
-    """``prior_precision`` must be a finite real >= 0 (> 0 when ``strict``)."""
-    if isinstance(prior_precision, bool) or not isinstance(prior_precision, Real):
-        raise TypeError(f"prior_precision must be a real number, got {prior_precision!r}.")
-    bad = prior_precision <= 0 if strict else prior_precision < 0
-    if not np.isfinite(prior_precision) or bad:
-        bound = "> 0" if strict else ">= 0"
-        raise ValueError(f"prior_precision must be finite and {bound}, got {prior_precision!r}.")
-    return float(prior_precision)
-
-
-def check_sigma2(sigma2):
-    """``sigma2`` must be None (estimate it) or a finite real > 0."""
-    if sigma2 is None:
-        return None
-    if isinstance(sigma2, bool) or not isinstance(sigma2, Real):
-        raise TypeError(f"sigma2 must be None or a positive real number, got {sigma2!r}.")
-    if not np.isfinite(sigma2) or sigma2 <= 0:
-        raise ValueError(f"sigma2 must be None or finite and > 0, got {sigma2!r}.")
-    return float(sigma2)
 
 
 # ------------------------------------------------------------- data

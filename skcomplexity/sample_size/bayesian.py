@@ -16,16 +16,14 @@ the binomial family. The ``n_repeats`` subsamples of one size are one
 """
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_positive, check_probability
 from ..models.glm import BINOMIAL, laplace_posterior, prefix_grams
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import (
-    check_fit_intercept,
-    check_prior_precision,
-    check_sigma2,
     gchisq_cdf,
     gchisq_quantile,
     prepare_glm_data,
@@ -126,15 +124,11 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     """
 
     _replace = True
-
-    def _validate_params_extra(self):
-        check_fit_intercept(self.fit_intercept)
-        check_prior_precision(self.prior_precision, strict=True)
-        check_sigma2(self.sigma2)
-        if self.family not in ("auto", "gaussian", "binomial"):
-            raise ValueError(
-                f"family must be 'auto', 'gaussian' or 'binomial', got {self.family!r}."
-            )
+    _parameter_constraints = {
+        **SampleSizeEstimator._parameter_constraints,
+        # the posterior needs a proper prior
+        "prior_precision": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def _prepare(self, X, y):
         data = prepare_glm_data(X, y, self.family, self.fit_intercept, sigma2=self.sigma2)
@@ -160,11 +154,6 @@ class _PosteriorSampleSize(SampleSizeEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
-
-
-def _check_radius_scale(value):
-    check_positive(value, "radius_scale")
-    return float(value)
 
 
 # --------------------------------------------------------------------- APVC
@@ -230,13 +219,10 @@ class APVCSampleSize(_PosteriorSampleSize):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _validate_params_extra(self):
-        super()._validate_params_extra()
-        if self.summary not in ("frobenius_half", "trace", "max_eig"):
-            raise ValueError(
-                "summary must be 'frobenius_half', 'trace' or 'max_eig', "
-                f"got {self.summary!r}."
-            )
+    _parameter_constraints = {
+        **_PosteriorSampleSize._parameter_constraints,
+        "summary": [StrOptions({"frobenius_half", "trace", "max_eig"})],
+    }
 
     def _value(self, data, batch, rngs):
         cov = batch.cov
@@ -280,12 +266,11 @@ def _ball_radius(cov, level, method, n_draws, rngs, normals=None):
 
 
 class _BallMixin:
-    def _validate_ball(self):
-        check_probability(self.alpha, "alpha")
-        _check_radius_scale(self.radius_scale)
-        if self.method not in ("exact", "monte-carlo"):
-            raise ValueError(f"method must be 'exact' or 'monte-carlo', got {self.method!r}.")
-        check_positive(self.n_draws, "n_draws", integer=True)
+    #: alpha, radius_scale and n_draws are among the shared constraints
+    _parameter_constraints = {
+        **_PosteriorSampleSize._parameter_constraints,
+        "method": [StrOptions({"exact", "monte-carlo"})],
+    }
 
 
 class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
@@ -370,13 +355,14 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _validate_params_extra(self):
-        super()._validate_params_extra()
-        self._validate_ball()
-        check_positive(self.threshold, "threshold")
-
     _complement = True
     _threshold_modes = ("absolute", "relative")
+    _parameter_constraints = {
+        **_BallMixin._parameter_constraints,
+        # the threshold is the ball radius: required
+        "threshold": [Interval(Real, 0, None, closed="neither")],
+        "threshold_mode": [StrOptions(set(_threshold_modes))],
+    }
 
     def _value(self, data, batch, rngs):
         radius = self.radius_scale * self.threshold
@@ -466,10 +452,6 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _validate_params_extra(self):
-        super()._validate_params_extra()
-        self._validate_ball()
-
     def _value(self, data, batch, rngs):
         r = _ball_radius(batch.cov, 1.0 - self.alpha, self.method, self.n_draws, rngs,
                          batch.normals)
@@ -545,12 +527,6 @@ class UtilitySampleSize(_PosteriorSampleSize):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
-
-    def _validate_params_extra(self):
-        super()._validate_params_extra()
-        if not isinstance(self.per_object, (bool, np.bool_)):
-            raise TypeError(f"per_object must be a bool, got {self.per_object!r}.")
-        check_positive(self.n_draws, "n_draws", integer=True)
 
     def _value(self, data, batch, rngs):
         mean, cov, size = batch.mean, batch.cov, batch.size

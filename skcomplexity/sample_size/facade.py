@@ -9,10 +9,12 @@ the others from working.
 
 import importlib
 import time
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import ClassifierTags
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["AUTO", "METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
@@ -149,6 +151,16 @@ class SufficientSampleSize(BaseEstimator):
     ('SSufficiency', True)
     """
 
+    # the keys of ``params`` depend on the method: checked in _build, and their values by
+    # the method's own _parameter_constraints when it is fitted
+    _parameter_constraints = {
+        "method": [StrOptions({"auto", *METHODS})],
+        "params": [dict, None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(self, method="auto", *, params=None, random_state=None, n_jobs=None,
                  verbose=0):
         self.method = method
@@ -166,8 +178,6 @@ class SufficientSampleSize(BaseEstimator):
         name, defaults = self._resolved()
         cls = get_method(name)
         params = {} if self.params is None else self.params
-        if not isinstance(params, dict):
-            raise TypeError(f"params must be None or a dict, got {type(params).__name__}.")
         clash = sorted(set(params) & set(_FORWARDED))
         if clash:
             raise ValueError(
@@ -186,6 +196,8 @@ class SufficientSampleSize(BaseEstimator):
                 kwargs[name] = getattr(self, name)
         return cls(**kwargs)
 
+    # not skipping nested validation: the method's parameters come from the user's params
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Fit the chosen method.
 

@@ -12,15 +12,9 @@ solve for the Gaussian family, batched Newton steps for the binomial one).
 
 import numpy as np
 
-from .._validation import check_probability
 from ..models.glm import fit_glm, per_object_log_likelihood, prefix_grams
 from ._base import CriterionResult, Curve, SampleSizeEstimator
-from ._common import (
-    check_fit_intercept,
-    check_prior_precision,
-    check_sigma2,
-    prepare_glm_data,
-)
+from ._common import prepare_glm_data
 
 
 def _ridge_from_stats(gram, xty, penalty):
@@ -38,15 +32,8 @@ __all__ = ["BootstrapSampleSize", "CrossValidationSampleSize"]
 
 
 class _GLMSampleSizeMixin:
-    """Shared validation of the GLM hyper-parameters."""
-
-    def _validate_glm_params(self):
-        check_fit_intercept(self.fit_intercept)
-        check_prior_precision(self.prior_precision)
-        if self.family not in ("auto", "gaussian", "binomial"):
-            raise ValueError(
-                f"family must be 'auto', 'gaussian' or 'binomial', got {self.family!r}."
-            )
+    """Shared tags of the GLM methods (their parameters are all among the
+    template's shared ``_parameter_constraints``)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -150,11 +137,6 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
-
-    def _validate_params_extra(self):
-        self._validate_glm_params()
-        check_probability(self.test_size, "test_size")
-        check_sigma2(self.sigma2)
 
     def _n_test(self, size):
         return int(min(max(1, round(self.test_size * size)), size - 1))
@@ -309,10 +291,6 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
-
-    def _validate_params_extra(self):
-        self._validate_glm_params()
-        check_probability(self.alpha, "alpha")
 
     def _prepare(self, X, y):
         data = prepare_glm_data(X, y, self.family, self.fit_intercept, sigma2=1.0)

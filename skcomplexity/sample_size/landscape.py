@@ -22,6 +22,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
@@ -106,6 +107,16 @@ class LandscapeSufficiency(SampleSizeEstimator):
     True
     """
 
+    _parameter_constraints = {
+        **SampleSizeEstimator._parameter_constraints,
+        "estimator": [HasMethods(["fit"]), None],
+        "rule": [StrOptions({"curve", "bound"})],
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "ema": [Interval(Real, 0, 1, closed="left")],
+        "radius": [Interval(Real, 0, None, closed="left")],
+        "hessian_kwargs": [dict, None],
+    }
+
     def __init__(self, estimator=None, *, threshold=None, rule="curve", n_permutations=100,
                  ema=0.99, radius=0.0, hessian_kwargs=None, sizes=None, decision_rule="all",
                  random_state=None, verbose=0):
@@ -123,28 +134,13 @@ class LandscapeSufficiency(SampleSizeEstimator):
 
     # --------------------------------------------------------------- checks
     def _validate_params_extra(self):
+        # each parameter alone is in _parameter_constraints (threshold there admits None
+        # only so that this message, which says why it is required, is the one raised)
         if self.threshold is None:
             raise ValueError(
                 "threshold (the allowed loss change per added object, ε) is required; the "
                 "text gives no default. Pass e.g. threshold=1e-3."
             )
-        if self.rule not in ("curve", "bound"):
-            raise ValueError(f"rule must be 'curve' or 'bound', got {self.rule!r}.")
-        if isinstance(self.n_permutations, bool) or not isinstance(self.n_permutations, Integral) \
-                or self.n_permutations < 1:
-            raise ValueError(f"n_permutations must be a positive integer, got {self.n_permutations!r}.")
-        if isinstance(self.ema, bool) or not isinstance(self.ema, Real) or not 0 <= self.ema < 1:
-            raise ValueError(f"ema must lie in [0, 1), got {self.ema!r}.")
-        if isinstance(self.radius, bool) or not isinstance(self.radius, Real) \
-                or not np.isfinite(self.radius) or self.radius < 0:
-            raise ValueError(f"radius must be a finite number >= 0, got {self.radius!r}.")
-        if self.hessian_kwargs is not None and not isinstance(self.hessian_kwargs, dict):
-            raise ValueError(f"hessian_kwargs must be a dict or None, got {self.hessian_kwargs!r}.")
-
-    def _validate_common(self):
-        if self.threshold is None:
-            self._validate_params_extra()
-        super()._validate_common()
 
     # ------------------------------------------------------------------ fit
     def _make_estimator(self, y, seed):
@@ -174,8 +170,9 @@ class LandscapeSufficiency(SampleSizeEstimator):
         """
         from ..landscape import loss_difference_curve, per_object_losses
 
-        self._validate_common()
+        self._validate_params()
         self._validate_params_extra()
+        self._validate_common()
         X, y = validate_data(self, X, y, dtype=np.float64)
         n = X.shape[0]
         if n < 3:

@@ -23,13 +23,15 @@ replicate; any other scikit-learn estimator is cloned and fitted per replicate.
 """
 
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.metrics import get_scorer_names
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._decision import threshold_holds
-from .._validation import check_binary_target, check_family, resolve_family
+from .._validation import check_binary_target, resolve_family
 from ..models.glm import (
     fit_linear_prefix,
     fit_logistic_batch,
@@ -82,10 +84,17 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
     """Shared mechanism of D- and M-sufficiency (not for direct use)."""
 
     _direction = "below"
-    _min_repeats = 2
     _replace = True
     _which = "D"
     _threshold_modes = ("per_object", "absolute", "relative", "fraction_of_max")
+    _parameter_constraints = {
+        **SampleSizeEstimator._parameter_constraints,
+        "estimator": [HasMethods(["fit"]), None],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_repeats": [Interval(Integral, 2, None, closed="left")],  # a bootstrap variance
+        "threshold_mode": [StrOptions(set(_threshold_modes))],
+        "batched": [StrOptions({"auto"}), "boolean"],
+    }
     _large_n = 2000  # sizes=None: 100 geometric points beyond 2,000 rows
 
     def _holds(self, criterion, threshold, mode):
@@ -96,27 +105,6 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         eps, m = threshold[0], self.n_samples_seen_
         level = (eps * m) ** 2 if self._which == "D" else eps * m
         return threshold_holds(criterion, level, "absolute")
-
-    def _validate_params_extra(self):
-        check_family(self.family)
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}.")
-        if self.prior_precision is not None and (
-            isinstance(self.prior_precision, bool) or not isinstance(self.prior_precision, Real)
-            or not np.isfinite(self.prior_precision) or self.prior_precision < 0
-        ):
-            raise ValueError(
-                f"prior_precision must be None or a finite number >= 0, got {self.prior_precision!r}."
-            )
-        if self.sigma2 is not None and (
-            isinstance(self.sigma2, bool) or not isinstance(self.sigma2, Real)
-            or not np.isfinite(self.sigma2) or self.sigma2 <= 0
-        ):
-            raise ValueError(f"sigma2 must be None or a finite number > 0, got {self.sigma2!r}.")
-        if self.batched not in ("auto", False, True):
-            raise ValueError(f"batched must be 'auto', True or False, got {self.batched!r}.")
-        if self.estimator is not None and not hasattr(self.estimator, "fit"):
-            raise TypeError(f"estimator must be a scikit-learn estimator, got {self.estimator!r}.")
 
     # ------------------------------------------------------------ planning
     def _default_estimator(self, y):

@@ -24,11 +24,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid
-from .._validation import check_family, resolve_family
+from .._validation import resolve_family
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
     gaussian_kl,
@@ -58,24 +59,14 @@ class _ProximityState:
 class _PosteriorProximity(SampleSizeEstimator):
     """Shared mechanism of KL- and S-sufficiency (not for direct use)."""
 
-    _min_repeats = 1
     _replace = False
     _which = "kl"
-
-    def _validate_params_extra(self):
-        check_family(self.family)
-        for name in ("fit_intercept", "standardize", "standardize_target", "track_lambda_min"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}.")
-        pp = self.prior_precision
-        if isinstance(pp, bool) or not isinstance(pp, Real) or not np.isfinite(pp) or pp <= 0:
-            raise ValueError(f"prior_precision must be a finite number > 0, got {pp!r}.")
-        s2 = self.sigma2
-        if s2 is not None and (isinstance(s2, bool) or not isinstance(s2, Real)
-                               or not np.isfinite(s2) or s2 <= 0):
-            raise ValueError(f"sigma2 must be None or a finite number > 0, got {s2!r}.")
-        if self.estimator is not None and not hasattr(self.estimator, "fit"):
-            raise TypeError(f"estimator must be a scikit-learn estimator, got {self.estimator!r}.")
+    _parameter_constraints = {
+        **SampleSizeEstimator._parameter_constraints,
+        "estimator": [HasMethods(["fit"]), None],
+        "prior_precision": [Interval(Real, 0, None, closed="neither")],  # a proper prior
+        "track_lambda_min": ["boolean"],
+    }
 
     def _max_size(self, n_samples):
         return n_samples - 1

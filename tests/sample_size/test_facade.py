@@ -60,9 +60,9 @@ def test_bad_params():
         SufficientSampleSize("kl-sufficiency", params={"bogus": 1}).fit(X, y)
     with pytest.raises(ValueError, match="random_state"):
         SufficientSampleSize("kl-sufficiency", params={"random_state": 1}).fit(X, y)
-    with pytest.raises(TypeError, match="params must be None or a dict"):
+    with pytest.raises(TypeError, match="'params' parameter .* must be an instance of 'dict'"):
         SufficientSampleSize("kl-sufficiency", params=[1]).fit(X, y)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="'method' parameter .* must be a str among"):
         SufficientSampleSize("magic").fit(X, y)
 
 
