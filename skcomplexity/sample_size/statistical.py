@@ -221,19 +221,16 @@ class _LikelihoodTest(SampleSizeEstimator):
         self.published_fit = published_fit
         self.sizes = sizes
 
+    # the template's shared table (family, alpha, fit_intercept, sigma2, sizes), plus the tests' own
     _parameter_constraints = {
-        "family": [StrOptions({"auto", "gaussian", "binomial"})],
+        **SampleSizeEstimator._parameter_constraints,
         "test_index": ["array-like", Integral, None],
         "null_value": ["array-like", Real, None],
         "shift": [Interval(Real, -_MAX_SHIFT, _MAX_SHIFT, closed="both")],
-        "alpha": [Interval(Real, 0, 1, closed="neither")],
         "beta": [Interval(Real, 0, 1, closed="neither")],
         "noncentrality": [StrOptions({"ncx2", "shifted"})],
-        "fit_intercept": ["boolean"],
         "prior_precision": [Interval(Real, 0, None, closed="left")],
-        "sigma2": [Interval(Real, 0, None, closed="neither"), None],
         "published_fit": ["boolean"],
-        "sizes": [Interval(Integral, 2, None, closed="left"), "array-like", None],
     }
 
     # -- parameter and data checks
