@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
+from scipy.special import log_expit
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..models.glm import BINOMIAL, laplace_posterior, prefix_grams
+from ..models._gathered import laplace_rows_path
+from ..models.glm import BINOMIAL, prefix_grams
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import (
     gchisq_cdf,
@@ -67,8 +69,8 @@ class PosteriorBatch:
     """Posteriors of one grid size for a chunk of nested replicates.
 
     ``gram``, ``xty``, ``yty`` are the weighted sufficient statistics of each
-    subsample (Gaussian family); ``counts`` the ``(R, m)`` counts (binomial
-    family, None otherwise); ``rows`` the subsample's row indices (R, k).
+    subsample (Gaussian family); ``rows`` the subsample's row indices (R, k);
+    ``counts`` is not filled (the binomial family works on ``rows``).
     """
 
     size: int
@@ -94,8 +96,8 @@ def posterior_path(data, draws, prior_precision):
     Gaussian family: the exact conjugate posterior
     ``Σ = (αI + XᵀCX/σ²)⁻¹``, ``m = Σ XᵀCy/σ²`` from the prefix statistics of
     one cumulative pass (no count matrix). Binomial family: the Laplace
-    posterior of the cumulative counts, Newton warm-started from the previous
-    size.
+    posterior fitted on the gathered prefix rows (the count-weighted fit's
+    estimate), Newton warm-started from the previous size.
     """
     sizes, index = draws.sizes, draws.index
     p = data.n_params
@@ -108,13 +110,12 @@ def posterior_path(data, draws, prior_precision):
             mean = np.einsum("rij,rj->ri", cov, xty) / s2
             yield PosteriorBatch(int(k), mean, cov, index[:, :k], gram, xty, yty)
         return
-    init = None
-    for j, counts in draws.iter_counts():
-        mean, cov = laplace_posterior(data.X, data.y, data.family,
-                                      prior_precision=prior_precision, sigma2=data.sigma2,
-                                      weights=counts, coef_init=init)
-        init = mean
-        yield PosteriorBatch(int(sizes[j]), mean, cov, index[:, :sizes[j]], counts=counts)
+    # the Laplace posterior fitted on the gathered prefix rows: the count-weighted fit's
+    # estimate at k/m of the cost
+    path = laplace_rows_path(data.X, data.y, index, [(0, int(k)) for k in sizes],
+                             prior_precision)
+    for k, (mean, cov) in zip(sizes, path, strict=True):
+        yield PosteriorBatch(int(k), mean, cov, index[:, :k])
 
 
 class _PosteriorSampleSize(SampleSizeEstimator):
@@ -542,10 +543,14 @@ class UtilitySampleSize(_PosteriorSampleSize):
         else:
             L = np.linalg.cholesky(cov)
             exp_loglik = np.empty(len(rngs))
+            # log f(y_i | θ_i) = log σ(s_i θ_i) with s_i = ±1 for y_i = 1/0, on the distinct
+            # rows of the subsample weighted by their counts (same sum as over all m rows)
+            Xs = X * (2.0 * y - 1.0)[:, None]
             for r, rng in enumerate(rngs):
                 w = mean[r] + rng.standard_normal((self.n_draws, p)) @ L[r].T
-                ll = BINOMIAL.loglik(y, w @ X.T)  # (n_draws, m)
-                exp_loglik[r] = np.mean(ll @ batch.counts[r])
+                rows, counts = np.unique(batch.rows[r], return_counts=True)
+                ll = log_expit(w @ Xs[rows].T)  # (n_draws, distinct rows)
+                exp_loglik[r] = np.mean(ll @ counts)
         alpha = self.prior_precision
         exp_logprior = -0.5 * p * np.log(2 * np.pi / alpha) - 0.5 * alpha * (
             np.sum(mean**2, axis=1) + np.trace(cov, axis1=-2, axis2=-1)

@@ -12,7 +12,8 @@ solve for the Gaussian family, batched Newton steps for the binomial one).
 
 import numpy as np
 
-from ..models.glm import fit_glm, per_object_log_likelihood, prefix_grams
+from ..models._gathered import check_fit, logistic_rows_path
+from ..models.glm import BINOMIAL, prefix_grams
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 
@@ -27,6 +28,13 @@ def _ridge_from_stats(gram, xty, penalty):
         return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
     except np.linalg.LinAlgError:
         return (np.linalg.pinv(A, hermitian=True) @ xty[..., None])[..., 0]
+
+
+def _mean_loglik(data, coef, rows):
+    """Mean binomial log-likelihood of each replicate's ``coef`` (R, p) on its ``rows`` (R, k)."""
+    theta = (data.X[rows] @ coef[:, :, None])[..., 0]
+    return BINOMIAL.loglik(data.y[rows], theta).mean(axis=1)
+
 
 __all__ = ["BootstrapSampleSize", "CrossValidationSampleSize"]
 
@@ -165,14 +173,16 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         tests = np.array([self._n_test(int(k)) for k in sizes])
         if data.family == "gaussian":
             return CriterionResult(self._gaussian_rs(data, index, sizes, tests))
+        # binomial: each replicate fitted on its gathered training rows (the same estimate
+        # as the 0/1-weighted fit over all rows), from 0 as a fresh fit would start
         out = np.empty((len(sizes), draws.n_replicates))
-        rows = np.arange(draws.n_replicates)[:, None]
-        for j, k in enumerate(sizes):
-            train = np.zeros((draws.n_replicates, data.n_samples))
-            test = np.zeros_like(train)
-            test[rows, index[:, :tests[j]]] = 1.0
-            train[rows, index[:, tests[j]:k]] = 1.0
-            out[j] = self._rs(data, train, test, tests[j])
+        pen = np.full(data.n_params, float(self.prior_precision))
+        segments = [(int(t), int(k)) for t, k in zip(tests, sizes, strict=True)]
+        path = logistic_rows_path(data.X, data.y, index, segments, pen, warm_start=False)
+        for j, ((t, k), (coef, active)) in enumerate(zip(segments, path, strict=True)):
+            check_fit(data.X, coef, active)
+            out[j] = _mean_loglik(data, coef, index[:, t:k]) - _mean_loglik(data, coef,
+                                                                            index[:, :t])
         return CriterionResult(out)
 
     def _gaussian_rs(self, data, index, sizes, tests):
@@ -197,21 +207,6 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
             sigma2 = self.sigma2
         # per-object log-likelihoods: the log(2πσ²) terms cancel
         return ((rss_te / tests - rss_tr / n_tr) / (2 * sigma2)).T
-
-    def _rs(self, data, train, test, n_test):
-        coef = fit_glm(data.X, data.y, data.family, weights=train,
-                       prior_precision=self.prior_precision)
-        if data.family == "gaussian":
-            if self.sigma2 is None:
-                resid2 = (data.y - coef @ data.X.T) ** 2
-                sigma2 = (resid2 * train).sum(axis=1) / train.sum(axis=1)
-                sigma2 = np.maximum(sigma2, np.finfo(float).tiny)[:, None]
-            else:
-                sigma2 = self.sigma2
-        else:
-            sigma2 = 1.0
-        ll = per_object_log_likelihood(data.X, data.y, coef, data.family, sigma2=sigma2)
-        return (ll * train).sum(axis=1) / train.sum(axis=1) - (ll * test).sum(axis=1) / n_test
 
 
 class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
@@ -310,11 +305,13 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
             S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, sizes)
             coef = _ridge_from_stats(S[..., :p, :p], S[..., :p, p], self.prior_precision)
             return CriterionResult(np.swapaxes(coef, 0, 1))
+        # binomial: Newton on the gathered prefix rows, warm-started from the previous size
         out = np.empty((len(sizes), draws.n_replicates, p))
-        init = None
-        for j, counts in draws.iter_counts():
-            init = out[j] = fit_glm(data.X, data.y, data.family, weights=counts,
-                                    prior_precision=self.prior_precision, coef_init=init)
+        pen = np.full(p, float(self.prior_precision))
+        path = logistic_rows_path(data.X, data.y, index, [(0, int(k)) for k in sizes], pen)
+        for j, (coef, active) in enumerate(path):
+            check_fit(data.X, coef, active)
+            out[j] = coef
         return CriterionResult(out)
 
     def _curve(self, result, sizes, state):

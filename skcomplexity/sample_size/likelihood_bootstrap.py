@@ -26,18 +26,15 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from scipy.special import log_expit
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._decision import threshold_holds
 from .._validation import check_binary_target, resolve_family
-from ..models.glm import (
-    fit_linear_prefix,
-    fit_logistic_batch,
-    log_likelihood,
-    standardize_columns,
-)
+from ..models._gathered import sklearn_logistic_prefix_path
+from ..models.glm import fit_linear_prefix, standardize_columns
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 
@@ -211,14 +208,16 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
             return CriterionResult(self._gaussian_loglik(state, coef, b0).T)
         out = np.empty((len(sizes), R))
         if state.kind == "logistic":
-            design = np.hstack([np.ones((state.X.shape[0], 1)), state.X])
-            internal = None
-            for j, counts in draws.iter_counts():
-                coef, b0, internal = fit_logistic_batch(
-                    state.X, state.y01, counts, inv_c=state.inv_c,
-                    fit_intercept=state.fit_intercept, coef_init=internal, return_internal=True)
+            # Newton on the gathered prefix rows (the count-weighted fit's estimate); the
+            # criterion is the full-data log-likelihood Σ log σ(s_i θ_i), s_i = ±1 for y = 1/0
+            signed = np.hstack([np.ones((state.X.shape[0], 1)), state.X]) * (
+                2.0 * state.y01 - 1.0)[:, None]
+            path = sklearn_logistic_prefix_path(state.X, state.y01, index, sizes,
+                                                inv_c=state.inv_c,
+                                                fit_intercept=state.fit_intercept)
+            for j, (coef, b0) in enumerate(path):
                 full = np.hstack([b0[:, None], coef])
-                out[j] = log_likelihood(design, state.y01, full, "binomial")
+                out[j] = log_expit(full @ signed.T).sum(axis=1)
             return CriterionResult(out)
         for r in range(R):
             for j, k in enumerate(sizes):

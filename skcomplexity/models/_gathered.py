@@ -1,0 +1,274 @@
+"""Penalised logistic regression on the gathered rows of nested replicates.
+
+The sample-size methods fit one logistic model per replicate and grid size on
+that replicate's subsample, the rows ``index[r, a:b]`` of its index sequence
+(a prefix; for cross-validation the training segment). Fitting on those rows
+gathered into an ``(R, k, p)`` array gives exactly the estimate of the
+count-weighted fit over all ``m`` rows (a row drawn twice appears twice, a row
+not drawn is absent; :func:`skcomplexity.models.glm.fit_glm` with
+``weights=counts``), at ``k / m`` of the cost of each Newton step.
+
+Newton's method is the one of :mod:`skcomplexity.models.glm` (batched
+Cholesky steps, Armijo backtracking, converged replicates leave the batch);
+the backtracking re-evaluates only the replicates whose step is still too long
+and moves along the precomputed ``Δθ = Z step``, so a trial costs ``O(k)``
+per replicate instead of a product with the design, and a replicate's last
+step (decrement below ``tol``) is taken without a line search.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.special import expit
+
+from .glm import standardize_columns
+
+__all__ = [
+    "check_fit",
+    "laplace_rows_path",
+    "logistic_rows_path",
+    "newton_logistic_rows",
+    "sklearn_logistic_prefix_path",
+]
+
+#: Replicates x rows x parameters gathered at once (bounds the memory of a block).
+_BLOCK_ELEMENTS = 2**22
+
+
+def _penalised_nll(theta, y, coef, pen):
+    """``Σ_i [log(1 + e^θ_i) - y_i θ_i] + ½ Σ_j pen_j w_j²`` per replicate."""
+    return np.sum(np.logaddexp(0.0, theta) - y * theta, axis=-1) + 0.5 * (coef**2) @ pen
+
+
+def _newton_step(H, grad):
+    try:
+        L = np.linalg.cholesky(H)
+    except np.linalg.LinAlgError:
+        warnings.warn(
+            "Singular or indefinite matrix in the Newton step of logistic regression (too few "
+            "distinct samples for the number of parameters?); using the pseudo-inverse. "
+            "Consider prior_precision > 0.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return (np.linalg.pinv(H, hermitian=True) @ grad[..., None])[..., 0]
+    z = np.linalg.solve(L, grad[..., None])
+    return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
+
+
+def _weighted_gram(Z, v):
+    """``Z_rᵀ diag(v_r) Z_r`` for every replicate ``r``: shape (R, p, p)."""
+    return np.swapaxes(Z * v[..., None], -1, -2) @ Z
+
+
+def newton_logistic_rows(Z, y, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100):
+    """Minimise ``Σ_i logloss(y_i, z_iᵀw) + ½ Σ_j pen_j w_j²`` for every replicate.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (R, k, p)
+        Each replicate's rows (gathered, duplicates included).
+    y : ndarray of shape (R, k)
+        Their {0, 1} targets.
+    pen : ndarray of shape (p,)
+        Diagonal of the L2 penalty (0 leaves a coefficient unpenalised).
+    coef : ndarray of shape (R, p)
+        Starting point.
+    tol : float
+        A replicate stops when its Newton decrement is at most ``tol``.
+    cap : float
+        ... or when a coefficient reaches ``cap`` in absolute value (separation).
+    max_iter : int
+
+    Returns
+    -------
+    coef : ndarray of shape (R, p)
+    active : ndarray of bool, shape (R,)
+        Replicates that had not stopped after ``max_iter`` steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.models.glm import fit_glm
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(30, 2)); y = (X[:, 0] + rng.normal(size=30) > 0).astype(float)
+    >>> idx = rng.integers(0, 30, size=(2, 20))
+    >>> w, _ = newton_logistic_rows(X[idx], y[idx], np.full(2, 0.1), np.zeros((2, 2)))
+    >>> counts = np.stack([np.bincount(i, minlength=30) for i in idx])
+    >>> bool(np.allclose(w, fit_glm(X, y, "binomial", weights=counts, prior_precision=0.1)))
+    True
+    """
+    coef = np.array(coef, dtype=float)
+    pen = np.asarray(pen, dtype=float)
+    P = np.diag(pen)
+    R = coef.shape[0]
+    active = np.ones(R, dtype=bool)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        Zi, yi = (Z, y) if idx.size == R else (Z[idx], y[idx])
+        c = coef[idx]
+        theta = (Zi @ c[:, :, None])[..., 0]
+        mu = expit(theta)
+        grad = ((yi - mu)[:, None, :] @ Zi)[:, 0] - pen * c
+        step = _newton_step(_weighted_gram(Zi, mu * (1.0 - mu)) + P, grad)
+        dec = np.einsum("bi,bi->b", grad, step)  # Newton decrement (scale free)
+        # Armijo backtracking on the penalised objective (the full step is taken whenever it
+        # is good), only for the replicates whose step is still too long. A replicate whose
+        # decrement is already below tol takes its last, full step: the decrease it promises
+        # is below the rounding error of the objective, so the test would only read noise.
+        t = np.ones(idx.size)
+        todo = np.flatnonzero(dec > tol)
+        if todo.size:
+            dtheta = (Zi[todo] @ step[todo, :, None])[..., 0]
+            f0 = _penalised_nll(theta[todo], yi[todo], c[todo], pen)
+            pos = np.arange(todo.size)  # rows of dtheta / f0 still backtracking
+            for _ in range(30):
+                tt = t[todo, None]
+                f = _penalised_nll(theta[todo] + tt * dtheta[pos], yi[todo],
+                                   c[todo] + tt * step[todo], pen)
+                bad = f > f0[pos] - 1e-4 * t[todo] * dec[todo]
+                if not np.any(bad):
+                    break
+                todo, pos = todo[bad], pos[bad]
+                t[todo] *= 0.5
+        coef[idx] = c + t[:, None] * step
+        active[idx] = (dec > tol) & (np.abs(coef[idx]).max(axis=1) < cap)
+        if not np.any(active):
+            break
+    return coef, active
+
+
+def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_iter=100,
+                       warm_start=True, init_bound=None, fisher=False):
+    """Fit every replicate on each of a sequence of segments of its index sequence.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+        Design (the columns the model uses, intercept included).
+    y : ndarray of shape (m,)
+        {0, 1} target.
+    index : ndarray of int, shape (R, length)
+        Each replicate's index sequence.
+    segments : sequence of (int, int)
+        ``(a, b)``: the subsample is ``index[r, a:b]`` (a prefix when ``a = 0``).
+    pen : ndarray of shape (p,)
+        See :func:`newton_logistic_rows`.
+    tol, cap, max_iter
+        See :func:`newton_logistic_rows`.
+    warm_start : bool, default=True
+        Start Newton from the previous segment's estimate (nested prefixes); else from 0.
+    init_bound : float or None, default=None
+        Warm-start only replicates whose previous estimate is finite and below this
+        bound in absolute value (the others start from 0).
+    fisher : bool, default=False
+        Also return ``Z_rᵀ diag(μ(1-μ)) Z_r`` at the estimate (the unpenalised Fisher
+        information of the subsample).
+
+    Yields
+    ------
+    coef : ndarray of shape (R, p)
+    active : ndarray of bool, shape (R,)
+    info : ndarray of shape (R, p, p), only with ``fisher=True``
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    R, p = index.shape[0], X.shape[1]
+    prev = np.zeros((R, p))
+    for a, b in segments:
+        rows = index[:, a:b]
+        coef = np.zeros((R, p))
+        if warm_start:
+            good = np.ones(R, dtype=bool) if init_bound is None else (
+                np.all(np.isfinite(prev), axis=1) & (np.abs(prev).max(axis=1) < init_bound))
+            coef[good] = prev[good]
+        active = np.zeros(R, dtype=bool)
+        info = np.empty((R, p, p)) if fisher else None
+        block = max(1, _BLOCK_ELEMENTS // max(1, rows.shape[1] * p))
+        for s in range(0, R, block):
+            sl = slice(s, min(R, s + block))
+            Z, yb = X[rows[sl]], y[rows[sl]]
+            coef[sl], active[sl] = newton_logistic_rows(Z, yb, pen, coef[sl], tol=tol, cap=cap,
+                                                        max_iter=max_iter)
+            if fisher:
+                mu = expit((Z @ coef[sl, :, None])[..., 0])
+                info[sl] = _weighted_gram(Z, mu * (1.0 - mu))
+        prev = coef
+        yield (coef, active, info) if fisher else (coef, active)
+
+
+def check_fit(X, coef, active, stacklevel=3):
+    """Warn as :func:`~skcomplexity.models.glm.fit_glm` does about an unreliable batch of fits.
+
+    Not converged, not finite, or separated: ``|x_iᵀw| > 30`` on some row of ``X``.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        separated = np.max(np.abs(coef @ X.T), axis=-1) > 30.0
+    if np.any(active) or not np.all(np.isfinite(coef)) or np.any(separated):
+        warnings.warn(
+            "Logistic regression did not converge (perfect separation or too few samples?); "
+            "the estimate may be unreliable. Consider prior_precision > 0.",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def laplace_rows_path(X, y, index, segments, prior_precision):
+    """Laplace posteriors of the binomial GLM on segments of every replicate's sequence.
+
+    Prior ``N(0, α⁻¹ I)`` on every coefficient (``α = prior_precision > 0``): the
+    mean is the MAP and the covariance the inverse Hessian of the negative
+    log-posterior there, as :func:`skcomplexity.models.glm.laplace_posterior` with
+    ``weights=counts`` gives; Newton is warm-started from the previous segment.
+    Warns as :func:`~skcomplexity.models.glm.fit_glm` about unreliable fits.
+
+    Yields
+    ------
+    mean : ndarray of shape (R, p)
+    cov : ndarray of shape (R, p, p)
+    """
+    p = X.shape[1]
+    pen = np.full(p, float(prior_precision))
+    for mean, active, info in logistic_rows_path(X, y, index, segments, pen, fisher=True):
+        check_fit(X, mean, active, stacklevel=4)
+        yield mean, np.linalg.inv(info + np.diag(pen))
+
+
+def sklearn_logistic_prefix_path(X, y01, index, sizes, *, inv_c=0.0, fit_intercept=True):
+    """scikit-learn's L2 ``LogisticRegression(C=1/inv_c)`` on every prefix of every replicate.
+
+    The gathered-rows counterpart of
+    :func:`skcomplexity.models.glm.fit_logistic_batch` with the prefix counts as
+    weights, with its conventions: unpenalised intercept, Newton in coordinates
+    standardised on all the data, warm-started from the previous size where that
+    estimate is moderate, the same stopping rule and warning.
+
+    Yields
+    ------
+    coef : ndarray of shape (R, n)
+    intercept : ndarray of shape (R,)
+    """
+    X = np.asarray(X, dtype=float)
+    m = X.shape[0]
+    Z, mu, sd = standardize_columns(X, center=True)
+    if fit_intercept:
+        Z = np.hstack([np.ones((m, 1)), Z])
+        pen = np.concatenate([[0.0], inv_c / sd**2])
+    else:
+        Z = X / sd
+        pen = inv_c / sd**2
+    path = logistic_rows_path(Z, y01, index, [(0, int(k)) for k in sizes], pen, tol=1e-12,
+                              cap=1e8, init_bound=30.0)
+    for coef, active in path:
+        if np.any(active) or not np.all(np.isfinite(coef)) or np.abs(coef).max() > 1e6:
+            warnings.warn(
+                "Logistic regression did not converge on some replicates (perfect separation "
+                "on a small subsample?); use a penalty (prior_precision > 0 or a finite C).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        if fit_intercept:
+            w = coef[:, 1:] / sd
+            yield w, coef[:, 0] - w @ mu
+        else:
+            yield coef / sd, np.zeros(coef.shape[0])
