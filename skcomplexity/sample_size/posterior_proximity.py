@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid
 from .._validation import resolve_family
+from ..models._gathered import laplace_rows_path
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
     gaussian_kl,
@@ -38,7 +39,7 @@ from ..models.posterior import (
     prefix_neighbour_criteria,
 )
 from ._base import CriterionResult, SampleSizeEstimator
-from ._common import posterior_batch, prepare_glm_data
+from ._common import prepare_glm_data
 
 __all__ = ["KLSufficiency", "POSTERIOR_PROTOCOL", "SSufficiency", "get_gaussian_posterior"]
 
@@ -130,17 +131,20 @@ class _PosteriorProximity(SampleSizeEstimator):
         else:
             J, R = len(sizes), draws.n_replicates
             kl, s, lam = np.empty((J, R)), np.empty((J, R)), np.empty((J, R))
+            if state.kind == "laplace":
+                # Laplace posteriors of the prefixes k and k + 1, fitted on their gathered rows
+                # (Newton warm-started along the path; the posterior is strictly log-concave)
+                segments = [seg for k in sizes for seg in ((0, int(k)), (0, int(k) + 1))]
+                posteriors = laplace_rows_path(state.data.X, state.data.y, index, segments,
+                                               self.prior_precision)
             for j, counts in draws.iter_counts():
                 k = sizes[j]
                 if self.track_lambda_min:
                     gram = np.einsum("bi,ij,ik->bjk", counts, state.design, state.design,
                                      optimize=True)
                     lam[j] = np.linalg.eigvalsh(gram)[:, 0]
-                nxt = counts.copy()
-                nxt[np.arange(R), index[:, k]] += 1.0
                 if state.kind == "laplace":
-                    m1, c1 = posterior_batch(state.data, counts, self.prior_precision)
-                    m2, c2 = posterior_batch(state.data, nxt, self.prior_precision)
+                    (m1, c1), (m2, c2) = next(posteriors), next(posteriors)
                 else:
                     pairs = []
                     for r in range(R):
