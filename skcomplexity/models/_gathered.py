@@ -1,19 +1,26 @@
-"""Penalised logistic regression on the gathered rows of nested replicates.
+"""Penalised logistic regression on the rows of nested replicates.
 
 The sample-size methods fit one logistic model per replicate and grid size on
 that replicate's subsample, the rows ``index[r, a:b]`` of its index sequence
-(a prefix; for cross-validation the training segment). Fitting on those rows
-gathered into an ``(R, k, p)`` array gives exactly the estimate of the
-count-weighted fit over all ``m`` rows (a row drawn twice appears twice, a row
-not drawn is absent; :func:`skcomplexity.models.glm.fit_glm` with
-``weights=counts``), at ``k / m`` of the cost of each Newton step.
+(a prefix; for cross-validation the training segment), which is the
+count-weighted fit over all ``m`` rows that
+:func:`skcomplexity.models.glm.fit_glm` computes with ``weights=counts`` (a
+row drawn twice counts twice).
+
+Here every per-row (elementwise) quantity -- linear predictor, probabilities,
+log-loss -- is evaluated on the ``k`` gathered rows of each replicate only, and
+every product with the design is one GEMM against the shared ``m``-row design:
+``Θ = W Xᵀ``, the gradient ``Xᵀ r`` and the Hessian ``Xᵀ diag(v) X`` (one
+``(R, m) @ (m, p(p+1)/2)`` product with the rows' outer products, the symmetric
+half only), the per-row factors scattered onto the rows with
+:func:`numpy.bincount`. No ``(R, k, p)`` array is formed.
 
 Newton's method is the one of :mod:`skcomplexity.models.glm` (batched
-Cholesky steps, Armijo backtracking, converged replicates leave the batch);
-the backtracking re-evaluates only the replicates whose step is still too long
-and moves along the precomputed ``Δθ = Z step``, so a trial costs ``O(k)``
-per replicate instead of a product with the design, and a replicate's last
-step (decrement below ``tol``) is taken without a line search.
+Cholesky steps, Armijo backtracking, converged replicates leave the batch).
+The backtracking re-evaluates only the replicates whose step is still too long
+and moves along the precomputed ``Δθ = X step``, so a trial costs ``O(k)`` per
+replicate; a replicate's last step (decrement already below ``tol``) is taken
+whole, since the decrease it promises is below the objective's rounding error.
 """
 
 import warnings
@@ -31,8 +38,45 @@ __all__ = [
     "sklearn_logistic_prefix_path",
 ]
 
-#: Replicates x rows x parameters gathered at once (bounds the memory of a block).
-_BLOCK_ELEMENTS = 2**22
+#: Largest ``m x p(p+1)/2`` table of row outer products kept for the GEMM Hessian
+#: (beyond it the Hessian is one ``p x m x p`` product per replicate).
+_OUTER_ELEMENTS = 2**24
+
+
+class _Design:
+    """The shared design ``X`` (m, p) and what the batched products need."""
+
+    def __init__(self, X):
+        self.X = np.asarray(X, dtype=float)
+        self.m, self.p = self.X.shape
+        self.iu = np.triu_indices(self.p)
+        self.outer = None
+        if self.m * self.iu[0].size <= _OUTER_ELEMENTS:
+            self.outer = self.X[:, self.iu[0]] * self.X[:, self.iu[1]]
+
+    def theta(self, coef, rows):
+        """``x_iᵀ w_r`` on each replicate's rows: shape (R, k)."""
+        return np.take_along_axis(coef @ self.X.T, rows, axis=1)
+
+    def scatter(self, values, flat, R):
+        """Per-row values (R, k) summed onto the ``m`` rows: shape (R, m)."""
+        return np.bincount(flat, weights=values.ravel(), minlength=R * self.m).reshape(
+            R, self.m)
+
+    def gram(self, weights):
+        """``Xᵀ diag(w_r) X`` for every row of ``weights`` (R, m): shape (R, p, p)."""
+        R, p = weights.shape[0], self.p
+        if self.outer is None:
+            return np.stack([(self.X.T * w) @ self.X for w in weights])
+        half = weights @ self.outer
+        H = np.empty((R, p, p))
+        H[:, self.iu[0], self.iu[1]] = half
+        H[:, self.iu[1], self.iu[0]] = half
+        return H
+
+
+def _flat(rows, m):
+    return (np.arange(rows.shape[0])[:, None] * m + rows).ravel()
 
 
 def _penalised_nll(theta, y, coef, pen):
@@ -56,20 +100,23 @@ def _newton_step(H, grad):
     return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
 
 
-def _weighted_gram(Z, v):
-    """``Z_rᵀ diag(v_r) Z_r`` for every replicate ``r``: shape (R, p, p)."""
-    return np.swapaxes(Z * v[..., None], -1, -2) @ Z
+def _fisher(design, coef, rows):
+    """Unpenalised Fisher information ``Σ_{i ∈ rows} μ_i(1-μ_i) x_i x_iᵀ`` per replicate."""
+    mu = expit(design.theta(coef, rows))
+    return design.gram(design.scatter(mu * (1.0 - mu), _flat(rows, design.m), len(rows)))
 
 
-def newton_logistic_rows(Z, y, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100):
-    """Minimise ``Σ_i logloss(y_i, z_iᵀw) + ½ Σ_j pen_j w_j²`` for every replicate.
+def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100):
+    """Minimise ``Σ_{i ∈ rows_r} logloss(y_i, x_iᵀw) + ½ Σ_j pen_j w_j²`` for every replicate.
 
     Parameters
     ----------
-    Z : ndarray of shape (R, k, p)
-        Each replicate's rows (gathered, duplicates included).
-    y : ndarray of shape (R, k)
-        Their {0, 1} targets.
+    X : ndarray of shape (m, p) or the internal design object
+        The design shared by the replicates.
+    y : ndarray of shape (m,)
+        {0, 1} target.
+    rows : ndarray of int, shape (R, k)
+        Each replicate's rows (duplicates count twice).
     pen : ndarray of shape (p,)
         Diagonal of the L2 penalty (0 leaves a coefficient unpenalised).
     coef : ndarray of shape (R, p)
@@ -93,33 +140,34 @@ def newton_logistic_rows(Z, y, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(30, 2)); y = (X[:, 0] + rng.normal(size=30) > 0).astype(float)
     >>> idx = rng.integers(0, 30, size=(2, 20))
-    >>> w, _ = newton_logistic_rows(X[idx], y[idx], np.full(2, 0.1), np.zeros((2, 2)))
+    >>> w, _ = newton_logistic_rows(X, y, idx, np.full(2, 0.1), np.zeros((2, 2)))
     >>> counts = np.stack([np.bincount(i, minlength=30) for i in idx])
     >>> bool(np.allclose(w, fit_glm(X, y, "binomial", weights=counts, prior_precision=0.1)))
     True
     """
+    design = X if isinstance(X, _Design) else _Design(X)
     coef = np.array(coef, dtype=float)
     pen = np.asarray(pen, dtype=float)
     P = np.diag(pen)
     R = coef.shape[0]
+    y_rows = np.asarray(y, dtype=float)[rows]
     active = np.ones(R, dtype=bool)
+    idx = np.arange(R)
+    ri, yi, flat = rows, y_rows, _flat(rows, design.m)
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        Zi, yi = (Z, y) if idx.size == R else (Z[idx], y[idx])
         c = coef[idx]
-        theta = (Zi @ c[:, :, None])[..., 0]
+        theta = design.theta(c, ri)
         mu = expit(theta)
-        grad = ((yi - mu)[:, None, :] @ Zi)[:, 0] - pen * c
-        step = _newton_step(_weighted_gram(Zi, mu * (1.0 - mu)) + P, grad)
+        grad = design.scatter(yi - mu, flat, idx.size) @ design.X - pen * c
+        H = design.gram(design.scatter(mu * (1.0 - mu), flat, idx.size)) + P
+        step = _newton_step(H, grad)
         dec = np.einsum("bi,bi->b", grad, step)  # Newton decrement (scale free)
-        # Armijo backtracking on the penalised objective (the full step is taken whenever it
-        # is good), only for the replicates whose step is still too long. A replicate whose
-        # decrement is already below tol takes its last, full step: the decrease it promises
-        # is below the rounding error of the objective, so the test would only read noise.
+        # Armijo backtracking on the penalised objective (the full step is taken whenever
+        # it is good), only for the replicates whose step is still too long
         t = np.ones(idx.size)
         todo = np.flatnonzero(dec > tol)
         if todo.size:
-            dtheta = (Zi[todo] @ step[todo, :, None])[..., 0]
+            dtheta = design.theta(step[todo], ri[todo])
             f0 = _penalised_nll(theta[todo], yi[todo], c[todo], pen)
             pos = np.arange(todo.size)  # rows of dtheta / f0 still backtracking
             for _ in range(30):
@@ -132,9 +180,13 @@ def newton_logistic_rows(Z, y, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100):
                 todo, pos = todo[bad], pos[bad]
                 t[todo] *= 0.5
         coef[idx] = c + t[:, None] * step
-        active[idx] = (dec > tol) & (np.abs(coef[idx]).max(axis=1) < cap)
-        if not np.any(active):
+        still = (dec > tol) & (np.abs(coef[idx]).max(axis=1) < cap)
+        active[idx] = still
+        if not np.any(still):
             break
+        if not np.all(still):
+            idx, ri, yi = idx[still], ri[still], yi[still]
+            flat = _flat(ri, design.m)
     return coef, active
 
 
@@ -162,8 +214,8 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
         Warm-start only replicates whose previous estimate is finite and below this
         bound in absolute value (the others start from 0).
     fisher : bool, default=False
-        Also return ``Z_rᵀ diag(μ(1-μ)) Z_r`` at the estimate (the unpenalised Fisher
-        information of the subsample).
+        Also return ``Σ_i μ_i(1-μ_i) x_i x_iᵀ`` over the subsample at the estimate
+        (its unpenalised Fisher information).
 
     Yields
     ------
@@ -171,30 +223,20 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
     active : ndarray of bool, shape (R,)
     info : ndarray of shape (R, p, p), only with ``fisher=True``
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    R, p = index.shape[0], X.shape[1]
-    prev = np.zeros((R, p))
+    design = _Design(X)
+    R = index.shape[0]
+    prev = np.zeros((R, design.p))
     for a, b in segments:
         rows = index[:, a:b]
-        coef = np.zeros((R, p))
+        coef = np.zeros((R, design.p))
         if warm_start:
             good = np.ones(R, dtype=bool) if init_bound is None else (
                 np.all(np.isfinite(prev), axis=1) & (np.abs(prev).max(axis=1) < init_bound))
             coef[good] = prev[good]
-        active = np.zeros(R, dtype=bool)
-        info = np.empty((R, p, p)) if fisher else None
-        block = max(1, _BLOCK_ELEMENTS // max(1, rows.shape[1] * p))
-        for s in range(0, R, block):
-            sl = slice(s, min(R, s + block))
-            Z, yb = X[rows[sl]], y[rows[sl]]
-            coef[sl], active[sl] = newton_logistic_rows(Z, yb, pen, coef[sl], tol=tol, cap=cap,
-                                                        max_iter=max_iter)
-            if fisher:
-                mu = expit((Z @ coef[sl, :, None])[..., 0])
-                info[sl] = _weighted_gram(Z, mu * (1.0 - mu))
+        coef, active = newton_logistic_rows(design, y, rows, pen, coef, tol=tol, cap=cap,
+                                            max_iter=max_iter)
         prev = coef
-        yield (coef, active, info) if fisher else (coef, active)
+        yield (coef, active, _fisher(design, coef, rows)) if fisher else (coef, active)
 
 
 def check_fit(X, coef, active, stacklevel=3):

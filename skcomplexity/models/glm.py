@@ -209,6 +209,15 @@ def _cholesky_solve_checked(G, b, rcond=1e-12):
         z = np.linalg.solve(L, b[..., None])
         x = np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
     except np.linalg.LinAlgError:
+        if G.ndim > 2 and G.size // (G.shape[-1] ** 2) > 8:
+            # split the (flattened) batch in 16 and retry, so that only the systems whose
+            # Cholesky factorisation fails take the eigendecomposition, not all of them
+            q = G.shape[-1]
+            Gf, bf = G.reshape(-1, q, q), np.broadcast_to(b, batch + (q,)).reshape(-1, q)
+            parts = [_cholesky_solve_checked(Gf[c], bf[c], rcond)
+                     for c in np.array_split(np.arange(len(Gf)), 16)]
+            return (np.concatenate([x for x, _ in parts]).reshape(batch + (q,)),
+                    np.concatenate([ok for _, ok in parts]).reshape(batch))
         lam, V = np.linalg.eigh(G)
         ok = (lam[..., 0] > 0) & (lam[..., 0] > rcond * lam[..., -1])
         lam = np.where(lam > 0, lam, 1.0)
