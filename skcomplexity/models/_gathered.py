@@ -40,7 +40,7 @@ __all__ = [
 
 #: Largest ``m x p(p+1)/2`` table of row outer products kept for the GEMM Hessian
 #: (beyond it the Hessian is one ``p x m x p`` product per replicate).
-_OUTER_ELEMENTS = 2**24
+_OUTER_ELEMENTS = 2**23
 
 
 class _Design:
