@@ -273,14 +273,19 @@ class BasePruner(BaseEstimator):
 
         return _Ctx()
 
+    def _mask_fraction(self, module, fraction):
+        """Zero the first ``round(fraction * p)`` parameters of ``order_`` in ``module``."""
+        n_remove = int(round(fraction * self.n_params_))
+        device = next(module.parameters()).device
+        masks = self.index_.masks(self.order_[:n_remove], device=device)
+        apply_pruning_mask(module, masks)
+        return n_remove, masks
+
     def _pruned(self, fraction, fine_tune_data=None):
         """A copy of the fitted network with ``round(fraction * p)`` parameters removed."""
         model = copy.deepcopy(self.base_estimator_)
         net = _skorch_net(model)
-        n_remove = int(round(fraction * self.n_params_))
-        device = next(net.module_.parameters()).device
-        masks = self.index_.masks(self.order_[:n_remove], device=device)
-        apply_pruning_mask(net.module_, masks)
+        n_remove, masks = self._mask_fraction(net.module_, fraction)
         if fine_tune_data is not None and self.fine_tune_epochs > 0 and n_remove > 0:
             Xf, yf = fine_tune_data
             Xf = np.asarray(Xf, dtype=np.float32)
@@ -347,8 +352,19 @@ class BasePruner(BaseEstimator):
         X = self._validate_X(X)
         scorer = check_scoring(self.estimator, scoring=scoring) if scoring is not None else None
         scores = []
+        tune = fine_tune_data is not None and self.fine_tune_epochs > 0
+        if not tune:  # one copy, its parameters reset from the fitted net at every fraction
+            model = copy.deepcopy(self.base_estimator_)
+            module = _skorch_net(model).module_
+            fitted = {k: v.detach().clone()
+                      for k, v in _skorch_net(self.base_estimator_).module_.state_dict().items()}
         for f in fractions:
-            model = self._pruned(float(f), fine_tune_data)
+            if tune:
+                model = self._pruned(float(f), fine_tune_data)
+            else:
+                module.load_state_dict(fitted)
+                self._mask_fraction(module, float(f))
+                module.eval()
             if scorer is None:
                 pred = model.predict(X)
                 s = (accuracy_score(y, pred) if self._is_classifier() else r2_score(y, pred))

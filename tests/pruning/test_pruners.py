@@ -287,6 +287,13 @@ def test_gradient_belsley_equals_dense_belsley():
             np.testing.assert_array_equal(
                 belsley_order_gradients(G, 26, update=update, batch_size_remove=b),
                 belsley_order(C, 26, update=update, batch_size_remove=b))
+            # the near-dependence rule too (two near-dependences, then saliency)
+            sal = rng.random(30)
+            kw = dict(update=update, batch_size_remove=b, saliency=sal, condition_threshold=10)
+            og = belsley_order_gradients(G, **kw)
+            np.testing.assert_array_equal(og, belsley_order(C, **kw))
+            # first the cheapest parameter involved in a near-dependence (3 = 0 + e, 5 = 1 - 2 + e)
+            assert og[0] == [0, 1, 2, 3, 5][int(np.argmin(sal[[0, 1, 2, 3, 5]]))]
     # more parameters than objects: no p x p matrix, dead (zero-gradient) parameters first
     G = rng.normal(size=(20, 60))
     G[:, [7, 40]] = 0.0
