@@ -217,7 +217,9 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
         def z2(C):  # squared posterior z-scores from a covariance's diagonal
             if selection == "proportion":
                 return None
-            return w**2 / np.maximum(np.diag(C), np.finfo(float).tiny)
+            d = np.diag(C)
+            with np.errstate(divide="ignore"):  # a zero variance: removed first anyway
+                return np.where(d > 0, w**2 / np.where(d > 0, d, 1.0), np.inf)
 
         if isinstance(covariance, str):
             if covariance not in ("auto", "laplace", "gradient"):

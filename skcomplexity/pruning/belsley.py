@@ -363,8 +363,9 @@ def _check_rule(saliency, p, condition_threshold, proportion_threshold):
     if saliency is None:
         return None
     sal = np.asarray(saliency, dtype=np.float64)
-    if sal.shape != (p,) or not np.all(np.isfinite(sal)):
-        raise ValueError(f"saliency must be a finite array of shape ({p},), got shape {sal.shape}.")
+    if sal.shape != (p,) or np.any(np.isnan(sal)):
+        raise ValueError(f"saliency must be an array of shape ({p},) without NaN, got shape "
+                         f"{sal.shape}.")
     c = condition_threshold
     if isinstance(c, bool) or not isinstance(c, Real) or not c >= 1:
         raise ValueError(f"condition_threshold must be a real number >= 1, got {c!r}.")

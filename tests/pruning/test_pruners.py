@@ -196,6 +196,13 @@ def test_bad_input(skorch_net, wine):
         BelsleyPruner(skorch_net, prefit=True, covariance="fisher").fit(X, y)
     with pytest.raises(ValueError, match="max_params"):
         BelsleyPruner(skorch_net, prefit=True, covariance="laplace", max_params=10).fit(X, y)
+    for kw, name in (({"selection": "largest"}, "selection"),
+                     ({"condition_threshold": 0.5}, "condition_threshold"),
+                     ({"proportion_threshold": 1.0}, "proportion_threshold")):
+        with pytest.raises(ValueError, match=name):
+            BelsleyPruner(skorch_net, prefit=True, **kw).fit(X, y)
+    with pytest.raises(ValueError, match="selection"):
+        parameter_ordering(skorch_net.module_, nn.functional.nll_loss, X, y, selection="x")
     pruner = MagnitudePruner(skorch_net, prefit=True).fit(X, y)
     with pytest.raises(ValueError, match="fractions"):
         pruner.pruning_curve(X, y, [0.2, 1.0])
@@ -214,6 +221,11 @@ def test_pruning_curve_display(skorch_net, wine):
     assert disp.line_.get_xdata().tolist() == [0.0, 50.0, 90.0]
     assert disp.scores[0] == pytest.approx(skorch_net.score(X, y))
     assert disp.max_fraction_within(1.0) == 0.9
+    # the curve (one reused copy) equals pruners fitted at each fraction, in any order
+    curve = pruner.pruning_curve(X, y, [0.9, 0.3, 0.0, 0.6]).scores
+    direct = [pruner.set_params(fraction=f).fit(X, y).score(X, y) for f in (0.9, 0.3, 0.0, 0.6)]
+    np.testing.assert_allclose(curve, direct)
+    assert len(set(np.round(direct, 6))) > 1
     import matplotlib.pyplot as plt
 
     plt.close("all")
