@@ -119,3 +119,17 @@ def test_warm_start_validated(wide_data):
         top_eigenvalue(net, X, y, loss=CE, warm_start=0)
     with pytest.raises(ValueError, match="warm_start"):
         top_eigenvalue(net, X, y, loss=CE, warm_start="yes")
+
+
+def test_curvlinops_operator_gives_our_numbers(wide_data):
+    """The real thing where curvlinops is installed (a benchmark peer, not a dependency)."""
+    curvlinops = pytest.importorskip("curvlinops")
+    net, X, y = wide_data
+    X, y = X[:200], y[:200]
+    params = [p for p in net.parameters() if p.requires_grad]
+    op = curvlinops.HessianLinearOperator(net, torch.nn.CrossEntropyLoss(), params, [(X, y)],
+                                          check_deterministic=False)
+    ours = top_eigenvalue(net, X, y, loss=CE, dtype=torch.float64, tol=1e-10, random_state=0)
+    assert top_eigenvalue(op, tol=1e-10, random_state=0) == pytest.approx(ours, rel=1e-8)
+    assert hessian_trace(op, method="exact") == pytest.approx(
+        hessian_trace(net, X, y, loss=CE, dtype=torch.float64, method="exact"), rel=1e-8)
