@@ -90,7 +90,8 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
                        covariance="auto", prior_precision=1.0, standardize=True,
                        update="submatrix", batch_size_remove=1, n_remove=None, n_objects=None,
                        hessian="exact", n_probes=64, max_params=3000, random_state=None,
-                       return_scores=False):
+                       selection="dependence", condition_threshold=30.0,
+                       proportion_threshold=0.5, return_scores=False):
     """Removal order of the parameters of a fitted network.
 
     Parameters
@@ -129,6 +130,19 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
         For the Laplace approximation.
     standardize, update, batch_size_remove
         Passed to :func:`~skcomplexity.pruning.belsley_order`.
+    selection : {"dependence", "proportion"}, default="dependence"
+        Belsley only. ``"proportion"``: the text's rule, the largest variance
+        proportion on the largest condition index, near-dependence or not.
+        ``"dependence"``: Belsley–Kuh–Welsch's reading -- only components
+        with a classical condition index above ``condition_threshold`` are
+        near-dependences; their involved parameters (pooled proportion above
+        ``proportion_threshold``) are removed cheapest first, and the
+        parameters that are not collinear follow by ascending squared
+        posterior z-score :math:`w_i^2/\\Sigma_{ii}` (Laplace or given
+        covariance) or :math:`w_i^2\\,\\overline{g_i^2}` (gradient
+        covariance: the empirical-Fisher precision).
+    condition_threshold, proportion_threshold : float, default=30, 0.5
+        Belsley only, ``selection="dependence"``.
     n_remove : int, optional
         Belsley only: order only the first ``n_remove`` parameters precisely;
         the rest follow in ascending magnitude (default all).
@@ -194,7 +208,19 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
                                max_params=max_params, **curv)
         scores = np.abs(w) / np.sqrt(np.diag(S))
     else:  # belsley
+        if selection not in ("dependence", "proportion"):
+            raise ValueError(f"selection must be 'dependence' or 'proportion', got {selection!r}.")
         k = p if n_remove is None else int(n_remove)
+        rule = dict(condition_threshold=condition_threshold,
+                    proportion_threshold=proportion_threshold)
+
+        def z2(C):  # squared posterior z-scores from a covariance's diagonal
+            if selection == "proportion":
+                return None
+            d = np.diag(C)
+            with np.errstate(divide="ignore"):  # a zero variance: removed first anyway
+                return np.where(d > 0, w**2 / np.where(d > 0, d, 1.0), np.inf)
+
         if isinstance(covariance, str):
             if covariance not in ("auto", "laplace", "gradient"):
                 raise ValueError(f"covariance must be 'auto', 'laplace', 'gradient' or a (p, p) "
@@ -205,18 +231,22 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
                 C = laplace_covariance(module, Xt, yt, prior_precision=prior_precision,
                                        max_params=max_params, **curv)
                 order = belsley_order(C, k, standardize=standardize, update=update,
-                                      batch_size_remove=batch_size_remove)
+                                      batch_size_remove=batch_size_remove, saliency=z2(C), **rule)
             else:
                 Xs, ys = _subsample(Xt, yt, n_objects, p, random_state)
                 G = per_object_gradients(module, Xs, ys, **curv)
+                fisher = None if selection == "proportion" else \
+                    w**2 * (torch.linalg.vector_norm(G, dim=0).double().cpu().numpy() ** 2
+                            / G.shape[0])
                 order = belsley_order_gradients(G, k, standardize=standardize, update=update,
-                                                batch_size_remove=batch_size_remove)
+                                                batch_size_remove=batch_size_remove,
+                                                saliency=fisher, **rule)
         else:
             C = np.asarray(covariance, dtype=np.float64)
             if C.shape != (p, p):
                 raise ValueError(f"covariance must have shape ({p}, {p}), got {C.shape}.")
             order = belsley_order(C, k, standardize=standardize, update=update,
-                                  batch_size_remove=batch_size_remove)
+                                  batch_size_remove=batch_size_remove, saliency=z2(C), **rule)
         if len(order) < p:  # the parameters kept: by magnitude after the ordered ones
             rest = np.setdiff1d(np.arange(p), order)
             order = np.concatenate([order, rest[np.argsort(np.abs(w[rest]), kind="stable")]])

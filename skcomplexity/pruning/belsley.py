@@ -267,12 +267,31 @@ def belsley_diagnostics(A, *, kind="covariance", standardize=True, center=True, 
 
 
 def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
-                  batch_size_remove=1, eps=1e-12):
+                  batch_size_remove=1, eps=1e-12, saliency=None, condition_threshold=30.0,
+                  proportion_threshold=0.5):
     """Removal order of parameters by the modified Belsley method (§5.1).
 
-    Repeatedly takes the component with the largest condition index on the
-    active parameters and removes the parameter with the largest variance
-    proportion on it (``argmax_i q_{i xi}``; ties go to the lowest index).
+    Without ``saliency`` (the text's rule): repeatedly takes the component
+    with the largest condition index on the active parameters and removes
+    the parameter with the largest variance proportion on it
+    (``argmax_i q_{i xi}``; ties go to the lowest index), whether or not that
+    component is a near-dependence.
+
+    With ``saliency`` (the rule :class:`BelsleyPruner` uses by default,
+    Belsley–Kuh–Welsch's reading of the diagnostics): the near-dependences
+    are the components whose condition index on the classical scale,
+    :math:`\\sqrt{\\lambda_{\\max}/\\lambda_j}`, exceeds
+    ``condition_threshold``; the parameters involved are those whose
+    variance proportion pooled over these components exceeds
+    ``proportion_threshold`` (pooling makes the choice independent of the
+    arbitrary basis of tied eigenvalues). Each decomposition removes, from
+    the involved parameters, the ones of smallest ``saliency``: as many as
+    there are near-dependences (at most ``batch_size_remove``), and at least
+    one involved parameter is kept. Once no
+    near-dependence with two or more involved parameters remains, the
+    remaining parameters are not collinear, the proportions say nothing
+    about them, and they follow in ascending ``saliency`` without further
+    decompositions.
 
     Parameters
     ----------
@@ -291,6 +310,16 @@ def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
         component) per decomposition; larger is faster and coarser.
     eps : float, default=1e-12
         Relative floor for eigenvalues.
+    saliency : array-like of shape (p,), optional
+        Cost of removing each parameter (e.g. its squared posterior z-score
+        :math:`w_i^2/\\Sigma_{ii}`); switches to the near-dependence rule
+        above. None: the text's rule.
+    condition_threshold : float, default=30
+        Near-dependence threshold on the classical (singular-value) scale,
+        as in :class:`BelsleyFeatureSelector`; only with ``saliency``.
+    proportion_threshold : float, default=0.5
+        Pooled variance proportion above which a parameter is involved in
+        the near-dependences; only with ``saliency``.
 
     Returns
     -------
@@ -304,6 +333,13 @@ def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
     >>> C = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.99], [0.0, 0.99, 1.0]])
     >>> belsley_order(C).tolist()[0] in (1, 2)
     True
+
+    Parameters 1 and 2 are nearly collinear (classical index 14): with a
+    threshold of 10 the cheaper of the two goes first, then the rest by
+    saliency:
+
+    >>> belsley_order(C, saliency=[0.5, 3.0, 2.0], condition_threshold=10).tolist()
+    [2, 0, 1]
     """
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
@@ -312,16 +348,55 @@ def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
         raise ValueError("cov contains NaN or infinite values.")
     p = cov.shape[0]
     n_remove = _check_order_args(n_remove, p, update, batch_size_remove)
+    rule = _check_rule(saliency, p, condition_threshold, proportion_threshold)
     cov = (cov + cov.T) / 2
     # many small eigendecompositions: multithreaded BLAS only adds overhead (10x slower on a
     # busy 2-core machine), so run them single-threaded
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1 if p <= 2000 else None, user_api="blas"):
-        return _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps)
+        return _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps, rule)
 
 
-def _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps):
+def _check_rule(saliency, p, condition_threshold, proportion_threshold):
+    """None (the text's rule) or the near-dependence rule's (saliency, eta2_max, q_min)."""
+    if saliency is None:
+        return None
+    sal = np.asarray(saliency, dtype=np.float64)
+    if sal.shape != (p,) or np.any(np.isnan(sal)):
+        raise ValueError(f"saliency must be an array of shape ({p},) without NaN, got shape "
+                         f"{sal.shape}.")
+    c = condition_threshold
+    if isinstance(c, bool) or not isinstance(c, Real) or not c >= 1:
+        raise ValueError(f"condition_threshold must be a real number >= 1, got {c!r}.")
+    q = proportion_threshold
+    if isinstance(q, bool) or not isinstance(q, Real) or not 0 <= q < 1:
+        raise ValueError(f"proportion_threshold must be a real number in [0, 1), got {q!r}.")
+    return sal, float(c) ** 2, float(q)
+
+
+def _dependence_take(rule, active, pooled, n_dep, k):
+    """Near-dependence rule: positions (in ``active``) to remove, or None when none is left.
+
+    ``pooled``: each active parameter's variance proportion on the ``n_dep``
+    near-dependent components together.
+    """
+    sal, _, q_min = rule
+    involved = np.flatnonzero(pooled > q_min)
+    if n_dep == 0 or involved.size < 2:
+        return None
+    c = min(k, n_dep, involved.size - 1)
+    return involved[np.argsort(sal[active[involved]], kind="stable")[:c]]
+
+
+def _finish_by_saliency(rule, active, removed, n_remove):
+    sal = rule[0]
+    rest = active[np.argsort(sal[active], kind="stable")]
+    removed.extend(rest[: n_remove - len(removed)].tolist())
+    return np.asarray(removed, dtype=np.intp)
+
+
+def _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps, rule=None):
     p = cov.shape[0]
     active = np.arange(p)
     removed = []
@@ -346,9 +421,15 @@ def _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps):
             lam, U = np.linalg.eigh(A)
             lam = np.maximum(lam, eps * max(lam[-1], np.finfo(float).tiny))
             q = _proportions(U, lam)
-            q_worst = q[:, int(np.argmin(lam))]
             k = min(batch_size_remove, n_remove - len(removed))
-            take = np.argsort(-q_worst, kind="stable")[:k]
+            if rule is None:
+                q_worst = q[:, int(np.argmin(lam))]
+                take = np.argsort(-q_worst, kind="stable")[:k]
+            else:
+                dep = lam * rule[1] < lam.max()  # classical index above the threshold
+                take = _dependence_take(rule, active, q[:, dep].sum(axis=1), int(dep.sum()), k)
+                if take is None:
+                    return _finish_by_saliency(rule, active, removed, n_remove)
         removed.extend(active[take].tolist())
         active = np.delete(active, take)
     return np.asarray(removed, dtype=np.intp)
@@ -368,7 +449,8 @@ def _check_order_args(n_remove, p, update, batch_size_remove):
 
 
 def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="submatrix",
-                            batch_size_remove=1, eps=1e-12):
+                            batch_size_remove=1, eps=1e-12, saliency=None,
+                            condition_threshold=30.0, proportion_threshold=0.5):
     """:func:`belsley_order` on the covariance ``(1/n) G_c^T G_c`` of per-object gradients,
     without forming it.
 
@@ -391,7 +473,8 @@ def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="subma
     Parameters
     ----------
     G : array-like or torch.Tensor of shape (n_objects, p)
-    n_remove, standardize, update, batch_size_remove, eps
+    n_remove, standardize, update, batch_size_remove, eps, saliency, \
+condition_threshold, proportion_threshold
         As in :func:`belsley_order`.
 
     Returns
@@ -416,6 +499,7 @@ def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="subma
         raise ValueError("G contains NaN or infinite values.")
     n, p = G.shape
     n_remove = _check_order_args(n_remove, p, update, batch_size_remove)
+    rule = _check_rule(saliency, p, condition_threshold, proportion_threshold)
     Gc = G - G.mean(axis=0, keepdims=True)
     active = np.arange(p)
     removed = []
@@ -445,7 +529,8 @@ def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="subma
             floor = eps * max(lam.max(), np.finfo(float).tiny)
             lam = np.maximum(lam, floor)
             phi = V**2 / lam[None, :]
-            if V.shape[1] < a:  # singular: the null space is the worst component
+            n_null = a - V.shape[1]
+            if n_null:  # singular: the null space is the worst component
                 null = np.clip(1.0 - (V**2).sum(axis=1), 0.0, None) / floor
                 rest = phi.sum(axis=1)
                 total = rest + null
@@ -453,8 +538,15 @@ def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="subma
                 worst = int(np.argmin(lam))
                 total = phi.sum(axis=1)
                 rest = total - phi[:, worst]
-            # ascending share off the worst component = descending proportion on it
-            take = np.argsort(rest / total, kind="stable")[:k]
+            if rule is None:
+                # ascending share off the worst component = descending proportion on it
+                take = np.argsort(rest / total, kind="stable")[:k]
+            else:
+                dep = lam * rule[1] < lam.max()
+                on_dep = phi[:, dep].sum(axis=1) + (null if n_null else 0.0)
+                take = _dependence_take(rule, active, on_dep / total, n_null + int(dep.sum()), k)
+                if take is None:
+                    return _finish_by_saliency(rule, active, removed, n_remove)
         if update == "conditional":
             R = Gc[:, active[take]]
             if Q.shape[1]:

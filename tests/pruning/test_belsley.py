@@ -161,3 +161,49 @@ def test_importable_without_torch():
 @parametrize_with_checks([BelsleyFeatureSelector()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_dependence_rule_without_near_dependence_is_the_saliency_order():
+    # a well-conditioned covariance (classical index < 30): the proportions say nothing,
+    # so the order is exactly ascending saliency, and no decomposition follows the first
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(500, 12))
+    C = np.cov(Z.T)
+    assert np.sqrt(belsley_diagnostics(C).condition_indices[-1]) < 30
+    sal = rng.random(12)
+    np.testing.assert_array_equal(belsley_order(C, saliency=sal), np.argsort(sal))
+    # the text's rule is still there without a saliency
+    assert sorted(belsley_order(C).tolist()) == list(range(12))
+
+
+def _two_dependences(n=400, seed=0):
+    """Columns 3 = 0 + 1 and 6 = 4 - 5 (up to 1e-3 noise); 2 and 7 independent."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 8))
+    X[:, 3] = X[:, 0] + X[:, 1] + 1e-3 * X[:, 3]
+    X[:, 6] = X[:, 4] - X[:, 5] + 1e-3 * X[:, 6]
+    return np.cov(X.T)
+
+
+def test_dependence_rule_breaks_each_near_dependence_at_its_cheapest_member():
+    C = _two_dependences()
+    eta = np.sqrt(belsley_diagnostics(C).condition_indices)
+    assert np.sum(eta > 30) == 2  # two near-dependences, everything else below 5
+    assert eta[-3] < 5
+    sal = np.array([5.0, 1.0, 0.1, 4.0, 6.0, 7.0, 2.0, 0.2])
+    # one at a time: the cheapest involved parameter overall (1, of the first dependence),
+    # then the cheapest of the dependence left (6); then no collinearity: by saliency
+    np.testing.assert_array_equal(belsley_order(C, saliency=sal),
+                                  [1, 6, 2, 7, 3, 0, 4, 5])
+    # two per decomposition: both dependences at once, the two cheapest involved
+    np.testing.assert_array_equal(belsley_order(C, saliency=sal, batch_size_remove=2),
+                                  [1, 6, 2, 7, 3, 0, 4, 5])
+    # the independent parameters 2 and 7 are the cheapest, yet the text's rule removes a
+    # collinear one first; the dependence rule only reaches them once no dependence is left
+    assert belsley_order(C)[0] in (0, 1, 3, 4, 5, 6)
+    with pytest.raises(ValueError, match="saliency"):
+        belsley_order(C, saliency=sal[:3])
+    with pytest.raises(ValueError, match="condition_threshold"):
+        belsley_order(C, saliency=sal, condition_threshold=0.5)
+    with pytest.raises(ValueError, match="proportion_threshold"):
+        belsley_order(C, saliency=sal, proportion_threshold=1.0)

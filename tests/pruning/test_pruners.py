@@ -196,6 +196,13 @@ def test_bad_input(skorch_net, wine):
         BelsleyPruner(skorch_net, prefit=True, covariance="fisher").fit(X, y)
     with pytest.raises(ValueError, match="max_params"):
         BelsleyPruner(skorch_net, prefit=True, covariance="laplace", max_params=10).fit(X, y)
+    for kw, name in (({"selection": "largest"}, "selection"),
+                     ({"condition_threshold": 0.5}, "condition_threshold"),
+                     ({"proportion_threshold": 1.0}, "proportion_threshold")):
+        with pytest.raises(ValueError, match=name):
+            BelsleyPruner(skorch_net, prefit=True, **kw).fit(X, y)
+    with pytest.raises(ValueError, match="selection"):
+        parameter_ordering(skorch_net.module_, nn.functional.nll_loss, X, y, selection="x")
     pruner = MagnitudePruner(skorch_net, prefit=True).fit(X, y)
     with pytest.raises(ValueError, match="fractions"):
         pruner.pruning_curve(X, y, [0.2, 1.0])
@@ -214,6 +221,11 @@ def test_pruning_curve_display(skorch_net, wine):
     assert disp.line_.get_xdata().tolist() == [0.0, 50.0, 90.0]
     assert disp.scores[0] == pytest.approx(skorch_net.score(X, y))
     assert disp.max_fraction_within(1.0) == 0.9
+    # the curve (one reused copy) equals pruners fitted at each fraction, in any order
+    curve = pruner.pruning_curve(X, y, [0.9, 0.3, 0.0, 0.6]).scores
+    direct = [pruner.set_params(fraction=f).fit(X, y).score(X, y) for f in (0.9, 0.3, 0.0, 0.6)]
+    np.testing.assert_allclose(curve, direct)
+    assert len(set(np.round(direct, 6))) > 1
     import matplotlib.pyplot as plt
 
     plt.close("all")
@@ -287,6 +299,13 @@ def test_gradient_belsley_equals_dense_belsley():
             np.testing.assert_array_equal(
                 belsley_order_gradients(G, 26, update=update, batch_size_remove=b),
                 belsley_order(C, 26, update=update, batch_size_remove=b))
+            # the near-dependence rule too (two near-dependences, then saliency)
+            sal = rng.random(30)
+            kw = dict(update=update, batch_size_remove=b, saliency=sal, condition_threshold=10)
+            og = belsley_order_gradients(G, **kw)
+            np.testing.assert_array_equal(og, belsley_order(C, **kw))
+            # first the cheapest parameter involved in a near-dependence (3 = 0 + e, 5 = 1 - 2 + e)
+            assert og[0] == [0, 1, 2, 3, 5][int(np.argmin(sal[[0, 1, 2, 3, 5]]))]
     # more parameters than objects: no p x p matrix, dead (zero-gradient) parameters first
     G = rng.normal(size=(20, 60))
     G[:, [7, 40]] = 0.0
@@ -310,21 +329,50 @@ def test_parameter_count_checked_before_training(wine):
 
 
 def test_half_pruned_digits_net_stays_above_chance():
-    """Removing half of a small net's parameters: OBD and magnitude keep it far above chance."""
+    """Half of a 64-8-10 digits MLP's 610 parameters removed, no fine-tuning (issue 12, item 4).
+
+    Magnitude, OBD and the Belsley pruner (Laplace and gradient covariance) all keep the net
+    far above chance (0.1). Measured: full 0.950; OBD 0.941, magnitude 0.944, Belsley 0.943
+    (Laplace) and 0.931 (gradient); random 0.381; the text's rule (selection="proportion")
+    0.335 -- it removes the parameters of the best-determined direction first.
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     from skcomplexity.neural import MLPClassifier
+    from skcomplexity.pruning import belsley_diagnostics
 
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X).astype(np.float32)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     clf = MLPClassifier(hidden_units=(8,), max_epochs=30, lr=1e-2, random_state=0).fit(Xtr, ytr)
     full = clf.score(Xte, yte)
-    acc = {cls.__name__: cls(clf, fraction=0.5, prefit=True, random_state=0).fit(Xtr, ytr)
-           .score(Xte, yte) for cls in (OBDPruner, MagnitudePruner, RandomPruner, BelsleyPruner)}
+    runs = {
+        "OBD": OBDPruner(clf), "magnitude": MagnitudePruner(clf), "random": RandomPruner(clf),
+        "Belsley": BelsleyPruner(clf), "Belsley gradient": BelsleyPruner(clf, covariance="gradient"),
+        "Belsley text rule": BelsleyPruner(clf, selection="proportion"),
+    }
+    fitted = {k: p.set_params(fraction=0.5, prefit=True, random_state=0).fit(Xtr, ytr)
+              for k, p in runs.items()}
+    acc = {k: p.score(Xte, yte) for k, p in fitted.items()}
+    print(f"\nfull {full:.3f}; at 50 % removed: " + ", ".join(f"{k} {v:.3f}" for k, v in acc.items()))
     assert full > 0.9
-    assert acc["OBDPruner"] > 0.85 and acc["MagnitudePruner"] > 0.85  # chance is 0.1
-    assert acc["OBDPruner"] > acc["RandomPruner"] + 0.3
-    # the Belsley ordering (collinearity, not saliency) is documented to do worse here
-    assert acc["BelsleyPruner"] < acc["OBDPruner"]
+    for k in ("OBD", "magnitude", "Belsley", "Belsley gradient"):
+        assert acc[k] >= 0.85, (k, acc)  # chance is 0.1
+    assert min(acc["Belsley"], acc["Belsley gradient"]) >= min(acc["OBD"], acc["magnitude"]) - 0.03
+    assert acc["OBD"] > acc["random"] + 0.3
+    # the published rule stays reachable, and is what destroyed the net
+    assert acc["Belsley text rule"] < acc["random"] + 0.05
+
+    # independent route: the net's Laplace covariance has no near-dependence by
+    # Belsley-Kuh-Welsch's threshold (classical index < 30), so the default Belsley order is
+    # the posterior z-score order, i.e. PosteriorRatioPruner's
+    from skcomplexity.landscape import laplace_covariance
+
+    net = clf.net_
+    Xt, yt = torch.as_tensor(Xtr), torch.as_tensor(ytr, dtype=torch.int64)
+    C = laplace_covariance(net.module_, Xt, yt, loss=nn.CrossEntropyLoss(reduction="none"))
+    assert np.sqrt(belsley_diagnostics(C).condition_indices[-1]) < 30
+    w = fitted["Belsley"].index_.flat(net.module_).double().numpy()
+    np.testing.assert_array_equal(fitted["Belsley"].order_,
+                                  np.argsort(w**2 / np.diag(C), kind="stable"))
