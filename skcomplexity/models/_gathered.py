@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 from scipy.special import expit
 
-from .glm import standardize_columns
+from .glm import _numerically_0_or_1, _warn_logistic_fit, standardize_columns
 
 __all__ = [
     "check_fit",
@@ -84,17 +84,18 @@ def _penalised_nll(theta, y, coef, pen):
     return np.sum(np.logaddexp(0.0, theta) - y * theta, axis=-1) + 0.5 * (coef**2) @ pen
 
 
-def _newton_step(H, grad):
+def _newton_step(H, grad, warn):
     try:
         L = np.linalg.cholesky(H)
     except np.linalg.LinAlgError:
-        warnings.warn(
+        if warn:  # as glm's fit_glm does (its fit_logistic_batch does not)
+            warnings.warn(
             "Singular or indefinite matrix in the Newton step of logistic regression (too few "
             "distinct samples for the number of parameters?); using the pseudo-inverse. "
-            "Consider prior_precision > 0.",
-            RuntimeWarning,
-            stacklevel=4,
-        )
+                "Consider prior_precision > 0.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         return (np.linalg.pinv(H, hermitian=True) @ grad[..., None])[..., 0]
     z = np.linalg.solve(L, grad[..., None])
     return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
@@ -106,7 +107,8 @@ def _fisher(design, coef, rows):
     return design.gram(design.scatter(mu * (1.0 - mu), _flat(rows, design.m), len(rows)))
 
 
-def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100):
+def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=100,
+                         warn_singular=True):
     """Minimise ``Σ_{i ∈ rows_r} logloss(y_i, x_iᵀw) + ½ Σ_j pen_j w_j²`` for every replicate.
 
     Parameters
@@ -126,12 +128,14 @@ def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=
     cap : float
         ... or when a coefficient reaches ``cap`` in absolute value (separation).
     max_iter : int
+    warn_singular : bool, default=True
+        Warn when a Newton system is singular (a pseudo-inverse step is taken).
 
     Returns
     -------
     coef : ndarray of shape (R, p)
-    active : ndarray of bool, shape (R,)
-        Replicates that had not stopped after ``max_iter`` steps.
+    converged : ndarray of bool, shape (R,)
+        Replicates whose last Newton decrement was at most ``tol``.
 
     Examples
     --------
@@ -151,7 +155,7 @@ def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=
     P = np.diag(pen)
     R = coef.shape[0]
     y_rows = np.asarray(y, dtype=float)[rows]
-    active = np.ones(R, dtype=bool)
+    converged = np.zeros(R, dtype=bool)
     idx = np.arange(R)
     ri, yi, flat = rows, y_rows, _flat(rows, design.m)
     for _ in range(max_iter):
@@ -160,7 +164,7 @@ def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=
         mu = expit(theta)
         grad = design.scatter(yi - mu, flat, idx.size) @ design.X - pen * c
         H = design.gram(design.scatter(mu * (1.0 - mu), flat, idx.size)) + P
-        step = _newton_step(H, grad)
+        step = _newton_step(H, grad, warn_singular)
         dec = np.einsum("bi,bi->b", grad, step)  # Newton decrement (scale free)
         # Armijo backtracking on the penalised objective (the full step is taken whenever
         # it is good), only for the replicates whose step is still too long
@@ -180,18 +184,18 @@ def newton_logistic_rows(X, y, rows, pen, coef, *, tol=1e-10, cap=1e6, max_iter=
                 todo, pos = todo[bad], pos[bad]
                 t[todo] *= 0.5
         coef[idx] = c + t[:, None] * step
+        converged[idx] = dec <= tol
         still = (dec > tol) & (np.abs(coef[idx]).max(axis=1) < cap)
-        active[idx] = still
         if not np.any(still):
             break
         if not np.all(still):
             idx, ri, yi = idx[still], ri[still], yi[still]
             flat = _flat(ri, design.m)
-    return coef, active
+    return coef, converged
 
 
 def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_iter=100,
-                       warm_start=True, init_bound=None, fisher=False):
+                       warm_start=True, init_bound=None, fisher=False, warn_singular=True):
     """Fit every replicate on each of a sequence of segments of its index sequence.
 
     Parameters
@@ -206,7 +210,7 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
         ``(a, b)``: the subsample is ``index[r, a:b]`` (a prefix when ``a = 0``).
     pen : ndarray of shape (p,)
         See :func:`newton_logistic_rows`.
-    tol, cap, max_iter
+    tol, cap, max_iter, warn_singular
         See :func:`newton_logistic_rows`.
     warm_start : bool, default=True
         Start Newton from the previous segment's estimate (nested prefixes); else from 0.
@@ -220,7 +224,9 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
     Yields
     ------
     coef : ndarray of shape (R, p)
-    active : ndarray of bool, shape (R,)
+    converged : ndarray of bool, shape (R,)
+    rows : ndarray of int, shape (R, b - a)
+        The segment's rows.
     info : ndarray of shape (R, p, p), only with ``fisher=True``
     """
     design = _Design(X)
@@ -233,26 +239,28 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
             good = np.ones(R, dtype=bool) if init_bound is None else (
                 np.all(np.isfinite(prev), axis=1) & (np.abs(prev).max(axis=1) < init_bound))
             coef[good] = prev[good]
-        coef, active = newton_logistic_rows(design, y, rows, pen, coef, tol=tol, cap=cap,
-                                            max_iter=max_iter)
+        coef, converged = newton_logistic_rows(design, y, rows, pen, coef, tol=tol, cap=cap,
+                                               max_iter=max_iter, warn_singular=warn_singular)
         prev = coef
-        yield (coef, active, _fisher(design, coef, rows)) if fisher else (coef, active)
+        out = (coef, converged, rows)
+        yield out + (_fisher(design, coef, rows),) if fisher else out
 
 
-def check_fit(X, coef, active, stacklevel=3):
-    """Warn as :func:`~skcomplexity.models.glm.fit_glm` does about an unreliable batch of fits.
+def check_fit(X, coef, converged, rows, prior_precision, *, max_iter=100,
+              penalty="prior_precision > 0", stacklevel=3):
+    """Warn as :func:`~skcomplexity.models.glm.fit_glm` does about a batch of fits.
 
-    Not converged, not finite, or separated: ``|x_iᵀw| > 30`` on some row of ``X``.
+    Not converged (or not finite); and, for an unpenalised fit
+    (``prior_precision == 0``), a fitted probability numerically 0 or 1 on one of
+    the subsample's ``rows`` (separated classes: no maximum-likelihood estimate).
     """
-    with np.errstate(invalid="ignore", over="ignore"):
-        separated = np.max(np.abs(coef @ X.T), axis=-1) > 30.0
-    if np.any(active) or not np.all(np.isfinite(coef)) or np.any(separated):
-        warnings.warn(
-            "Logistic regression did not converge (perfect separation or too few samples?); "
-            "the estimate may be unreliable. Consider prior_precision > 0.",
-            RuntimeWarning,
-            stacklevel=stacklevel,
-        )
+    finite = np.all(np.isfinite(coef), axis=1)
+    separated = np.zeros(len(coef), dtype=bool)
+    if prior_precision == 0:
+        theta = np.take_along_axis(coef[finite] @ X.T, rows[finite], axis=1)
+        separated[finite] = _numerically_0_or_1(theta, np.ones_like(theta))
+    _warn_logistic_fit(~converged | ~finite, separated, max_iter, penalty, prior_precision > 0,
+                       stacklevel=stacklevel)
 
 
 def laplace_rows_path(X, y, index, segments, prior_precision):
@@ -271,8 +279,9 @@ def laplace_rows_path(X, y, index, segments, prior_precision):
     """
     p = X.shape[1]
     pen = np.full(p, float(prior_precision))
-    for mean, active, info in logistic_rows_path(X, y, index, segments, pen, fisher=True):
-        check_fit(X, mean, active, stacklevel=4)
+    for mean, converged, rows, info in logistic_rows_path(X, y, index, segments, pen,
+                                                          fisher=True):
+        check_fit(X, mean, converged, rows, prior_precision, stacklevel=4)
         yield mean, np.linalg.inv(info + np.diag(pen))
 
 
@@ -300,15 +309,11 @@ def sklearn_logistic_prefix_path(X, y01, index, sizes, *, inv_c=0.0, fit_interce
         Z = X / sd
         pen = inv_c / sd**2
     path = logistic_rows_path(Z, y01, index, [(0, int(k)) for k in sizes], pen, tol=1e-12,
-                              cap=1e8, init_bound=30.0)
-    for coef, active in path:
-        if np.any(active) or not np.all(np.isfinite(coef)) or np.abs(coef).max() > 1e6:
-            warnings.warn(
-                "Logistic regression did not converge on some replicates (perfect separation "
-                "on a small subsample?); use a penalty (prior_precision > 0 or a finite C).",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+                              cap=1e8, init_bound=30.0, warn_singular=False)
+    for coef, converged, rows in path:
+        # fit_logistic_batch's warnings (its not-converged rule, separation when unpenalised)
+        check_fit(Z, coef, converged & (np.abs(coef).max(axis=1) <= 1e6), rows, inv_c,
+                  penalty="prior_precision > 0 or a finite C", stacklevel=4)
         if fit_intercept:
             w = coef[:, 1:] / sd
             yield w, coef[:, 0] - w @ mu

@@ -179,10 +179,10 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         pen = np.full(data.n_params, float(self.prior_precision))
         segments = [(int(t), int(k)) for t, k in zip(tests, sizes, strict=True)]
         path = logistic_rows_path(data.X, data.y, index, segments, pen, warm_start=False)
-        for j, ((t, k), (coef, active)) in enumerate(zip(segments, path, strict=True)):
-            check_fit(data.X, coef, active)
-            out[j] = _mean_loglik(data, coef, index[:, t:k]) - _mean_loglik(data, coef,
-                                                                            index[:, :t])
+        for j, (coef, converged, rows) in enumerate(path):
+            check_fit(data.X, coef, converged, rows, self.prior_precision)
+            out[j] = (_mean_loglik(data, coef, rows)
+                      - _mean_loglik(data, coef, index[:, :tests[j]]))
         return CriterionResult(out)
 
     def _gaussian_rs(self, data, index, sizes, tests):
@@ -309,8 +309,8 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         out = np.empty((len(sizes), draws.n_replicates, p))
         pen = np.full(p, float(self.prior_precision))
         path = logistic_rows_path(data.X, data.y, index, [(0, int(k)) for k in sizes], pen)
-        for j, (coef, active) in enumerate(path):
-            check_fit(data.X, coef, active)
+        for j, (coef, converged, rows) in enumerate(path):
+            check_fit(data.X, coef, converged, rows, self.prior_precision)
             out[j] = coef
         return CriterionResult(out)
 

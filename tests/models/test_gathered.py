@@ -1,0 +1,115 @@
+"""The gathered-rows logistic paths give the count-weighted fits of :mod:`skcomplexity.models.glm`."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from skcomplexity.models._gathered import (
+    check_fit,
+    laplace_rows_path,
+    logistic_rows_path,
+    newton_logistic_rows,
+    sklearn_logistic_prefix_path,
+)
+from skcomplexity.models.glm import (
+    _cholesky_solve_checked,
+    add_intercept,
+    fit_glm,
+    fit_logistic_batch,
+    laplace_posterior,
+)
+
+
+@pytest.fixture
+def nested():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=120) > 0).astype(float)
+    index = rng.integers(0, 120, size=(6, 100))  # with replacement: duplicates count twice
+    return add_intercept(X), y, index, np.array([15, 40, 100])
+
+
+def _counts(rows, m):
+    return np.stack([np.bincount(r, minlength=m) for r in rows]).astype(float)
+
+
+@pytest.mark.parametrize("outer", [True, False])
+def test_prefix_fits_equal_count_weighted_fits(nested, outer, monkeypatch):
+    Z, y, index, sizes = nested
+    if not outer:  # the per-replicate Hessian used for large designs
+        monkeypatch.setattr("skcomplexity.models._gathered._OUTER_ELEMENTS", 0)
+    pen = np.full(Z.shape[1], 0.1)
+    path = logistic_rows_path(Z, y, index, [(0, k) for k in sizes], pen)
+    for k, (coef, converged, rows) in zip(sizes, path, strict=True):
+        ref = fit_glm(Z, y, "binomial", weights=_counts(index[:, :k], len(y)),
+                      prior_precision=0.1)
+        assert converged.all() and rows.shape == (6, k)
+        np.testing.assert_allclose(coef, ref, rtol=1e-7, atol=1e-9)
+
+
+def test_laplace_and_segments(nested):
+    Z, y, index, sizes = nested
+    segments = [(5, 40), (0, 100)]
+    for (a, b), (mean, cov) in zip(segments, laplace_rows_path(Z, y, index, segments, 0.5),
+                                   strict=True):
+        m_ref, c_ref = laplace_posterior(Z, y, "binomial", prior_precision=0.5,
+                                         weights=_counts(index[:, a:b], len(y)))
+        np.testing.assert_allclose(mean, m_ref, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(cov, c_ref, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sklearn_convention_path_equals_fit_logistic_batch(nested, fit_intercept):
+    Z, y, index, sizes = nested
+    X = Z[:, 1:]
+    path = sklearn_logistic_prefix_path(X, y, index, sizes, inv_c=0.2,
+                                        fit_intercept=fit_intercept)
+    for k, (coef, b0) in zip(sizes, path, strict=True):
+        w_ref, b_ref = fit_logistic_batch(X, y, _counts(index[:, :k], len(y)), inv_c=0.2,
+                                          fit_intercept=fit_intercept)
+        np.testing.assert_allclose(coef, w_ref, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(b0, b_ref, rtol=1e-7, atol=1e-9)
+
+
+def test_warnings_match_glm():
+    rng = np.random.default_rng(1)
+    X = add_intercept(rng.normal(size=(40, 2)))
+    y = (X[:, 1] > 0).astype(float)  # separated
+    rows = np.tile(np.arange(40), (2, 1))
+    # unpenalised and separated: R's "fitted probabilities numerically 0 or 1", as fit_glm
+    (coef, converged, seg), = logistic_rows_path(X, y, rows, [(0, 40)], np.zeros(3))
+    with pytest.warns(RuntimeWarning, match="numerically 0 or 1 occurred on 2 of 2"):
+        check_fit(X, coef, converged, seg, 0.0)
+    with pytest.warns(RuntimeWarning, match="numerically 0 or 1 occurred on 2 of 2"):
+        list(sklearn_logistic_prefix_path(X[:, 1:], y, rows, [40], inv_c=0.0))
+    # penalised and converged: no warning however large the linear predictor
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(laplace_rows_path(X, y, rows, [(0, 40)], 1e-3))
+    (coef, converged, seg), = logistic_rows_path(X, y, rows, [(0, 40)], np.full(3, 1e-3),
+                                                 max_iter=1)
+    with pytest.warns(RuntimeWarning, match="did not converge on 2 of 2 replicates"):
+        check_fit(X, coef, converged, seg, 1e-3, max_iter=1)
+
+
+def test_newton_drops_converged_replicates_and_keeps_their_estimate(nested):
+    Z, y, index, _ = nested
+    pen = np.full(Z.shape[1], 0.1)
+    both, conv = newton_logistic_rows(Z, y, index[:2, :50], pen, np.zeros((2, 4)))
+    one, _ = newton_logistic_rows(Z, y, index[1:2, :50], pen, np.zeros((1, 4)))
+    assert conv.all()
+    np.testing.assert_allclose(both[1], one[0], rtol=1e-12, atol=1e-14)
+
+
+def test_cholesky_fallback_only_for_failing_systems():
+    rng = np.random.default_rng(2)
+    A = rng.normal(size=(300, 6, 4))
+    G = np.swapaxes(A, 1, 2) @ A
+    G[[7, 250]] = np.outer([1.0, 2, 0, 0], [1.0, 2, 0, 0])  # singular: not positive definite
+    b = rng.normal(size=(300, 4))
+    x, ok = _cholesky_solve_checked(G, b)
+    assert not ok[7] and not ok[250] and ok.sum() == 298
+    good = np.flatnonzero(ok)
+    np.testing.assert_allclose(x[good], np.linalg.solve(G[good], b[good][..., None])[..., 0],
+                               rtol=1e-10)
