@@ -28,6 +28,7 @@ Then the student is trained on D2 with plain cross-entropy.
 """
 
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
@@ -56,6 +57,24 @@ __all__ = [
 ]
 
 INITS = ("xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation")
+
+
+def _resolve_n_probes(n_probes, n_hutchinson):
+    """``n_probes``, or the deprecated ``n_hutchinson`` (with a FutureWarning) when it is given."""
+    if isinstance(n_hutchinson, str) and n_hutchinson == "deprecated":
+        return n_probes
+    if n_probes != 1:
+        raise ValueError(
+            f"Both n_probes={n_probes!r} and the deprecated n_hutchinson={n_hutchinson!r} were "
+            "given; use only n_probes."
+        )
+    warnings.warn(
+        "n_hutchinson was renamed n_probes (the curvature layer's name for the number of "
+        "Hutchinson probes) in 0.1.0 and will be removed in 0.2.0; use n_probes instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return n_hutchinson
 
 
 def _uniform_like(p, low, high, gen):
@@ -189,9 +208,9 @@ def _net2wider(t_lin, s_lin, output_rows, rs):
 
 
 def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0, 1.0),
-                             delta=0.1, epochs=5, lr=1e-3, batch_size=128, n_hutchinson=1,
+                             delta=0.1, epochs=5, lr=1e-3, batch_size=128, n_probes=1,
                              noise_init=1e-3, start="uniform_pad", output_rows=None,
-                             random_state=None):
+                             random_state=None, n_hutchinson="deprecated"):
     """Solve the expansion problem (5.3) for the student's initial parameters, in place.
 
     Parameters
@@ -208,7 +227,9 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     delta : float >= 0, default=0.1
         Half-width of the uniform input noise.
     epochs, lr, batch_size : Adam settings on D1.
-    n_hutchinson : int, default=1
+    n_probes : int, default=1
+        Rademacher probes of Hutchinson's estimator of the Hessian trace (the
+        fourth term), drawn afresh for every mini-batch.
     noise_init : float, default=1e-3
         U[-noise_init, noise_init] added to the starting point.
     start : {"uniform_pad", "zero_pad"}, default="uniform_pad"
@@ -220,6 +241,11 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     output_rows : array-like of int, optional
         Student output index of each teacher output.
     random_state : int, RandomState or None
+    n_hutchinson : int
+        Former name of ``n_probes``.
+
+        .. deprecated:: 0.1.0
+           ``n_hutchinson`` was renamed ``n_probes`` in 0.1.0 and will be removed in 0.2.0.
 
     Returns
     -------
@@ -236,6 +262,7 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     >>> type(s).__name__
     'MLPModule'
     """
+    n_probes = _resolve_n_probes(n_probes, n_hutchinson)
     lambdas = tuple(check_nonnegative(v, "lambdas") for v in lambdas)
     if len(lambdas) != 4:
         raise ValueError(f"lambdas must hold four weights, got {lambdas!r}.")
@@ -281,7 +308,7 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
                 loss = loss + lambdas[2] * F.cross_entropy(student(xb + noise), yb)
             if lambdas[3]:
                 loss = loss + lambdas[3] * hutchinson_trace(
-                    l1, params, n_probes=n_hutchinson, generator=gen)
+                    l1, params, n_probes=n_probes, generator=gen)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -334,7 +361,9 @@ class AntiDistillationClassifier(MLPClassifier):
     expand_lr : float, default=1e-3
     expand_start : {"uniform_pad", "zero_pad"}, default="uniform_pad"
         Starting point for (5.3) (see :func:`anti_distillation_expand`).
-    n_hutchinson : int, default=1
+    n_probes : int, default=1
+        Rademacher probes of Hutchinson's estimator of the Hessian trace in
+        (5.3), per mini-batch.
     freeze_epochs : int, default=3
         ``init="transfer"``: epochs with the body frozen.
     hidden_units : tuple of int, default=(256, 128, 64)
@@ -344,6 +373,11 @@ class AntiDistillationClassifier(MLPClassifier):
     random_state, verbose
         As in :class:`skcomplexity.neural.MLPClassifier`; the text's
         student: Adam, lr 1e-3, 10 epochs.
+    n_hutchinson : int
+        Former name of ``n_probes``.
+
+        .. deprecated:: 0.1.0
+           ``n_hutchinson`` was renamed ``n_probes`` in 0.1.0 and will be removed in 0.2.0.
 
     Attributes
     ----------
@@ -388,16 +422,18 @@ class AntiDistillationClassifier(MLPClassifier):
         "expand_epochs": [Interval(Integral, 1, None, closed="left")],
         "expand_lr": [Interval(Real, 0, None, closed="neither")],
         "expand_start": [StrOptions({"uniform_pad", "zero_pad"})],
-        "n_hutchinson": [Interval(Integral, 1, None, closed="left")],
+        "n_probes": [Interval(Integral, 1, None, closed="left")],
+        "n_hutchinson": [Interval(Integral, 1, None, closed="left"),
+                         Hidden(StrOptions({"deprecated"}))],
         "freeze_epochs": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(self, teacher=None, *, init="anti_distillation", refit_teacher=False,
                  teacher_classes=None, lambdas=(1.0, 1.0, 1.0, 1.0), delta=0.1, expand_epochs=3,
-                 expand_lr=1e-3, expand_start="uniform_pad", n_hutchinson=1, freeze_epochs=3,
+                 expand_lr=1e-3, expand_start="uniform_pad", n_probes=1, freeze_epochs=3,
                  hidden_units=(256, 128, 64), activation="relu", lr=1e-3, max_epochs=10,
                  batch_size=64, weight_decay=0.0, optimizer="adam", callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+                 device="auto", random_state=None, verbose=0, n_hutchinson="deprecated"):
         self.teacher = teacher
         self.init = init
         self.refit_teacher = refit_teacher
@@ -407,7 +443,7 @@ class AntiDistillationClassifier(MLPClassifier):
         self.expand_epochs = expand_epochs
         self.expand_lr = expand_lr
         self.expand_start = expand_start
-        self.n_hutchinson = n_hutchinson
+        self.n_probes = n_probes
         self.freeze_epochs = freeze_epochs
         self.hidden_units = hidden_units
         self.activation = activation
@@ -420,6 +456,7 @@ class AntiDistillationClassifier(MLPClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.n_hutchinson = n_hutchinson
 
     def _build_module_kwargs(self, n_features, n_outputs):
         module, kwargs = super()._build_module_kwargs(n_features, n_outputs)
@@ -445,6 +482,7 @@ class AntiDistillationClassifier(MLPClassifier):
         """
         self._validate_params()  # the declarative _parameter_constraints
         self._validate_common_params()
+        n_probes = _resolve_n_probes(self.n_probes, self.n_hutchinson)
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y)
@@ -488,13 +526,13 @@ class AntiDistillationClassifier(MLPClassifier):
                 self.net_.callbacks = [*(self.net_.callbacks or []),
                                        ("freeze_body", _FreezeBody(self.freeze_epochs))]
             self.net_.initialize()
-            self._initialise(self.net_.module_, X, y_t, seed)
+            self._initialise(self.net_.module_, X, y_t, seed, n_probes)
             self.net_.partial_fit(X, y_t)
         self.n_iter_ = len(self.net_.history)
         self.device_ = device
         return self
 
-    def _initialise(self, module, X, y_t, seed):
+    def _initialise(self, module, X, y_t, seed, n_probes):
         rs = np.random.RandomState(seed)
         if self.init == "transfer":
             _, _, t_lin = mlp_structure(self.teacher_)
@@ -514,7 +552,7 @@ class AntiDistillationClassifier(MLPClassifier):
         anti_distillation_expand(
             self.teacher_, module, X[simple], y_t[simple], lambdas=self.lambdas, delta=self.delta,
             epochs=self.expand_epochs, lr=self.expand_lr, batch_size=self.batch_size,
-            n_hutchinson=self.n_hutchinson, start=self.expand_start,
+            n_probes=n_probes, start=self.expand_start,
             output_rows=self.teacher_rows_, random_state=rs,
         )
 

@@ -209,6 +209,20 @@ class HessianOperator:
         """Free the cached autograd graphs."""
         self._graphs = None
 
+    def subset(self, idx):
+        """The same operator over the objects ``idx`` only (mean over them).
+
+        Shares the parameters and the loss; the autograd graphs are built
+        afresh when the subset operator is first applied.
+        """
+        sub = HessianOperator.__new__(HessianOperator)
+        sub.__dict__.update(self.__dict__)
+        sub.fm = _SubsetView(self.fm, np.asarray(idx))
+        sub.n_objects = len(idx)
+        sub._graphs = None
+        sub.n_products = 0
+        return sub
+
     def _hvp_chunk(self, v, X, y, weight):
         """``weight * Σ_i ∇²l_i v`` (or its G-term) over one chunk, by ``torch.func``
         (used under ``vmap`` over objects by :meth:`per_object_matvec`)."""
@@ -277,46 +291,132 @@ class HessianOperator:
         return vmap(one)(Xs, ys, V)
 
 
+class _ExternalOperator:
+    """A symmetric linear operator from elsewhere, seen through the interface
+    the curvature functions use (``n_params``, ``dtype``, ``device``,
+    ``matvec``, ``matmat``, ``to_scipy``).
+
+    Accepts a :class:`scipy.sparse.linalg.LinearOperator` (or anything
+    :func:`~scipy.sparse.linalg.aslinearoperator` takes, e.g. a dense array)
+    or an object with ``to_scipy()`` returning one (curvlinops' operators).
+    Products run in float64 on the CPU.
+    """
+
+    kind = "full"
+
+    def __init__(self, op):
+        import torch
+        from scipy.sparse.linalg import LinearOperator, aslinearoperator
+
+        if not isinstance(op, LinearOperator) and callable(getattr(op, "to_scipy", None)):
+            op = op.to_scipy()
+        op = aslinearoperator(op)
+        if len(op.shape) != 2 or op.shape[0] != op.shape[1]:
+            raise ValueError(f"A curvature operator must be square, got shape {op.shape}.")
+        self.op = op
+        self.n_params = int(op.shape[0])
+        self.dtype = torch.float64
+        self.device = torch.device("cpu")
+        self.n_products = 0
+
+    @property
+    def shape(self):
+        return (self.n_params, self.n_params)
+
+    def matvec(self, v):
+        import torch
+
+        self.n_products += 1
+        x = v.detach().double().cpu().numpy() if torch.is_tensor(v) else np.asarray(v, float)
+        return torch.as_tensor(np.asarray(self.op.matvec(x.reshape(-1)), dtype=np.float64)
+                               .reshape(-1))
+
+    def matmat(self, V):
+        import torch
+
+        return torch.stack([self.matvec(v) for v in V])
+
+    matmat_loop = matmat
+
+    def to_scipy(self):
+        return self.op
+
+    def release(self):
+        pass
+
+
+def _is_linear_operator(obj):
+    from scipy.sparse.linalg import LinearOperator
+
+    return isinstance(obj, LinearOperator) or (
+        callable(getattr(obj, "to_scipy", None)) and hasattr(obj, "shape")
+        and not hasattr(obj, "forward"))
+
+
 def _as_operator(model, X, y, operator_kwargs):
-    if isinstance(model, HessianOperator):
+    if isinstance(model, (HessianOperator, _ExternalOperator)) or _is_linear_operator(model):
         if operator_kwargs:
             raise TypeError(
-                f"Unexpected keyword arguments {sorted(operator_kwargs)} for a HessianOperator "
-                "(they configure a new operator; set them when constructing it)."
+                f"Unexpected keyword arguments {sorted(operator_kwargs)} for an operator "
+                "(they configure a new HessianOperator; set them when constructing it)."
             )
-        return model
+        return model if isinstance(model, (HessianOperator, _ExternalOperator)) \
+            else _ExternalOperator(model)
     return HessianOperator(model, X, y, **operator_kwargs)
 
 
 def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter=1000,
-                   random_state=None, return_vector=False, **operator_kwargs):
+                   random_state=None, return_vector=False, warm_start="auto",
+                   **operator_kwargs):
     """Largest-magnitude eigenvalue of the Hessian (the sharpness), matrix-free.
 
     Parameters
     ----------
-    model : HessianOperator or fitted torch model
+    model : HessianOperator, fitted torch model, or linear operator
         A model is wrapped with :class:`HessianOperator` (``X``, ``y`` and
         ``operator_kwargs`` such as ``loss``, ``kind``, ``batch_size``,
-        ``dtype``).
+        ``dtype``). Any symmetric :class:`scipy.sparse.linalg.LinearOperator`
+        (or an object with a ``to_scipy()`` method returning one, such as a
+        curvlinops operator) is accepted as it is.
     X, y : array-like, optional
     method : {"lanczos", "power", "eigsh"}, default="lanczos"
         ``"lanczos"``: a Lanczos recurrence in torch (re-orthogonalised while
-        the basis fits in 256 MB), stopped when the extreme Ritz value changes
-        by less than ``tol``; ``"power"``: power iteration with the Rayleigh
-        quotient; ``"eigsh"``: implicitly restarted Lanczos of
-        ``scipy.sparse.linalg.eigsh`` (``which="LM"``).
+        the basis fits in 256 MB), stopped when the a-posteriori error
+        estimate of the extreme Ritz value falls below ``tol`` (see Notes);
+        ``"power"``: power iteration with the Rayleigh quotient, stopped when
+        it changes by less than ``tol``; ``"eigsh"``: implicitly restarted
+        Lanczos of ``scipy.sparse.linalg.eigsh`` (``which="LM"``).
     tol : float > 0, default=1e-6
         Relative tolerance on the eigenvalue.
     maxiter : int, default=1000
         Maximum number of iterations / Hessian-vector products.
     random_state : int or None
-        Seeds the starting vector.
+        Seeds the starting vector (and the warm-start subsample).
     return_vector : bool, default=False
         Also return the unit eigenvector (numpy).
+    warm_start : "auto", int or None, default="auto"
+        Lanczos only, on a :class:`HessianOperator`. An int ``m``: first run
+        Lanczos on the Hessian of ``m`` randomly chosen objects (a product
+        costs about ``m / n`` of a full one) and start the full recurrence
+        from its top Ritz vector, which is close to the full top eigenvector;
+        the answer is still the full Hessian's eigenvalue to ``tol``, only
+        reached in fewer full products. ``"auto"``: ``m = n // 8`` when the
+        operator runs over at least 1024 objects, otherwise no warm start.
+        None: start from a random vector.
 
     Returns
     -------
     float or (float, ndarray)
+
+    Notes
+    -----
+    After ``j`` Lanczos steps the extreme Ritz pair ``(θ, u)`` has residual
+    ``r = ‖H u − θ u‖ = β_j |s_j|`` (``s`` the eigenvector of the tridiagonal
+    matrix). Some eigenvalue lies within ``r`` of ``θ`` (Bauer-Fike) and,
+    with ``δ`` the distance from ``θ`` to the rest of the spectrum, within
+    ``r²/δ`` (Kato-Temple). ``δ`` is estimated by the distance to the nearest
+    other Ritz value once there are at least three; the recurrence stops when
+    ``min(r, r²/δ) ≤ tol·|θ|``.
 
     Examples
     --------
@@ -333,16 +433,36 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     _check_int(maxiter, "maxiter")
     if method not in ("lanczos", "power", "eigsh"):
         raise ValueError(f"method must be 'lanczos', 'power' or 'eigsh', got {method!r}.")
+    if not (warm_start is None or warm_start == "auto"):
+        _check_int(warm_start, "warm_start")
     H = _as_operator(model, X, y, operator_kwargs)
     gen = torch_generator(random_state)
     v0 = torch.randn(H.n_params, generator=gen, dtype=torch.float64)
     if method == "lanczos":
-        V0 = v0.to(H.dtype).to(H.device).unsqueeze(0)
-        lam = float(_batched_lanczos_norm(H.matmat_loop, V0, tol, maxiter, signed=True,
-                                          warn_name="top_eigenvalue")[0])
+        q0, rel_gap = v0.to(H.dtype).to(H.device), None
+        m = _warm_size(H, warm_start)
+        if m is not None:
+            idx = torch.randperm(H.n_objects, generator=gen)[:m].sort().values.numpy()
+            sub = H.subset(idx)
+            pre = _lanczos_extreme(sub.matvec, q0, tol, min(maxiter, 50), want_vector=True)
+            sub.release()
+            if pre.vector is not None:
+                q0, rel_gap = pre.vector, pre.rel_gap
+        res = _lanczos_extreme(H.matvec, q0, tol, maxiter, want_vector=return_vector,
+                               rel_gap=rel_gap)
+        if not res.converged and res.steps < H.n_params:
+            import warnings
+
+            warnings.warn(
+                f"top_eigenvalue: the Lanczos estimate did not reach tol={tol} in "
+                f"maxiter={maxiter} steps (error estimate {res.error:.2e}).",
+                RuntimeWarning, stacklevel=2,
+            )
         if not return_vector:
-            return lam
-        method = "eigsh"  # the eigenvector comes from scipy
+            return res.value
+        if res.vector is not None:
+            return res.value, res.vector.detach().double().cpu().numpy()
+        method = "eigsh"  # the Krylov basis was too large to keep: scipy gives the vector
     if method == "eigsh":
         from scipy.sparse.linalg import eigsh
 
@@ -377,6 +497,92 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     return (lam, vec) if return_vector else lam
 
 
+def _warm_size(H, warm_start):
+    """Objects of the warm-start subsample, or None for a random start."""
+    if warm_start is None or not isinstance(H, HessianOperator):
+        return None
+    n = H.n_objects
+    if warm_start == "auto":
+        return n // 8 if n >= 1024 else None
+    return warm_start if warm_start < n else None
+
+
+class _LanczosResult:
+    __slots__ = ("value", "vector", "error", "steps", "converged", "rel_gap")
+
+    def __init__(self, value, vector, error, steps, converged, rel_gap=None):
+        self.value, self.vector, self.error = value, vector, error
+        self.steps, self.converged, self.rel_gap = steps, converged, rel_gap
+
+
+_GAP_SAFETY = 3.0  # the Ritz-value gap overestimates the spectral gap: be conservative
+
+
+def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector=False,
+                     rel_gap=None):
+    """Largest-magnitude eigenpair of a symmetric operator by Lanczos.
+
+    Fully re-orthogonalised while the basis fits in ``reorth_bytes`` (then the
+    Ritz vector is available); otherwise the three-term recurrence. Stops on
+    the error estimate ``min(r, r²/δ) ≤ tol·|θ|`` described in
+    :func:`top_eigenvalue` (``δ`` only from the third step on), or on an
+    invariant subspace (``β = 0``: the Ritz value is exact).
+    """
+    import torch
+
+    P = q0.numel()
+    steps = min(int(maxiter), P)
+    keep = steps * P * q0.element_size() <= reorth_bytes
+    q = q0 / q0.norm()
+    q_prev = torch.zeros_like(q)
+    beta_prev = 0.0
+    basis = [q]
+    alphas, betas = [], []
+    theta, s, err = float("nan"), None, float("inf")
+    converged = False
+    j = 0
+    with torch.no_grad():
+        for j in range(1, steps + 1):
+            w = matvec(q) - beta_prev * q_prev
+            alpha = float(torch.dot(w, q))
+            w = w - alpha * q
+            if keep:
+                Q = torch.stack(basis)  # (j, P)
+                w = w - Q.T @ (Q @ w)
+            beta = float(w.norm())
+            alphas.append(alpha)
+            betas.append(beta)
+            T = np.diag(alphas) + np.diag(betas[:-1], 1) + np.diag(betas[:-1], -1)
+            evals, S = np.linalg.eigh(T)
+            k = int(np.argmax(np.abs(evals)))
+            theta, s = float(evals[k]), S[:, k]
+            r = beta * abs(s[-1])
+            err = r
+            if j >= 3 or (rel_gap is not None and j >= 2):
+                delta = float(np.min(np.abs(np.delete(evals, k) - theta)))
+                if rel_gap is not None:
+                    delta = min(delta, rel_gap * abs(theta))
+                if delta > 0:
+                    err = min(r, _GAP_SAFETY * r * r / delta)
+            scale = max(abs(theta), 1e-300)
+            if err <= tol * scale or beta <= 1e-12 * scale:
+                converged = True
+                break
+            q_prev, q = q, w / beta
+            beta_prev = beta
+            if keep:
+                basis.append(q)
+    vector = None
+    if want_vector and keep and s is not None:
+        u = torch.as_tensor(s, dtype=q.dtype, device=q.device) @ torch.stack(basis[:len(s)])
+        vector = u / u.norm()
+    gap = None
+    if j >= 3:
+        others = np.delete(evals, k)
+        gap = float(np.min(np.abs(others - theta))) / max(abs(theta), 1e-300)
+    return _LanczosResult(theta, vector, err, j, converged, gap)
+
+
 def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
                   random_state=None, return_std=False, probe_chunk_bytes=2 ** 26,
                   **operator_kwargs):
@@ -384,7 +590,9 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
 
     Parameters
     ----------
-    model : HessianOperator or fitted torch model
+    model : HessianOperator, fitted torch model, or linear operator
+        As in :func:`top_eigenvalue` (a scipy ``LinearOperator`` or a
+        curvlinops operator is used as it is).
     X, y : array-like, optional
     method : {"hutchinson", "exact"}, default="hutchinson"
         ``"hutchinson"``: mean of ``v^T H v`` over Rademacher vectors ``v``
@@ -423,8 +631,9 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
         raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}.")
     H = _as_operator(model, X, y, operator_kwargs)
     P = H.n_params
-    chunk = probe_chunk(P, H.theta.element_size(), probe_chunk_bytes)
-    if method == "exact" and (H.kind == "gauss_newton" or _piecewise(H.fm.module)):
+    chunk = probe_chunk(P, H.dtype.itemsize, probe_chunk_bytes)
+    if method == "exact" and isinstance(H, HessianOperator) and (
+            H.kind == "gauss_newton" or _piecewise(H.fm.module)):
         from .curvature import exact_diagonal
 
         total = float(exact_diagonal(H.fm, H.kind).sum())
@@ -504,6 +713,9 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
     _check_tol(tol)
     _check_int(maxiter, "maxiter")
     H = _as_operator(model, X, y, operator_kwargs)
+    if not isinstance(H, HessianOperator):
+        raise TypeError("hessian_spread needs per-object Hessians: pass a fitted torch model "
+                        "or a HessianOperator, not a linear operator.")
     n = H.n_objects
     rng = np.random.default_rng(root_seed_sequence(random_state))
     if n_objects is None or n_objects >= n:
@@ -515,11 +727,7 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
     if reference_size is not None and reference_size < n:
         _check_int(reference_size, "reference_size")
         sub = np.sort(rng.choice(n, reference_size, replace=False))
-        ref = HessianOperator.__new__(HessianOperator)
-        ref.__dict__.update(H.__dict__)
-        ref.fm = _SubsetView(H.fm, sub)
-        ref.n_objects = len(sub)
-        ref._graphs = None
+        ref = H.subset(sub)
 
     def apply(V):
         return H.per_object_matvec(idx, V) - ref.matmat(V)
@@ -654,7 +862,7 @@ def dense_hessian(model, X=None, y=None, *, max_params=5000, **operator_kwargs):
             f"The model has {H.n_params} parameters > max_params={max_params}; a dense Hessian "
             "would need P^2 memory. Use the matrix-free functions instead."
         )
-    if H.kind == "full":
+    if isinstance(H, HessianOperator) and H.kind == "full":
         fm = H.fm
 
         def mean_loss(theta):

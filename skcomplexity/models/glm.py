@@ -293,6 +293,56 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     return coef, intercept
 
 
+#: R's ``glm.fit`` rule: a fitted probability within 10 machine epsilons of 0 or 1
+#: (``|θ| > 33.7``) is "numerically 0 or 1"
+_PROB_EPS = 10 * np.finfo(float).eps
+
+
+def _numerically_0_or_1(theta, weights):
+    """Per replicate: whether a fitted probability of a weighted object is numerically 0 or 1."""
+    mu = expit(theta)
+    extreme = (mu < _PROB_EPS) | (mu > 1.0 - _PROB_EPS)
+    return np.any(extreme & (np.asarray(weights) > 0), axis=-1)
+
+
+def _warn_logistic_fit(not_converged, separated, max_iter, penalty, penalised, stacklevel):
+    """The logistic solvers' two warnings, each only when it is true.
+
+    * ``not_converged``: Newton's method stopped (``max_iter`` steps, or the
+      coefficients diverged) before the Newton decrement fell below ``tol``;
+    * ``separated``: an *unpenalised* fit put a fitted probability numerically
+      at 0 or 1 (R's ``glm`` warns alike), most often because the classes are
+      (quasi-)separated, where the maximum-likelihood estimate does not exist.
+
+    ``penalty`` names the solver's penalty setting for the advice.
+
+    A converged penalised fit is a well-defined optimum however large its
+    linear predictor, so it gets neither (scikit-learn's ``LogisticRegression``
+    and statsmodels' ``GLM.fit_regularized`` also warn only about non-convergence).
+    """
+    not_converged, separated = np.atleast_1d(not_converged), np.atleast_1d(separated)
+    where = "" if not_converged.size == 1 else " on {} of %d replicates" % not_converged.size
+    if np.any(not_converged):
+        warnings.warn(
+            f"Logistic regression did not converge{where.format(int(not_converged.sum()))}: "
+            f"Newton's method stopped after max_iter={max_iter} steps or its coefficients "
+            "diverged; the estimate may be unreliable. Consider a larger max_iter"
+            f"{'' if penalised else ' or a penalty (' + penalty + ')'}.",
+            RuntimeWarning,
+            stacklevel=stacklevel + 1,
+        )
+    if np.any(separated):
+        warnings.warn(
+            "Unpenalised logistic regression: fitted probabilities numerically 0 or 1 "
+            f"occurred{where.format(int(separated.sum()))}. Most often the classes are "
+            "(quasi-)separated; the maximum-likelihood estimate then does not exist (its "
+            f"coefficients grow without bound) and the one returned is arbitrary. Use a penalty "
+            f"({penalty}).",
+            RuntimeWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 def _logistic_objective(Z, y01, W, pen, coef, offset=None):
     """Penalised negative log-likelihood ``-Σ c_i log f(y_i) + ½ Σ pen_j w_j²`` per replicate."""
     theta = _theta(Z, coef, offset)
@@ -316,6 +366,15 @@ def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_it
     coef : ndarray of shape (B, n)
     intercept : ndarray of shape (B,)
     internal : ndarray of shape (B, p), only with ``return_internal``
+
+    Warns
+    -----
+    RuntimeWarning
+        When Newton's method did not converge on some replicates, and, for an
+        unpenalised fit (``inv_c=0``), when fitted probabilities are
+        numerically 0 or 1 (separated classes: no maximum-likelihood
+        estimate). A converged penalised fit does not warn, however large its
+        linear predictor.
     """
     X = np.asarray(X, dtype=float)
     W = np.atleast_2d(np.asarray(weights, dtype=float))
@@ -336,6 +395,7 @@ def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_it
         coef[good] = init[good]
     P = np.diag(pen)
     active = np.ones(B, dtype=bool)
+    converged = np.zeros(B, dtype=bool)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         pr = expit(coef[idx] @ Z.T)
@@ -359,16 +419,17 @@ def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_it
                 break
             t = np.where(bad, 0.5 * t, t)
         coef[idx] = coef[idx] + t[:, None] * step
-        active[idx] = (dec > tol) & (np.abs(coef[idx]).max(axis=1) < 1e8)
+        converged[idx] = dec <= tol
+        active[idx] = ~converged[idx] & (np.abs(coef[idx]).max(axis=1) < 1e8)
         if not np.any(active):
             break
-    if np.any(active) or not np.all(np.isfinite(coef)) or np.abs(coef).max() > 1e6:
-        warnings.warn(
-            "Logistic regression did not converge on some replicates (perfect separation on a "
-            "small subsample?); use a penalty (prior_precision > 0 or a finite C).",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+    finite = np.all(np.isfinite(coef), axis=1)
+    not_converged = ~converged | ~finite | (np.abs(coef).max(axis=1) > 1e6)
+    separated = np.zeros(B, dtype=bool)
+    if inv_c == 0:
+        separated[finite] = _numerically_0_or_1(coef[finite] @ Z.T, W[finite])
+    _warn_logistic_fit(not_converged, separated, max_iter, "prior_precision > 0 or a finite C",
+                       inv_c > 0, stacklevel=3)
     if fit_intercept:
         w = coef[:, 1:] / sd
         b0 = coef[:, 0] - w @ mu
@@ -459,6 +520,16 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
     Returns
     -------
     coef : ndarray of shape (p,) or (B, p)
+
+    Warns
+    -----
+    RuntimeWarning
+        Binomial family: when Newton's method did not converge, and, without a
+        penalty (``prior_precision=0``), when fitted probabilities are
+        numerically 0 or 1 (R's ``glm`` rule: within ``10 * eps``), i.e. the
+        classes are (quasi-)separated and the maximum-likelihood estimate does
+        not exist. A converged penalised fit does not warn, however large its
+        linear predictor: its optimum exists and is unique.
     """
     fam = get_family(family)
     X = np.asarray(X, dtype=float)
@@ -481,6 +552,7 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
         np.broadcast_to(np.asarray(coef_init, dtype=float), (nb, p)))
     pen = np.full(p, float(prior_precision))
     active = np.ones(C.shape[0], dtype=bool)
+    converged = np.zeros(C.shape[0], dtype=bool)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         o = None if off is None else (off if off.shape[0] == 1 else off[idx])
@@ -503,19 +575,20 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
                 break
             t = np.where(bad, 0.5 * t, t)
         C[idx] = C[idx] + t[:, None] * step
-        active[idx] = (dec > tol) & (np.abs(C[idx]).max(axis=1) < 1e6)
+        converged[idx] = dec <= tol
+        active[idx] = ~converged[idx] & (np.abs(C[idx]).max(axis=1) < 1e6)
         if not np.any(active):
             break
-    coef = C.reshape(batch + (p,))
-    separated = np.max(np.abs(_theta(X, coef, offset)), axis=-1) > 30.0
-    if np.any(active) or not np.all(np.isfinite(coef)) or np.any(separated):
-        warnings.warn(
-            "Logistic regression did not converge (perfect separation or too few samples?); "
-            "the estimate may be unreliable. Consider prior_precision > 0.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    return coef
+    finite = np.all(np.isfinite(C), axis=1)
+    separated = np.zeros(C.shape[0], dtype=bool)
+    if prior_precision == 0:
+        separated[finite] = _numerically_0_or_1(
+            _theta(X, C[finite], None if off is None else off if off.shape[0] == 1
+                   else off[finite]),
+            W2 if W2.shape[0] == 1 else W2[finite])
+    _warn_logistic_fit(~converged | ~finite, separated, max_iter, "prior_precision > 0",
+                       prior_precision > 0, stacklevel=2)
+    return C.reshape(batch + (p,))
 
 
 def fit_restricted(X, y, family, fixed_index, fixed_values, **kwargs):

@@ -336,10 +336,6 @@ def linear_rademacher(
 
 
 # --------------------------------------------------------------------------- R3
-def _is_skorch(est):
-    return any(c.__module__.split(".")[0] == "skorch" for c in type(est).__mro__)
-
-
 def _mlp_forward(mlp, X):
     from sklearn.neural_network._base import ACTIVATIONS
 
@@ -365,14 +361,30 @@ def _last_linear(module):
     return last
 
 
-def _skorch_features(net, X):
+def _torch_features(estimator, parts, X):
+    """Penultimate features of the torch model ``parts`` (:func:`~skcomplexity.landscape.unwrap`)."""
     import torch
 
-    head = _last_linear(net.module_)
+    head = _last_linear(parts.module)
     captured = []
     handle = head.register_forward_pre_hook(lambda mod, args: captured.append(args[0].detach()))
     try:
-        net.forward(X, training=False)
+        if parts.net is not None:
+            if hasattr(estimator, "_validate_X"):  # a skcomplexity.neural estimator's own checks
+                X = estimator._validate_X(X, reset=False)
+            parts.net.forward(X, training=False)
+        else:
+            module = parts.module
+            param = next(module.parameters())
+            Xt = torch.as_tensor(check_array(X, dtype=np.float32, allow_nd=True),
+                                 dtype=param.dtype, device=param.device)
+            was_training = module.training
+            module.eval()
+            try:
+                with torch.no_grad():
+                    module(Xt)
+            finally:
+                module.train(was_training)
     finally:
         handle.remove()
     feats = torch.cat(captured).cpu().double().numpy()
@@ -388,8 +400,11 @@ def extract_features(estimator, X):
     * a linear model (``coef_``): the features are ``X`` itself;
     * :class:`~sklearn.neural_network.MLPClassifier` / ``MLPRegressor``: the last
       hidden layer's activations;
-    * a fitted skorch net: the input of the last ``torch.nn.Linear`` module
-      (the penultimate layer), captured with a forward pre-hook in eval mode.
+    * a torch model -- a fitted :mod:`skcomplexity.neural` estimator, a fitted
+      skorch net or a ``torch.nn.Module`` (found by
+      :func:`skcomplexity.landscape.unwrap`, the package's one adapter): the
+      input of the last ``torch.nn.Linear`` module (the penultimate layer),
+      captured with a forward pre-hook in eval mode.
 
     Parameters
     ----------
@@ -417,10 +432,6 @@ def extract_features(estimator, X):
     if isinstance(estimator, Pipeline):
         Xt = estimator[:-1].transform(X)
         return extract_features(estimator[-1], Xt)
-    if _is_skorch(estimator):
-        if not getattr(estimator, "initialized_", False):
-            raise ValueError(f"{type(estimator).__name__} is not fitted; fit it first.")
-        return _skorch_features(estimator, X)
     if hasattr(estimator, "coefs_") and hasattr(estimator, "intercepts_"):
         Xv = check_array(X, dtype=np.float64)
         return _mlp_forward(estimator, Xv), np.asarray(estimator.coefs_[-1], dtype=float).T
@@ -433,12 +444,19 @@ def extract_features(estimator, X):
                 "pass the data the estimator was fitted on."
             )
         return Xv, coef
-    raise TypeError(
-        f"Cannot find a linear head in {type(estimator).__name__}: expected a fitted linear model "
-        "(coef_), a scikit-learn MLP (coefs_), a skorch net with a torch.nn.Linear output layer, "
-        "or a Pipeline ending in one of these. Compute the features yourself and call "
-        "linear_rademacher(features, radius=...)."
-    )
+    from ..landscape._model import unwrap
+
+    try:
+        parts = unwrap(estimator)  # an unfitted torch model: NotFittedError (a ValueError)
+    except (TypeError, ImportError) as exc:  # not a torch model (or torch is not installed)
+        raise TypeError(
+            f"Cannot find a linear head in {type(estimator).__name__}: expected a fitted linear "
+            "model (coef_), a scikit-learn MLP (coefs_), a torch model (skcomplexity.neural "
+            "estimator, skorch net or nn.Module) with a torch.nn.Linear output layer, or a "
+            "Pipeline ending in one of these. Compute the features yourself and call "
+            "linear_rademacher(features, radius=...)."
+        ) from exc
+    return _torch_features(estimator, parts, X)
 
 
 def _head_radius(head):

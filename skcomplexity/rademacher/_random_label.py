@@ -111,11 +111,11 @@ def _one_replicate(estimator, X, response, seed_seq, fit_params):
     if "random_state" in params:
         est.set_params(random_state=seed)
     if _is_skorch(est):
-        import torch
+        from ..neural._estimators import _SeededFit
 
         # skorch initialises and shuffles with torch's global RNG: seed it inside a fork
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
+        # (the package's one seeded-fit convention, which forks only the net's CUDA device)
+        with _SeededFit(seed, est.device):
             est.fit(X.astype(np.float32), _labels_for(est, sigma), **fit_params)
         Xf = X.astype(np.float32)
     else:

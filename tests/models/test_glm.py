@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -7,6 +9,7 @@ from skcomplexity.models.glm import (
     add_intercept,
     fisher_information,
     fit_glm,
+    fit_logistic_batch,
     fit_restricted,
     laplace_posterior,
     log_likelihood,
@@ -94,10 +97,70 @@ def test_laplace_posterior_binomial_is_map_and_hessian(binomial_data):
 
 
 def test_separable_data_warn(binomial_data):
+    # unpenalised and separated: Newton's decrement does vanish (the likelihood flattens
+    # out), but the MLE does not exist -- R's glm's "fitted probabilities numerically 0 or 1"
     X, _ = binomial_data
     y = (X[:, 1] > 0).astype(float)
-    with pytest.warns(RuntimeWarning, match="converge"):
-        fit_glm(X, y, "binomial")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        coef = fit_glm(X, y, "binomial")
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(messages) == 1 and "numerically 0 or 1" in messages[0]
+    assert "separated" in messages[0] and "did not converge" not in messages[0]
+    assert np.abs(X @ coef).max() > 100  # the estimate runs off towards infinity
+    # the batched solver (the likelihood bootstrap's) says the same for replicates
+    W = np.ones((3, len(y)))
+    with pytest.warns(RuntimeWarning, match="numerically 0 or 1 occurred on 3 of 3 replicates"):
+        fit_logistic_batch(X[:, 1:], y, W, inv_c=0.0)
+
+
+def _separable(seed=0, m=60):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 2))
+    return X, (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
+
+
+def test_converged_ridge_fit_on_separable_data_does_not_warn():
+    # a ridge fit has a unique optimum however large its linear predictor; it used to get
+    # "did not converge (perfect separation ...)" whenever |x'w| > 30
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _separable()
+    Z = add_intercept(X)
+    lam = 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        coef = fit_glm(Z, y, "binomial", prior_precision=lam)
+    assert np.abs(Z @ coef).max() > 30  # the old false-alarm regime
+    # the optimum, by an independent route: scikit-learn's penalty (1/2C)||w||^2 on every
+    # coefficient (the intercept is a column here) is prior_precision = 1/C
+    ref = LogisticRegression(C=1 / lam, fit_intercept=False, solver="newton-cholesky",
+                             tol=1e-12, max_iter=1000).fit(Z, y)
+    np.testing.assert_allclose(coef, ref.coef_[0], rtol=1e-6)
+    np.testing.assert_allclose(score(Z, y, coef, "binomial") - lam * coef, 0, atol=1e-8)
+
+    # the batched solver: unpenalised intercept, like LogisticRegression(C) with an intercept
+    rng = np.random.default_rng(1)
+    W = rng.poisson(1.0, size=(4, len(y))).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w, b0 = fit_logistic_batch(X, y, W, inv_c=lam)
+    assert np.abs(X @ w.T + b0).max() > 30
+    for r in range(W.shape[0]):
+        ref = LogisticRegression(C=1 / lam, solver="newton-cholesky", tol=1e-12,
+                                 max_iter=1000).fit(X, y, sample_weight=W[r])
+        np.testing.assert_allclose(w[r], ref.coef_[0], rtol=1e-5)
+        assert b0[r] == pytest.approx(ref.intercept_[0], rel=1e-5, abs=1e-8)
+
+
+def test_non_convergence_still_warns_penalised_or_not():
+    X, y = _separable()
+    Z = add_intercept(X)
+    with pytest.warns(RuntimeWarning, match="did not converge: Newton's method stopped after "
+                                            "max_iter=2 steps.*larger max_iter\\.$"):
+        fit_glm(Z, y, "binomial", prior_precision=1e-3, max_iter=2)
+    with pytest.warns(RuntimeWarning, match="did not converge on 2 of 2 replicates"):
+        fit_logistic_batch(X, y, np.ones((2, len(y))), inv_c=1e-3, max_iter=1)
 
 
 def test_unknown_family():

@@ -153,6 +153,36 @@ def test_r3_skorch_penultimate_layer():
     assert res.complexity == pytest.approx(ref.complexity)
 
 
+def test_r3_neural_estimator_and_plain_module_through_the_landscape_adapter():
+    # extract_features finds the torch model with skcomplexity.landscape.unwrap, so the
+    # package's own estimators and bare modules work too, not only raw skorch nets
+    pytest.importorskip("torch")
+    from sklearn.exceptions import NotFittedError
+
+    from skcomplexity.neural import MLPClassifier
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))  # float64: the estimator's own input checks cast it
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = MLPClassifier(hidden_units=(5,), max_epochs=3, lr=1e-2, device="cpu",
+                        random_state=0).fit(X, y)
+    feats, head = extract_features(clf, X)
+    first, last = clf.module_.linear_layers
+    W, b = (t.detach().double().numpy() for t in (first.weight, first.bias))
+    expected = np.maximum(X @ W.T + b, 0.0)  # ReLU of the hidden layer, by hand
+    np.testing.assert_allclose(feats, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(head, last.weight.detach().double().numpy())
+    feats_m, head_m = extract_features(clf.module_, X)  # the bare nn.Module
+    np.testing.assert_allclose(feats_m, feats, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(head_m, head)
+    res = linear_head_rademacher(clf, X, random_state=0)
+    ref = linear_rademacher(expected, radius=float(np.linalg.norm(head[1] - head[0])),
+                            random_state=0)
+    assert res.complexity == pytest.approx(ref.complexity, rel=1e-5)
+    with pytest.raises(NotFittedError, match="unfitted"):
+        extract_features(MLPClassifier(), X)
+
+
 @pytest.mark.parametrize(
     "call, exc, match",
     [

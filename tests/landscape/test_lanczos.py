@@ -1,0 +1,135 @@
+"""Lanczos top eigenvalue: the error estimate, the subsample warm start, and
+linear operators from elsewhere (scipy, curvlinops-style ``to_scipy()``)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.linalg import aslinearoperator
+
+torch = pytest.importorskip("torch")
+
+from skcomplexity.landscape import (  # noqa: E402
+    HessianOperator,
+    dense_hessian,
+    hessian_spread,
+    hessian_trace,
+    top_eigenvalue,
+)
+from skcomplexity.landscape.hessian import _lanczos_extreme  # noqa: E402
+
+CE = torch.nn.CrossEntropyLoss(reduction="none")
+
+
+def _sym(rng, p, decay):
+    """A random symmetric matrix with eigenvalues ``±decay**k`` (a known spectrum)."""
+    Q, _ = np.linalg.qr(rng.normal(size=(p, p)))
+    lam = decay ** np.arange(p) * rng.choice([-1.0, 1.0], size=p)
+    lam[0] = abs(lam[0]) * 3.0
+    return (Q * lam) @ Q.T, lam
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(p=st.integers(5, 60), decay=st.floats(0.5, 0.99), seed=st.integers(0, 2 ** 16),
+       tol=st.sampled_from([1e-2, 1e-3, 1e-6]))
+def test_error_estimate_is_honest(p, decay, seed, tol):
+    """Whenever the recurrence says it converged, the Ritz value is within tol."""
+    rng = np.random.default_rng(seed)
+    A, lam = _sym(rng, p, decay)
+    At = torch.as_tensor(A)
+    res = _lanczos_extreme(lambda v: At @ v, torch.as_tensor(rng.normal(size=p)), tol, 500)
+    assert res.converged
+    truth = lam[np.argmax(np.abs(lam))]
+    assert abs(res.value - truth) <= tol * abs(truth) * 1.0001 + 1e-12
+
+
+def test_ritz_vector_is_the_eigenvector():
+    rng = np.random.default_rng(0)
+    A, _ = _sym(rng, 40, 0.8)
+    lam, vec = top_eigenvalue(aslinearoperator(A), tol=1e-10, return_vector=True, random_state=0)
+    w, V = np.linalg.eigh(A)
+    assert lam == pytest.approx(w[-1], rel=1e-10)
+    assert abs(vec @ V[:, -1]) == pytest.approx(1.0, abs=1e-8)
+
+
+def test_linear_operators_from_elsewhere():
+    rng = np.random.default_rng(1)
+    A, lam = _sym(rng, 30, 0.9)
+
+    class CurvlinopsLike:  # the part of curvlinops' interface that is used
+        shape = A.shape
+
+        def to_scipy(self):
+            return aslinearoperator(A)
+
+    for op in (aslinearoperator(A), CurvlinopsLike()):
+        assert top_eigenvalue(op, tol=1e-10, random_state=0) == pytest.approx(lam[0], rel=1e-9)
+        assert hessian_trace(op, method="exact") == pytest.approx(np.trace(A), rel=1e-10)
+        np.testing.assert_allclose(dense_hessian(op), A, atol=1e-12)
+    # Hutchinson with Rademacher probes: within five standard errors of the trace
+    est, se = hessian_trace(aslinearoperator(A), n_probes=400, random_state=0, return_std=True)
+    assert abs(est - np.trace(A)) < 5 * se
+    with pytest.raises(TypeError, match="per-object"):
+        hessian_spread(aslinearoperator(A))
+    with pytest.raises(TypeError, match="Unexpected keyword"):
+        top_eigenvalue(aslinearoperator(A), batch_size=3)
+    with pytest.raises(ValueError, match="square"):
+        top_eigenvalue(aslinearoperator(rng.normal(size=(3, 4))))
+
+
+@pytest.fixture(scope="module")
+def wide_data():
+    """1,200 objects (enough for the automatic warm start) through a tiny float64 MLP."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    X = torch.as_tensor(rng.normal(size=(1200, 5)))
+    y = torch.as_tensor(np.argmax(X.numpy() @ rng.normal(size=(5, 3))
+                                  + rng.normal(size=(1200, 3)), axis=1))
+    net = torch.nn.Sequential(torch.nn.Linear(5, 6), torch.nn.ReLU(),
+                              torch.nn.Linear(6, 3)).double()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(50):
+        opt.zero_grad()
+        CE(net(X), y).mean().backward()
+        opt.step()
+    return net, X, y
+
+
+def test_warm_start_gives_the_full_eigenvalue_in_fewer_products(wide_data):
+    net, X, y = wide_data
+    w = np.linalg.eigvalsh(dense_hessian(net, X, y, loss=CE, dtype=torch.float64))
+    truth = w[np.argmax(np.abs(w))]
+    products = {}
+    for warm in (None, "auto", 300):
+        H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
+        lam = top_eigenvalue(H, tol=1e-8, random_state=0, warm_start=warm)
+        assert lam == pytest.approx(truth, rel=1e-7)
+        products[warm] = H.n_products
+    assert products["auto"] < products[None]
+    assert products[300] < products[None]
+    # a warm start from a subsample is not an approximation: the same value at a loose tol
+    lam_loose = top_eigenvalue(net, X, y, loss=CE, dtype=torch.float64, tol=1e-3,
+                               random_state=1)
+    assert abs(lam_loose - truth) <= 1e-3 * abs(truth)
+
+
+def test_warm_start_validated(wide_data):
+    net, X, y = wide_data
+    with pytest.raises(ValueError, match="warm_start"):
+        top_eigenvalue(net, X, y, loss=CE, warm_start=0)
+    with pytest.raises(ValueError, match="warm_start"):
+        top_eigenvalue(net, X, y, loss=CE, warm_start="yes")
+
+
+def test_curvlinops_operator_gives_our_numbers(wide_data):
+    """The real thing where curvlinops is installed (a benchmark peer, not a dependency)."""
+    curvlinops = pytest.importorskip("curvlinops")
+    net, X, y = wide_data
+    X, y = X[:200], y[:200]
+    params = [p for p in net.parameters() if p.requires_grad]
+    op = curvlinops.HessianLinearOperator(net, torch.nn.CrossEntropyLoss(), params, [(X, y)],
+                                          check_deterministic=False)
+    ours = top_eigenvalue(net, X, y, loss=CE, dtype=torch.float64, tol=1e-10, random_state=0)
+    assert top_eigenvalue(op, tol=1e-10, random_state=0) == pytest.approx(ours, rel=1e-8)
+    assert hessian_trace(op, method="exact") == pytest.approx(
+        hessian_trace(net, X, y, loss=CE, dtype=torch.float64, method="exact"), rel=1e-8)
