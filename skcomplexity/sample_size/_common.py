@@ -260,14 +260,16 @@ def gchisq_cdf(x, eigvals):
     -----
     ``P(Q > x) = ½ + (1/π) ∫₀^∞ sin θ(u) / (u ρ(u)) du`` with
     ``θ(u) = ½ Σ arctan(λ_j u) - ½ x u`` and ``ρ(u) = Π (1 + λ_j² u²)^{1/4}``,
-    integrated for the whole batch at once with :func:`scipy.integrate.quad_vec`
-    after scaling by the largest eigenvalue. The integrand decays only like
-    ``u^{-1-p/2}`` while it oscillates, so the accuracy is limited: against a
-    30-digit evaluation of the same integral (mpmath) the absolute error was
-    up to 2.6e-6 for two weights and 3.3e-7 for three in the cases we checked
-    (the test suite checks 5e-6 for two weights against an exact route). One weight (``p = 1``) uses the closed form
-    ``P(χ²₁ <= x/λ)`` instead (Imhof's integral is 1e-5 off there). For a
-    single set of weights, :func:`gchisq_sf` is exact to about 1e-13.
+    integrated with :func:`scipy.integrate.quad_vec` after scaling by the
+    largest eigenvalue, for the replicates whose weights are too spread for
+    Ruben's series (``min λ / max λ`` below about 1e-3, see :func:`gchisq_sf`);
+    the others use that series, exact to about 1e-13 and much faster. The
+    integrand decays only like ``u^{-1-p/2}`` while it oscillates, so Imhof's
+    accuracy is limited: against a 30-digit evaluation of the same integral
+    (mpmath) the absolute error was up to 2.6e-6 for two weights and 3.3e-7
+    for three in the cases we checked (the test suite checks 5e-6 for two
+    weights against an exact route). One weight (``p = 1``) uses the closed
+    form ``P(χ²₁ <= x/λ)`` (Imhof's integral is 1e-5 off there).
 
     Examples
     --------
@@ -283,7 +285,18 @@ def gchisq_cdf(x, eigvals):
         x = np.asarray(x, dtype=float)
         ratio = x / np.where(lam[:, 0] > 0, lam[:, 0], np.nan)
         return np.where(x <= 0, 0.0, np.where(lam[:, 0] > 0, stats.chi2.cdf(ratio, 1), 1.0))
-    return _imhof(x, eigvals)
+    x = np.asarray(x, dtype=float)
+    cdf = np.full(x.shape, np.nan)
+    for r in range(x.size):  # Ruben's exact series where the weights are not too spread
+        pos = lam[r][lam[r] > 0]
+        if x[r] > 0 and pos.size:
+            sf = _ruben_sf(float(x[r]), pos)
+            if sf is not None:
+                cdf[r] = 1.0 - sf
+    rest = np.flatnonzero(np.isnan(cdf))
+    if rest.size:
+        cdf[rest] = _imhof(x[rest], lam[rest])
+    return cdf
 
 
 def gchisq_sf(x, weights, *, tol=1e-14, max_terms=20000):
@@ -319,6 +332,14 @@ def gchisq_sf(x, weights, *, tol=1e-14, max_terms=20000):
     x = float(x)
     if x <= 0:
         return 1.0
+    sf = _ruben_sf(x, lam, tol, max_terms)
+    if sf is None:
+        return float(1.0 - _imhof(np.array([x]), lam[None, :])[0])
+    return sf
+
+
+def _ruben_sf(x, lam, tol=1e-14, max_terms=20000):
+    """Ruben's series for ``P(Σ λ_j z_j² > x)``, ``x > 0``, positive ``λ``; None when too long."""
     if lam.size == 1:
         return float(stats.chi2.sf(x / lam[0], 1))
     beta = lam.min()
@@ -329,7 +350,7 @@ def gchisq_sf(x, weights, *, tol=1e-14, max_terms=20000):
         return float(stats.chi2.sf(x / beta, p))
     need = np.log(tol) / np.log(rmax) if rmax < 1 else np.inf
     if need > max_terms:
-        return float(1.0 - gchisq_cdf(np.array([x]), lam[None, :])[0])
+        return None
     n = int(min(max(need * 1.5, 10), max_terms))
     k = np.arange(1, n)
     g = 0.5 * (ratio[None, :] ** k[:, None]).sum(axis=1)  # g_k, k >= 1
@@ -350,7 +371,7 @@ def gchisq_quantile(q, eigvals, *, tol=1e-6, max_iter=12):
     Safeguarded Newton iteration (density by a forward difference of the CDF) from the Satterthwaite
     approximation ``a χ²_ν``, with the bracket ``[λ_min c_p, λ_max c_p]``
     (``c_p`` the χ²_p quantile) kept for bisection fallback. Each iteration is
-    one batched Imhof evaluation of the CDF and the density.
+    one batched evaluation of the CDF (:func:`gchisq_cdf`) at ``x`` and ``x (1 + h)``.
 
     Examples
     --------
@@ -371,7 +392,7 @@ def gchisq_quantile(q, eigvals, *, tol=1e-6, max_iter=12):
     x = np.clip(a * stats.chi2.ppf(q, nu), lo, hi)
     h = 1e-4
     for _ in range(max_iter):
-        both = _imhof(np.concatenate([x, x * (1 + h)]), np.concatenate([lam, lam]))
+        both = gchisq_cdf(np.concatenate([x, x * (1 + h)]), np.concatenate([lam, lam]))
         F, F2 = both[: x.size], both[x.size:]
         f = (F2 - F) / (h * x)  # density by a forward difference
         lo = np.where(F < q, x, lo)

@@ -294,8 +294,9 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
     method : {{"exact", "monte-carlo"}}, default="monte-carlo"
         Coverage from ``n_draws`` posterior draws per replicate (one batched
         product; standard error below 0.007 at 1000 draws) or from the
-        generalised χ² distribution of ``||Σ^{{1/2}} z||²`` (Imhof's formula;
-        deterministic, but seconds per size on ill-conditioned posteriors).
+        generalised χ² distribution of ``||Σ^{{1/2}} z||²`` (Ruben's exact
+        series; Imhof's formula where the eigenvalues of ``Σ`` span more than
+        about three orders of magnitude, deterministic but seconds per size).
     n_draws : int, default=1000
         Posterior draws per replicate for ``method="monte-carlo"``.
     threshold : float, default=0.25
@@ -397,10 +398,12 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
         which never changes the decision for ``threshold < 1``).
     method : {{"exact", "monte-carlo"}}, default="monte-carlo"
         Radius from the empirical quantile of ``n_draws`` posterior draws, or
-        from the generalised χ² quantile (Imhof's formula and Newton steps).
-        "exact" is deterministic but slow (seconds per size) when the
-        posterior covariance is very ill-conditioned, e.g. on small
-        subsamples that leave a direction to the prior.
+        from the generalised χ² quantile (Newton steps on Ruben's exact
+        series, or on Imhof's formula where the eigenvalues of ``Σ`` span more
+        than about three orders of magnitude). "exact" is deterministic but
+        slow (seconds per size) when the posterior covariance is that
+        ill-conditioned, e.g. on small subsamples that leave a direction to
+        the prior.
     n_draws : int, default=1000
     threshold : float, default=0.5
         ``l`` of Table 4.3.

@@ -72,16 +72,23 @@ def test_weighted_chi2_sf_two_terms_to_high_precision(x, lam):
     assert weighted_chi2_sf(x, lam) == pytest.approx(ref, rel=1e-8, abs=1e-13)
 
 
-@pytest.mark.parametrize("x, lam", [(3.84, (0.35, 1.0)), (5.99, (0.3, 0.3)), (1.0, (0.1, 0.2)),
-                                    (6.0, (0.01, 1.0))])
-def test_batched_imhof_cdf_has_the_accuracy_its_docstring_states(x, lam):
-    from skcomplexity.sample_size._common import gchisq_cdf
+def test_batched_imhof_cdf_has_the_accuracy_its_docstring_states():
+    from skcomplexity.sample_size._common import _imhof, gchisq_cdf
 
-    got = 1.0 - gchisq_cdf(np.array([x]), np.array([lam]))[0]
-    assert got == pytest.approx(_two_term_sf(x, *lam), abs=5e-6)
+    cases = [(3.84, (0.35, 1.0)), (5.99, (0.3, 0.3)), (1.0, (0.1, 0.2)), (6.0, (0.01, 1.0))]
+    x = np.array([c[0] for c in cases])
+    lam = np.array([c[1] for c in cases])
+    ref = np.array([_two_term_sf(xi, *li) for xi, li in cases])
+    # Imhof's integral (gchisq_cdf's route for very spread weights), the batch at once
+    np.testing.assert_allclose(1.0 - _imhof(x, lam), ref, rtol=0, atol=5e-6)
+    # gchisq_cdf takes Ruben's exact series for these weights, and Imhof's integral for
+    # weights too spread for the series (min/max = 1e-3)
+    sf = 1.0 - gchisq_cdf(np.append(x, 6.0), np.vstack([lam, [1e-3, 1.0]]))
+    np.testing.assert_allclose(sf[:-1], ref, rtol=0, atol=1e-12)
+    assert sf[-1] == pytest.approx(_two_term_sf(6.0, 1e-3, 1.0), abs=5e-6)
     # one weight: the closed form
-    one = 1.0 - gchisq_cdf(np.array([x]), np.array([[lam[0]]]))[0]
-    assert one == pytest.approx(stats.chi2.sf(x / lam[0], 1), abs=1e-15)
+    one = 1.0 - gchisq_cdf(x, lam[:, :1])
+    np.testing.assert_allclose(one, stats.chi2.sf(x / lam[:, 0], 1), rtol=0, atol=1e-15)
 
 
 def test_weighted_chi2_sf_equal_weights_closed_form():
