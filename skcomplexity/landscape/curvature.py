@@ -17,7 +17,14 @@ vector-Jacobian products batched over objects with ``vmap``.
 import numpy as np
 
 from ._model import as_functional
-from .hessian import HessianOperator, _check_int, _check_kind, draw_probes, torch_generator
+from .hessian import (
+    HessianOperator,
+    _check_int,
+    _check_kind,
+    draw_probes,
+    probe_chunk,
+    torch_generator,
+)
 
 __all__ = [
     "per_object_gradients",
@@ -216,7 +223,7 @@ def hessian_diagonal(model, X=None, y=None, *, method="exact", kind="full", n_pr
             model, X, y, loss=loss, kind=kind, dtype=dtype, include_bias=include_bias)
         gen = torch_generator(random_state)
         acc = torch.zeros(H.n_params, dtype=torch.float64, device=H.device)
-        chunk = max(1, 2 ** 26 // (H.n_params * H.theta.element_size()))
+        chunk = probe_chunk(H.n_params, H.theta.element_size())
         for s in range(0, n_probes, chunk):
             V = draw_probes(gen, min(chunk, n_probes - s), H.n_params, dtype=H.dtype,
                             device=H.device)

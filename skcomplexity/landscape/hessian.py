@@ -439,7 +439,7 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     gen = torch_generator(random_state)
     v0 = torch.randn(H.n_params, generator=gen, dtype=torch.float64)
     if method == "lanczos":
-        q0, rel_gap = v0.to(H.dtype).to(H.device), None
+        q0 = v0.to(H.dtype).to(H.device)
         m = _warm_size(H, warm_start)
         if m is not None:
             idx = torch.randperm(H.n_objects, generator=gen)[:m].sort().values.numpy()
@@ -447,9 +447,8 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
             pre = _lanczos_extreme(sub.matvec, q0, tol, min(maxiter, 50), want_vector=True)
             sub.release()
             if pre.vector is not None:
-                q0, rel_gap = pre.vector, pre.rel_gap
-        res = _lanczos_extreme(H.matvec, q0, tol, maxiter, want_vector=return_vector,
-                               rel_gap=rel_gap)
+                q0 = pre.vector
+        res = _lanczos_extreme(H.matvec, q0, tol, maxiter, want_vector=return_vector)
         if not res.converged and res.steps < H.n_params:
             import warnings
 
@@ -508,18 +507,17 @@ def _warm_size(H, warm_start):
 
 
 class _LanczosResult:
-    __slots__ = ("value", "vector", "error", "steps", "converged", "rel_gap")
+    __slots__ = ("value", "vector", "error", "steps", "converged")
 
-    def __init__(self, value, vector, error, steps, converged, rel_gap=None):
+    def __init__(self, value, vector, error, steps, converged):
         self.value, self.vector, self.error = value, vector, error
-        self.steps, self.converged, self.rel_gap = steps, converged, rel_gap
+        self.steps, self.converged = steps, converged
 
 
 _GAP_SAFETY = 3.0  # the Ritz-value gap overestimates the spectral gap: be conservative
 
 
-def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector=False,
-                     rel_gap=None):
+def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector=False):
     """Largest-magnitude eigenpair of a symmetric operator by Lanczos.
 
     Fully re-orthogonalised while the basis fits in ``reorth_bytes`` (then the
@@ -558,10 +556,8 @@ def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector
             theta, s = float(evals[k]), S[:, k]
             r = beta * abs(s[-1])
             err = r
-            if j >= 3 or (rel_gap is not None and j >= 2):
+            if j >= 3:
                 delta = float(np.min(np.abs(np.delete(evals, k) - theta)))
-                if rel_gap is not None:
-                    delta = min(delta, rel_gap * abs(theta))
                 if delta > 0:
                     err = min(r, _GAP_SAFETY * r * r / delta)
             scale = max(abs(theta), 1e-300)
@@ -576,11 +572,7 @@ def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector
     if want_vector and keep and s is not None:
         u = torch.as_tensor(s, dtype=q.dtype, device=q.device) @ torch.stack(basis[:len(s)])
         vector = u / u.norm()
-    gap = None
-    if j >= 3:
-        others = np.delete(evals, k)
-        gap = float(np.min(np.abs(others - theta))) / max(abs(theta), 1e-300)
-    return _LanczosResult(theta, vector, err, j, converged, gap)
+    return _LanczosResult(theta, vector, err, j, converged)
 
 
 def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
