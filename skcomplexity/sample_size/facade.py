@@ -9,6 +9,7 @@ the others from working.
 
 import importlib
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -16,6 +17,8 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
+
+from .._decision import extrapolate_size
 
 __all__ = ["AUTO", "METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
 
@@ -137,6 +140,13 @@ class SufficientSampleSize(BaseEstimator):
         The curve the decision was read from (None for a method that has no
         curve, e.g. a closed-form test).
     threshold_ : float or None
+    extrapolated_size_ : float or None
+        Only when ``sample_size_`` is None for a criterion that must fall
+        below an absolute threshold (the default): the size at which the
+        power-law trend of the upper half of the curve reaches the threshold
+        (:func:`skcomplexity._decision.extrapolate_size`), so that "not
+        enough data" comes with how much more would do. A warning says so.
+        None otherwise.
     n_samples_seen_ : int
     method_ : str
 
@@ -215,10 +225,43 @@ class SufficientSampleSize(BaseEstimator):
         self.method_ = self._resolved()[0]
         for name in _COMMON:
             setattr(self, name, getattr(est, name, None))
+        self.extrapolated_size_ = self._extrapolate(est)
         self.n_features_in_ = getattr(est, "n_features_in_", np.asarray(X).shape[1])
         if hasattr(est, "feature_names_in_"):
             self.feature_names_in_ = est.feature_names_in_
         return self
+
+    def _extrapolate(self, est):
+        """The trend's answer when the data never reach an absolute 'below' threshold."""
+        if self.sample_size_ is not None or self.criterion_ is None or self.threshold_ is None:
+            return None
+        params = est.get_params(deep=False)
+        if getattr(est, "_direction", None) != "below" \
+                or params.get("threshold_mode") != "absolute" or not self.threshold_ > 0:
+            return None
+        size, slope = extrapolate_size(self.sizes_, self.criterion_, self.threshold_)
+        n = int(self.n_samples_seen_)
+        last = float(np.asarray(self.criterion_)[-1])
+        if size is None:
+            warnings.warn(
+                f"The criterion did not fall to {self.threshold_:g} within the {n} objects "
+                f"(it is {last:.3g} at {int(self.sizes_[-1])}), and over the larger sizes it "
+                "does not clearly decrease (a power-law fit's slope is within two standard "
+                "errors of 0), so no size can be extrapolated: the criterion may be too noisy "
+                "(raise n_repeats) or the model not settle with more of the same data.",
+                UserWarning, stacklevel=3,
+            )
+            return None
+        size = max(size, float(n))
+        warnings.warn(
+            f"The criterion did not fall to {self.threshold_:g} within the {n} objects (it is "
+            f"{last:.3g} at {int(self.sizes_[-1])}). Its trend over the larger sizes "
+            f"(∝ m^{slope:.2f}) reaches it near m ≈ {size:,.0f}: about {size - n:,.0f} more "
+            "objects of the same kind, or a looser threshold. The estimate is in "
+            "extrapolated_size_; sample_size_ stays None.",
+            UserWarning, stacklevel=3,
+        )
+        return size
 
     def plot(self, ax=None, **kwargs):
         """Plot the criterion curve of the underlying method (its own ``plot``)."""
