@@ -20,7 +20,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._decision import extrapolate_size
 
-__all__ = ["AUTO", "METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
+__all__ = ["AUTO", "METHODS", "InsufficientDataWarning", "SufficientSampleSize", "compare_methods",
+           "get_method"]
+
+
+class InsufficientDataWarning(UserWarning):
+    """The data at hand never reach the criterion; the message says how many more
+    objects its trend needs (``extrapolated_size_``), or why none can be said."""
 
 METHODS = {
     "lagrange": "skcomplexity.sample_size.statistical:LagrangeMultiplierSampleSize",
@@ -249,7 +255,7 @@ class SufficientSampleSize(BaseEstimator):
                 "does not clearly decrease (a power-law fit's slope is within two standard "
                 "errors of 0), so no size can be extrapolated: the criterion may be too noisy "
                 "(raise n_repeats) or the model not settle with more of the same data.",
-                UserWarning, stacklevel=3,
+                InsufficientDataWarning, stacklevel=3,
             )
             return None
         size = max(size, float(n))
@@ -259,7 +265,7 @@ class SufficientSampleSize(BaseEstimator):
             f"(∝ m^{slope:.2f}) reaches it near m ≈ {size:,.0f}: about {size - n:,.0f} more "
             "objects of the same kind, or a looser threshold. The estimate is in "
             "extrapolated_size_; sample_size_ stays None.",
-            UserWarning, stacklevel=3,
+            InsufficientDataWarning, stacklevel=3,
         )
         return size
 
@@ -304,8 +310,10 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     -------
     table : pandas.DataFrame
         Indexed by method, with columns ``sample_size`` (NaN when the data at
-        hand are not enough), ``threshold``, ``seconds``, ``n_sizes``,
-        ``estimator`` (class name) and ``error``.
+        hand are not enough), ``extrapolated`` (then, for an absolute
+        threshold, the size the criterion's trend reaches it at; see
+        ``SufficientSampleSize.extrapolated_size_``), ``threshold``,
+        ``seconds``, ``n_sizes``, ``estimator`` (class name) and ``error``.
     estimators : dict
         Only with ``return_estimators=True``: the fitted front doors by method.
 
@@ -317,8 +325,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     >>> table = compare_methods(X, y, ["kl-sufficiency", "s-sufficiency"], random_state=0,
     ...                         params={"kl-sufficiency": {"n_repeats": 10},
     ...                                 "s-sufficiency": {"n_repeats": 10}})
-    >>> list(table.columns[:3])
-    ['sample_size', 'threshold', 'seconds']
+    >>> list(table.columns[:4])
+    ['sample_size', 'extrapolated', 'threshold', 'seconds']
     """
     import pandas as pd
 
@@ -338,8 +346,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     for name in iterator:
         if progress:
             iterator.set_postfix_str(name)
-        row = {"method": name, "sample_size": np.nan, "threshold": np.nan, "seconds": np.nan,
-               "n_sizes": np.nan, "estimator": None, "error": None}
+        row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "threshold": np.nan,
+               "seconds": np.nan, "n_sizes": np.nan, "estimator": None, "error": None}
         start = time.perf_counter()
         try:
             sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
@@ -352,6 +360,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
             fitted[name] = sss
             row.update(
                 sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
+                extrapolated=np.nan if sss.extrapolated_size_ is None else sss.extrapolated_size_,
                 threshold=np.nan if sss.threshold_ is None else sss.threshold_,
                 n_sizes=np.nan if sss.sizes_ is None else len(sss.sizes_),
                 estimator=type(sss.estimator_).__name__,
