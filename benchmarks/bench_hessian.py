@@ -27,6 +27,8 @@ keeps this torch::
     OMP_NUM_THREADS=1 PYTHONPATH=. /tmp/peers/bin/python benchmarks/bench_hessian.py
 
 A peer that is not importable is reported as such and skipped.
+``--device cuda`` puts the model, the data and every product on the GPU
+(PyHessian with ``cuda=True``); the timings then synchronise the device.
 """
 
 import argparse
@@ -39,7 +41,7 @@ N_FEATURES, N_CLASSES = 100, 10
 SIZES = {"100k": (270, 270), "1M": (950, 950)}
 
 
-def _setup(size, n_objects):
+def _setup(size, n_objects, device="cpu"):
     import numpy as np
     import torch
 
@@ -51,7 +53,8 @@ def _setup(size, n_objects):
     w = rng.normal(size=(N_FEATURES, N_CLASSES))
     y = np.argmax(X @ w + rng.normal(size=(n_objects, N_CLASSES)), axis=1)
     net = MLPModule(N_FEATURES, N_CLASSES, SIZES[size])
-    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+    net = net.to(device)
+    Xt, yt = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     for _ in range(2):  # a short training run: the point is not the initialisation
         for s in range(0, n_objects, 100):
@@ -61,13 +64,13 @@ def _setup(size, n_objects):
     return net, Xt, yt
 
 
-def run_one(tool, task, size, n_objects, tol, probes):
+def run_one(tool, task, size, n_objects, tol, probes, device="cpu"):
     import numpy as np
     import torch
     from torch import nn
 
     torch.set_num_threads(1)
-    net, X, y = _setup(size, n_objects)
+    net, X, y = _setup(size, n_objects, device)
     n_params = sum(p.numel() for p in net.parameters())
     if tool == "skcomplexity":  # imports are not timed
         from skcomplexity.landscape import HessianOperator, hessian_trace, top_eigenvalue
@@ -76,6 +79,8 @@ def run_one(tool, task, size, n_objects, tol, probes):
     else:
         from curvlinops import HessianLinearOperator, hutchinson_trace
         from scipy.sparse.linalg import eigsh
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    sync()
     t0 = time.perf_counter()
     if tool == "skcomplexity":
         H = HessianOperator(net, X, y, loss=nn.CrossEntropyLoss(reduction="none"))
@@ -89,7 +94,7 @@ def run_one(tool, task, size, n_objects, tol, probes):
             value = hessian_trace(H, method="exact")
         products = H.n_products
     elif tool == "pyhessian":
-        comp = hessian(net, nn.CrossEntropyLoss(), data=(X, y), cuda=False)
+        comp = hessian(net, nn.CrossEntropyLoss(), data=(X, y), cuda=device.startswith("cuda"))
         if task == "eig":
             value = float(comp.eigenvalues(maxIter=300, tol=tol, top_n=1)[0][0])
         else:
@@ -107,13 +112,14 @@ def run_one(tool, task, size, n_objects, tol, probes):
             torch.manual_seed(0)
             value = float(hutchinson_trace(H, probes))
         products = None
+    sync()
     seconds = time.perf_counter() - t0
     return dict(value=value, seconds=seconds, n_params=n_params, products=products)
 
 
 def _subprocess(tool, task, size, args):
     cmd = [sys.executable, __file__, "--one", tool, task, size, "--n-objects", str(args.n_objects),
-           "--tol", str(args.tol), "--probes", str(args.probes)]
+           "--tol", str(args.tol), "--probes", str(args.probes), "--device", args.device]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -149,15 +155,17 @@ def main():
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per row, interleaved; the fastest is reported")
     parser.add_argument("--tasks", nargs="+", default=["eig", "trace"], choices=["eig", "trace"])
+    parser.add_argument("--device", default="cpu", help="e.g. cuda (the model, data and products)")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(*args.one, args.n_objects, args.tol, args.probes)))
+        print(json.dumps(run_one(*args.one, args.n_objects, args.tol, args.probes, args.device)))
         return
     peers = [t for t in ("pyhessian", "curvlinops") if _available(t)]
     missing = [t for t in ("pyhessian", "curvlinops") if t not in peers]
     print(f"n_objects={args.n_objects}  tol={args.tol}  probes={args.probes}  torch threads=1  "
-          f"best of {args.repeat} interleaved runs")
+          f"best of {args.repeat} interleaved runs" + (f"  device={args.device}"
+                                                         if args.device != "cpu" else ""))
     if missing:
         print(f"not importable here (skipped): {', '.join(missing)}")
     header = (f"{'size':>5} {'task':<6} {'method':<28} {'value':>12} {'rel.err':>9} "

@@ -32,6 +32,7 @@ def main():
     parser.add_argument("--n-objects", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--skip-pruner", action="store_true")
+    parser.add_argument("--device", default="cpu", help="e.g. cuda (passed to MLPClassifier)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds per size; each column reports its fastest round")
     args = parser.parse_args()
@@ -47,7 +48,7 @@ def main():
     landscape_scorer(warm, Xte[:50], yte[:50])
     BelsleyPruner(warm, prefit=True, random_state=0).fit(Xte[:200], yte[:200])
     print(f"objects: {cut} fit / {n - cut} scored, epochs={args.epochs}, torch threads=1, "
-          f"best of {args.repeat}")
+          f"best of {args.repeat}" + (f", device={args.device}" if args.device != "cpu" else ""))
     print(f"{'params':>9} {'fit s':>7} {'landscape s':>12} {'ratio':>6} {'rademacher s':>13} "
           f"{'ratio':>6} {'Belsley s':>10} {'ratio':>6} {'acc':>6}")
     for size in args.sizes:
@@ -68,7 +69,7 @@ def _one_round(size, args, Xtr, ytr, Xte, yte):
     from skcomplexity.pruning import BelsleyPruner
 
     clf = MLPClassifier(hidden_units=SIZES[size], max_epochs=args.epochs, batch_size=128,
-                        random_state=0)
+                        random_state=0, device=args.device)
     t = time.perf_counter()
     clf.fit(Xtr, ytr)
     yield "fit", time.perf_counter() - t

@@ -23,6 +23,7 @@ __all__ = [
     "make_size_grid",
     "sufficient_size",
     "threshold_holds",
+    "extrapolate_size",
 ]
 
 DECISION_RULES = ("all", "first")
@@ -72,6 +73,59 @@ def sufficient_size(sizes, holds, rule="all"):
     failing = np.flatnonzero(~holds)
     start = 0 if failing.size == 0 else failing[-1] + 1
     return int(sizes[start])
+
+
+def extrapolate_size(sizes, criterion, level, *, tail=0.5):
+    """Where a decreasing criterion's power-law trend would reach ``level``.
+
+    For a criterion that must fall below ``level`` but has not by the
+    largest size: fit ``log c(m) = a + b log m`` by least squares to the
+    largest ``tail`` fraction of the grid (finite, positive values) and solve
+    ``a + b log m = log level``. The criteria of the sufficiency methods
+    shrink like ``m^-1`` (a KL divergence between posteriors one object
+    apart) or ``m^-1/2``, so the trend is a power law; the answer is an
+    extrapolation, as uncertain as the noise of the tail allows.
+
+    Parameters
+    ----------
+    sizes : array-like of int, shape (n_sizes,)
+    criterion : array-like of float, shape (n_sizes,)
+    level : float > 0
+    tail : float in (0, 1], default=0.5
+
+    Returns
+    -------
+    (float or None, float or None)
+        The extrapolated size and the fitted exponent ``b``; the size is None
+        when fewer than three usable points remain or the trend does not
+        clearly decrease (``b`` plus two standard errors is not below 0).
+
+    Examples
+    --------
+    >>> m, b = extrapolate_size([10, 20, 40, 80], [0.5, 0.25, 0.125, 0.0625], 0.01)
+    >>> round(m), round(b, 6)
+    (500, -1.0)
+    """
+    sizes = np.asarray(sizes, dtype=float)
+    criterion = np.asarray(criterion, dtype=float)
+    if sizes.shape != criterion.shape or sizes.ndim != 1:
+        raise ValueError("sizes and criterion must be 1-D arrays of the same length.")
+    if not (np.isfinite(level) and level > 0):
+        raise ValueError(f"level must be a finite number > 0, got {level!r}.")
+    if not 0 < tail <= 1:
+        raise ValueError(f"tail must lie in (0, 1], got {tail!r}.")
+    keep = np.arange(sizes.size) >= int(np.floor((1 - tail) * sizes.size))
+    keep &= np.isfinite(criterion) & (criterion > 0) & (sizes > 0)
+    if keep.sum() < 3:
+        return None, None
+    lx, ly = np.log(sizes[keep]), np.log(criterion[keep])
+    b, a = np.polyfit(lx, ly, 1)
+    resid = ly - (a + b * lx)
+    sxx = float(np.sum((lx - lx.mean()) ** 2))
+    se = np.sqrt(float(resid @ resid) / (lx.size - 2) / sxx) if sxx > 0 else np.inf
+    if not b + 2 * se < 0:  # no clear decrease: the trend says nothing
+        return None, float(b)
+    return float(np.exp((np.log(level) - a) / b)), float(b)
 
 
 def make_size_grid(sizes, n_samples, min_size, max_size=None, spacing="linear"):

@@ -39,7 +39,8 @@ examples:
   skcomplexity sample-size data.csv --target price --columns area,rooms,district --n-repeats 20
 
 exit status: 0 when at least one method gave a result, 1 when none did, 2 for bad input.
-In the table, '—' means the data at hand never reach the criterion, and '*' marks a method
+In the table, '—' means the data at hand never reach the criterion ('— (~N)': for an absolute
+threshold, the criterion's power-law trend reaches it near N objects), and '*' marks a method
 that raised a numerical warning (listed below the table).
 """
 
@@ -177,7 +178,13 @@ def sample_size(args):
     """Run the sample-size methods and print/plot the results; return the exit status."""
     import pandas as pd
 
-    from .sample_size.facade import METHODS, TABLE_4_6_METHODS, compare_methods, get_method
+    from .sample_size.facade import (
+        METHODS,
+        TABLE_4_6_METHODS,
+        InsufficientDataWarning,
+        compare_methods,
+        get_method,
+    )
 
     methods = TABLE_4_6_METHODS if args.methods is None else tuple(
         m.strip() for m in args.methods.split(",") if m.strip())
@@ -205,7 +212,7 @@ def sample_size(args):
     for note in notes:
         print(f"  {note}")
     start = time.perf_counter()
-    rows, fitted, warned = [], {}, {}
+    rows, fitted, warned, insufficient = [], {}, {}, {}
     iterator = methods
     if not args.quiet:
         from tqdm.auto import tqdm
@@ -221,7 +228,11 @@ def sample_size(args):
                 random_state=args.random_state, n_jobs=args.n_jobs, verbose=0,
                 errors="record", return_estimators=True,
             )
-        numerical = [w for w in caught if issubclass(w.category, (RuntimeWarning, UserWarning))]
+        numerical = [w for w in caught if issubclass(w.category, (RuntimeWarning, UserWarning))
+                     and not issubclass(w.category, InsufficientDataWarning)]
+        short = [w for w in caught if issubclass(w.category, InsufficientDataWarning)]
+        if short:
+            insufficient[name] = _short(short[-1].message, limit=400)
         if numerical:
             seen = dict.fromkeys(_short(w.message) for w in numerical)
             warned[name] = list(seen)
@@ -230,7 +241,8 @@ def sample_size(args):
     table = pd.concat(rows)
     shown = pd.DataFrame(index=table.index)
     shown["sample_size"] = [
-        "—" if pd.isna(v) else str(int(v)) for v in table["sample_size"]]
+        str(int(v)) if not pd.isna(v) else "—" if pd.isna(e) else f"— (~{e:,.0f})"
+        for v, e in zip(table["sample_size"], table["extrapolated"], strict=True)]
     shown["threshold"] = table["threshold"]
     shown["seconds"] = table["seconds"]
     shown["warning"] = ["*" if name in warned else "" for name in table.index]
@@ -239,8 +251,11 @@ def sample_size(args):
         shown["error"] = table["error"].fillna("").map(_short)
         shown.loc[failed, "sample_size"] = "failed"
     print(shown.to_string(float_format=lambda v: f"{v:.3g}"))
-    print(f"('—': the data at hand never reach the criterion; total "
+    print(f"('—': the data at hand never reach the criterion; '(~N)': its trend reaches the "
+          f"threshold near N objects; total "
           f"{time.perf_counter() - start:.1f} s)")
+    for name, message in insufficient.items():
+        print(f"— {name}: {message}")
     for name, messages in warned.items():
         for message in messages:
             print(f"* {name}: {message}")

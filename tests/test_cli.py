@@ -219,3 +219,23 @@ def test_apvc_on_the_cli_data_with_a_constant_column_is_finite(tmp_path, capsys)
     with pytest.warns(IdentifiabilityWarning, match="column 3 is all zeros"):
         expected = APVCSampleSize(n_repeats=5, random_state=0).fit(Xs, ys).sample_size_
     assert expected is not None and int(row[0]) == expected
+
+
+def test_cli_shows_the_extrapolated_size_when_the_data_fall_short(capsys):
+    """Boston is too small for cross-validation's absolute threshold: the row says how many
+    objects the trend needs (the front door's extrapolated_size_), without a warning mark."""
+    from skcomplexity.datasets import load_boston
+    from skcomplexity.sample_size import SufficientSampleSize
+
+    rc = main(["sample-size", "--methods", "cross-validation", "--quiet", "--output", "none"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    row = next(line for line in out.splitlines() if line.startswith("cross-validation "))
+    X, y = load_boston(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)  # the CLI standardises
+    with pytest.warns(UserWarning, match="more objects of the same kind"):
+        est = SufficientSampleSize("cross-validation", random_state=0).fit(X, y)
+    assert est.sample_size_ is None and est.extrapolated_size_ > len(y)
+    assert f"— (~{est.extrapolated_size_:,.0f})" in row
+    assert "*" not in row
+    assert "— cross-validation: The criterion did not fall" in out

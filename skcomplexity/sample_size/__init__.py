@@ -16,7 +16,7 @@ from .bayesian import (
     KLNeighbourSampleSize,
     UtilitySampleSize,
 )
-from .facade import METHODS, SufficientSampleSize, compare_methods
+from .facade import METHODS, InsufficientDataWarning, SufficientSampleSize, compare_methods
 from .heuristic import BootstrapSampleSize, CrossValidationSampleSize
 from .likelihood_bootstrap import DSufficiency, MSufficiency
 from .posterior_proximity import KLSufficiency, SSufficiency
@@ -35,6 +35,7 @@ __all__ = [
     "BootstrapSampleSize",
     "CrossValidationSampleSize",
     "DSufficiency",
+    "InsufficientDataWarning",
     "KLNeighbourSampleSize",
     "KLSufficiency",
     "LagrangeMultiplierSampleSize",

@@ -9,6 +9,7 @@ the others from working.
 
 import importlib
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -17,7 +18,15 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["AUTO", "METHODS", "SufficientSampleSize", "compare_methods", "get_method"]
+from .._decision import extrapolate_size
+
+__all__ = ["AUTO", "METHODS", "InsufficientDataWarning", "SufficientSampleSize", "compare_methods",
+           "get_method"]
+
+
+class InsufficientDataWarning(UserWarning):
+    """The data at hand never reach the criterion; the message says how many more
+    objects its trend needs (``extrapolated_size_``), or why none can be said."""
 
 METHODS = {
     "lagrange": "skcomplexity.sample_size.statistical:LagrangeMultiplierSampleSize",
@@ -137,6 +146,13 @@ class SufficientSampleSize(BaseEstimator):
         The curve the decision was read from (None for a method that has no
         curve, e.g. a closed-form test).
     threshold_ : float or None
+    extrapolated_size_ : float or None
+        Only when ``sample_size_`` is None for a criterion that must fall
+        below an absolute threshold (the default): the size at which the
+        power-law trend of the upper half of the curve reaches the threshold
+        (:func:`skcomplexity._decision.extrapolate_size`), so that "not
+        enough data" comes with how much more would do. A warning says so.
+        None otherwise.
     n_samples_seen_ : int
     method_ : str
 
@@ -215,10 +231,43 @@ class SufficientSampleSize(BaseEstimator):
         self.method_ = self._resolved()[0]
         for name in _COMMON:
             setattr(self, name, getattr(est, name, None))
+        self.extrapolated_size_ = self._extrapolate(est)
         self.n_features_in_ = getattr(est, "n_features_in_", np.asarray(X).shape[1])
         if hasattr(est, "feature_names_in_"):
             self.feature_names_in_ = est.feature_names_in_
         return self
+
+    def _extrapolate(self, est):
+        """The trend's answer when the data never reach an absolute 'below' threshold."""
+        if self.sample_size_ is not None or self.criterion_ is None or self.threshold_ is None:
+            return None
+        params = est.get_params(deep=False)
+        if getattr(est, "_direction", None) != "below" \
+                or params.get("threshold_mode") != "absolute" or not self.threshold_ > 0:
+            return None
+        size, slope = extrapolate_size(self.sizes_, self.criterion_, self.threshold_)
+        n = int(self.n_samples_seen_)
+        last = float(np.asarray(self.criterion_)[-1])
+        if size is None:
+            warnings.warn(
+                f"The criterion did not fall to {self.threshold_:g} within the {n} objects "
+                f"(it is {last:.3g} at {int(self.sizes_[-1])}), and over the larger sizes it "
+                "does not clearly decrease (a power-law fit's slope is within two standard "
+                "errors of 0), so no size can be extrapolated: the criterion may be too noisy "
+                "(raise n_repeats) or the model not settle with more of the same data.",
+                InsufficientDataWarning, stacklevel=3,
+            )
+            return None
+        size = max(size, float(n))
+        warnings.warn(
+            f"The criterion did not fall to {self.threshold_:g} within the {n} objects (it is "
+            f"{last:.3g} at {int(self.sizes_[-1])}). Its trend over the larger sizes "
+            f"(∝ m^{slope:.2f}) reaches it near m ≈ {size:,.0f}: about {size - n:,.0f} more "
+            "objects of the same kind, or a looser threshold. The estimate is in "
+            "extrapolated_size_; sample_size_ stays None.",
+            InsufficientDataWarning, stacklevel=3,
+        )
+        return size
 
     def plot(self, ax=None, **kwargs):
         """Plot the criterion curve of the underlying method (its own ``plot``)."""
@@ -261,8 +310,10 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     -------
     table : pandas.DataFrame
         Indexed by method, with columns ``sample_size`` (NaN when the data at
-        hand are not enough), ``threshold``, ``seconds``, ``n_sizes``,
-        ``estimator`` (class name) and ``error``.
+        hand are not enough), ``extrapolated`` (then, for an absolute
+        threshold, the size the criterion's trend reaches it at; see
+        ``SufficientSampleSize.extrapolated_size_``), ``threshold``,
+        ``seconds``, ``n_sizes``, ``estimator`` (class name) and ``error``.
     estimators : dict
         Only with ``return_estimators=True``: the fitted front doors by method.
 
@@ -274,8 +325,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     >>> table = compare_methods(X, y, ["kl-sufficiency", "s-sufficiency"], random_state=0,
     ...                         params={"kl-sufficiency": {"n_repeats": 10},
     ...                                 "s-sufficiency": {"n_repeats": 10}})
-    >>> list(table.columns[:3])
-    ['sample_size', 'threshold', 'seconds']
+    >>> list(table.columns[:4])
+    ['sample_size', 'extrapolated', 'threshold', 'seconds']
     """
     import pandas as pd
 
@@ -295,8 +346,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     for name in iterator:
         if progress:
             iterator.set_postfix_str(name)
-        row = {"method": name, "sample_size": np.nan, "threshold": np.nan, "seconds": np.nan,
-               "n_sizes": np.nan, "estimator": None, "error": None}
+        row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "threshold": np.nan,
+               "seconds": np.nan, "n_sizes": np.nan, "estimator": None, "error": None}
         start = time.perf_counter()
         try:
             sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
@@ -309,6 +360,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
             fitted[name] = sss
             row.update(
                 sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
+                extrapolated=np.nan if sss.extrapolated_size_ is None else sss.extrapolated_size_,
                 threshold=np.nan if sss.threshold_ is None else sss.threshold_,
                 n_sizes=np.nan if sss.sizes_ is None else len(sss.sizes_),
                 estimator=type(sss.estimator_).__name__,

@@ -55,6 +55,21 @@ def test_curvature_cpu_equals_cuda(data):
                                hessian_diagonal(cpu, X, y, loss=CE), rtol=1e-8, atol=1e-14)
 
 
+def test_warm_started_eigenvalue_cpu_equals_cuda():
+    """The subsample warm start (1,024+ objects) draws its objects on the CPU: same answer."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1200, 64))
+    y = rng.integers(0, 10, 1200)
+    cpu, gpu = _module("cpu"), _module("cuda")
+    Hc = HessianOperator(cpu, X, y, loss=CE)
+    Hg = HessianOperator(gpu, X, y, loss=CE)
+    lam_c, vec_c = top_eigenvalue(Hc, tol=1e-8, random_state=0, return_vector=True)
+    lam_g, vec_g = top_eigenvalue(Hg, tol=1e-8, random_state=0, return_vector=True)
+    assert Hc.n_products == Hg.n_products
+    np.testing.assert_allclose(lam_g, lam_c, rtol=1e-8)
+    assert abs(float(vec_c @ vec_g)) == pytest.approx(1.0, abs=1e-6)
+
+
 def test_differentiable_trace_on_cuda():
     w = torch.tensor([1.0, 2.0], device="cuda", requires_grad=True)
     est = hutchinson_trace((3 * w**2).sum(), [w], generator=torch_generator(0))
