@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ._loader import BatchLoader
 from ._modules import CNNModule, MLPModule, TransformerModule, get_activation
 
 __all__ = [
@@ -108,6 +109,8 @@ class NeuralEstimatorMixin:
     """
 
     _is_classifier = True
+    #: skorch's iterator class: whole mini-batches by one index (same batches, same RNG use)
+    _loader = BatchLoader
 
     # ----------------------------------------------------------- hooks
     def _net_class(self):
@@ -173,6 +176,8 @@ class NeuralEstimatorMixin:
             batch_size=self.batch_size,
             train_split=train_split,
             callbacks=callbacks or None,
+            iterator_train=self._loader,
+            iterator_valid=self._loader,
             iterator_train__shuffle=True,
             verbose=self.verbose,
             device=device,
