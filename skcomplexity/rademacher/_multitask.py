@@ -20,6 +20,7 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
     from skorch import NeuralNet
 
     from ..neural._estimators import _SeededFit
+    from ..neural._loader import BatchLoader
     from ..neural.callbacks import InputNormalization, NormBallProjection, SpectralNormalization
     from ..neural.multitask import MultiTaskLoss, SharedEncoderMultiTask
 
@@ -46,6 +47,8 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
         lr=cfg["lr"],
         max_epochs=cfg["max_epochs"],
         batch_size=cfg["batch_size"],
+        iterator_train=BatchLoader,
+        iterator_valid=BatchLoader,
         iterator_train__shuffle=True,
         train_split=None,
         callbacks=callbacks,
