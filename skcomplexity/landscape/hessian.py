@@ -441,10 +441,12 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     if method == "lanczos":
         q0 = v0.to(H.dtype).to(H.device)
         m = _warm_size(H, warm_start)
-        if m is not None:
+        # the warm vector is a Ritz vector: the pre-phase must keep its Krylov basis
+        pre_steps = min(maxiter, 50, _REORTH_BYTES // (H.n_params * q0.element_size()))
+        if m is not None and pre_steps >= 8:
             idx = torch.randperm(H.n_objects, generator=gen)[:m].sort().values.numpy()
             sub = H.subset(idx)
-            pre = _lanczos_extreme(sub.matvec, q0, tol, min(maxiter, 50), want_vector=True)
+            pre = _lanczos_extreme(sub.matvec, q0, tol, pre_steps, want_vector=True)
             sub.release()
             if pre.vector is not None:
                 q0 = pre.vector
@@ -514,10 +516,11 @@ class _LanczosResult:
         self.steps, self.converged = steps, converged
 
 
+_REORTH_BYTES = 2 ** 28  # a Krylov basis up to this size is kept (re-orthogonalisation)
 _GAP_SAFETY = 3.0  # the Ritz-value gap overestimates the spectral gap: be conservative
 
 
-def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector=False):
+def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=None, want_vector=False):
     """Largest-magnitude eigenpair of a symmetric operator by Lanczos.
 
     Fully re-orthogonalised while the basis fits in ``reorth_bytes`` (then the
@@ -530,7 +533,8 @@ def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=2 ** 28, want_vector
 
     P = q0.numel()
     steps = min(int(maxiter), P)
-    keep = steps * P * q0.element_size() <= reorth_bytes
+    keep = steps * P * q0.element_size() <= (_REORTH_BYTES if reorth_bytes is None
+                                             else reorth_bytes)
     q = q0 / q0.norm()
     q_prev = torch.zeros_like(q)
     beta_prev = 0.0

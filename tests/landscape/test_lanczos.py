@@ -133,3 +133,17 @@ def test_curvlinops_operator_gives_our_numbers(wide_data):
     assert top_eigenvalue(op, tol=1e-10, random_state=0) == pytest.approx(ours, rel=1e-8)
     assert hessian_trace(op, method="exact") == pytest.approx(
         hessian_trace(net, X, y, loss=CE, dtype=torch.float64, method="exact"), rel=1e-8)
+
+
+def test_no_warm_start_when_the_basis_cannot_be_kept(wide_data, monkeypatch):
+    """The warm vector is a Ritz vector: with a Krylov basis too large to keep, the
+    recurrence starts from the random vector instead (same answer, no wasted pre-phase)."""
+    import skcomplexity.landscape.hessian as hh
+
+    net, X, y = wide_data
+    H0 = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
+    lam0 = top_eigenvalue(H0, tol=1e-8, random_state=0, warm_start=None)
+    monkeypatch.setattr(hh, "_REORTH_BYTES", H0.n_params * 8 * 4)  # room for 4 vectors
+    H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
+    lam = top_eigenvalue(H, tol=1e-8, random_state=0, maxiter=500)
+    assert lam == pytest.approx(lam0, rel=1e-7)
