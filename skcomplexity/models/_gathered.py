@@ -28,7 +28,12 @@ import warnings
 import numpy as np
 from scipy.special import expit
 
-from .glm import _numerically_0_or_1, _warn_logistic_fit, standardize_columns
+from .glm import (
+    _logistic_design,
+    _logistic_original_scale,
+    _numerically_0_or_1,
+    _warn_logistic_fit,
+)
 
 __all__ = [
     "check_fit",
@@ -308,23 +313,11 @@ def sklearn_logistic_prefix_path(X, y01, index, sizes, *, inv_c=0.0, fit_interce
     coef : ndarray of shape (R, n)
     intercept : ndarray of shape (R,)
     """
-    X = np.asarray(X, dtype=float)
-    m = X.shape[0]
-    Z, mu, sd = standardize_columns(X, center=True)
-    if fit_intercept:
-        Z = np.hstack([np.ones((m, 1)), Z])
-        pen = np.concatenate([[0.0], inv_c / sd**2])
-    else:
-        Z = X / sd
-        pen = inv_c / sd**2
+    Z, mu, sd, pen = _logistic_design(np.asarray(X, dtype=float), inv_c, fit_intercept)
     path = logistic_rows_path(Z, y01, index, [(0, int(k)) for k in sizes], pen, tol=1e-12,
                               cap=1e8, init_bound=30.0, warn_singular=False)
     for coef, converged, rows in path:
         # fit_logistic_batch's warnings (its not-converged rule, separation when unpenalised)
         check_fit(Z, coef, converged & (np.abs(coef).max(axis=1) <= 1e6), rows, inv_c,
                   penalty="prior_precision > 0 or a finite C", stacklevel=4)
-        if fit_intercept:
-            w = coef[:, 1:] / sd
-            yield w, coef[:, 0] - w @ mu
-        else:
-            yield coef / sd, np.zeros(coef.shape[0])
+        yield _logistic_original_scale(coef, mu, sd, fit_intercept)

@@ -387,14 +387,7 @@ def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_it
     """
     X = np.asarray(X, dtype=float)
     W = np.atleast_2d(np.asarray(weights, dtype=float))
-    m, n = X.shape
-    Z, mu, sd = standardize_columns(X, center=True)
-    if fit_intercept:
-        Z = np.hstack([np.ones((m, 1)), Z])
-        pen = np.concatenate([[0.0], inv_c / sd**2])
-    else:
-        Z = X / sd
-        pen = inv_c / sd**2
+    Z, mu, sd, pen = _logistic_design(X, inv_c, fit_intercept)
     B, p = W.shape[0], Z.shape[1]
     ZZ = _outer_rows(Z)
     coef = np.zeros((B, p))
@@ -439,13 +432,30 @@ def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_it
         separated[finite] = _numerically_0_or_1(coef[finite] @ Z.T, W[finite])
     _warn_logistic_fit(not_converged, separated, max_iter, "prior_precision > 0 or a finite C",
                        inv_c > 0, stacklevel=3)
+    w, b0 = _logistic_original_scale(coef, mu, sd, fit_intercept)
+    return (w, b0, coef) if return_internal else (w, b0)
+
+
+def _logistic_design(X, inv_c, fit_intercept):
+    """The standardised design of :func:`fit_logistic_batch` (scikit-learn's
+    convention: unpenalised intercept, penalty ``inv_c`` on the original scale):
+    ``(Z, mu, sd, pen)``."""
+    Z, mu, sd = standardize_columns(X, center=True)
+    if fit_intercept:
+        Z = np.hstack([np.ones((X.shape[0], 1)), Z])
+        pen = np.concatenate([[0.0], inv_c / sd**2])
+    else:
+        Z = X / sd
+        pen = inv_c / sd**2
+    return Z, mu, sd, pen
+
+
+def _logistic_original_scale(coef, mu, sd, fit_intercept):
+    """Coefficients on ``_logistic_design``'s scale back to ``(w, b0)`` on X's."""
     if fit_intercept:
         w = coef[:, 1:] / sd
-        b0 = coef[:, 0] - w @ mu
-    else:
-        w = coef / sd
-        b0 = np.zeros(B)
-    return (w, b0, coef) if return_internal else (w, b0)
+        return w, coef[:, 0] - w @ mu
+    return coef / sd, np.zeros(coef.shape[0])
 
 
 def _solve_spd(A, b, what="the normal equations"):
