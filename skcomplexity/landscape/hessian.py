@@ -253,8 +253,6 @@ class HessianOperator:
 
         return torch.stack([self.matvec(v) for v in V])
 
-    matmat_loop = matmat
-
     def to_scipy(self):
         """A :class:`scipy.sparse.linalg.LinearOperator` in float64 (for ``eigsh``)."""
         import torch
@@ -324,19 +322,15 @@ class _ExternalOperator:
         return (self.n_params, self.n_params)
 
     def matvec(self, v):
-        import torch
-
-        self.n_products += 1
-        x = v.detach().double().cpu().numpy() if torch.is_tensor(v) else np.asarray(v, float)
-        return torch.as_tensor(np.asarray(self.op.matvec(x.reshape(-1)), dtype=np.float64)
-                               .reshape(-1))
+        return self.matmat(v.reshape(1, -1))[0]
 
     def matmat(self, V):
+        """``H V`` for a batch ``V`` (n_vectors, n_params): one ``op.matmat`` call."""
         import torch
 
-        return torch.stack([self.matvec(v) for v in V])
-
-    matmat_loop = matmat
+        self.n_products += len(V)
+        X = V.detach().double().cpu().numpy() if torch.is_tensor(V) else np.asarray(V, float)
+        return torch.as_tensor(np.asarray(self.op.matmat(X.T), dtype=np.float64).T.copy())
 
     def to_scipy(self):
         return self.op
@@ -446,23 +440,24 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
         if m is not None and pre_steps >= 8:
             idx = torch.randperm(H.n_objects, generator=gen)[:m].sort().values.numpy()
             sub = H.subset(idx)
-            pre = _lanczos_extreme(sub.matvec, q0, tol, pre_steps, want_vector=True)
+            pre = _lanczos(_one(sub), q0.unsqueeze(0), tol, pre_steps, want_vectors=True)
             sub.release()
-            if pre.vector is not None:
-                q0 = pre.vector
-        res = _lanczos_extreme(H.matvec, q0, tol, maxiter, want_vector=return_vector)
-        if not res.converged and res.steps < H.n_params:
+            if pre.vectors is not None:
+                q0 = pre.vectors[0]
+        res = _lanczos(_one(H), q0.unsqueeze(0), tol, maxiter, want_vectors=return_vector)
+        lam = float(res.values[0])
+        if not res.converged[0] and res.steps < H.n_params:
             import warnings
 
             warnings.warn(
                 f"top_eigenvalue: the Lanczos estimate did not reach tol={tol} in "
-                f"maxiter={maxiter} steps (error estimate {res.error:.2e}).",
+                f"maxiter={maxiter} steps (error estimate {res.errors[0]:.2e}).",
                 RuntimeWarning, stacklevel=2,
             )
         if not return_vector:
-            return res.value
-        if res.vector is not None:
-            return res.value, res.vector.detach().double().cpu().numpy()
+            return lam
+        if res.vectors is not None:
+            return lam, res.vectors[0].detach().double().cpu().numpy()
         method = "eigsh"  # the Krylov basis was too large to keep: scipy gives the vector
     if method == "eigsh":
         from scipy.sparse.linalg import eigsh
@@ -498,6 +493,11 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     return (lam, vec) if return_vector else lam
 
 
+def _one(H):
+    """``H`` as the batched ``apply`` of :func:`_lanczos` for one vector."""
+    return lambda V: H.matvec(V[0]).unsqueeze(0)
+
+
 def _warm_size(H, warm_start):
     """Objects of the warm-start subsample, or None for a random start."""
     if warm_start is None or not isinstance(H, HessianOperator):
@@ -508,75 +508,100 @@ def _warm_size(H, warm_start):
     return warm_start if warm_start < n else None
 
 
-class _LanczosResult:
-    __slots__ = ("value", "vector", "error", "steps", "converged")
-
-    def __init__(self, value, vector, error, steps, converged):
-        self.value, self.vector, self.error = value, vector, error
-        self.steps, self.converged = steps, converged
-
-
 _REORTH_BYTES = 2 ** 28  # a Krylov basis up to this size is kept (re-orthogonalisation)
 _GAP_SAFETY = 3.0  # the Ritz-value gap overestimates the spectral gap: be conservative
 
 
-def _lanczos_extreme(matvec, q0, tol, maxiter, reorth_bytes=None, want_vector=False):
-    """Largest-magnitude eigenpair of a symmetric operator by Lanczos.
+class _LanczosResult:
+    """Per-operator results of :func:`_lanczos` (arrays over the ``b`` operators)."""
 
-    Fully re-orthogonalised while the basis fits in ``reorth_bytes`` (then the
-    Ritz vector is available); otherwise the three-term recurrence. Stops on
-    the error estimate ``min(r, r²/δ) ≤ tol·|θ|`` described in
-    :func:`top_eigenvalue` (``δ`` only from the third step on), or on an
-    invariant subspace (``β = 0``: the Ritz value is exact).
+    __slots__ = ("values", "vectors", "errors", "steps", "converged")
+
+    def __init__(self, values, vectors, errors, steps, converged):
+        self.values, self.vectors, self.errors = values, vectors, errors
+        self.steps, self.converged = steps, converged
+
+
+def _lanczos(apply, V0, tol, maxiter, *, signed=True, want_vectors=False, reorth_bytes=None):
+    """Largest-magnitude eigenvalues of ``b`` symmetric operators by batched Lanczos.
+
+    ``apply(V)`` maps a batch ``V`` (b, P) to ``(B_j v_j)_j``; every operator
+    runs its own recurrence, started from its row of ``V0``. Fully
+    re-orthogonalised while the bases fit in ``reorth_bytes`` (then the Ritz
+    vectors are available); otherwise the three-term recurrence. An operator
+    is settled on the error estimate ``min(r, 3r²/δ) ≤ tol·|θ|`` described in
+    :func:`top_eigenvalue` (``δ`` from the third step on), or on an invariant
+    subspace (``β = 0``: the Ritz value is exact); its value is then frozen.
+    ``signed=False`` returns ``|θ|`` (spectral norms).
     """
     import torch
 
-    P = q0.numel()
+    b, P = V0.shape
     steps = min(int(maxiter), P)
-    keep = steps * P * q0.element_size() <= (_REORTH_BYTES if reorth_bytes is None
-                                             else reorth_bytes)
-    q = q0 / q0.norm()
+    budget = _REORTH_BYTES if reorth_bytes is None else reorth_bytes
+    keep = b * steps * P * V0.element_size() <= budget
+    q = V0 / V0.norm(dim=1, keepdim=True)
     q_prev = torch.zeros_like(q)
-    beta_prev = 0.0
+    beta_prev = torch.zeros(b, dtype=V0.dtype, device=V0.device)
     basis = [q]
     alphas, betas = [], []
-    theta, s, err = float("nan"), None, float("inf")
-    converged = False
+    values = np.full(b, np.nan)
+    errors = np.full(b, np.inf)
+    ritz = [None] * b  # the tridiagonal eigenvector of each settled operator
+    done = np.zeros(b, dtype=bool)
     j = 0
     with torch.no_grad():
         for j in range(1, steps + 1):
-            w = matvec(q) - beta_prev * q_prev
-            alpha = float(torch.dot(w, q))
-            w = w - alpha * q
+            w = apply(q) - beta_prev.unsqueeze(1) * q_prev
+            alpha = (w * q).sum(dim=1)
+            w = w - alpha.unsqueeze(1) * q
             if keep:
-                Q = torch.stack(basis)  # (j, P)
-                w = w - Q.T @ (Q @ w)
-            beta = float(w.norm())
-            alphas.append(alpha)
-            betas.append(beta)
-            T = np.diag(alphas) + np.diag(betas[:-1], 1) + np.diag(betas[:-1], -1)
+                Q = torch.stack(basis, dim=1)  # (b, j, P)
+                w = w - torch.einsum("bjp,bj->bp", Q, torch.einsum("bjp,bp->bj", Q, w))
+            beta = w.norm(dim=1)
+            alphas.append(alpha.double().cpu().numpy())
+            betas.append(beta.double().cpu().numpy())
+            A, Bt = np.stack(alphas, axis=1), np.stack(betas, axis=1)  # (b, j)
+            T = np.zeros((b, j, j))
+            T[:, np.arange(j), np.arange(j)] = A
+            T[:, np.arange(j - 1), np.arange(1, j)] = Bt[:, :-1]
+            T[:, np.arange(1, j), np.arange(j - 1)] = Bt[:, :-1]
             evals, S = np.linalg.eigh(T)
-            k = int(np.argmax(np.abs(evals)))
-            theta, s = float(evals[k]), S[:, k]
-            r = beta * abs(s[-1])
-            err = r
+            k = np.argmax(np.abs(evals), axis=1)
+            rows = np.arange(b)
+            theta = evals[rows, k]
+            r = Bt[:, -1] * np.abs(S[rows, -1, k])
+            err = r.copy()
             if j >= 3:
-                delta = float(np.min(np.abs(np.delete(evals, k) - theta)))
-                if delta > 0:
-                    err = min(r, _GAP_SAFETY * r * r / delta)
-            scale = max(abs(theta), 1e-300)
-            if err <= tol * scale or beta <= 1e-12 * scale:
-                converged = True
+                others = np.abs(evals - theta[:, None])
+                others[rows, k] = np.inf
+                delta = others.min(axis=1)
+                pos = delta > 0
+                err[pos] = np.minimum(r[pos], _GAP_SAFETY * r[pos] ** 2 / delta[pos])
+            scale = np.maximum(np.abs(theta), 1e-300)
+            settled = ~done & ((err <= tol * scale) | (Bt[:, -1] <= 1e-12 * scale))
+            live = ~done
+            values[live], errors[live] = theta[live], err[live]
+            for i in np.flatnonzero(live):
+                ritz[i] = S[i, :, k[i]]
+            done |= settled
+            if done.all():
                 break
-            q_prev, q = q, w / beta
+            safe = torch.where(beta > 0, beta, torch.ones_like(beta))
+            q_prev, q = q, torch.where((beta > 0).unsqueeze(1), w / safe.unsqueeze(1),
+                                       torch.zeros_like(w))
             beta_prev = beta
             if keep:
                 basis.append(q)
-    vector = None
-    if want_vector and keep and s is not None:
-        u = torch.as_tensor(s, dtype=q.dtype, device=q.device) @ torch.stack(basis[:len(s)])
-        vector = u / u.norm()
-    return _LanczosResult(theta, vector, err, j, converged)
+    vectors = None
+    if want_vectors and keep:
+        vectors = torch.stack([
+            torch.as_tensor(s_i, dtype=q.dtype, device=q.device)
+            @ torch.stack([basis[t][i] for t in range(len(s_i))]) for i, s_i in enumerate(ritz)])
+        vectors = vectors / vectors.norm(dim=1, keepdim=True)
+    if not signed:
+        values = np.abs(values)
+    return _LanczosResult(values, vectors, errors, j, done)
 
 
 def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
@@ -730,77 +755,17 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
 
     gen = torch_generator(random_state)
     V0 = torch.randn(len(idx), H.n_params, generator=gen, dtype=torch.float64)
-    norms = _batched_lanczos_norm(apply, V0.to(H.dtype).to(H.device), tol, maxiter)
+    res = _lanczos(apply, V0.to(H.dtype).to(H.device), tol, maxiter, signed=False)
+    norms = res.values
+    if not res.converged.all() and res.steps < H.n_params:
+        import warnings
+
+        warnings.warn(
+            f"hessian_spread: {int((~res.converged).sum())} of {len(idx)} norms did not reach "
+            f"tol={tol} in maxiter={maxiter} Lanczos steps.", RuntimeWarning, stacklevel=2,
+        )
     mu = float(norms.mean())
     return (mu, norms, idx) if return_all else mu
-
-
-def _batched_lanczos_norm(apply, V0, tol, maxiter, reorth_bytes=2 ** 28, signed=False,
-                          warn_name="hessian_spread"):
-    """Spectral norms of ``b`` symmetric operators at once by batched Lanczos.
-
-    ``apply(V)`` maps a batch ``V`` (b, P) to ``(B_j v_j)_j``. Every operator
-    runs its own Lanczos recurrence; the largest-magnitude Ritz value of each
-    tridiagonal matrix is the estimate. Full re-orthogonalisation is used
-    while the Krylov bases fit in ``reorth_bytes`` (otherwise the plain
-    three-term recurrence, whose spurious copies of converged Ritz values do
-    not change the extreme one).
-    """
-    import warnings
-
-    import torch
-
-    b, P = V0.shape
-    steps = min(int(maxiter), P)
-    keep = b * steps * P * V0.element_size() <= reorth_bytes
-    q = V0 / V0.norm(dim=1, keepdim=True)
-    q_prev = torch.zeros_like(q)
-    beta_prev = torch.zeros(b, dtype=V0.dtype, device=V0.device)
-    basis = [q] if keep else None
-    alphas, betas = [], []
-    est = torch.full((b,), float("nan"), dtype=torch.float64)
-    done = torch.zeros(b, dtype=torch.bool)
-    converged = False
-    with torch.no_grad():
-        for j in range(steps):
-            w = apply(q) - beta_prev.unsqueeze(1) * q_prev
-            alpha = (w * q).sum(dim=1)
-            w = w - alpha.unsqueeze(1) * q
-            if keep:
-                Q = torch.stack(basis, dim=1)  # (b, j+1, P)
-                w = w - torch.einsum("bjp,bj->bp", Q, torch.einsum("bjp,bp->bj", Q, w))
-            beta = w.norm(dim=1)
-            alphas.append(alpha.double().cpu())
-            betas.append(beta.double().cpu())
-            T = torch.diag_embed(torch.stack(alphas, dim=1))
-            if j > 0:
-                off = torch.stack(betas[:-1], dim=1)
-                T = T + torch.diag_embed(off, 1) + torch.diag_embed(off, -1)
-            evals = torch.linalg.eigvalsh(T)
-            pick = evals.abs().argmax(dim=1, keepdim=True)
-            ritz = evals.gather(1, pick).squeeze(1)
-            if not signed:
-                ritz = ritz.abs()
-            scale = ritz.abs().clamp_min(1e-300)
-            small = betas[-1] <= 1e-12 * scale  # invariant subspace: exact
-            settled = ((ritz - est).abs() <= tol * scale) | small
-            est = torch.where(done, est, ritz)
-            done |= settled
-            if bool(done.all()):
-                converged = True
-                break
-            safe = torch.where(beta > 0, beta, torch.ones_like(beta))
-            q_prev, q = q, w / safe.unsqueeze(1)
-            q = torch.where((beta > 0).unsqueeze(1), q, torch.zeros_like(q))
-            beta_prev = beta
-            if keep:
-                basis.append(q)
-    if not converged and steps < P:
-        warnings.warn(
-            f"{warn_name}: {int((~done).sum())} of {b} values did not reach tol={tol} in "
-            f"maxiter={maxiter} Lanczos steps.", RuntimeWarning, stacklevel=3,
-        )
-    return est.numpy()
 
 
 class _SubsetView:
