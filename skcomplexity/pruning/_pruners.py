@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..landscape import ParameterIndex, unwrap
 from ..landscape._model import _criterion_per_object, _takes_log, is_skorch
+from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._display import PruningCurveDisplay
 from ._orderings import PerObjectLoss, auto_batch_size_remove, parameter_ordering
 
@@ -76,7 +77,9 @@ def _n_params_before_fit(estimator, X, y, include_bias):
     """
     try:
         if is_skorch(estimator):
-            module = clone(estimator).initialize().module_
+            # initialising draws the weights: do it in a fork, leaving the global RNG alone
+            with _SeededFit(None, resolve_device(getattr(estimator, "device", None))):
+                module = clone(estimator).initialize().module_
         elif hasattr(estimator, "_build_module_kwargs"):
             if get_tags(estimator).estimator_type == "classifier":
                 n_out = len(np.unique(y))
@@ -238,7 +241,7 @@ class BasePruner(BaseEstimator):
             if p is not None:  # refuse before spending the training time
                 self._check_n_params(p)
             base = clone(self.estimator)
-            with self._seeded():
+            with self._seeded(resolve_device(getattr(base, "device", None))):
                 base.fit(X, y)
         net = _skorch_net(base)
         module = net.module_
@@ -258,20 +261,13 @@ class BasePruner(BaseEstimator):
             self.classes_ = base.classes_
         return self
 
-    def _seeded(self):
-        ctx = torch.random.fork_rng()
-        seed = self.random_state
+    def _seeded(self, device):
+        """Fork torch's RNG (CPU and ``device``) and seed it from ``random_state``.
 
-        class _Ctx:
-            def __enter__(self_inner):
-                ctx.__enter__()
-                if isinstance(seed, Integral) and not isinstance(seed, bool):
-                    torch.manual_seed(int(seed))
-
-            def __exit__(self_inner, *exc):
-                return ctx.__exit__(*exc)
-
-        return _Ctx()
+        The package's one seeded-fit convention (:class:`~skcomplexity.neural.
+        _estimators._SeededFit`), with the seed derived as every estimator does.
+        """
+        return _SeededFit(_seed_from(self.random_state), device)
 
     def _mask_fraction(self, module, fraction):
         """Zero the first ``round(fraction * p)`` parameters of ``order_`` in ``module``."""
@@ -290,7 +286,7 @@ class BasePruner(BaseEstimator):
             Xf, yf = fine_tune_data
             Xf = np.asarray(Xf, dtype=np.float32)
             net.callbacks_.append(("pruning_mask", _mask_callback(masks)))
-            with self._seeded():
+            with self._seeded(next(net.module_.parameters()).device):
                 net.partial_fit(Xf, _encode_y(model, net, yf), epochs=self.fine_tune_epochs)
         net.module_.eval()
         return model

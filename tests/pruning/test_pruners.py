@@ -234,6 +234,27 @@ def test_pruning_curve_display(skorch_net, wine):
 neural = pytest.importorskip("skcomplexity.neural")
 
 
+@pytest.mark.parametrize("random_state", [0, "RandomState"])
+def test_seeded_fit_reproducible_without_global_side_effects(wine, random_state):
+    """The skorch net's training and fine-tuning are seeded from random_state (an int or a
+    RandomState, as elsewhere in the package) inside a fork of torch's RNG."""
+    X, y = wine
+
+    def fitted():
+        rs = np.random.RandomState(0) if random_state == "RandomState" else random_state
+        net = skorch.NeuralNetClassifier(_Tiny, max_epochs=2, lr=0.1, verbose=0,
+                                         optimizer=torch.optim.SGD)
+        pruner = MagnitudePruner(net, fraction=0.3, fine_tune_epochs=1, random_state=rs)
+        return torch.nn.utils.parameters_to_vector(pruner.fit(X, y).estimator_.module_
+                                                   .parameters()).detach()
+
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    first = fitted()
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.equal(fitted(), first)
+
+
 def test_gridsearch_over_fraction(wine):
     X, y = wine
     net = neural.MLPClassifier(hidden_units=(8,), max_epochs=6, lr=0.05, device="cpu",
