@@ -38,6 +38,8 @@ class LoRALinear(nn.Module):
     alpha : float, optional
         Scaling numerator (default ``r``, i.e. scale 1).
     dropout : float, default=0.0
+    generator : torch.Generator, optional
+        Draws :math:`A`'s initial values (default: torch's global RNG).
 
     Examples
     --------
@@ -51,7 +53,7 @@ class LoRALinear(nn.Module):
     True
     """
 
-    def __init__(self, base, r, alpha=None, dropout=0.0):
+    def __init__(self, base, r, alpha=None, dropout=0.0, generator=None):
         super().__init__()
         if not isinstance(base, nn.Linear):
             raise TypeError(f"base must be a torch.nn.Linear, got {type(base).__name__}.")
@@ -63,9 +65,10 @@ class LoRALinear(nn.Module):
         d, k = base.in_features, base.out_features
         self.r = r
         self.scaling = (r if alpha is None else alpha) / r
-        self.lora_A = nn.Parameter(torch.empty(d, r))
-        self.lora_B = nn.Parameter(torch.zeros(r, k))
-        nn.init.kaiming_uniform_(self.lora_A.T, a=math.sqrt(5))
+        like = {"device": base.weight.device, "dtype": base.weight.dtype}
+        self.lora_A = nn.Parameter(torch.empty(d, r, **like))
+        self.lora_B = nn.Parameter(torch.zeros(r, k, **like))
+        nn.init.kaiming_uniform_(self.lora_A.T, a=math.sqrt(5), generator=generator)
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
 
     def forward(self, x):
@@ -73,6 +76,16 @@ class LoRALinear(nn.Module):
 
 
 _ACTIVATIONS = {None: nn.Identity, "identity": nn.Identity, "relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+def _seeded_linear(n_in, n_out, bias, generator):
+    """``nn.Linear(n_in, n_out)`` with its default initialisation drawn from ``generator``."""
+    lin = nn.utils.skip_init(nn.Linear, n_in, n_out, bias=bias)
+    nn.init.kaiming_uniform_(lin.weight, a=math.sqrt(5), generator=generator)
+    if bias:
+        bound = 1 / math.sqrt(n_in) if n_in > 0 else 0
+        nn.init.uniform_(lin.bias, -bound, bound, generator=generator)
+    return lin
 
 
 class SharedEncoderMultiTask(nn.Module):
@@ -98,7 +111,8 @@ class SharedEncoderMultiTask(nn.Module):
     lora_alpha : float, optional
         LoRA scaling numerator (default: the rank).
     encoder_seed : int, default=0
-        Seeds the encoder's base weights, so every fit starts from the same
+        Seeds the encoder's base weights (drawn from a generator of their own,
+        without touching torch's global RNG), so every fit starts from the same
         "pretrained" encoder; heads and adapters use torch's global RNG.
 
     Examples
@@ -127,23 +141,20 @@ class SharedEncoderMultiTask(nn.Module):
         head_outputs = tuple(int(k) for k in head_outputs)
         if not head_outputs or min(head_outputs) < 1:
             raise ValueError(f"head_outputs must be a non-empty tuple of sizes >= 1, got {head_outputs}.")
-        gen_state = torch.random.get_rng_state()
-        torch.manual_seed(encoder_seed)
-        try:
-            layers, width = [], int(n_features)
-            for h in hidden_units:
-                lin = nn.Linear(width, int(h), bias=bias)
-                if lora_rank is not None:
-                    lin = LoRALinear(lin, lora_rank, lora_alpha)
-                layers += [lin, _ACTIVATIONS[activation]()]
-                width = int(h)
-        finally:
-            torch.random.set_rng_state(gen_state)
+        # the "pretrained" encoder is drawn from its own generator, touching no global RNG
+        gen = torch.Generator().manual_seed(int(encoder_seed))
+        layers, width = [], int(n_features)
+        for h in hidden_units:
+            lin = _seeded_linear(width, int(h), bias, gen)
+            if lora_rank is not None:
+                lin = LoRALinear(lin, lora_rank, lora_alpha, generator=gen)
+            layers += [lin, _ACTIVATIONS[activation]()]
+            width = int(h)
         if lora_rank is not None:
             # adapters get their own, fit-dependent initialisation
             for lin in layers[::2]:
                 nn.init.kaiming_uniform_(lin.lora_A.T, a=math.sqrt(5))
-        self.encoder = nn.Sequential(*layers)
+        self.encoder = nn.Sequential(*layers).to(torch.get_default_device())
         self.heads = nn.ModuleList(nn.Linear(width, k, bias=bias) for k in head_outputs)
         self.head_outputs = head_outputs
 
