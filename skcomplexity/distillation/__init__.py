@@ -37,8 +37,8 @@ _LAZY = {
     "expand_mlp": "antidistillation",
     "anti_distillation_expand": "antidistillation",
     "hutchinson_trace": "antidistillation",
-    "fgsm_accuracy": "antidistillation",
-    "parameter_noise_accuracy": "antidistillation",
+    "fgsm_accuracy": "_robustness",
+    "parameter_noise_accuracy": "_robustness",
 }
 
 __all__ = [

@@ -24,10 +24,12 @@ The student starts from ``w = phi(u)``, where ``phi`` is one of
   backward). ``lambdas=(1, 0, 1, 0)`` is the text's "With Data Noise"
   baseline and ``(l1, l2, l3, 0)`` its "Anti-Distillation, lambda_4 = 0".
 
-Then the student is trained on D2 with plain cross-entropy.
+Then the student is trained on D2 with plain cross-entropy. The robustness
+criteria the text compares the initialisations by (:func:`fgsm_accuracy`,
+:func:`parameter_noise_accuracy`) live in :mod:`._robustness` and are
+re-exported here.
 """
 
-import copy
 import warnings
 from numbers import Integral, Real
 
@@ -38,13 +40,14 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from skorch.callbacks import Callback
 
 from ..landscape import hutchinson_trace, torch_generator
 from ..neural import MLPClassifier
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._common import MLP_CONSTRAINTS, check_nonnegative
+from ._robustness import fgsm_accuracy, parameter_noise_accuracy
 from .bayesian import _teacher_for_fit, mlp_structure
 
 __all__ = [
@@ -555,107 +558,3 @@ class AntiDistillationClassifier(MLPClassifier):
             n_probes=n_probes, start=self.expand_start,
             output_rows=self.teacher_rows_, random_state=rs,
         )
-
-
-def _encoded(estimator, X, y):
-    check_is_fitted(estimator, "net_")
-    X = estimator._validate_X(X, reset=False) if hasattr(estimator, "_validate_X") else X
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    classes = np.asarray(estimator.classes_)
-    y = np.asarray(y)
-    if not np.all(np.isin(y, classes)):
-        raise ValueError("y contains labels the estimator was not trained on.")
-    return X, torch.as_tensor(np.searchsorted(classes, y))
-
-
-def fgsm_accuracy(estimator, X, y, eps, *, fraction=1.0, clip=None, random_state=None):
-    """Accuracy on inputs corrupted by the fast gradient sign method.
-
-    ``x_adv = x + eps * sign(grad_x CE(f(x), y))`` (optionally clipped to
-    ``clip = (low, high)``) for a random ``fraction`` of the objects; the
-    others stay clean (the text's "percentage of corrupted images").
-
-    Parameters
-    ----------
-    estimator : fitted skorch-backed classifier with ``module_`` and ``classes_``
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    eps : float >= 0
-    fraction : float in [0, 1], default=1.0
-    clip : tuple of float, optional
-    random_state : int, RandomState or None
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from skcomplexity.neural import MLPClassifier
-    >>> from skcomplexity.distillation import fgsm_accuracy
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_units=(16,), max_epochs=30, lr=1e-2, random_state=0).fit(X, y)
-    >>> fgsm_accuracy(clf, X, y, 0.5) <= clf.score(X, y)
-    True
-    """
-    eps = check_nonnegative(eps, "eps")
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}.")
-    X, y = _encoded(estimator, X, y)
-    module = estimator.module_
-    device = next(module.parameters()).device
-    was_training = module.training
-    module.eval()
-    X, y = X.to(device), y.to(device)
-    x = X.clone().requires_grad_(True)
-    loss = F.cross_entropy(module(x), y)
-    (grad,) = torch.autograd.grad(loss, x)
-    rs = check_random_state(random_state)
-    chosen = torch.as_tensor(rs.rand(X.shape[0]) < fraction, device=device)
-    adv = X + eps * grad.sign() * chosen[:, None]
-    if clip is not None:
-        adv = adv.clamp(clip[0], clip[1])
-    with torch.no_grad():
-        acc = (module(adv).argmax(1) == y).double().mean().item()
-    module.train(was_training)
-    return acc
-
-
-def parameter_noise_accuracy(estimator, X, y, eps, *, n_draws=5, random_state=None):
-    """Mean accuracy after adding ``eps * N(0, I)`` to every parameter (``n_draws`` draws).
-
-    Parameters
-    ----------
-    estimator : fitted skorch-backed classifier with ``module_`` and ``classes_``
-    X, y : array-like
-    eps : float >= 0
-    n_draws : int, default=5
-    random_state : int, RandomState or None
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from skcomplexity.neural import MLPClassifier
-    >>> from skcomplexity.distillation import parameter_noise_accuracy
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_units=(16,), max_epochs=30, lr=1e-2, random_state=0).fit(X, y)
-    >>> parameter_noise_accuracy(clf, X, y, 0.0) == clf.score(X, y)
-    True
-    """
-    eps = check_nonnegative(eps, "eps")
-    X, y = _encoded(estimator, X, y)
-    gen = torch_generator(check_random_state(random_state))
-    accs = []
-    for _ in range(int(n_draws)):
-        module = copy.deepcopy(estimator.module_).eval()
-        device = next(module.parameters()).device
-        with torch.no_grad():
-            for p in module.parameters():
-                p.add_(eps * torch.randn(p.shape, generator=gen).to(device))
-            accs.append((module(X.to(device)).argmax(1) == y.to(device)).double().mean().item())
-    return float(np.mean(accs))

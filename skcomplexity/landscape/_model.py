@@ -14,6 +14,7 @@ import copy
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -408,6 +409,34 @@ def _encode_labels(classes, y):
         unknown = np.setdiff1d(np.unique(y), classes)
         raise ValueError(f"y contains labels unseen during fit: {unknown[:5]!r}.")
     return idx.astype(np.int64)
+
+
+def _encode_y(estimator, net, y):
+    """Targets in the form the skorch net behind ``estimator`` (:func:`unwrap`) trains on.
+
+    A :mod:`skcomplexity.neural` estimator's label encoding; a skorch
+    classifier's class indices (integer labels as they are, skorch's own
+    convention); float targets of shape ``(n, n_outputs)`` for a regressor.
+    """
+    from skorch import NeuralNetClassifier
+
+    enc = getattr(estimator, "_label_encoder", None)
+    if enc is not None:
+        return enc.transform(np.asarray(y)).astype(np.int64)
+    if isinstance(net, NeuralNetClassifier) or get_tags(estimator).estimator_type == "classifier":
+        classes = getattr(net, "classes_", None)
+        y = np.asarray(y)
+        if classes is not None and not np.all(np.isin(y, classes)):
+            unknown = np.setdiff1d(np.unique(y), classes)
+            raise ValueError(f"y contains labels unseen during fit: {unknown[:5]!r}.")
+        if classes is not None and y.dtype.kind not in "iu":
+            return np.searchsorted(np.asarray(classes), y).astype(np.int64)
+        return y.astype(np.int64)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim == 1 and (getattr(estimator, "_y_ndim", None) == 1
+                        or getattr(net.module_, "n_outputs", None) == 1):
+        y = y.reshape(-1, 1)
+    return y
 
 
 def per_object_losses(model, X, y, *, loss=None, batch_size=4096):

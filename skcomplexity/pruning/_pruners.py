@@ -22,7 +22,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..landscape import ParameterIndex, unwrap
-from ..landscape._model import _criterion_per_object, _takes_log, is_skorch
+from ..landscape._model import _criterion_per_object, _encode_y, _takes_log, is_skorch
 from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._display import PruningCurveDisplay
 from ._orderings import PerObjectLoss, auto_batch_size_remove, parameter_ordering
@@ -93,26 +93,6 @@ def _n_params_before_fit(estimator, X, y, include_bias):
     except Exception:  # noqa: BLE001 -- the check is a courtesy; fit reports real problems
         return None
     return ParameterIndex(module, include_bias).n_params
-
-
-def _encode_y(estimator, net, y):
-    """Targets in the form the skorch criterion expects."""
-    from skorch import NeuralNetClassifier
-
-    enc = getattr(estimator, "_label_encoder", None)
-    if enc is not None:
-        return enc.transform(np.asarray(y)).astype(np.int64)
-    if isinstance(net, NeuralNetClassifier) or get_tags(estimator).estimator_type == "classifier":
-        classes = getattr(net, "classes_", None)
-        y = np.asarray(y)
-        if classes is not None and y.dtype.kind not in "iu":
-            return np.searchsorted(np.asarray(classes), y).astype(np.int64)
-        return y.astype(np.int64)
-    y = np.asarray(y, dtype=np.float32)
-    if y.ndim == 1 and (getattr(estimator, "_y_ndim", None) == 1
-                        or getattr(net.module_, "n_outputs", None) == 1):
-        y = y.reshape(-1, 1)
-    return y
 
 
 def _loss_fn(net):

@@ -112,6 +112,63 @@ def test_robustness_criteria(digits, teacher):
     assert noisy < acc
 
 
+class _Softmax(torch.nn.Module):
+    """Probability outputs under skorch's default NLLLoss (skorch's classifier idiom)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(64, 5)
+
+    def forward(self, X):
+        return torch.softmax(self.lin(X), dim=-1)
+
+
+def test_robustness_criteria_take_a_skorch_net(digits, teacher):
+    skorch = pytest.importorskip("skorch")
+    X, y = digits
+    simple = y < 5
+    Xs, ys = X[simple], y[simple]
+    # the raw skorch net behind the estimator, through the same adapter: same numbers
+    raw = teacher.net_
+    assert fgsm_accuracy(raw, Xs, ys, 0.2, fraction=0.5, random_state=0) == fgsm_accuracy(
+        teacher, Xs, ys, 0.2, fraction=0.5, random_state=0)
+    assert parameter_noise_accuracy(raw, Xs, ys, 1.0, n_draws=3, random_state=0) == (
+        parameter_noise_accuracy(teacher, Xs, ys, 1.0, n_draws=3, random_state=0))
+    # a user's skorch classifier with probability outputs, against FGSM written out by hand
+    torch.manual_seed(0)
+    net = skorch.NeuralNetClassifier(_Softmax, max_epochs=5, lr=0.5, train_split=None,
+                                     verbose=0).fit(Xs, ys.astype(np.int64))
+    assert fgsm_accuracy(net, Xs, ys, 0.0) == pytest.approx(net.score(Xs, ys))
+    x = torch.as_tensor(Xs).requires_grad_(True)
+    loss = torch.nn.functional.nll_loss(torch.log(net.module_(x)), torch.as_tensor(ys))
+    (grad,) = torch.autograd.grad(loss, x)
+    adv = (x + 0.1 * grad.sign()).detach().numpy()
+    expected = np.mean(net.predict(adv) == ys)
+    assert fgsm_accuracy(net, Xs, ys, 0.1) == pytest.approx(expected)
+    assert expected < net.score(Xs, ys)
+
+
+def test_robustness_criteria_reject_what_they_cannot_use(digits, teacher):
+    skorch = pytest.importorskip("skorch")
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = digits
+    X5, y5 = X[:40], y[:40] % 5
+    with pytest.raises(NotFittedError, match="fit"):
+        fgsm_accuracy(MLPClassifier(), X5, y5, 0.1)
+    with pytest.raises(NotFittedError, match="fit"):
+        parameter_noise_accuracy(skorch.NeuralNetClassifier(_Softmax), X5, y5, 0.1)
+    for bad in (LogisticRegression().fit(X5, y5), _Softmax(),
+                skorch.NeuralNetRegressor(torch.nn.Linear, module__in_features=64,
+                                          module__out_features=1, max_epochs=1, verbose=0,
+                                          train_split=None).fit(X5, y5.astype(np.float32)[:, None])):
+        with pytest.raises(TypeError, match="classifier|torch model"):
+            fgsm_accuracy(bad, X5, y5, 0.1)
+    with pytest.raises(ValueError, match="unseen"):
+        fgsm_accuracy(teacher.net_, X5, y5 + 5, 0.1)
+
+
 def test_bad_input(digits, teacher):
     X, y = digits
     with pytest.raises(ValueError, match="init"):
