@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 from scipy.special import expit
 
-from .glm import (
+from ._batched import (
     _logistic_design,
     _logistic_original_scale,
     _numerically_0_or_1,

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
+from skcomplexity.models._batched import _cholesky_solve_checked
 from skcomplexity.models._gathered import (
     check_fit,
     laplace_rows_path,
@@ -13,7 +14,6 @@ from skcomplexity.models._gathered import (
     sklearn_logistic_prefix_path,
 )
 from skcomplexity.models.glm import (
-    _cholesky_solve_checked,
     add_intercept,
     fit_glm,
     fit_logistic_batch,
