@@ -391,9 +391,11 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
         costs about ``m / n`` of a full one) and start the full recurrence
         from its top Ritz vector, which is close to the full top eigenvector;
         the answer is still the full Hessian's eigenvalue to ``tol``, only
-        reached in fewer full products. ``"auto"``: ``m = n // 8`` when the
-        operator runs over at least 1024 objects, otherwise no warm start.
-        None: start from a random vector.
+        reached in fewer full products. That pre-phase is itself started
+        from ``m // 8`` of its objects, and so on down to 16 objects, each
+        level to ``3 tol``. ``"auto"``: ``m = n // 8`` when the operator runs
+        over at least 1024 objects, otherwise no warm start. None: start
+        from a random vector.
 
     Returns
     -------
@@ -433,15 +435,18 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
                      dtype=H.dtype if method == "lanczos" else torch.float64)
     if method == "lanczos":
         q0 = v0.to(H.device)
-        m = _warm_size(H, warm_start)
+        levels = _warm_levels(H, warm_start)
         # the warm vector is a Ritz vector: the pre-phase must keep its Krylov basis
         pre_steps = min(maxiter, 50, _REORTH_BYTES // (H.n_params * q0.element_size()))
-        if m is not None and pre_steps >= 8:
-            idx = torch.randperm(H.n_objects, generator=gen)[:m].sort().values.numpy()
-            sub = H.subset(idx)
-            pre = _lanczos(_one(sub), q0.unsqueeze(0), tol, pre_steps, want_vectors=True)
-            sub.release()
-            if pre.vectors is not None:
+        if levels and pre_steps >= 8:
+            perm = torch.randperm(H.n_objects, generator=gen)
+            for m in levels:  # nested subsamples, each started from the smaller one's vector
+                sub = H.subset(perm[:m].sort().values.numpy())
+                pre = _lanczos(_one(sub), q0.unsqueeze(0), _WARM_TOL * tol, pre_steps,
+                               want_vectors=True)
+                sub.release()
+                if pre.vectors is None:
+                    break
                 q0 = pre.vectors[0]
         res = _lanczos(_one(H), q0.unsqueeze(0), tol, maxiter, want_vectors=return_vector)
         lam = float(res.values[0])
@@ -497,14 +502,30 @@ def _one(H):
     return lambda V: H.matvec(V[0]).unsqueeze(0)
 
 
-def _warm_size(H, warm_start):
-    """Objects of the warm-start subsample, or None for a random start."""
+def _warm_levels(H, warm_start):
+    """Subsample sizes of the warm-start cascade, smallest first ([]: a random start).
+
+    The top level has ``m`` objects (``n // 8`` for "auto"); below it ``m // 8``,
+    ``m // 64``, ... while at least ``_WARM_MIN`` objects remain, so every level
+    costs about an eighth of the next and starts close to its top eigenvector.
+    """
     if warm_start is None or not isinstance(H, HessianOperator):
-        return None
+        return []
     n = H.n_objects
     if warm_start == "auto":
-        return n // 8 if n >= 1024 else None
-    return warm_start if warm_start < n else None
+        if n < 1024:
+            return []
+        warm_start = n // 8
+    if warm_start >= n:
+        return []
+    levels = [warm_start]
+    while levels[-1] // 8 >= _WARM_MIN:
+        levels.append(levels[-1] // 8)
+    return levels[::-1]
+
+
+_WARM_MIN = 16  # the smallest warm-start subsample
+_WARM_TOL = 3.0  # a warm vector needs less than the answer: its levels stop at 3 tol
 
 
 _REORTH_BYTES = 2 ** 28  # a Krylov basis up to this size is kept (re-orthogonalisation)

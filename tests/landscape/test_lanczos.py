@@ -147,3 +147,19 @@ def test_no_warm_start_when_the_basis_cannot_be_kept(wide_data, monkeypatch):
     H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
     lam = top_eigenvalue(H, tol=1e-8, random_state=0, maxiter=500)
     assert lam == pytest.approx(lam0, rel=1e-7)
+
+
+def test_warm_start_cascade_levels():
+    """The pre-phase runs on nested subsamples, smallest first, each an eighth of the next."""
+    import skcomplexity.landscape.hessian as hh
+
+    net = torch.nn.Linear(3, 2)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 2000)
+    H = HessianOperator(net, X, y, loss=CE)
+    assert hh._warm_levels(H, "auto") == [31, 250]
+    assert hh._warm_levels(H, 300) == [37, 300]
+    assert hh._warm_levels(H, 200) == [25, 200] and hh._warm_levels(H, 120) == [120]
+    assert hh._warm_levels(H, 2000) == [] and hh._warm_levels(H, None) == []
+    assert hh._warm_levels(H.subset(np.arange(1000)), "auto") == []
