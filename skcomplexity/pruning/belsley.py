@@ -504,11 +504,21 @@ condition_threshold, proportion_threshold
     active = np.arange(p)
     removed = []
     Q = np.zeros((n, 0))
+    sub = update == "submatrix"
+    if sub:  # column norms never change: scale once, and keep the n x n Gram up to date
+        d_all = (Gc**2).sum(axis=0)
+        if standardize:
+            Gc = Gc / np.sqrt(np.where(d_all > 0, d_all, 1.0))[None, :]
+    gram = _GramTracker(Gc) if sub else None
     while len(removed) < n_remove:
-        Ga = Gc[:, active]
-        if update == "conditional" and Q.shape[1]:
-            Ga = Ga - Q @ (Q.T @ Ga)
-        d = (Ga**2).sum(axis=0)
+        if sub:
+            d = d_all[active]
+            Ga = None  # gathered only when needed
+        else:
+            Ga = Gc[:, active]
+            if Q.shape[1]:
+                Ga = Ga - Q @ (Q.T @ Ga)
+            d = (Ga**2).sum(axis=0)
         k = min(batch_size_remove, n_remove - len(removed))
         const = np.flatnonzero(~(d > eps * max(d.max(), np.finfo(float).tiny)))
         if const.size:
@@ -516,34 +526,39 @@ condition_threshold, proportion_threshold
         elif len(active) == 1:
             take = np.array([0])
         else:
-            if standardize:
+            if not sub and standardize:
                 Ga = Ga / np.sqrt(d)[None, :]
-            a = Ga.shape[1]
+            a = len(active)
             if a <= n:
+                if Ga is None:
+                    Ga = Gc[:, active]
                 lam, V = np.linalg.eigh(Ga.T @ Ga)
             else:
-                mu, W = np.linalg.eigh(Ga @ Ga.T)
+                mu, W = np.linalg.eigh(gram.matrix(active) if sub else Ga @ Ga.T)
                 keep = mu > eps * max(mu[-1], np.finfo(float).tiny)
                 lam = mu[keep]
+                if Ga is None:
+                    Ga = Gc[:, active]
                 V = (Ga.T @ W[:, keep]) / np.sqrt(lam)[None, :]
             floor = eps * max(lam.max(), np.finfo(float).tiny)
             lam = np.maximum(lam, floor)
-            phi = V**2 / lam[None, :]
-            n_null = a - V.shape[1]
+            V2 = np.square(V, out=V)  # squared loadings; phi = V2 / lam, never formed
+            inv = 1.0 / lam
+            n_null = a - V2.shape[1]
             if n_null:  # singular: the null space is the worst component
-                null = np.clip(1.0 - (V**2).sum(axis=1), 0.0, None) / floor
-                rest = phi.sum(axis=1)
+                null = np.clip(1.0 - V2.sum(axis=1), 0.0, None) / floor
+                rest = V2 @ inv
                 total = rest + null
             else:
                 worst = int(np.argmin(lam))
-                total = phi.sum(axis=1)
-                rest = total - phi[:, worst]
+                total = V2 @ inv
+                rest = total - V2[:, worst] * inv[worst]
             if rule is None:
                 # ascending share off the worst component = descending proportion on it
                 take = np.argsort(rest / total, kind="stable")[:k]
             else:
                 dep = lam * rule[1] < lam.max()
-                on_dep = phi[:, dep].sum(axis=1) + (null if n_null else 0.0)
+                on_dep = V2 @ np.where(dep, inv, 0.0) + (null if n_null else 0.0)
                 take = _dependence_take(rule, active, on_dep / total, n_null + int(dep.sum()), k)
                 if take is None:
                     return _finish_by_saliency(rule, active, removed, n_remove)
@@ -553,9 +568,39 @@ condition_threshold, proportion_threshold
                 R = R - Q @ (Q.T @ R)
             U, sv, _ = np.linalg.svd(R, full_matrices=False)
             Q = np.hstack([Q, U[:, sv > 1e-10 * max(sv.max(initial=0.0), 1e-300)]])
+        if sub:
+            gram.remove(active[take])
         removed.extend(active[take].tolist())
         active = np.delete(active, take)
     return np.asarray(removed, dtype=np.intp)
+
+
+class _GramTracker:
+    """``A_S A_S^T`` for the active columns ``S`` of ``A`` (n x p), kept by rank-k downdates.
+
+    Removing columns subtracts their outer products (``O(n² k)``) instead of
+    recomputing the Gram matrix of all active columns (``O(n² |S|)``). The
+    downdates lose accuracy as the trace shrinks, so the matrix is recomputed
+    whenever the trace has halved since it was last formed (at most
+    ``log2`` of the mass many times) and is formed lazily, only when asked.
+    """
+
+    def __init__(self, A):
+        self.A = A
+        self.M = None
+        self.formed_trace = None
+
+    def matrix(self, active):
+        if self.M is None or np.trace(self.M) < 0.5 * self.formed_trace:
+            As = self.A[:, active]
+            self.M = As @ As.T
+            self.formed_trace = np.trace(self.M)
+        return self.M
+
+    def remove(self, cols):
+        if self.M is not None and len(cols):
+            R = self.A[:, cols]
+            self.M -= R @ R.T
 
 
 class BelsleyFeatureSelector(SelectorMixin, BaseEstimator):

@@ -397,3 +397,27 @@ def test_half_pruned_digits_net_stays_above_chance():
     w = fitted["Belsley"].index_.flat(net.module_).double().numpy()
     np.testing.assert_array_equal(fitted["Belsley"].order_,
                                   np.argsort(w**2 / np.diag(C), kind="stable"))
+
+
+def test_gradient_belsley_gram_downdates_stay_exact():
+    """More parameters than objects: the n x n Gram matrix of the active columns is kept by
+    rank-k downdates (re-formed when its trace halves); it must equal the Gram matrix formed
+    afresh, and the order must not depend on how the columns are numbered."""
+    from skcomplexity.pruning import belsley_order_gradients
+    from skcomplexity.pruning.belsley import _GramTracker
+
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(15, 80)) * rng.lognormal(0, 1, size=80)
+    gram, active = _GramTracker(A), np.arange(80)
+    for cols in ([3, 9], [0, 1, 2, 40], list(range(50, 75))):
+        gram.matrix(active)
+        gram.remove(np.array(cols))
+        active = np.setdiff1d(active, cols)
+        np.testing.assert_allclose(gram.matrix(active), A[:, active] @ A[:, active].T,
+                                   rtol=1e-10, atol=1e-10 * np.abs(A).max() ** 2)
+    G = rng.normal(size=(25, 90)) * rng.lognormal(0, 1, size=90)
+    G[:, 4] = G[:, 2] + 0.01 * rng.normal(size=25)
+    perm = rng.permutation(90)
+    order = belsley_order_gradients(G, 45, batch_size_remove=3)
+    order_perm = belsley_order_gradients(G[:, perm], 45, batch_size_remove=3)
+    np.testing.assert_array_equal(perm[order_perm], order)
