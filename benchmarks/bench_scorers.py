@@ -8,7 +8,9 @@ them. Columns: seconds of the fit, of ``landscape_scorer`` and
 ``rademacher_scorer`` with their default settings, and of
 ``BelsleyPruner(prefit=True)`` with its defaults on the training objects;
 ``ratio`` is each cost over the fit's, all measured in one run with one
-torch/BLAS thread::
+torch/BLAS thread; ``acc`` is the fitted net's held-out accuracy and
+``pruned`` the pruned net's (half the parameters removed, the default
+``fraction``, no fine-tuning)::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_scorers.py
 """
@@ -50,7 +52,7 @@ def main():
     print(f"objects: {cut} fit / {n - cut} scored, epochs={args.epochs}, torch threads=1, "
           f"best of {args.repeat}" + (f", device={args.device}" if args.device != "cpu" else ""))
     print(f"{'params':>9} {'fit s':>7} {'landscape s':>12} {'ratio':>6} {'rademacher s':>13} "
-          f"{'ratio':>6} {'Belsley s':>10} {'ratio':>6} {'acc':>6}")
+          f"{'ratio':>6} {'Belsley s':>10} {'ratio':>6} {'acc':>6} {'pruned':>7}")
     for size in args.sizes:
         best = {}
         for _ in range(args.repeat):  # the fastest of each column (a shared machine's load)
@@ -58,8 +60,9 @@ def main():
                 best[key] = min(best.get(key, float("inf")), secs)
         fit, land, rad, bel, p, acc = (best["fit"], best["land"], best["rad"], best["bel"],
                                        int(best["p"]), best["acc"])
-        print(f"{p:>9} {fit:>7.1f} {land:>12.1f} {land / fit:>6.2f} {rad:>13.1f} {rad / fit:>6.2f} "
-              f"{bel:>10.1f} {bel / fit:>6.2f} {acc:>6.3f}", flush=True)
+        print(f"{p:>9} {fit:>7.2f} {land:>12.2f} {land / fit:>6.2f} {rad:>13.2f} {rad / fit:>6.2f} "
+              f"{bel:>10.2f} {bel / fit:>6.2f} {acc:>6.3f} {best.get('pacc', float('nan')):>7.3f}",
+              flush=True)
 
 
 def _one_round(size, args, Xtr, ytr, Xte, yte):
@@ -85,8 +88,9 @@ def _one_round(size, args, Xtr, ytr, Xte, yte):
         yield "bel", float("nan")
         return
     t = time.perf_counter()
-    BelsleyPruner(clf, prefit=True, random_state=0).fit(Xtr, ytr)
+    pruner = BelsleyPruner(clf, prefit=True, random_state=0).fit(Xtr, ytr)
     yield "bel", time.perf_counter() - t
+    yield "pacc", pruner.score(Xte, yte)  # half the parameters removed (the default fraction)
 
 if __name__ == "__main__":
     main()

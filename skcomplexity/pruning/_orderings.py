@@ -61,8 +61,15 @@ def _tensors(module, X, y):
 
 
 def auto_n_objects(n, p):
-    """Objects whose gradients the gradient-covariance Belsley ordering uses by default."""
-    return int(max(2, min(n, 512, 2**31 // (16 * max(p, 1)))))
+    """Objects whose gradients the gradient-covariance Belsley ordering uses by default.
+
+    A decomposition costs ``O(n_objects² p)``: at most 512 objects, fewer when
+    ``n_objects² p`` would pass ``2**30`` (about a second per decomposition on
+    one core) but not below 64, and at most 2 GiB of float64 gradients.
+    """
+    p = max(p, 1)
+    budget = max(64, int(np.sqrt(2**30 / p)))
+    return int(max(2, min(n, 512, budget, 2**31 // (16 * p))))
 
 
 def _subsample(X, y, n_objects, p, random_state):
@@ -150,7 +157,8 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
         Belsley on the gradient covariance only: the per-object gradients of
         a seeded random subset of this many objects (None: all). A
         decomposition costs ``O(n_objects^2 p)`` when ``p > n_objects``;
-        ``"auto"`` takes ``min(n, 512, 2**31 / (16 p))`` objects (at most
+        ``"auto"`` takes ``min(n, 512, max(64, sqrt(2**30 / p)), 2**31 / (16 p))``
+        objects (a decomposition then costs at most about ``2**30`` flops; at most
         2 GiB of gradients).
     hessian : {"exact", "hutchinson"}, default="exact"
         Hessian diagonal for ``"obd"``

@@ -507,7 +507,8 @@ class BelsleyPruner(BasePruner):
     n_objects : int, "auto" or None, default="auto"
         Gradient covariance only: the ordering uses the per-object gradients
         of a seeded random subset of the training objects; ``"auto"``:
-        ``min(n, 512, 2**31 / (16 p))`` (at most 2 GiB of gradients), None:
+        ``min(n, 512, max(64, sqrt(2**30 / p)), 2**31 / (16 p))`` (a
+        decomposition costs ``O(n_objects² p)``; at most 2 GiB of gradients), None:
         all objects.
 
     Attributes

@@ -421,3 +421,16 @@ def test_gradient_belsley_gram_downdates_stay_exact():
     order = belsley_order_gradients(G, 45, batch_size_remove=3)
     order_perm = belsley_order_gradients(G[:, perm], 45, batch_size_remove=3)
     np.testing.assert_array_equal(perm[order_perm], order)
+
+
+def test_auto_n_objects_bounds_a_decomposition():
+    """``n_objects="auto"``: a decomposition costs O(n_objects² p); the default keeps
+    n_objects² p near 2**30 (at least 64 and at most 512 objects, at most the data)."""
+    from skcomplexity.pruning._orderings import auto_n_objects
+
+    assert auto_n_objects(4000, 610) == 512
+    assert auto_n_objects(300, 610) == 300
+    for p in (10_000, 19_990, 99_910):
+        m = auto_n_objects(100_000, p)
+        assert 64 <= m < 512 and m**2 * p <= 2**30 < (m + 1) ** 2 * p
+    assert auto_n_objects(100_000, 1_008_910) == 64
