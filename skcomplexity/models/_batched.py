@@ -265,6 +265,23 @@ def _warn_logistic_fit(not_converged, separated, max_iter, penalty, penalised, s
         )
 
 
+def _armijo(objective, x, step, dec):
+    """Step lengths of batched Newton steps by Armijo backtracking.
+
+    ``objective(X)`` gives one value per row of ``X``; row ``i`` keeps
+    ``t_i = 1`` when the full step decreases it by at least ``1e-4 t dec_i``
+    (``dec`` the Newton decrement), else halves it, up to 30 times.
+    """
+    f0 = objective(x)
+    t = np.ones(len(x))
+    for _ in range(30):
+        bad = objective(x + t[:, None] * step) > f0 - 1e-4 * t * dec
+        if not np.any(bad):
+            break
+        t = np.where(bad, 0.5 * t, t)
+    return t
+
+
 def _logistic_objective(Z, y01, W, pen, coef, offset=None):
     """Penalised negative log-likelihood ``-Σ c_i log f(y_i) + ½ Σ pen_j w_j²`` per replicate."""
     theta = _theta(Z, coef, offset)
@@ -325,14 +342,8 @@ def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_it
         # Newton with backtracking (Armijo) on the penalised objective, batched: plain Newton
         # is not globally convergent for logistic regression (e.g. warm-started from a
         # near-separable replicate's estimate); the full step is taken whenever it is good
-        f0 = _logistic_objective(Z, y01, W[idx], pen, coef[idx])
-        t = np.ones(idx.size)
-        for _ in range(30):
-            trial = coef[idx] + t[:, None] * step
-            bad = _logistic_objective(Z, y01, W[idx], pen, trial) > f0 - 1e-4 * t * dec
-            if not np.any(bad):
-                break
-            t = np.where(bad, 0.5 * t, t)
+        t = _armijo(lambda c, Wi=W[idx]: _logistic_objective(Z, y01, Wi, pen, c),
+                    coef[idx], step, dec)
         coef[idx] = coef[idx] + t[:, None] * step
         converged[idx] = dec <= tol
         active[idx] = ~converged[idx] & (np.abs(coef[idx]).max(axis=1) < 1e8)

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 from ._batched import (
+    _armijo,
     _gram,
     _logistic_objective,
     _numerically_0_or_1,
@@ -234,14 +235,8 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
         dec = np.einsum("...i,...i->...", grad, step)  # Newton decrement (scale free)
         # backtracking (Armijo) on the penalised objective: Newton alone is not globally
         # convergent for logistic regression (warm starts, near-separable replicates)
-        f0 = _logistic_objective(X, y, Wi, pen, C[idx], o)
-        t = np.ones(idx.size)
-        for _ in range(30):
-            bad = _logistic_objective(X, y, Wi, pen, C[idx] + t[:, None] * step, o) > \
-                f0 - 1e-4 * t * dec
-            if not np.any(bad):
-                break
-            t = np.where(bad, 0.5 * t, t)
+        t = _armijo(lambda c, Wi=Wi, o=o: _logistic_objective(X, y, Wi, pen, c, o), C[idx], step,
+                    dec)
         C[idx] = C[idx] + t[:, None] * step
         converged[idx] = dec <= tol
         active[idx] = ~converged[idx] & (np.abs(C[idx]).max(axis=1) < 1e6)
