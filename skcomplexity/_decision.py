@@ -24,6 +24,9 @@ __all__ = [
     "sufficient_size",
     "threshold_holds",
     "extrapolate_size",
+    "median_of_means",
+    "offset_power_law",
+    "answer_interval",
 ]
 
 DECISION_RULES = ("all", "first")
@@ -102,7 +105,8 @@ def extrapolate_size(sizes, criterion, level, *, tail=0.5):
 
     Examples
     --------
-    >>> m, b = extrapolate_size([10, 20, 40, 80], [0.5, 0.25, 0.125, 0.0625], 0.01)
+    >>> sizes = [10, 20, 40, 80, 160, 320]
+    >>> m, b = extrapolate_size(sizes, [5.0 / k for k in sizes], 0.01)
     >>> round(m), round(b, 6)
     (500, -1.0)
     """
@@ -126,6 +130,117 @@ def extrapolate_size(sizes, criterion, level, *, tail=0.5):
     if not b + 2 * se < 0:  # no clear decrease: the trend says nothing
         return None, float(b)
     return float(np.exp((np.log(level) - a) / b)), float(b)
+
+
+def median_of_means(values, n_groups=10):
+    """Median over groups of replicates of the group means, per size.
+
+    The replicates (columns) are cut into ``n_groups`` consecutive groups of
+    equal size (a remainder of fewer than ``n_groups`` columns is left out);
+    each group is averaged and the median of the group means is returned. For
+    a criterion with finite variance this estimates its mean with deviations
+    that do not depend on its tails (the median-of-means guarantee), so one
+    replicate with a spike of hundreds of nats moves at most one group and
+    never the answer. With fewer replicates than groups it is the median.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_sizes, n_replicates)
+    n_groups : int, default=10
+
+    Returns
+    -------
+    ndarray of shape (n_sizes,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = np.ones((1, 100)); v[0, 3] = 1e6
+    >>> median_of_means(v).tolist(), float(v.mean())
+    ([1.0], 10000.99)
+    """
+    values = np.asarray(values, dtype=float)
+    J, R = values.shape
+    G = min(int(n_groups), R)
+    if G < 1:
+        return np.full(J, np.nan)
+    size = R // G
+    groups = values[:, :G * size].reshape(J, G, size)
+    with np.errstate(invalid="ignore"):
+        return np.nanmedian(np.nanmean(groups, axis=2), axis=1)
+
+
+def offset_power_law(sizes, criterion, offset, *, exponent=1.0, start=None):
+    """Fit ``c(k) = A / (k - offset)^exponent`` to a decreasing criterion; return ``A``.
+
+    The divergence between posteriors one object apart in a regular model with
+    ``p`` parameters decays like ``p / (2 (k - p - 1))`` (the inverse-Wishart
+    mean of the added object's leverage), so with ``offset = p + 1`` and
+    ``exponent = 1`` only the amplitude ``A`` is left. It is estimated as the
+    median over the fitted sizes of ``c(k) (k - offset)^exponent`` (a robust
+    least-squares fit on the log scale), on the sizes from ``start`` on
+    (default ``3 (offset + 1)``, past the small-sample regime; all positive
+    sizes past the offset if fewer than three remain).
+
+    Returns
+    -------
+    float or None
+        ``A``; None when fewer than three finite, positive points remain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = np.arange(30, 300)
+    >>> round(offset_power_law(k, 2.5 / (k - 6), 6), 6)
+    2.5
+    """
+    sizes = np.asarray(sizes, dtype=float)
+    crit = np.asarray(criterion, dtype=float)
+    usable = np.isfinite(crit) & (crit > 0) & (sizes > offset)
+    start = 3.0 * (offset + 1) if start is None else start
+    keep = usable & (sizes >= start)
+    if keep.sum() < 3:
+        keep = usable
+    if keep.sum() < 3:
+        return None
+    return float(np.exp(np.median(np.log(crit[keep]) + exponent * np.log(sizes[keep] - offset))))
+
+
+def answer_interval(answers, point=None, confidence=0.95):
+    """Interval of an answer from its resampled values (``inf`` = "beyond the data").
+
+    The union of the equal-tailed percentile interval of ``answers`` and, when a
+    finite ``point`` is given, the normal interval ``point ± z s`` with ``s``
+    half the 16-84 % spread of the answers (robust to the resamples that found
+    no answer): the percentile interval alone can sit beside the point when the
+    answer is a non-smooth statistic of the replicates (a median, a grid
+    reading). The upper end is ``inf`` when more than ``(1 - confidence) / 2``
+    of the resamples found no answer.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> answer_interval([100, 110, 120, 130, float("inf")], confidence=0.5)
+    (110.0, 130.0)
+    """
+    from scipy.stats import norm
+
+    a = np.sort(np.asarray(answers, dtype=float))
+    if a.size == 0:
+        return (np.nan, np.nan)
+    lo_q, hi_q = (1 - confidence) / 2, (1 + confidence) / 2
+    # order statistics (inverted CDF), so that an inf never mixes into a finite end
+    lo = float(np.quantile(a, lo_q, method="inverted_cdf"))
+    hi = float(np.quantile(a, hi_q, method="inverted_cdf"))
+    if point is not None and np.isfinite(point):
+        q16, q84 = np.quantile(a, [0.16, 0.84], method="inverted_cdf")
+        if np.isfinite(q84):
+            half = norm.ppf(hi_q) * (q84 - q16) / 2
+            lo, hi = min(lo, point - half), max(hi, point + half)
+    return (float(max(lo, 0.0)), float(hi))
 
 
 def make_size_grid(sizes, n_samples, min_size, max_size=None, spacing="linear"):

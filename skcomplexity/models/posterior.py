@@ -354,7 +354,7 @@ def deletion_path(X, y, orders, *, prior_precision=1.0, sigma2=1.0, min_size=1,
 
 
 def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2=1.0,
-                              lambda_min=True):
+                              lambda_min=True, expected=False):
     """KL, s-score and ``λ_min`` between neighbouring prefixes of random orders.
 
     For every replicate ``r`` (a sequence ``index[r]`` of distinct rows) and
@@ -376,6 +376,15 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     prior_precision, sigma2 : float
     lambda_min : bool, default=True
         Also return ``λ_min(X_kᵀX_k)``.
+    expected : bool, default=False
+        Return the criteria averaged over the added object's target under the
+        posterior predictive of ``p_k`` (its residual ``r`` has variance
+        ``σ²(1 + t)``, with ``t = xᵀΣ_k x / σ²``), in closed form:
+        ``E KL = (2t - log(1 + t)) / 2`` and
+        ``E s = sqrt((2 + t) / (2 + 2t))``. They keep the observed criteria's
+        expectation under the model and lose their ``χ²₁`` noise (and the
+        spikes of an outlying target); the leverage ``t`` of the added object
+        is still the observed one.
 
     Returns
     -------
@@ -414,9 +423,13 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
         raise
     mean, u = sol[..., 0], sol[..., 1]
     t = np.sum(x_new * u, axis=-1) / sigma2
-    r2 = (y_new - np.sum(x_new * mean, axis=-1)) ** 2
-    kl = 0.5 * (t - np.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
-    s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
+    if expected:
+        kl = 0.5 * (2.0 * t - np.log1p(t))
+        s = np.sqrt((2.0 + t) / (2.0 + 2.0 * t))
+    else:
+        r2 = (y_new - np.sum(x_new * mean, axis=-1)) ** 2
+        kl = 0.5 * (t - np.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
+        s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
     lam = np.linalg.eigvalsh(gram)[..., 0].T if lambda_min else None
     return kl.T, s.T, lam
 

@@ -32,6 +32,7 @@ implements
   D-sufficiency takes the variance, the bootstrap the interval width).
 """
 
+import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -45,7 +46,9 @@ from threadpoolctl import threadpool_limits
 from .._decision import (
     DECISION_RULES,
     THRESHOLD_MODES,
+    answer_interval,
     check_threshold,
+    extrapolate_size,
     make_size_grid,
     sufficient_size,
     threshold_holds,
@@ -54,6 +57,9 @@ from .._parallel import parallel_map, root_seed_sequence
 from .._validation import validate_xy
 
 __all__ = [
+    "CONFIDENCE",
+    "FORECAST_CAP",
+    "InsufficientDataWarning",
     "CriterionResult",
     "Curve",
     "Draws",
@@ -61,6 +67,18 @@ __all__ = [
     "make_size_grid",
     "sufficient_size",
 ]
+
+#: Confidence of every interval a sample-size estimator reports.
+CONFIDENCE = 0.95
+#: A forecast past this many times the data at hand is reported as "more than" it.
+FORECAST_CAP = 100
+
+
+class InsufficientDataWarning(UserWarning):
+    """The data at hand do not settle the answer: they never reach the criterion (the
+    message says how many objects its trend needs, ``extrapolated_size_``, or why none can be
+    said), or the answer's interval reaches past them ("at the edge of the data")."""
+
 
 #: Rows x replicates per chunk of work (fixed, so chunks never depend on n_jobs).
 _CHUNK_ELEMENTS = 2**22
@@ -161,6 +179,17 @@ def _concat_results(results):
     return CriterionResult(values, extras)
 
 
+def _sig2(x):
+    """A size to two significant figures, with thousands separators (prose only)."""
+    x = float(x)
+    if not np.isfinite(x):
+        return "inf"
+    if x < 100:
+        return f"{int(np.ceil(x)):,}"
+    digits = int(np.floor(np.log10(x))) - 1
+    return f"{int(round(x, -digits)):,}"
+
+
 class SampleSizeEstimator(BaseEstimator):
     """Base class of the sufficient-sample-size estimators (not for direct use).
 
@@ -197,9 +226,29 @@ class SampleSizeEstimator(BaseEstimator):
         threshold: the allowed deviation ``threshold * |T(k_J)|``).
     n_samples_seen_ : int
         Rows of the data passed to ``fit``.
+    sample_size_interval_ : (float, float) or None
+        The 95 % interval of ``m*`` (:data:`CONFIDENCE`) from resampling the
+        replicates (no refits: the curve and the decision are recomputed on
+        replicates drawn with replacement); the upper end is ``inf`` where more
+        than 2.5 % of the resamples do not reach the criterion within the data.
+        None when ``sample_size_`` is None.
+    extrapolated_size_ : float or None
+        When the data do not reach the criterion: the size its fitted trend
+        reaches it at (an absolute threshold on a decreasing criterion),
+        unclipped; None when no trend can be read or it lies past
+        :data:`FORECAST_CAP` times the data at hand (then ``status_`` says so).
+    extrapolated_interval_ : (float, float) or None
+        Its 95 % interval from the same resamples.
+    status_ : str
+        ``"enough"`` (m* and its interval lie within the data), ``"edge"`` (m*
+        lies within the data but its interval reaches past them), ``"more data"``
+        (the forecast lies past the data), ``"beyond cap"`` (more than
+        :data:`FORECAST_CAP` times the data at hand) or ``"undetermined"``.
     """
 
     _direction = "below"
+    #: Resamples of the replicates behind the intervals (0: no interval).
+    _n_interval_resamples = 200
     _complement = False
     _replace = True
     _threshold_modes = THRESHOLD_MODES
@@ -371,7 +420,120 @@ class SampleSizeEstimator(BaseEstimator):
             setattr(self, f"{name}_", np.nanmean(vals, axis=1))
         self.n_samples_seen_ = n_samples
         self._decide()
+        self._report(result, sizes, state)
         return self
+
+    # ------------------------------------------------------------ the answer
+    def _forecast(self):
+        """Where the trend of the curve reaches the level, past the data (or None).
+
+        Default: a power law fitted to the upper half of the curve
+        (:func:`~skcomplexity._decision.extrapolate_size`), for a criterion that
+        must fall below an absolute threshold. Methods with a known law override it.
+        """
+        if (self._direction != "below" or self._complement
+                or getattr(self, "threshold_mode", "absolute") != "absolute"
+                or self.criterion_ is None or not np.isfinite(self.threshold_)
+                or not self.threshold_ > 0):
+            return None
+        size, _ = extrapolate_size(self.sizes_, self.criterion_, self.threshold_)
+        return size
+
+    def _point_answer(self):
+        """``m*`` if the data reach the criterion, else the forecast (``inf`` if none)."""
+        if self.sample_size_ is not None:
+            return float(self.sample_size_)
+        size = self._forecast()
+        return np.inf if size is None else float(size)
+
+    def _resampled_answers(self, result, sizes, state):
+        """The answer on ``_n_interval_resamples`` resamples of the replicates (no refits)."""
+        values = result.values
+        n_boot = self._n_interval_resamples
+        if n_boot == 0 or values.ndim < 2 or values.shape[1] < 2:
+            return None
+        B = values.shape[1]
+        rng = np.random.default_rng(self._curve_seed.spawn(1)[0])
+        saved = dict(self.__dict__)
+        answers = np.empty(n_boot)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for b in range(n_boot):
+                    pick = rng.integers(0, B, B)
+                    sub = CriterionResult(values[:, pick],
+                                          {k: v[:, pick] for k, v in result.extras.items()})
+                    curve = self._curve(sub, sizes, state)
+                    self.sizes_ = np.asarray(curve.sizes, dtype=int)
+                    self.criterion_ = np.asarray(curve.criterion, dtype=float)
+                    self.criterion_std_ = np.asarray(curve.criterion_std, dtype=float)
+                    self._decide()
+                    answers[b] = self._point_answer()
+        finally:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+        return answers
+
+    def _report(self, result, sizes, state):
+        """The answer with its interval, the forecast, the status, and honest warnings."""
+        n = int(self.n_samples_seen_)
+        largest = int(self.sizes_[-1]) if len(self.sizes_) else n
+        answers = self._resampled_answers(result, sizes, state)
+        interval = (None if answers is None
+                    else answer_interval(answers, self._point_answer(), CONFIDENCE))
+        self.confidence_ = CONFIDENCE
+        self.sample_size_interval_ = None
+        self.extrapolated_size_ = None
+        self.extrapolated_interval_ = None
+        cap = FORECAST_CAP * n
+        if self.sample_size_ is not None:
+            self.sample_size_interval_ = interval
+            if interval is not None and not interval[1] <= largest:
+                self.status_ = "edge"
+                hi = "beyond the data" if not np.isfinite(interval[1]) else f"{interval[1]:,.0f}"
+                warnings.warn(
+                    f"{type(self).__name__}: m* = {self.sample_size_:,} is at the edge of the "
+                    f"data: its {CONFIDENCE:.0%} interval reaches {hi} (the data have {n:,} "
+                    "rows), so the criterion is not settled within them; more rows or more "
+                    "replicates (n_repeats) would settle it.",
+                    InsufficientDataWarning, stacklevel=3)
+            else:
+                self.status_ = "enough"
+            return
+        forecast = self._forecast()
+        if forecast is None:
+            self.status_ = "undetermined"
+            last = self.criterion_[-1] if len(self.criterion_) else np.nan
+            warnings.warn(
+                f"{type(self).__name__}: the criterion did not reach its threshold "
+                f"({self.threshold_:.3g}) within the {n:,} rows (it is {last:.3g} at "
+                f"{largest:,}), and its trend over the larger sizes does not clearly approach "
+                "it, so no size can be forecast: the criterion may be too noisy (raise "
+                "n_repeats) or the model may not settle with more of the same data.",
+                InsufficientDataWarning, stacklevel=3)
+            return
+        self.extrapolated_interval_ = interval
+        if forecast > cap:
+            self.status_ = "beyond cap"
+            warnings.warn(
+                f"{type(self).__name__}: the criterion's trend needs more than {FORECAST_CAP}x "
+                f"the data at hand (over {cap:,} rows); a forecast that far is not a number to "
+                "act on: loosen the threshold or check that the model suits the data.",
+                InsufficientDataWarning, stacklevel=3)
+            return
+        self.status_ = "more data"
+        self.extrapolated_size_ = float(forecast)
+        span = ""
+        if interval is not None:
+            hi = (f"more than {FORECAST_CAP}x the data" if not interval[1] <= cap
+                  else _sig2(interval[1]))
+            span = f" ({CONFIDENCE:.0%} interval {_sig2(interval[0])} to {hi})"
+        warnings.warn(
+            f"{type(self).__name__}: the data ({n:,} rows) do not reach the criterion; its "
+            f"trend reaches it near {_sig2(forecast)} rows{span}, about "
+            f"{_sig2(max(forecast - n, 0))} more objects of the same kind. The forecast is in "
+            "extrapolated_size_; sample_size_ stays None.",
+            InsufficientDataWarning, stacklevel=3)
 
     def _holds(self, criterion, threshold, mode):
         thr, complement = threshold

@@ -9,7 +9,6 @@ the others from working.
 
 import importlib
 import time
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -18,15 +17,11 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._decision import extrapolate_size
+from ._base import InsufficientDataWarning
 
 __all__ = ["AUTO", "METHODS", "InsufficientDataWarning", "SufficientSampleSize", "compare_methods",
            "get_method"]
 
-
-class InsufficientDataWarning(UserWarning):
-    """The data at hand never reach the criterion; the message says how many more
-    objects its trend needs (``extrapolated_size_``), or why none can be said."""
 
 METHODS = {
     "lagrange": "skcomplexity.sample_size.statistical:LagrangeMultiplierSampleSize",
@@ -53,19 +48,22 @@ TABLE_4_6_METHODS = (
     "apvc", "acc", "alc", "utility", "kl-sufficiency", "s-sufficiency",
 )
 
-#: What ``method="auto"`` (the front door's default) runs: KL-sufficiency with the noise
-#: variance estimated from the data and an absolute threshold in nats per added object.
-#: The KL divergence has a known scale (nats), so an absolute ε reads the data; with the
-#: noise estimated, in a linear-Gaussian model KL(k) ≈ p / (2k) for p parameters, so m*
-#: grows with the number of parameters and does not depend on the noise level, whatever
-#: the grid (the grid only sets the resolution). It runs on the nested prefix engine with
-#: B = 100 orders, so 1,000,000 x 20 takes seconds.
+#: What ``method="auto"`` (the front door's default) runs: KL-sufficiency at its defaults
+#: (spelled out here): the noise variance estimated from the data, an absolute threshold in
+#: nats per added object, the one-object divergence averaged over the added target
+#: (no χ²₁ spikes), a median of means over B = 100 orders (no leverage spikes), and m*
+#: where the law A / (k - p - 1) fitted to that curve crosses ε. In a linear-Gaussian
+#: model KL(k) ≈ p / (2 (k - p - 1)) for p parameters, so m* ≈ p / (2ε) + p + 1 grows with
+#: the number of parameters and does not depend on the noise level, the units or the grid.
+#: It runs on the nested prefix engine, so 1,000,000 x 20 takes seconds.
 AUTO = ("kl-sufficiency", {"threshold_mode": "absolute", "threshold": 0.01, "sigma2": None,
-                           "track_lambda_min": False})
+                           "divergence": "expected", "aggregate": "median-of-means",
+                           "decision_rule": "trend", "track_lambda_min": False})
 
 _FORWARDED = ("random_state", "n_jobs", "verbose")
-_COMMON = ("sample_size_", "sizes_", "criterion_", "criterion_std_", "threshold_",
-           "n_samples_seen_")
+_COMMON = ("sample_size_", "sample_size_interval_", "extrapolated_size_",
+           "extrapolated_interval_", "status_", "sizes_", "criterion_", "criterion_std_",
+           "threshold_", "n_samples_seen_")
 
 
 def get_method(name):
@@ -119,9 +117,10 @@ class SufficientSampleSize(BaseEstimator):
     ----------
     method : str, default="auto"
         ``"auto"``: KL-sufficiency with the noise variance estimated from the
-        data and an absolute threshold of 0.01 nats per added object (see
+        data, an absolute threshold of 0.01 nats per added object, a criterion
+        robust to single objects and m* read off its fitted law (see
         :data:`AUTO`), chosen because its answer is set by the data rather than
-        by the grid or where a relative threshold sits. Otherwise one of ``"lagrange"``, ``"likelihood-ratio"``, ``"wald"``,
+        by the grid, the seed, the units or where a relative threshold sits. Otherwise one of ``"lagrange"``, ``"likelihood-ratio"``, ``"wald"``,
         ``"cross-validation"``, ``"bootstrap"``, ``"apvc"``, ``"acc"``, ``"alc"``,
         ``"utility"``, ``"kl-neighbours"``, ``"d-sufficiency"``,
         ``"m-sufficiency"``, ``"kl-sufficiency"``, ``"s-sufficiency"``,
@@ -146,13 +145,22 @@ class SufficientSampleSize(BaseEstimator):
         The curve the decision was read from (None for a method that has no
         curve, e.g. a closed-form test).
     threshold_ : float or None
+    sample_size_interval_ : (float, float) or None
+        The 95 % interval of ``m*`` from resampling the method's replicates
+        (no refits); its upper end is ``inf`` when the data do not settle it.
     extrapolated_size_ : float or None
         Only when ``sample_size_`` is None for a criterion that must fall
         below an absolute threshold (the default): the size at which the
-        power-law trend of the upper half of the curve reaches the threshold
-        (:func:`skcomplexity._decision.extrapolate_size`), so that "not
-        enough data" comes with how much more would do. A warning says so.
-        None otherwise.
+        criterion's fitted trend reaches the threshold (for the default, the
+        law ``A / (k - p - 1)``), so that "not enough data" comes with how
+        much more would do. A warning says so. None otherwise, and past 100
+        times the data at hand (``status_ == "beyond cap"``).
+    extrapolated_interval_ : (float, float) or None
+        Its 95 % interval.
+    status_ : str or None
+        "enough", "edge" (m* within the data, its interval past them),
+        "more data", "beyond cap" or "undetermined" (None for a method without a
+        curve).
     n_samples_seen_ : int
     method_ : str
 
@@ -231,43 +239,10 @@ class SufficientSampleSize(BaseEstimator):
         self.method_ = self._resolved()[0]
         for name in _COMMON:
             setattr(self, name, getattr(est, name, None))
-        self.extrapolated_size_ = self._extrapolate(est)
         self.n_features_in_ = getattr(est, "n_features_in_", np.asarray(X).shape[1])
         if hasattr(est, "feature_names_in_"):
             self.feature_names_in_ = est.feature_names_in_
         return self
-
-    def _extrapolate(self, est):
-        """The trend's answer when the data never reach an absolute 'below' threshold."""
-        if self.sample_size_ is not None or self.criterion_ is None or self.threshold_ is None:
-            return None
-        params = est.get_params(deep=False)
-        if getattr(est, "_direction", None) != "below" \
-                or params.get("threshold_mode") != "absolute" or not self.threshold_ > 0:
-            return None
-        size, slope = extrapolate_size(self.sizes_, self.criterion_, self.threshold_)
-        n = int(self.n_samples_seen_)
-        last = float(np.asarray(self.criterion_)[-1])
-        if size is None:
-            warnings.warn(
-                f"The criterion did not fall to {self.threshold_:g} within the {n} objects "
-                f"(it is {last:.3g} at {int(self.sizes_[-1])}), and over the larger sizes it "
-                "does not clearly decrease (a power-law fit's slope is within two standard "
-                "errors of 0), so no size can be extrapolated: the criterion may be too noisy "
-                "(raise n_repeats) or the model not settle with more of the same data.",
-                InsufficientDataWarning, stacklevel=3,
-            )
-            return None
-        size = max(size, float(n))
-        warnings.warn(
-            f"The criterion did not fall to {self.threshold_:g} within the {n} objects (it is "
-            f"{last:.3g} at {int(self.sizes_[-1])}). Its trend over the larger sizes "
-            f"(∝ m^{slope:.2f}) reaches it near m ≈ {size:,.0f}: about {size - n:,.0f} more "
-            "objects of the same kind, or a looser threshold. The estimate is in "
-            "extrapolated_size_; sample_size_ stays None.",
-            InsufficientDataWarning, stacklevel=3,
-        )
-        return size
 
     def plot(self, ax=None, **kwargs):
         """Plot the criterion curve of the underlying method (its own ``plot``)."""
@@ -312,8 +287,9 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         Indexed by method, with columns ``sample_size`` (NaN when the data at
         hand are not enough), ``extrapolated`` (then, for an absolute
         threshold, the size the criterion's trend reaches it at; see
-        ``SufficientSampleSize.extrapolated_size_``), ``threshold``,
-        ``seconds``, ``n_sizes``, ``estimator`` (class name) and ``error``.
+        ``SufficientSampleSize.extrapolated_size_``), ``low`` and ``high``
+        (the 95 % interval of whichever of the two is given), ``status``,
+        ``threshold``, ``seconds``, ``n_sizes``, ``estimator`` (class name) and ``error``.
     estimators : dict
         Only with ``return_estimators=True``: the fitted front doors by method.
 
@@ -325,8 +301,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     >>> table = compare_methods(X, y, ["kl-sufficiency", "s-sufficiency"], random_state=0,
     ...                         params={"kl-sufficiency": {"n_repeats": 10},
     ...                                 "s-sufficiency": {"n_repeats": 10}})
-    >>> list(table.columns[:4])
-    ['sample_size', 'extrapolated', 'threshold', 'seconds']
+    >>> list(table.columns[:5])
+    ['sample_size', 'extrapolated', 'low', 'high', 'status']
     """
     import pandas as pd
 
@@ -346,8 +322,9 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     for name in iterator:
         if progress:
             iterator.set_postfix_str(name)
-        row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "threshold": np.nan,
-               "seconds": np.nan, "n_sizes": np.nan, "estimator": None, "error": None}
+        row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "low": np.nan,
+               "high": np.nan, "status": None, "threshold": np.nan, "seconds": np.nan,
+               "n_sizes": np.nan, "estimator": None, "error": None}
         start = time.perf_counter()
         try:
             sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
@@ -358,7 +335,11 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
             row["error"] = f"{type(exc).__name__}: {exc}"
         else:
             fitted[name] = sss
+            interval = sss.sample_size_interval_ or sss.extrapolated_interval_
+            if interval is not None:
+                row.update(low=interval[0], high=interval[1])
             row.update(
+                status=sss.status_,
                 sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
                 extrapolated=np.nan if sss.extrapolated_size_ is None else sss.extrapolated_size_,
                 threshold=np.nan if sss.threshold_ is None else sss.threshold_,
