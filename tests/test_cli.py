@@ -238,4 +238,5 @@ def test_cli_shows_the_extrapolated_size_when_the_data_fall_short(capsys):
     assert est.sample_size_ is None and est.extrapolated_size_ > len(y)
     assert f"— (~{est.extrapolated_size_:,.0f})" in row
     assert "*" not in row
-    assert "— cross-validation: The criterion did not fall" in out
+    assert "— cross-validation: CrossValidationSampleSize: the data (506 rows) do not reach" \
+        in out

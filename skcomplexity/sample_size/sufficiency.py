@@ -9,13 +9,14 @@ import DSufficiency`` keeps working.
 
 from ..models.posterior import POSTERIOR_PROTOCOL, get_gaussian_posterior
 from .likelihood_bootstrap import DSufficiency, MSufficiency
-from .posterior_proximity import KLSufficiency, SSufficiency
+from .posterior_proximity import PUBLISHED_PARAMS, KLSufficiency, SSufficiency
 
 __all__ = [
     "DSufficiency",
     "KLSufficiency",
     "MSufficiency",
     "POSTERIOR_PROTOCOL",
+    "PUBLISHED_PARAMS",
     "SSufficiency",
     "get_gaussian_posterior",
 ]

@@ -8,6 +8,7 @@ import pytest
 from skcomplexity._decision import extrapolate_size
 from skcomplexity.datasets import make_linear_regression
 from skcomplexity.sample_size import SufficientSampleSize
+from skcomplexity.sample_size.posterior_proximity import PUBLISHED_PARAMS
 
 
 def test_extrapolate_size_closed_form():
@@ -67,5 +68,6 @@ def test_no_extrapolation_when_answered_or_relative():
         warnings.simplefilter("ignore")
         assert SufficientSampleSize(random_state=0).fit(X, y).extrapolated_size_ is None
         rel = SufficientSampleSize("kl-sufficiency", random_state=0,
-                                   params={"n_repeats": 5}).fit(X[:100], y[:100])
+                                   params={**PUBLISHED_PARAMS, "n_repeats": 5}
+                                   ).fit(X[:100], y[:100])
     assert rel.extrapolated_size_ is None  # relative threshold: no level to extrapolate to

@@ -287,12 +287,14 @@ def test_kl_s_sufficiency_laws(name, threshold):
     decrease with d; the added columns do not enter the response here, because with a
     z-scored target more signal would shrink the standardised noise and confound the two
     laws. One object's effect is a noisy criterion, so this test uses 50 orders and one
-    explicit grid (10, 60, ..., 560) for every setting. The class default (``threshold_mode="relative"``, kept because
-    test_sufficiency.py::test_table_4_6_* reproduces Table 4.6 with it) compares with the
-    near-zero full-sample value and answers n - 1 (KL) or the grid's second point (S) here,
-    so the data-reading setting is the absolute one used below.
+    explicit grid (10, 60, ..., 560) for every setting. These are laws of the observed
+    one-object divergence with the noise variance fixed (``divergence="observed"``,
+    ``sigma2=1``, Definition 19 on the mean curve); the class defaults estimate the noise
+    and average over the added target, which makes m* invariant to σ instead
+    (test_robust_default.py).
     """
     params = dict(threshold=threshold, threshold_mode="absolute", n_repeats=50,
+                  sigma2=1.0, divergence="observed", aggregate="mean", decision_rule="all",
                   sizes=np.arange(10, _N, 50), random_state=0)
     by_sigma = [_fit(name, 4, s, **params) for s in (0.5, 1.0, 2.0)]
     sign = 1 if name == "KLSufficiency" else -1

@@ -19,6 +19,7 @@ from skcomplexity.sample_size.sufficiency import (
     DSufficiency,
     KLSufficiency,
     MSufficiency,
+    PUBLISHED_PARAMS,
     SSufficiency,
     get_gaussian_posterior,
 )
@@ -124,8 +125,10 @@ def test_n_jobs_invariance():
 # ------------------------------------------------- KL and S (Thms 29–31)
 def test_kl_s_converge_and_lambda_min_grows(reg500):
     X, y = reg500
-    kl = KLSufficiency(n_repeats=30, random_state=0, threshold_mode="absolute").fit(X, y)
-    s = SSufficiency(n_repeats=30, random_state=0, threshold_mode="absolute").fit(X, y)
+    kw = dict(n_repeats=30, random_state=0, threshold=0.05, decision_rule="all",
+              track_lambda_min=True)
+    kl = KLSufficiency(**kw).fit(X, y)
+    s = SSufficiency(**kw).fit(X, y)
     assert kl.posterior_kind_ == "conjugate"
     assert _decreasing_to_zero(kl.criterion_, 0.02)
     assert 1 - s.criterion_[-1] < 0.2 * (1 - s.criterion_[0])
@@ -144,6 +147,7 @@ def test_kl_s_converge_and_lambda_min_grows(reg500):
 def test_kl_path_value_equals_refit(reg500):
     X, y = reg500
     est = KLSufficiency(n_repeats=2, random_state=5, standardize=False, standardize_target=False,
+                        sigma2=1.0, divergence="observed",
                         fit_intercept=False).fit(X, y)
     # rebuild replicate 0's order and compare one size against explicit posteriors
     from skcomplexity._parallel import root_seed_sequence, spawn_generators
@@ -182,8 +186,8 @@ def test_table_4_6_kl_much_larger_than_s(name):
     X, y = load_dataset(name)
     m, n = X.shape
     grid = np.arange(2 * (n + 1), m)  # the published grid starts at 2(n + 1)
-    kl = KLSufficiency(n_repeats=100, sizes=grid, random_state=0).fit(X, y)
-    s = SSufficiency(n_repeats=100, sizes=grid, random_state=0).fit(X, y)
+    kl = KLSufficiency(n_repeats=100, sizes=grid, random_state=0, **PUBLISHED_PARAMS).fit(X, y)
+    s = SSufficiency(n_repeats=100, sizes=grid, random_state=0, **PUBLISHED_PARAMS).fit(X, y)
     # published: KL needs (almost) the whole sample, S the first grid point
     assert kl.sample_size_ is not None and kl.sample_size_ >= 0.8 * m
     assert s.sample_size_ is not None and s.sample_size_ <= 0.25 * m
@@ -220,7 +224,7 @@ def test_plots():
 
     matplotlib.use("Agg")
     X, y = make_linear_regression(80, 3, random_state=0)
-    kl = KLSufficiency(n_repeats=5, random_state=0).fit(X, y)
+    kl = KLSufficiency(n_repeats=5, random_state=0, track_lambda_min=True).fit(X, y)
     assert kl.plot_lambda_min() is not None
     assert kl.plot() is not None
     d = DSufficiency(n_repeats=5, sizes=4, random_state=0).fit(X, y)
