@@ -442,7 +442,10 @@ class _LikelihoodTest(SampleSizeEstimator):
     def _question(self, k, alpha):
         """The question ``sample_size_`` answers, in one sentence."""
         names = getattr(self, "feature_names_in_", None)
-        cols = ", ".join(column_name(int(j), names) for j in self.test_index_)
+        shown = [column_name(int(j), names) for j in self.test_index_[:5]]
+        if k > 5:
+            shown[-1] = f"... ({k - 4} more)"
+        cols = ", ".join(shown)
         what = "coefficient" if k == 1 else f"{k} coefficients"
         level = f"level {alpha:.3g}" + (f" (corrected from {self.alpha:g})"
                                         if alpha != self.alpha else "")
