@@ -15,6 +15,8 @@ __all__ = [
     "check_probability",
     "check_positive",
     "check_regression_data",
+    "column_name",
+    "standardize_columns",
     "validate_xy",
     "resolve_family",
 ]
@@ -183,3 +185,89 @@ def check_binary_target(y, name="y"):
 def check_regression_data(X, y):
     """Plain array validation (no estimator): finite 2-D X and matching 1-D y."""
     return check_X_y(X, y, dtype=np.float64, y_numeric=True)
+
+
+def column_name(j, feature_names=None):
+    """``feature_names[j]`` quoted when the data came with names, else ``"column j"``."""
+    if feature_names is not None:
+        return f"column {str(feature_names[j])!r}"
+    return f"column {j}"
+
+
+def standardize_columns(X, *, center=True, feature_names=None, name="X"):
+    """Z-score the columns of ``X`` without overflow or underflow, whatever their units.
+
+    Each column is first divided by its largest absolute value (so that
+    ``1e300`` is never squared), then centred (when ``center``) and divided by
+    its standard deviation; without centring it is divided by its root mean
+    square instead, so that a model without an intercept keeps its meaning.
+    ``Xs = (X - offset) / scale``, so a coefficient ``b`` of a column of ``Xs``
+    is ``b / scale`` in the units of ``X``.
+
+    A constant non-zero column becomes a column of ``±1`` (aliased with an
+    intercept, which the identifiability check then reports by name); an
+    all-zero column stays zero.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Finite features.
+    center : bool, default=True
+        Subtract the column means (right when the model has an intercept,
+        which absorbs them).
+    feature_names : sequence of str or None
+        Column names for the error messages (``feature_names_in_``).
+    name : str, default="X"
+        What the messages call the array: ``"column j of X"`` for ``"X"``,
+        the name itself otherwise (e.g. ``"y"`` for a one-column target).
+
+    Returns
+    -------
+    Xs : ndarray of shape (n_samples, n_features)
+    offset, scale : ndarray of shape (n_features,)
+        ``scale > 0``; ``offset`` is 0 for uncentred and constant columns.
+
+    Raises
+    ------
+    ValueError
+        A column whose largest absolute value is below the smallest normal
+        double (about 2.2e-308): its values have lost their precision, so no
+        answer read from it could be trusted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 3e300], [2.0, 1e300], [3.0, 2e300]])
+    >>> Xs, offset, scale = standardize_columns(X)
+    >>> np.round(Xs, 6).tolist()
+    [[-1.224745, 1.224745], [0.0, -1.224745], [1.224745, 0.0]]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n_features = X.shape[1]
+    amax = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(n_features)
+    tiny = np.finfo(np.float64).tiny
+    bad = np.flatnonzero((amax > 0) & (amax < tiny))
+    if bad.size:
+        j = int(bad[0])
+        where = f"{column_name(j, feature_names)} of X" if name == "X" else name
+        raise ValueError(
+            f"{where} has magnitude {amax[j]:.3g}, below the "
+            f"smallest normal double ({tiny:.3g}): its values have lost their precision. "
+            "Rescale it (e.g. express it in other units) before fitting."
+        )
+    a = np.where(amax > 0, amax, 1.0)
+    Xd = X / a
+    constant = np.ptp(Xd, axis=0) == 0 if X.shape[0] else np.ones(n_features, dtype=bool)
+    if center:
+        offset = Xd.mean(axis=0)
+        spread = np.sqrt(np.mean((Xd - offset) ** 2, axis=0))
+    else:
+        offset = np.zeros(n_features)
+        spread = np.sqrt(np.mean(Xd**2, axis=0))
+    constant |= spread == 0
+    # a constant column: divided by |its value| (a column of ±1), never centred
+    offset = np.where(constant, 0.0, offset)
+    spread = np.where(constant, np.abs(Xd[0]) if X.shape[0] else 1.0, spread)
+    spread = np.where(spread > 0, spread, 1.0)  # an all-zero column stays zero
+    Xs = (Xd - offset) / spread
+    return Xs, offset * a, spread * a

@@ -20,12 +20,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, stats
 
-from .._validation import check_binary_target, check_family, resolve_family
+from .._validation import (
+    check_binary_target,
+    check_family,
+    resolve_family,
+    standardize_columns,
+)
 from ..models._identifiability import check_identifiability
 from ..models.glm import add_intercept, fit_glm, laplace_posterior
 
 __all__ = [
     "GLMData",
+    "Standardization",
     "draw_subsample_counts",
     "estimate_noise_variance",
     "gchisq_cdf",
@@ -58,6 +64,9 @@ class GLMData:
         None: all of them.
     separation : {None, "quasi-complete", "complete"}
         Separation of a binary target (the logistic MLE does not exist).
+    scaling : Standardization or None
+        How ``X`` (and a Gaussian ``y``) were standardised
+        (``prepare_glm_data(..., standardize=True)``); None: raw units.
     """
 
     X: np.ndarray
@@ -67,6 +76,7 @@ class GLMData:
     sigma2: float = 1.0
     columns: object = None
     separation: object = None
+    scaling: object = None
 
     @property
     def n_samples(self):
@@ -78,6 +88,42 @@ class GLMData:
 
 
 # ------------------------------------------------------------- data
+@dataclass
+class Standardization:
+    """``Xs = (X - x_offset) / x_scale`` and ``ys = (y - y_offset) / y_scale``.
+
+    The methods that standardise inside (so that the units of the columns do
+    not matter) fit on ``Xs, ys``; this maps their coefficients and noise
+    variance back to the units of the data. For the binomial family ``y`` is
+    left as it is (``y_offset = 0``, ``y_scale = 1``).
+    """
+
+    x_offset: np.ndarray
+    x_scale: np.ndarray
+    y_offset: float = 0.0
+    y_scale: float = 1.0
+
+    def coef_to_original(self, coef, fit_intercept):
+        """Coefficients ``[b0, b]`` of the full standardised design in the units of the data.
+
+        ``a_j = y_scale b_j / x_scale_j`` and ``a0 = y_offset + y_scale b0 -
+        Σ_j a_j x_offset_j``; NaN entries (aliased columns) stay NaN and count
+        as 0 in the intercept.
+        """
+        coef = np.asarray(coef, dtype=float)
+        i = int(fit_intercept)
+        out = coef.copy()
+        out[i:] = self.y_scale * coef[i:] / self.x_scale
+        if fit_intercept:
+            out[0] = (self.y_offset + self.y_scale * coef[0]
+                      - np.nansum(out[1:] * self.x_offset))
+        return out
+
+    def coef_to_standardized(self, coef, columns):
+        """Feature coefficients (units of the data) of ``columns`` in standardised units."""
+        return np.asarray(coef, dtype=float) * self.x_scale[columns] / self.y_scale
+
+
 def estimate_noise_variance(X, y, prior_precision=0.0):
     """Residual variance ``RSS / (m - p)`` of the (ridge) least-squares fit on all data."""
     m, p = X.shape
@@ -94,7 +140,7 @@ def estimate_noise_variance(X, y, prior_precision=0.0):
 
 
 def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
-                     estimate_sigma2=True, feature_names=None):
+                     estimate_sigma2=True, feature_names=None, standardize=False):
     """Resolve the family, map a binary target to {0, 1} and build the design matrix.
 
     Parameters
@@ -113,6 +159,13 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
         ``estimate_sigma2``; otherwise 1).
     feature_names : sequence of str or None
         Column names for the identifiability warnings.
+    standardize : bool, default=False
+        Z-score the columns of ``X`` (centred only when ``fit_intercept``) and,
+        for the Gaussian family, ``y``, with
+        :func:`skcomplexity._validation.standardize_columns`, so that the
+        answer does not depend on the units of the data; ``data.scaling``
+        maps back. A given ``sigma2`` is then read in the units of ``y``
+        (and divided by ``y_scale²``).
 
     Aliased columns (a linear combination of earlier ones, e.g. a constant
     column next to the intercept or a duplicated one) are left out of the
@@ -130,6 +183,18 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
     if fam == "binomial":
         classes, y = check_binary_target(y)
     y = np.asarray(y, dtype=float)
+    scaling = None
+    if standardize:
+        X, x_offset, x_scale = standardize_columns(X, center=fit_intercept,
+                                                   feature_names=feature_names)
+        scaling = Standardization(x_offset, x_scale)
+        if fam == "gaussian":
+            ys, y_offset, y_scale = standardize_columns(y[:, None], center=fit_intercept,
+                                                        name="y")
+            y = ys[:, 0]
+            scaling.y_offset, scaling.y_scale = float(y_offset[0]), float(y_scale[0])
+            if sigma2 is not None:
+                sigma2 = float(sigma2) / scaling.y_scale / scaling.y_scale
     design = add_intercept(X) if fit_intercept else np.asarray(X, dtype=float)
     report = check_identifiability(design, y if fam == "binomial" else None,
                                    fit_intercept=fit_intercept, feature_names=feature_names,
@@ -143,7 +208,7 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
     else:
         sigma2 = 1.0
     return GLMData(X=design, y=y, family=fam, classes=classes, sigma2=float(sigma2),
-                   columns=columns, separation=report.separation)
+                   columns=columns, separation=report.separation, scaling=scaling)
 
 
 # ------------------------------------------------------------- resampling

@@ -40,8 +40,17 @@ __all__ = ["BootstrapSampleSize", "CrossValidationSampleSize"]
 
 
 class _GLMSampleSizeMixin:
-    """Shared tags of the GLM methods (their parameters are all among the
-    template's shared ``_parameter_constraints``)."""
+    """Shared data preparation and tags of the GLM methods (their parameters are all among
+    the template's shared ``_parameter_constraints``)."""
+
+    def _prepare(self, X, y):
+        # standardised inside (z-scored columns, and y for the Gaussian family), so that the
+        # ridge and the criterion do not depend on the units of the data
+        data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False,
+                                feature_names=getattr(self, "feature_names_in_", None),
+                                standardize=True)
+        self.family_ = data.family
+        return data
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -77,10 +86,11 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         (``|T|/|L| = 0.5``). The published reference implementation used 0.5
         (``|T|/|L| = 1``); pass ``test_size=0.5`` to reproduce it.
     sigma2 : float or None, default=None
-        Noise variance of the Gaussian log-likelihood. None estimates it with
-        ``ŵ`` on each training part (the maximum-likelihood ``σ̂²``), which
-        makes ``RS`` scale free; the reference implementation used 1
-        (on z-scored targets).
+        Noise variance of the Gaussian log-likelihood, in the units of ``y``
+        squared. None estimates it with ``ŵ`` on each training part (the
+        maximum-likelihood ``σ̂²``), which makes ``RS`` scale free; the
+        reference implementation used 1 on z-scored targets, which is
+        ``sigma2=np.var(y)`` here.
     sizes : None, int or array-like, default=None
         Grid of subsample sizes (see :func:`make_size_grid`).
     n_repeats : int, default=100
@@ -114,6 +124,15 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
     Subsamples are drawn *without* replacement, so the training and test
     parts never share an object (the reference implementation draws with
     replacement and its parts may overlap).
+
+    The columns of ``X`` (and ``y`` for the Gaussian family) are standardised
+    inside, as the reference implementation's z-scored data were (centred
+    when ``fit_intercept``, divided by their spread after being divided by
+    their largest absolute value, so that neither ``1e300`` nor ``1e-300``
+    overflows), so the ridge ``prior_precision`` acts on standardised
+    coefficients and ``sample_size_`` does not depend on the units of the
+    columns. A constant column is left out with an ``IdentifiabilityWarning``
+    naming it.
 
     Examples
     --------
@@ -156,10 +175,6 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
                 return k
         return n_samples + 1  # make_size_grid raises a clear error
 
-    def _prepare(self, X, y):
-        data = prepare_glm_data(X, y, self.family, self.fit_intercept, sigma2=1.0)
-        self.family_ = data.family
-        return data
 
     _replace = False
 
@@ -204,7 +219,7 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         if self.sigma2 is None:
             sigma2 = np.maximum(rss_tr / n_tr, np.finfo(float).tiny)
         else:
-            sigma2 = self.sigma2
+            sigma2 = self.sigma2 / data.scaling.y_scale / data.scaling.y_scale  # units of y²
         # per-object log-likelihoods: the log(2πσ²) terms cancel
         return ((rss_te / tests - rss_tr / n_tr) / (2 * sigma2)).T
 
@@ -234,7 +249,10 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
     n_repeats : int, default=100
         Bootstrap subsamples per size (the ``R`` of the percentile intervals).
     threshold : float, default=0.5
-        ``l`` of Table 4.3: the largest acceptable interval width.
+        ``l`` of Table 4.3: the largest acceptable interval width, in
+        standardised units (coefficients of z-scored columns and, for the
+        Gaussian family, of a z-scored ``y``; the reference implementation's
+        data were z-scored the same way).
     decision_rule : {"all", "first"}, default="all"
         How ``m*`` is read off the curve: "all" (the text's Definition 19) is
         the smallest grid size from which the criterion holds at every larger
@@ -256,7 +274,19 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
     width_se_ : ndarray of shape (n_sizes,)
         Standard error of ``W(k)`` from resampling the replicate estimates
         (200 draws; no refits).
+    coef_replicates_ : ndarray of shape (n_sizes, n_repeats, n_params)
+        The replicate estimates, in standardised units (intercept first).
     family_ : str
+
+    Notes
+    -----
+    The columns of ``X`` (and ``y`` for the Gaussian family) are standardised
+    inside (centred when ``fit_intercept``, divided by their spread after
+    being divided by their largest absolute value, so that neither ``1e300``
+    nor ``1e-300`` overflows): the widths are those of standardised
+    coefficients, and ``sample_size_`` does not depend on the units of the
+    columns. A constant column is left out with an ``IdentifiabilityWarning``
+    naming it.
 
     Examples
     --------
@@ -287,10 +317,6 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _prepare(self, X, y):
-        data = prepare_glm_data(X, y, self.family, self.fit_intercept, sigma2=1.0)
-        self.family_ = data.family
-        return data
 
     def _widths(self, coef):
         lo, hi = np.percentile(coef, [100 * self.alpha / 2, 100 * (1 - self.alpha / 2)],

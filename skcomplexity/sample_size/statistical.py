@@ -4,7 +4,11 @@ Each forecasts the size ``m*`` at which a test of ``H0: w_u = w_u^0`` against
 the alternative given by the pilot estimate reaches power ``1 - β`` at level
 ``α``: ``m* = ⌈γ*/γ⁰⌉``, where ``γ⁰`` is the per-object noncentrality of the
 test statistic and ``γ*`` solves ``χ²_{k,1-α} = χ²_{k,β}(γ)`` (4.3). Being a
-forecast, ``m*`` may exceed the size of the data at hand.
+forecast, ``m*`` may exceed the size of the data at hand; it is never below
+``n_params + 1`` (the model must be estimable), and the fitted ``question_``
+says in one sentence which question it answers. The shift of the null is in
+standardised units (the data are standardised inside), so the answer does not
+depend on the units of the columns.
 
 Two readings of (4.3) are offered through ``noncentrality``:
 
@@ -24,7 +28,13 @@ import numpy as np
 from scipy import optimize, stats
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_binary_target, check_positive, check_probability
+from .._validation import (
+    check_binary_target,
+    check_positive,
+    check_probability,
+    column_name,
+    standardize_columns,
+)
 from ..models._identifiability import IdentifiabilityWarning
 from ..models.glm import add_intercept, fisher_information, fit_glm, fit_restricted, get_family
 from ._base import SampleSizeEstimator, make_size_grid
@@ -103,7 +113,7 @@ def weighted_chi2_sf(x, weights):
     Examples
     --------
     >>> from scipy import stats
-    >>> round(weighted_chi2_sf(3.84, [1.0]), 4) == round(stats.chi2.sf(3.84, 1), 4)
+    >>> bool(round(weighted_chi2_sf(3.84, [1.0]), 4) == round(stats.chi2.sf(3.84, 1), 4))
     True
     >>> round(weighted_chi2_sf(stats.chi2.ppf(0.95, 1), [0.35]), 7)
     0.0009232
@@ -196,6 +206,9 @@ def _solve(A, b):
 #: Largest accepted |shift|: the tests are asymptotic, local alternatives; a null this far from
 #: the estimate (on z-scored data coefficients are of order 1) only overflows the fits.
 _MAX_SHIFT = 1e3
+#: Largest reported forecast: past it ``sample_size_`` is None with a warning (no data set of
+#: that size exists, and m* would overflow the integer grid).
+MAX_SAMPLE_SIZE = 10**12
 #: Ridge of the fits when the classes are separated and no prior_precision is given.
 _SEPARATION_RIDGE = 1.0
 
@@ -270,9 +283,12 @@ class _LikelihoodTest(SampleSizeEstimator):
         return u
 
     def _prepare(self, X, y):
+        # standardised inside (z-scored columns, and y for the Gaussian family), so that the
+        # answer does not depend on the units of the data; coef_ etc. are mapped back
         data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False,
-                                feature_names=getattr(self, "feature_names_in_", None))
-        family, Z, y = data.family, data.X, data.y
+                                feature_names=getattr(self, "feature_names_in_", None),
+                                standardize=True)
+        family, Z, y, scaling = data.family, data.X, data.y, data.scaling
         if data.classes is not None:
             self.classes_ = data.classes
         u = self._tested_columns(X.shape[1])
@@ -316,7 +332,8 @@ class _LikelihoodTest(SampleSizeEstimator):
         if self.null_value is None:
             w_u0 = w_hat[u_design] + self.shift
         else:
-            w_u0 = np.broadcast_to(np.asarray(self.null_value, dtype=float), (u.size,)).copy()
+            null = np.broadcast_to(np.asarray(self.null_value, dtype=float), (u.size,))
+            w_u0 = scaling.coef_to_standardized(null, u)  # given in the units of X and y
         if self.published_fit:
             w_0 = _published_restricted_fit(Z, y, fam, u_design, w_u0)
         else:
@@ -326,7 +343,8 @@ class _LikelihoodTest(SampleSizeEstimator):
                                  coef_init=w_hat[free])
         if family == "gaussian":
             resid = y - Z @ w_hat
-            sigma2 = float(np.var(resid)) if self.sigma2 is None else float(self.sigma2)
+            sigma2 = (float(np.var(resid)) if self.sigma2 is None
+                      else float(self.sigma2) / scaling.y_scale / scaling.y_scale)
             floor = 1e-12 * max(float(np.var(y)), np.finfo(float).tiny)
             if sigma2 <= floor:
                 warnings.warn(
@@ -339,12 +357,13 @@ class _LikelihoodTest(SampleSizeEstimator):
             sigma2 = 1.0
         self.family_ = family
         full = X.shape[1] + int(self.fit_intercept)
-        self.coef_ = np.full(full, np.nan)  # NaN for aliased columns, as R's lm reports NA
-        self.coef_[data.columns] = w_hat
-        self.null_coef_ = np.full(full, np.nan)
-        self.null_coef_[data.columns] = w_0
+        # in the units of the data; NaN for aliased columns, as R's lm reports NA
+        coef, null_coef = np.full(full, np.nan), np.full(full, np.nan)
+        coef[data.columns], null_coef[data.columns] = w_hat, w_0
+        self.coef_ = scaling.coef_to_original(coef, self.fit_intercept)
+        self.null_coef_ = scaling.coef_to_original(null_coef, self.fit_intercept)
         self.test_index_ = u
-        self.sigma2_ = sigma2
+        self.sigma2_ = sigma2 * scaling.y_scale * scaling.y_scale
         return dict(Z=Z, y=y, fam=fam, u=u_design, w_hat=w_hat, w_0=w_0, sigma2=sigma2)
 
     def _information(self, Z, w, fam, sigma2):
@@ -379,15 +398,32 @@ class _LikelihoodTest(SampleSizeEstimator):
         k = s["u"].size
         alpha = float(self._effective_alpha(s))
         gamma_star = required_noncentrality(k, alpha, self.beta, self.noncentrality)
+        n_params = s["Z"].shape[1]
+        self.min_estimable_size_ = n_params + 1
         if not np.isfinite(gamma0) or gamma0 <= 0:
             warnings.warn(
                 "The per-object noncentrality is zero: the pilot estimate does not separate the "
                 "alternative from the null (shift=0?). No finite sample size reaches the power.",
                 RuntimeWarning, stacklevel=2,
             )
+            self.power_sample_size_ = np.inf
+        else:
+            with np.errstate(over="ignore"):
+                self.power_sample_size_ = max(float(np.ceil(gamma_star / gamma0 - 1e-9)), 1.0)
+        if self.power_sample_size_ > MAX_SAMPLE_SIZE:
+            if np.isfinite(self.power_sample_size_):
+                warnings.warn(
+                    f"The forecast m* = {self.power_sample_size_:.3g} rows exceeds "
+                    f"{MAX_SAMPLE_SIZE:.0e}: no realistic sample gives the test power "
+                    f"{1 - self.beta:g} against this alternative (it is too close to the null; "
+                    "a larger shift asks an answerable question). sample_size_ is None; "
+                    "power_sample_size_ holds the forecast.", RuntimeWarning, stacklevel=2,
+                )
             self.sample_size_ = None
         else:
-            self.sample_size_ = max(int(np.ceil(gamma_star / gamma0 - 1e-9)), 1)
+            # the power alone may be reached before the model can be fitted at all
+            self.sample_size_ = max(int(self.power_sample_size_), self.min_estimable_size_)
+        self.question_ = self._question(k, alpha)
         self.noncentrality_per_object_ = gamma0
         self.gamma_star_ = gamma_star
         self.alpha_effective_ = alpha
@@ -402,6 +438,36 @@ class _LikelihoodTest(SampleSizeEstimator):
         self.criterion_holds_ = self.criterion_ >= self.threshold_
         self.n_samples_seen_ = m
         return self
+
+    def _question(self, k, alpha):
+        """The question ``sample_size_`` answers, in one sentence."""
+        names = getattr(self, "feature_names_in_", None)
+        shown = [column_name(int(j), names) for j in self.test_index_[:5]]
+        if k > 5:
+            shown[-1] = f"... ({k - 4} more)"
+        cols = ", ".join(shown)
+        what = "coefficient" if k == 1 else f"{k} coefficients"
+        level = f"level {alpha:.3g}" + (f" (corrected from {self.alpha:g})"
+                                        if alpha != self.alpha else "")
+        if self.null_value is None:
+            unit = ("standard deviations of y per standard deviation of the column"
+                    if self.family_ == "gaussian" else
+                    "log-odds per standard deviation of the column")
+            detect = (f"rows needed to detect a shift of {self.shift:g} ({unit}) in the {what} "
+                      f"of {cols}")
+        else:
+            detect = (f"rows needed to reject the null value {self.null_value!r} (units of X"
+                      f"{' and y' if self.family_ == 'gaussian' else ''}) of the {what} of "
+                      f"{cols}, the pilot estimate being true,")
+        power = f"power {1 - self.beta:g}"
+        if self.noncentrality == "shifted":
+            power += " by the published shifted-chi-square proxy (the true power is lower)"
+        text = f"{detect} with {power} at {level} ({self._test_name} test)"
+        if self.sample_size_ is not None and self.sample_size_ > self.power_sample_size_:
+            text += (f"; the power is reached at {int(self.power_sample_size_)} rows, raised to "
+                     f"{self.sample_size_} so that the model's {self.min_estimable_size_ - 1} "
+                     "parameters can be estimated")
+        return text
 
     def power(self, sample_size):
         """Asymptotic power of the level-α test at ``sample_size`` objects.
@@ -444,9 +510,20 @@ _PARAMS_DOC = """
         which is the first ``n_features // 2`` columns unless some are aliased.
         The intercept is never tested.
     null_value : float or array-like, default=None
-        ``w_u^0``. Default: ``ŵ_u + shift`` (the pilot estimate shifted by ``shift``).
+        ``w_u^0``, in the units of ``X`` (and ``y`` for the Gaussian family),
+        like ``coef_``. Default: ``ŵ_u + shift`` (the pilot estimate shifted
+        by ``shift`` in standardised units).
     shift : float, default=0.2
-        ``ε`` of Table 4.3: distance of the null from the pilot estimate.
+        ``ε`` of Table 4.3: distance of the null from the pilot estimate, in
+        standardised units: the coefficient of a column divided by its
+        standard deviation (by its root mean square when
+        ``fit_intercept=False``) and, for the Gaussian family, of ``y``
+        scaled the same way. So 0.2 is "0.2 standard deviations of ``y`` per
+        standard deviation of the column" (Gaussian) or "0.2 on the log-odds
+        scale per standard deviation of the column" (binomial), whatever the
+        units of the data; the published tables z-scored ``X`` and ``y``, so
+        this is their ``ε``. For a null in the units of the data, pass
+        ``null_value``.
     alpha : float, default=0.05
         Significance level.
     beta : float, default=0.2
@@ -460,8 +537,8 @@ _PARAMS_DOC = """
         Ridge term of the fits (0: maximum likelihood; the published reference
         implementation uses 0.01).
     sigma2 : float, default=None
-        Gaussian noise variance; None estimates it by the residual variance of
-        the pilot fit.
+        Gaussian noise variance, in the units of ``y`` squared; None estimates
+        it by the residual variance of the pilot fit.
     published_fit : bool, default=False
         Reproduce the model fitting of the published reference implementation
         instead of the text's maximum likelihood: ridge ``0.01`` in every fit
@@ -474,13 +551,34 @@ _PARAMS_DOC = """
         ``fit_intercept=False`` and z-scored ``X`` and ``y`` this gives Table 4.2.
     sizes : None, int or array-like, default=None
         Grid on which the forecast power curve ``criterion_`` is reported.
+
+    Notes
+    -----
+    The columns of ``X`` (and ``y`` for the Gaussian family) are standardised
+    inside (centred when ``fit_intercept``, divided by their spread after
+    being divided by their largest absolute value, so that ``1e300`` or
+    ``1e-300`` neither overflows nor underflows), so the forecast does not
+    depend on their units. A constant column is left out with an
+    ``IdentifiabilityWarning`` that names it; a column below the smallest
+    normal double is a ``ValueError`` that names it.
 """
 
 _ATTRS_DOC = """
     Attributes
     ----------
     sample_size_ : int or None
-        Forecast ``m* = ⌈γ*/γ⁰⌉`` (may exceed the available size).
+        Forecast ``m* = max(⌈γ*/γ⁰⌉, n_params + 1)`` (may exceed the available
+        size): the rows at which the test reaches power ``1 - beta``, and at
+        least enough rows to fit the model. None when ``⌈γ*/γ⁰⌉`` exceeds
+        ``MAX_SAMPLE_SIZE = 10**12`` (with a warning) or ``γ⁰ = 0``.
+    question_ : str
+        The question ``sample_size_`` answers, in one sentence: which
+        coefficients, which shift (in which units), which power and level.
+    power_sample_size_ : float
+        ``⌈γ*/γ⁰⌉`` alone (a float: it may be astronomically large, or inf).
+    min_estimable_size_ : int
+        ``n_params + 1``: the identifiable coefficients (intercept included)
+        plus one.
     noncentrality_per_object_ : float
         ``γ⁰`` (or ``Δ*``, ``δ``).
     gamma_star_ : float
@@ -497,7 +595,8 @@ _ATTRS_DOC = """
         Zeros (the forecast is deterministic).
     coef_, null_coef_ : ndarray
         Pilot estimate ``ŵ`` and restricted estimate ``ŵ⁰ = [w_u^0, ŵ_v^0]``
-        (intercept first when ``fit_intercept``); NaN for aliased columns.
+        (intercept first when ``fit_intercept``) in the units of the data;
+        NaN for aliased columns.
     identifiable_columns_ : ndarray of int
         Design columns (intercept first) that are not aliased: columns that are
         linear combinations of earlier ones (a duplicated column, a constant one
@@ -511,11 +610,14 @@ _ATTRS_DOC = """
         The ridge term the fits used.
     family_ : str
     sigma2_ : float
+        Noise variance in the units of ``y`` squared (1 for the binomial family).
     n_samples_seen_ : int
 """
 
 
 class LagrangeMultiplierSampleSize(_LikelihoodTest):
+    _test_name = "score (Lagrange multiplier)"
+
     __doc__ = (
         """Sufficient sample size from the Lagrange-multiplier (score) test (Self & Mauritsen).
 
@@ -558,6 +660,8 @@ class LagrangeMultiplierSampleSize(_LikelihoodTest):
 
 
 class LikelihoodRatioSampleSize(_LikelihoodTest):
+    _test_name = "likelihood-ratio"
+
     __doc__ = (
         """Sufficient sample size from the likelihood-ratio test (Self, Mauritsen & Ohara; Shieh).
 
@@ -581,11 +685,36 @@ class LikelihoodRatioSampleSize(_LikelihoodTest):
     def _gamma0(self, s):
         Z, fam = s["Z"], s["fam"]
         theta, theta0 = Z @ s["w_hat"], Z @ s["w_0"]
-        terms = (theta - theta0) * fam.mean(theta) - fam.b(theta) + fam.b(theta0)
+        terms = _bregman(fam.name, theta, theta0)
         return float(np.mean(2.0 * terms / fam.dispersion(s["sigma2"])))
 
 
+def _bregman(family, theta, theta0):
+    """``b(θ⁰) - b(θ) - (θ⁰ - θ) b'(θ)`` without cancellation (it is O((θ⁰ - θ)²)).
+
+    Written as the text's ``(θ - θ⁰) b'(θ) - b(θ) + b(θ⁰)``, a null 1e-10 away
+    from the estimate gave 1e-16 rounding noise for a 1e-20 quantity (m* off by
+    a factor 300). Gaussian: ``d²/2`` exactly. Binomial: the Taylor series to
+    ``d⁴`` for ``|d| < 1e-3`` (relative error below 1e-10), else
+    ``log1p(μ expm1(d)) - μ d``, ``μ = expit(θ)``.
+    """
+    from scipy.special import expit
+
+    d = theta0 - theta
+    if family == "gaussian":
+        return 0.5 * d * d
+    mu = expit(theta)
+    v = mu * (1.0 - mu)
+    small = np.abs(d) < 1e-3
+    series = v * d * d * (0.5 + d * ((1.0 - 2.0 * mu) / 6.0 + d * (1.0 - 6.0 * v) / 24.0))
+    with np.errstate(over="ignore"):
+        direct = np.log1p(mu * np.expm1(np.where(small, 0.0, d))) - mu * d
+    return np.where(small, series, direct)
+
+
 class WaldSampleSize(_LikelihoodTest):
+    _test_name = "Wald"
+
     __doc__ = (
         """Sufficient sample size from the Wald test (Shieh), with the corrected level α*.
 
@@ -668,9 +797,25 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
     Attributes
     ----------
     sample_size_ : int or None
+        ``max(⌈m*⌉, n_params + 1)``; None when ``p0 = p1`` or one of them is
+        0 or 1 (no test).
+    question_ : str
+        The question ``sample_size_`` answers, in one sentence.
+    power_sample_size_ : float
+        ``⌈m*⌉`` of the closed form alone (inf where there is no test).
+    min_estimable_size_ : int
+        Parameters of the full model (intercept included) plus one.
     p0_, p1_ : float
+    margin_ : float
+        The margin ``c_0`` (on the scale of the reduced model's scores).
     classes_ : ndarray
     n_samples_seen_ : int
+
+    Notes
+    -----
+    The columns of ``X`` are standardised inside (as in the likelihood
+    tests), so that the ridge ``prior_precision`` and thus the answer do not
+    depend on their units.
 
     Examples
     --------
@@ -707,7 +852,10 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
         self.classes_, y01 = check_binary_target(y)
         from sklearn.metrics import roc_curve
 
-        Z = add_intercept(X) if self.fit_intercept else X
+        # z-scored columns: the ridge then does not depend on the units of X
+        names = getattr(self, "feature_names_in_", None)
+        Xs = standardize_columns(X, center=self.fit_intercept, feature_names=names)[0]
+        Z = add_intercept(Xs) if self.fit_intercept else Xs
         j = self.feature_index + int(self.fit_intercept)
         keep = np.setdiff1d(np.arange(Z.shape[1]), [j])
         w1 = fit_glm(Z, y01, "binomial", prior_precision=self.prior_precision)
@@ -718,11 +866,21 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
         self.p0_ = float(np.mean(s0 >= c0))
         self.p1_ = float(np.mean(s1 >= c0))
         self.margin_ = float(c0)
-        if self.p0_ == self.p1_ or self.p0_ in (0.0, 1.0):
+        self.min_estimable_size_ = Z.shape[1] + 1
+        if self.p0_ == self.p1_ or self.p0_ in (0.0, 1.0) or self.p1_ in (0.0, 1.0):
+            self.power_sample_size_ = np.inf
             self.sample_size_ = None
         else:
-            self.sample_size_ = int(np.ceil(z_test_sample_size(self.p0_, self.p1_, self.alpha,
-                                                               self.beta)))
+            self.power_sample_size_ = float(np.ceil(z_test_sample_size(
+                self.p0_, self.p1_, self.alpha, self.beta)))
+            # n_samples / |p1 - p0|² stays below 1e12 for any data set that fits in memory
+            self.sample_size_ = max(int(self.power_sample_size_), self.min_estimable_size_)
+        column = column_name(self.feature_index, names)
+        self.question_ = (
+            f"rows needed for the two-sided Z-test of the proportion classified positive with "
+            f"and without {column} (p0={self.p0_:.3g}, p1={self.p1_:.3g}) to have power "
+            f"{1 - self.beta:g} at level {self.alpha:g}"
+        )
         self.n_samples_seen_ = X.shape[0]
         self.sizes_ = np.array([X.shape[0]])
         self.criterion_ = np.array([abs(self.p1_ - self.p0_)])
