@@ -38,7 +38,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid, median_of_means, offset_power_law
-from .._validation import resolve_family
+from .._validation import resolve_family, standardize_columns
 from ..models._gathered import laplace_rows_path
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
@@ -120,8 +120,8 @@ class _PosteriorProximity(SampleSizeEstimator):
     def _prepare(self, X, y):
         m = X.shape[0]
         if self.standardize:
-            sd = X.std(axis=0)
-            Xs = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+            # overflow-safe (1e300 columns) and with errors naming the column
+            Xs = standardize_columns(X, feature_names=getattr(self, "feature_names_in_", None))[0]
         else:
             Xs = X
         # the built-in GLM resolves the family first, so that class labels (0/1/2) are refused
@@ -130,8 +130,7 @@ class _PosteriorProximity(SampleSizeEstimator):
         regression = (family == "gaussian" if family is not None
                       else type_of_target(y) not in ("binary", "unknown"))
         if self.standardize_target and regression:
-            sy = y.std()
-            y = (y - y.mean()) / (sy if sy > 0 else 1.0)
+            y = standardize_columns(y[:, None], name="y")[0][:, 0]
         if self.estimator is None:
             data = prepare_glm_data(Xs, y, family, self.fit_intercept, sigma2=self.sigma2)
             self.sigma2_ = data.sigma2
