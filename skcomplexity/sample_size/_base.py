@@ -19,6 +19,35 @@ matrices, score sums and posterior updates for the whole grid come from one
 cumulative pass over the sequence (``O(n d²)`` per replicate for the whole
 grid) and no ``B x n`` count matrix is formed.
 
+**Binary targets.** A method whose fits need both classes in every
+subsample (logistic fits: the binomial GLM family, a classifier in D/M,
+the Laplace posteriors of KL/S) draws a *stratified* sequence instead,
+without rejection: one row of each class, drawn uniformly within its class,
+and ``k_1 - 2`` rows of the plain sequence are shuffled together into the
+first ``k_1`` positions; the plain sequence (i.i.d. uniform rows, or a random
+order of the ``m - 2`` remaining rows) continues after them. So each prefix
+of size ``k >= k_1`` is exactly **one uniform member of each class plus an
+independent plain draw of** ``k - 2`` **rows**: with replacement the count of
+a class with ``m_c`` of the ``m`` rows is ``1 + Binomial(k - 2, m_c / m)``,
+without replacement ``1 + Hypergeometric(k - 2 draws, m_c - 1 of m - 2)``.
+Every prefix holds both classes, and no prefix is skewed by a condition on
+another (rejecting the sequences whose first ``k_1`` rows miss a class, as
+before, skewed every larger prefix towards the minority class). A class
+with a single member is refused (every subsample's fit would be separated);
+a class so rare that the smallest grid size holds less than one of its
+members on average gets a :class:`RareClassWarning` that says where the
+grid should start.
+
+**Memory.** The chunk of replicates evaluated together is sized from an
+estimate of the bytes per replicate (index sequences, ``(R, J, q, q)``
+prefix statistics and their working copies, count matrices) so that it fits
+the budget of :mod:`skcomplexity._memory` (2 GiB by default); a fit of which
+one replicate alone does not fit is refused with a
+:class:`~skcomplexity._memory.MemoryBudgetError` before anything large is
+allocated, and ``n_repeats`` above 10,000 gets a
+:class:`~skcomplexity._memory.LongRunWarning`. Chunks never depend on
+``n_jobs``.
+
 The template (:class:`SampleSizeEstimator`) owns the grid, the replicates
 (one :class:`numpy.random.SeedSequence` child per replicate, so results do
 not depend on ``n_jobs``), the threshold modes and the decision rule. A method
@@ -32,6 +61,7 @@ implements
   D-sufficiency takes the variance, the bootstrap the interval width).
 """
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -53,6 +83,7 @@ from .._decision import (
     sufficient_size,
     threshold_holds,
 )
+from .._memory import LongRunWarning, MemoryBudgetError, format_bytes, get_memory_budget
 from .._parallel import parallel_map, root_seed_sequence
 from .._validation import validate_xy
 
@@ -63,6 +94,7 @@ __all__ = [
     "CriterionResult",
     "Curve",
     "Draws",
+    "RareClassWarning",
     "SampleSizeEstimator",
     "make_size_grid",
     "sufficient_size",
@@ -80,8 +112,25 @@ class InsufficientDataWarning(UserWarning):
     said), or the answer's interval reaches past them ("at the edge of the data")."""
 
 
-#: Rows x replicates per chunk of work (fixed, so chunks never depend on n_jobs).
+#: Rows x replicates per chunk of work (fixed, so chunks never depend on n_jobs); the
+#: memory budget (:mod:`skcomplexity._memory`) can only make a chunk smaller.
 _CHUNK_ELEMENTS = 2**22
+#: Working copies of the (R, J, q, q) prefix statistics a method holds at its peak (the
+#: statistics, the regularised system, its factor, the solver's copy and a slice; a method
+#: may declare its own ``_stat_copies``).
+_STAT_COPIES = 5
+#: More replicates than this get a LongRunWarning.
+_MANY_REPEATS = 10_000
+
+
+class RareClassWarning(UserWarning):
+    """A class of a binary target is too rare for the grid of sizes.
+
+    The stratified draw (module docstring) forces one member of each class into
+    every replicate, so at grid sizes that hold less than one member on average
+    the criterion describes a rebalanced sample; the message says where the grid
+    should start.
+    """
 
 
 @dataclass
@@ -188,6 +237,51 @@ def _sig2(x):
         return f"{int(np.ceil(x)):,}"
     digits = int(np.floor(np.log10(x))) - 1
     return f"{int(round(x, -digits)):,}"
+
+
+def _class_name(state, labels, c):
+    """The original label of the class coded ``c`` in ``labels``, where the state keeps it."""
+    classes = getattr(state, "classes", None)
+    if classes is None:
+        classes = getattr(getattr(state, "data", None), "classes", None)
+    if classes is not None and len(classes) == 2:
+        return classes[c]
+    y = getattr(state, "y", None)
+    if y is not None and len(y) == len(labels):
+        return np.asarray(y)[np.flatnonzero(labels == c)[0]]
+    return c
+
+
+def _check_class_support(labels, sizes, state, name):
+    """Refuse a class with a single member; warn when the smallest size holds < 1 on average."""
+    m = labels.size
+    counts = np.array([np.sum(labels == 0), np.sum(labels == 1)])
+    c = int(np.argmin(counts))
+    m_c = int(counts[c])
+    k1 = int(sizes[0])
+    label = _class_name(state, labels, c)
+    label = label.item() if isinstance(label, np.generic) else label
+    need = math.ceil(m / max(m_c, 1))
+    if m_c < 2:
+        raise ValueError(
+            f"{name}: class {label!r} of the binary target has {m_c} member in {m} rows. Every "
+            f"subsample holds that one row at most, so each logistic fit separates it and the "
+            f"criterion is meaningless at every size. Collect more rows of class {label!r} (at "
+            f"least 2, and about {m} / m_c rows per member so that the smallest grid size "
+            f"{k1} holds one on average), or model the target as continuous (family='gaussian')."
+        )
+    expected = k1 * m_c / m
+    if expected < 1.0:
+        warnings.warn(
+            f"{name}: class {label!r} has {m_c} of {m} rows ({m_c / m:.1%}); the smallest grid "
+            f"size {k1} holds {expected:.2f} of them on average. Every replicate is drawn with "
+            "one member of each class in its first rows (so that the fits exist), so the "
+            "criterion at sizes below "
+            f"{need} describes a sample richer in class {label!r} than the data. Start the grid "
+            f"at {need} rows or more (e.g. sizes=[{need}, ...]) or collect more rows of class "
+            f"{label!r}.",
+            RareClassWarning, stacklevel=4,
+        )
 
 
 class SampleSizeEstimator(BaseEstimator):
@@ -321,9 +415,16 @@ class SampleSizeEstimator(BaseEstimator):
         """Length of each replicate's index sequence (the largest prefix read)."""
         return int(sizes[-1])
 
-    def _accept_sequence(self, state, index, sizes):
-        """Whether a drawn sequence is usable (e.g. both classes in its smallest prefix)."""
-        return True
+    def _binary_labels(self, state):
+        """The {0, 1} target when the method's fits need both classes in every subsample.
+
+        None (the default for a non-binomial state) draws plain sequences; a
+        vector draws the stratified ones of the module docstring. The default
+        reads a GLM state (``state.family == "binomial"``).
+        """
+        if getattr(state, "family", None) == "binomial":
+            return np.asarray(state.y)
+        return None
 
     def _validate_params_extra(self):
         """Subclass-specific parameter checks (raise ValueError/TypeError)."""
@@ -347,16 +448,28 @@ class SampleSizeEstimator(BaseEstimator):
         if complement and mode == "absolute" and thr >= 1:
             raise ValueError(f"threshold must be < 1 for a level 1 - threshold, got {thr!r}.")
 
-    def _draw(self, seed, length, m, state, sizes):
+    def _draw(self, seed, length, m, strata=None, k1=2):
+        """One replicate's index sequence and its generator (advanced past the draw).
+
+        ``strata``: None for a plain sequence, or the row indices of each class
+        for the stratified one (module docstring: one uniform member of each
+        class and ``k1 - 2`` plain rows shuffled into the first ``k1``
+        positions, the plain sequence after them). No rejection, so the
+        generator's stream and the law of every prefix are fixed.
+        """
         rng = np.random.default_rng(seed)
-        for _ in range(1000):
+        if strata is None:
             idx = rng.integers(0, m, length) if self._replace else rng.permutation(m)[:length]
-            if self._accept_sequence(state, idx, sizes):
-                return idx, rng
-        raise ValueError(
-            f"Could not draw a subsample of size {sizes[0]} with both classes; the minority "
-            "class is too rare for this grid of sizes (increase the smallest size)."
-        )
+            return idx, rng
+        forced = np.array([s[rng.integers(s.size)] for s in strata])
+        n_forced = forced.size
+        if self._replace:
+            rest = rng.integers(0, m, length - n_forced)
+        else:
+            pool = np.delete(np.arange(m), forced)
+            rest = pool[rng.permutation(m - n_forced)[:length - n_forced]]
+        head = np.concatenate([forced, rest[:k1 - n_forced]])
+        return np.concatenate([head[rng.permutation(k1)], rest[k1 - n_forced:]]), rng
 
     def _evaluate_chunk(self, state, sizes, seeds, m):
         # the batched solves are many small BLAS calls, faster (and bitwise reproducible
@@ -366,16 +479,128 @@ class SampleSizeEstimator(BaseEstimator):
 
     def _evaluate_chunk_inner(self, state, sizes, seeds, m):
         length = self._sequence_length(sizes)
-        drawn = [self._draw(s, length, m, state, sizes) for s in seeds]
+        labels = self._binary_labels(state)
+        # the class holding row 0 first: the draws do not depend on how the labels are coded
+        strata = None if labels is None else sorted(
+            (np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)), key=lambda s: s[0])
+        k1 = max(int(sizes[0]), 2)
+        drawn = [self._draw(s, length, m, strata, k1) for s in seeds]
         index = np.stack([d[0] for d in drawn])
-        draws = Draws(index=index, sizes=sizes, rngs=[d[1] for d in drawn], n_samples=m,
-                      replace=self._replace)
+        rngs = [d[1] for d in drawn]
+        del drawn  # the full permutations the sequences were cut from
+        draws = Draws(index=index, sizes=sizes, rngs=rngs, n_samples=m, replace=self._replace)
         return self._criterion(state, draws)
 
-    def _chunk_size(self, n_samples, n_sizes, n_repeats):
-        # a chunk holds an (R, m) index/count matrix and (R, J, q, q) prefix statistics
-        per_replicate = max(n_samples, 512 * n_sizes)
-        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_replicate)))
+    def _chunk_size(self, state, sizes, n_samples, n_features, n_repeats):
+        """Replicates per chunk, within the memory budget; the checks before anything is drawn.
+
+        Refuses a binary target with a one-member class and warns when the
+        smallest grid size holds less than one member of a class on average
+        (:class:`RareClassWarning`); warns before more than 10,000 replicates
+        (:class:`~skcomplexity._memory.LongRunWarning`); estimates the bytes of
+        a chunk of ``R`` replicates as ``fixed + R * per_replicate`` and raises
+        :class:`~skcomplexity._memory.MemoryBudgetError` when ``R = 1`` does not
+        fit the budget. The chunk never depends on ``n_jobs``.
+        """
+        name = type(self).__name__
+        labels = self._binary_labels(state)
+        if labels is not None:
+            _check_class_support(labels, sizes, state, name)
+        if n_repeats > _MANY_REPEATS:
+            warnings.warn(
+                f"{name}: n_repeats={n_repeats:,} replicates; a run of more than "
+                f"{_MANY_REPEATS:,} can take very long (the work grows linearly with n_repeats "
+                "and a few hundred replicates usually pin the curve down).",
+                LongRunWarning, stacklevel=3,
+            )
+        fixed, per_replicate = self._check_memory(sizes, n_samples, n_features, n_repeats,
+                                                  labels is not None)
+        budget = get_memory_budget()
+        by_memory = (budget - fixed) // per_replicate
+        per_rep_elements = max(n_samples, 512 * len(sizes))
+        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_rep_elements, by_memory)))
+
+    def _check_memory(self, sizes, n_samples, n_features, n_repeats, binary=False):
+        """``(fixed, per_replicate)`` bytes; raises MemoryBudgetError if one replicate does not fit.
+
+        ``sizes=None`` is the check before ``_prepare`` (nothing large allocated
+        yet): the default grid, at most 50 of its sizes (no default grid has
+        fewer), so that it only refuses what the grid the fit will use refuses too.
+        """
+        if sizes is None:
+            try:
+                sizes = self._size_grid(n_samples, n_features)
+            except ValueError:  # the fit's own checks report it
+                return None
+            if getattr(self, "sizes", None) is None and len(sizes) > 50:
+                sizes = sizes[np.linspace(0, len(sizes) - 1, 50).round().astype(int)]
+        budget = get_memory_budget()
+        fixed, per_replicate = self._memory_estimate(sizes, n_samples, n_features, n_repeats,
+                                                     binary)
+        if fixed + per_replicate <= budget:
+            return fixed, per_replicate
+
+        def fits(n_sizes, n_feat):
+            grid = np.unique(np.geomspace(sizes[0], sizes[-1], n_sizes).round().astype(int))
+            return sum(self._memory_estimate(grid, n_samples, n_feat, n_repeats, binary)) <= budget
+
+        def largest(ok, hi):  # the largest v in [1, hi] with ok(v), 0 if none
+            lo = 0
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
+            return lo
+
+        J, q = len(sizes), n_features + 2
+        n_sizes = largest(lambda v: v >= 2 and fits(v, n_features), J)
+        n_feat = largest(lambda v: fits(J, v), n_features)
+        k1, kJ = int(sizes[0]), int(sizes[-1])
+        hints = []
+        if n_sizes >= 2:
+            hints.append(f"at most {n_sizes} sizes (e.g. a geometric grid, "
+                         f"sizes=numpy.geomspace({k1}, {kJ}, {n_sizes}).astype(int))")
+        if n_feat >= 1:
+            hints.append(f"at most {n_feat} features with these {J} sizes (a PCA or a "
+                         "feature selection first)")
+        hints.append(f"a larger budget, skcomplexity._memory.set_memory_budget("
+                     f"'{math.ceil((fixed + per_replicate) / 2**30)}GiB'), if the machine "
+                     "has the memory")
+        raise MemoryBudgetError(
+            f"{type(self).__name__} needs about {format_bytes(fixed + per_replicate)} for a "
+            f"single replicate ({J} grid sizes of ({q} x {q}) prefix statistics with their "
+            f"working copies, {n_samples:,} rows, {n_repeats:,} replicates' results), more than "
+            f"the memory budget of {format_bytes(budget)}. The statistics grow with the number "
+            "of sizes times the square of the number of features; use " + "; or ".join(hints)
+            + "."
+        )
+
+    def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
+        """``(fixed, per_replicate)`` bytes of a fit whose chunks hold ``R`` replicates.
+
+        Per replicate: the drawn sequence (a permutation of all ``m`` rows is
+        cut to ``length``) and the stacked index; ``_STAT_COPIES`` copies of the
+        ``(J, q, q)`` prefix statistics (``q`` = features + intercept + target:
+        the statistics, the regularised system, its factor and the solver's
+        copy); an ``(m,)`` row of count/weight matrices; logistic paths hold a
+        few more ``(m,)`` rows (linear predictors, weights, gradients).
+        Fixed: copies of the data, the cumulative pass of one replicate (a
+        ``(length, q, q)`` table of row outer products when the grid is dense),
+        the outer-product table of the logistic Hessians, and every
+        replicate's results until the end of the fit.
+        """
+        m, J, q = int(n_samples), len(sizes), int(n_features) + 2
+        length, top = self._sequence_length(sizes), int(sizes[-1])
+        f8 = 8
+        copies = getattr(self, "_stat_copies", _STAT_COPIES)
+        per_replicate = f8 * (m + length + copies * J * q * q + 2 * m) + 4096
+        if binary:
+            per_replicate += f8 * (6 * m + 4 * q * q)
+        dense = top <= 8 * J
+        fixed = f8 * (4 * m * q + (2 * top * q * q if dense else 2 * q * q) + J * q * q)
+        if binary:
+            fixed += f8 * min(m * q * (q + 1) // 2, 2**23)
+        fixed += f8 * 3 * J * n_repeats  # values and an extra per replicate, concatenated
+        return fixed, per_replicate
 
     def fit(self, X, y):
         """Evaluate the criterion over the grid of sizes and find ``m*``.
@@ -397,14 +622,15 @@ class SampleSizeEstimator(BaseEstimator):
         self._validate_params_extra()
         X, y = self._check_xy(X, y)
         n_samples, n_features = X.shape
+        self._check_memory(None, n_samples, n_features, int(getattr(self, "n_repeats", 1)))
         state = self._prepare(X, y)
         sizes = self._size_grid(n_samples, n_features)
         n_repeats = int(getattr(self, "n_repeats", 1))
+        chunk = self._chunk_size(state, sizes, n_samples, n_features, n_repeats)
         # child i of a SeedSequence does not depend on how many are spawned: replicate i
         # gets child i, and the last child seeds any resampling of the curve itself
         seeds = root_seed_sequence(getattr(self, "random_state", None)).spawn(n_repeats + 1)
         self._curve_seed = seeds.pop()
-        chunk = self._chunk_size(n_samples, len(sizes), n_repeats)
         tasks = [(state, sizes, seeds[i:i + chunk], n_samples)
                  for i in range(0, n_repeats, chunk)]
         results = parallel_map(self._evaluate_chunk, tasks, n_jobs=getattr(self, "n_jobs", None),

@@ -164,11 +164,9 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
             )
         return state
 
-    def _accept_sequence(self, state, index, sizes):
-        if state.y01 is None:
-            return True
-        n1 = state.y01[index[:sizes[0]]].sum()
-        return 0 < n1 < sizes[0]  # nested: every larger prefix then has both classes too
+    def _binary_labels(self, state):
+        # a binary classifier's fits need both classes: stratified sequences (see _base)
+        return state.y01
 
     # --------------------------------------------------------- evaluation
     def _gaussian_loglik(self, state, coef, intercept):

@@ -141,11 +141,9 @@ class _PosteriorProximity(SampleSizeEstimator):
         get_gaussian_posterior(clone(self.estimator).fit(Xs, y))  # fail early
         return _ProximityState("generic", Xs, y, design, estimator=self.estimator)
 
-    def _accept_sequence(self, state, index, sizes):
-        if state.kind != "laplace":
-            return True
-        n1 = state.y[index[:sizes[0]]].sum()
-        return 0 < n1 < sizes[0]
+    def _binary_labels(self, state):
+        # the Laplace posteriors of a logistic fit need both classes: stratified orders
+        return state.y if state.kind == "laplace" else None
 
     def _criterion(self, state, draws):
         """KL, s-score and λ_min at every grid size for a chunk of orders."""
