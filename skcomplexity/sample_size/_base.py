@@ -332,7 +332,8 @@ class SampleSizeEstimator(BaseEstimator):
         unclipped; None when no trend can be read or it lies past
         :data:`FORECAST_CAP` times the data at hand (then ``status_`` says so).
     extrapolated_interval_ : (float, float) or None
-        Its 95 % interval from the same resamples.
+        Its 95 % interval from the same resamples, widened where the method's
+        law says how far its fit may drift past the data.
     status_ : str
         ``"enough"`` (m* and its interval lie within the data), ``"edge"`` (m*
         lies within the data but its interval reaches past them), ``"more data"``
@@ -665,6 +666,10 @@ class SampleSizeEstimator(BaseEstimator):
         size, _ = extrapolate_size(self.sizes_, self.criterion_, self.threshold_)
         return size
 
+    def _forecast_band(self):
+        """``(lo, hi)`` the forecast's law allows past the data (its misfit), or None."""
+        return None
+
     def _point_answer(self):
         """``m*`` if the data reach the criterion, else the forecast (``inf`` if none)."""
         if self.sample_size_ is not None:
@@ -738,6 +743,11 @@ class SampleSizeEstimator(BaseEstimator):
                 "n_repeats) or the model may not settle with more of the same data.",
                 InsufficientDataWarning, stacklevel=3)
             return
+        band = self._forecast_band()
+        if band is not None:
+            # a forecast is an extrapolation: its interval holds the law's misfit too
+            interval = band if interval is None else (min(interval[0], band[0]),
+                                                      max(interval[1], band[1]))
         self.extrapolated_interval_ = interval
         if forecast > cap:
             self.status_ = "beyond cap"

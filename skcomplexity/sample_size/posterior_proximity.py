@@ -225,6 +225,27 @@ class _PosteriorProximity(SampleSizeEstimator):
             return self._crossing
         return super()._forecast()
 
+    def _forecast_band(self):
+        """The crossings of the 10 % and 90 % local amplitudes over the upper half of the fit.
+
+        Past the data the law is extrapolated: its amplitude ``T(k) (k - p - 1)``, read at
+        each size of the upper half of the fitted range, drifts and scatters about ``A``;
+        the forecast interval spans the crossings those amplitudes give.
+        """
+        if self.decision_rule != "trend" or self._crossing is None:
+            return None
+        k = np.asarray(self.sizes_, dtype=float)
+        amp = self._law_values(self.criterion_) * (k - self._law_offset)
+        keep = np.isfinite(amp) & (amp > 0) & (k >= 3 * (self._law_offset + 1))
+        if keep.sum() < 6:
+            keep = np.isfinite(amp) & (amp > 0) & (k > self._law_offset)
+        keep &= k >= np.median(k[keep]) if keep.any() else keep
+        if keep.sum() < 3:
+            return None
+        lo, hi = np.quantile(amp[keep], [0.1, 0.9])
+        level = float(self.threshold)
+        return (self._law_offset + lo / level, self._law_offset + hi / level)
+
     def plot_lambda_min(self, ax=None, *, sqrt_reference=True):
         """Plot ``λ_min(X_k^T X_k)`` along the path with the ``√k`` curve (Theorem 31).
 
@@ -289,7 +310,9 @@ _KS_PARAMS_DOC = """
         the curve, crosses ``ε``: ``m* = p + 1 + A / ε`` — inside the data it
         is Definition 19 read off the smoothed curve, past them it is the
         forecast (``extrapolated_size_``). ``A`` is the median of
-        ``T(k) (k - p - 1)`` over the sizes ``k >= 3 (p + 2)``. "all":
+        ``T(k) (k - p - 1)`` over the sizes ``k >= 3 (p + 2)``. The forecast's
+        interval also spans the crossings of the 10-90 % range of those local
+        amplitudes over the upper half of the sizes (the law's drift). "all":
         Definition 19 on the curve itself; "first": the smallest size at which
         the rule holds.
     divergence : {"expected", "observed"}, default="expected"

@@ -137,10 +137,11 @@ def test_likelihood_tests_laws(name):
 
     The three tests forecast m* from the noncentrality ``m ε² / (σ̂² v)`` that a shift
     ``ε`` of the tested coefficient gives with ``m`` rows (``v`` the tested block of the
-    inverse per-row Fisher information, a property of X alone). ε is absolute (``shift``
-    in units of the coefficient), so the effect size ``ε/σ`` shrinks as the noise grows
-    and the required m is proportional to σ̂²: σ = 0.5, 1, 2 must give m* in the ratios
-    1 : 4 : 16. For ONE fixed tested coefficient, extra columns that do not enter the
+    inverse per-row Fisher information, a property of X alone). ε is in standardised units
+    (``shift`` standard deviations of y per standard deviation of the column, so that the
+    answer does not depend on the units), so the required m is proportional to the noise
+    share σ̂² / Var(y): σ = 0.5, 1, 2 must give m* in those ratios (the power alone, before
+    the floor of p + 1 rows). For ONE fixed tested coefficient, extra columns that do not enter the
     response change m* only through the in-sample ``v`` (which can only grow) and σ̂²
     (which can only shrink), both O(d/n): m* stays within 5%. "m* does not decrease with
     d" is a law for a fixed tested set: the default ``test_index`` (the first half of the
@@ -149,9 +150,12 @@ def test_likelihood_tests_laws(name):
     definition, not an estimation artefact; it is asserted so that it stays visible.
     m* is a closed-form forecast, not read off a grid, so no grid point can set it.
     """
-    ms = [_m(_fit(name, 4, s, test_index=[0])) for s in (0.5, 1.0, 2.0)]
+    fits = [_fit(name, 4, s, test_index=[0]) for s in (0.5, 1.0, 2.0)]
+    ms = np.array([f.power_sample_size_ for f in fits])
+    share = np.array([f.sigma2_ / np.var(_XF[:, :4] @ _WF[:4] + s * _EF)
+                      for f, s in zip(fits, (0.5, 1.0, 2.0), strict=True)])
     assert ms[0] < ms[1] < ms[2]
-    np.testing.assert_allclose(np.array(ms[1:]) / ms[:-1], 4.0, rtol=0.05)
+    np.testing.assert_allclose(ms[1:] / ms[:-1], share[1:] / share[:-1], rtol=0.05)
     nuisance = [_m(_fit(name, d, 1.0, n_signal=2, test_index=[0])) for d in (2, 4, 8)]
     np.testing.assert_allclose(nuisance, nuisance[0], rtol=0.05)
     default = [_m(_fit(name, d, 1.0)) for d in (4, 8)]   # tests 2, then 4 coefficients
