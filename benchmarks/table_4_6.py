@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from skcomplexity.datasets import load_dataset
-from skcomplexity.sample_size.sufficiency import KLSufficiency, SSufficiency
+from skcomplexity.sample_size.sufficiency import PUBLISHED_PARAMS, KLSufficiency, SSufficiency
 
 PUBLISHED = {
     "KL": {"boston": 493, "diabetes": 437, "forest_fires": 86, "servo": 165},
@@ -36,8 +36,8 @@ def main():
         grid = np.arange(2 * (n + 1), m)
         for label, cls in (("KL", KLSufficiency), ("S", SSufficiency)):
             t = time.perf_counter()
-            est = cls(n_repeats=args.repeats, sizes=grid, threshold=0.05,
-                      threshold_mode="relative", random_state=args.seed).fit(X, y)
+            est = cls(n_repeats=args.repeats, sizes=grid, random_state=args.seed,
+                      **PUBLISHED_PARAMS).fit(X, y)
             rows.append((label, key, m, est.sample_size_, PUBLISHED[label][key],
                          time.perf_counter() - t))
     print(f"Table 4.6 (KL/S rows), B={args.repeats}, relative eps=0.05, seed={args.seed}")

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skcomplexity.datasets import load_dataset, make_linear_regression
-from skcomplexity.sample_size import KLSufficiency, SSufficiency
+from skcomplexity.sample_size import PUBLISHED_PARAMS, KLSufficiency, SSufficiency
 
 data = {
     "synthetic regression (500x10)": make_linear_regression(500, 10, random_state=307),
@@ -41,8 +41,8 @@ for name, (X, y) in data.items():
     start = time.perf_counter()
     m, n = X.shape
     grid = np.arange(2 * (n + 1), m)
-    kl = KLSufficiency(n_repeats=100, sizes=grid, random_state=0).fit(X, y)
-    s = SSufficiency(n_repeats=100, sizes=grid, random_state=0).fit(X, y)
+    kl = KLSufficiency(n_repeats=100, sizes=grid, random_state=0, **PUBLISHED_PARAMS).fit(X, y)
+    s = SSufficiency(n_repeats=100, sizes=grid, random_state=0, **PUBLISHED_PARAMS).fit(X, y)
     fitted[name] = (kl, s)
     print(f"{name}: KL m*={kl.sample_size_}, S m*={s.sample_size_} "
           f"(relative threshold 0.05), {time.perf_counter() - start:.1f} s")

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from skcomplexity.datasets import load_dataset
-from skcomplexity.sample_size import compare_methods
+from skcomplexity.sample_size import PUBLISHED_PARAMS, compare_methods
 
 DATASETS = {"boston": "Boston", "diabetes": "Diabetes", "forest_fires": "Forest Fires",
             "servo": "Servo"}
@@ -74,8 +74,8 @@ def params_for(n_samples, n_features):
         "acc": {**STOCH, "sigma2": 1.0, "radius_scale": 3.0, "method": "monte-carlo"},
         "alc": {**STOCH, "sigma2": 1.0, "radius_scale": 3.0},
         "utility": {**STOCH, "sigma2": 1.0},
-        "kl-sufficiency": {"n_repeats": 100, "sizes": grid},
-        "s-sufficiency": {"n_repeats": 100, "sizes": grid},
+        "kl-sufficiency": {**PUBLISHED_PARAMS, "n_repeats": 100, "sizes": grid},
+        "s-sufficiency": {**PUBLISHED_PARAMS, "n_repeats": 100, "sizes": grid},
     }
 
 

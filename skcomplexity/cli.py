@@ -174,6 +174,15 @@ def _short(message, limit=160):
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
+def _interval_text(lo, hi):
+    """``lo–hi`` in whole rows; ``lo–beyond`` where the upper end is unbounded."""
+    if lo is None or np.isnan(lo):
+        return ""
+    if not np.isfinite(hi):
+        return f"{np.floor(lo):,.0f}–beyond"
+    return f"{np.floor(lo):,.0f}–{np.ceil(hi):,.0f}"
+
+
 def sample_size(args):
     """Run the sample-size methods and print/plot the results; return the exit status."""
     import pandas as pd
@@ -243,6 +252,9 @@ def sample_size(args):
     shown["sample_size"] = [
         str(int(v)) if not pd.isna(v) else "—" if pd.isna(e) else f"— (~{e:,.0f})"
         for v, e in zip(table["sample_size"], table["extrapolated"], strict=True)]
+    shown["interval (95%)"] = [_interval_text(lo, hi) for lo, hi in
+                               zip(table["low"], table["high"], strict=True)]
+    shown["status"] = table["status"].fillna("")
     shown["threshold"] = table["threshold"]
     shown["seconds"] = table["seconds"]
     shown["warning"] = ["*" if name in warned else "" for name in table.index]
@@ -252,7 +264,8 @@ def sample_size(args):
         shown.loc[failed, "sample_size"] = "failed"
     print(shown.to_string(float_format=lambda v: f"{v:.3g}"))
     print(f"('—': the data at hand never reach the criterion; '(~N)': its trend reaches the "
-          f"threshold near N objects; total "
+          f"threshold near N objects; the interval is m*'s (or the forecast's) from resampling "
+          f"the replicates, 'beyond': past the data; total "
           f"{time.perf_counter() - start:.1f} s)")
     for name, message in insufficient.items():
         print(f"— {name}: {message}")

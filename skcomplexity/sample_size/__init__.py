@@ -19,7 +19,7 @@ from .bayesian import (
 from .facade import METHODS, InsufficientDataWarning, SufficientSampleSize, compare_methods
 from .heuristic import BootstrapSampleSize, CrossValidationSampleSize
 from .likelihood_bootstrap import DSufficiency, MSufficiency
-from .posterior_proximity import KLSufficiency, SSufficiency
+from .posterior_proximity import PUBLISHED_PARAMS, KLSufficiency, SSufficiency
 from .statistical import (
     LagrangeMultiplierSampleSize,
     LikelihoodRatioSampleSize,
@@ -29,6 +29,7 @@ from .statistical import (
 )
 
 __all__ = [
+    "PUBLISHED_PARAMS",
     "ACCSampleSize",
     "ALCSampleSize",
     "APVCSampleSize",

@@ -687,6 +687,8 @@ class SampleSizeEstimator(BaseEstimator):
         rng = np.random.default_rng(self._curve_seed.spawn(1)[0])
         saved = dict(self.__dict__)
         answers = np.empty(n_boot)
+        # a _curve may skip what only the reported curve needs (e.g. its own standard errors)
+        self._resampling = True
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
