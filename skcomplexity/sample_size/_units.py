@@ -32,9 +32,8 @@ _CONSTANT_TOL = 8 * np.finfo(float).eps
 
 
 def _column_name(j, feature_names):
-    if feature_names is not None:
-        return f"column {j} ({feature_names[j]!r})"
-    return f"column {j}"
+    # the style of skcomplexity.models._identifiability's messages
+    return repr(str(feature_names[j])) if feature_names is not None else f"column {j}"
 
 
 def standardise_features(X, *, center=True, feature_names=None, owner="The estimator"):
@@ -97,11 +96,12 @@ def standardise_features(X, *, center=True, feature_names=None, owner="The estim
             "learn a sample size for."
         )
     if np.any(constant):
-        names = ", ".join(_column_name(int(j), feature_names) for j in np.flatnonzero(constant))
-        what = "constant" if center else "all zeros"
+        parts = [f"{_column_name(int(j), feature_names)} "
+                 + ("is all zeros" if scale[j] == 0 else "is constant (aliased with the intercept)")
+                 for j in np.flatnonzero(constant)]
         warnings.warn(
-            f"{owner}: {names} of X is {what} (no information next to the intercept); it is "
-            "left out.", IdentifiabilityWarning, stacklevel=3,
+            f"{owner}: " + "; ".join(parts) + ". Such a column carries no information (next to "
+            "the intercept) and is left out.", IdentifiabilityWarning, stacklevel=3,
         )
     return Xs[:, kept] / spread[kept], kept
 

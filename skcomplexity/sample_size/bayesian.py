@@ -7,6 +7,12 @@ variance of the full-data fit unless given) and the Laplace approximation for
 the binomial family. The ``n_repeats`` subsamples of one size are one
 ``(n_repeats, m)`` count matrix and one batched posterior computation.
 
+The features (and a continuous target) are standardised first
+(``standardize``, ``standardize_target``; see
+:mod:`skcomplexity.sample_size._units`), so ``m*`` does not depend on the units
+of the columns, and the thresholds (variances, radii) are in units of the
+coefficients of standardised data.
+
 * :class:`APVCSampleSize` — average posterior variance;
 * :class:`ACCSampleSize` — average posterior coverage of a ball of fixed radius;
 * :class:`ALCSampleSize` — average radius of the ``1 - alpha`` posterior ball;
@@ -71,7 +77,10 @@ _COMMON_PARAMS_DOC = """family : {"auto", "gaussian", "binomial"}, default="auto
         does not depend on the units of ``y``. Ignored for a binary target."""
 
 _GRID_PARAMS_DOC = """sizes : None, int or array-like, default=None
-        Grid of subsample sizes (see :func:`make_size_grid`).
+        Grid of subsample sizes (see :func:`make_size_grid`). None: 50 evenly
+        spaced points from ``n_features + 2`` to ``m``; beyond 2,000 rows 100
+        geometrically spaced points (resolution proportional to the size), so
+        that ``m*`` is not a coarse grid's first points by construction.
     n_repeats : int, default=100
         Random subsamples per size (drawn with replacement).
     random_state : int, RandomState instance or None, default=None
@@ -553,7 +562,13 @@ class UtilitySampleSize(_PosteriorSampleSize):
         Posterior draws per replicate for the binomial expectation (the
         Gaussian expectation and the prior term are computed exactly).
     threshold : float, default=0.005
-        The cost ``c`` per object (printed as ``ε`` in Table 4.3).
+        The cost ``c`` per object (printed as ``ε`` in Table 4.3), in nats
+        of the per-object log-joint of standardised data
+        (``standardize=True``, ``standardize_target=True``). With
+        ``per_object=True`` the utility is about ``const - A / k - c k``
+        with ``A`` dominated by the prior's ``p log(2π / α) / 2``, so
+        ``m* ≈ sqrt(A / c)``: it reads the dimension more than the noise
+        level.
     {grid}
 
     Attributes
@@ -751,7 +766,13 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
     ----------
     {common}
     threshold : float, default=0.01
-        ``ε`` (the reference implementation's default).
+        ``ε`` (the reference implementation's default). The divergence is
+        invariant to the units of the columns (a KL divergence does not
+        depend on the parametrisation; ``standardize`` only fixes what the
+        prior means). For a linear-Gaussian model the leave-one-out KL is
+        about ``p / (2k)`` for ``p`` parameters (half the mean leverage), so
+        the default gives ``m* ≈ 50 p``: it reads the dimension more than
+        the noise level.
     decision_rule : {{"all", "first"}}, default="all"
         How ``m*`` is read off the curve: "all" (the text's Definition 19) is
         the smallest grid size from which the criterion holds at every larger
