@@ -7,6 +7,12 @@ variance of the full-data fit unless given) and the Laplace approximation for
 the binomial family. The ``n_repeats`` subsamples of one size are one
 ``(n_repeats, m)`` count matrix and one batched posterior computation.
 
+The features (and a continuous target) are standardised first
+(``standardize``, ``standardize_target``; see
+:mod:`skcomplexity.sample_size._units`), so ``m*`` does not depend on the units
+of the columns, and the thresholds (variances, radii) are in units of the
+coefficients of standardised data.
+
 * :class:`APVCSampleSize` — average posterior variance;
 * :class:`ACCSampleSize` — average posterior coverage of a ball of fixed radius;
 * :class:`ALCSampleSize` — average radius of the ``1 - alpha`` posterior ball;
@@ -23,6 +29,7 @@ from scipy.special import log_expit
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..models._gathered import laplace_rows_path
+from .._validation import resolve_family
 from ..models.glm import BINOMIAL, prefix_grams
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import (
@@ -30,6 +37,7 @@ from ._common import (
     gchisq_quantile,
     prepare_glm_data,
 )
+from ._units import standardise_features, standardise_target
 
 __all__ = [
     "ACCSampleSize",
@@ -51,10 +59,28 @@ _COMMON_PARAMS_DOC = """family : {"auto", "gaussian", "binomial"}, default="auto
     sigma2 : float or None, default=None
         Noise variance of the Gaussian family; None estimates it by the
         residual variance of the least-squares fit on all the data. (The
-        reference implementation used 1 on z-scored targets.)"""
+        reference implementation used 1 on z-scored targets.) With
+        ``standardize_target=True`` it is in units of the standardised target.
+    standardize : bool, default=True
+        Standardise the features first (each column divided by its largest
+        absolute value, then centred and divided by its standard deviation;
+        without an intercept only divided by its root mean square), so that
+        ``m*`` does not depend on the units of the columns: the prior, the
+        posterior (co)variances and the radii are those of the coefficients
+        of standardised features. A constant column is left out with a
+        warning naming it. False uses the columns as given (the published
+        reference implementation z-scored them beforehand).
+    standardize_target : bool, default=True
+        Standardise a continuous target too (the Gaussian family), so that
+        the posterior of the coefficients is in units of the target's
+        standard deviation per standard deviation of a feature and ``m*``
+        does not depend on the units of ``y``. Ignored for a binary target."""
 
 _GRID_PARAMS_DOC = """sizes : None, int or array-like, default=None
-        Grid of subsample sizes (see :func:`make_size_grid`).
+        Grid of subsample sizes (see :func:`make_size_grid`). None: 50 evenly
+        spaced points from ``n_features + 2`` to ``m``; beyond 2,000 rows 100
+        geometrically spaced points (resolution proportional to the size), so
+        that ``m*`` is not a coarse grid's first points by construction.
     n_repeats : int, default=100
         Random subsamples per size (drawn with replacement).
     random_state : int, RandomState instance or None, default=None
@@ -125,6 +151,9 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     """
 
     _replace = True
+    #: sizes=None: 100 geometric points beyond 2,000 rows (50 linear points cannot tell
+    #: 300 from 4,000 on 200,000 rows; the posterior criteria decay like powers of 1/k)
+    _large_n = 2000
     _parameter_constraints = {
         **SampleSizeEstimator._parameter_constraints,
         # the posterior needs a proper prior
@@ -132,7 +161,14 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     }
 
     def _prepare(self, X, y):
-        data = prepare_glm_data(X, y, self.family, self.fit_intercept, sigma2=self.sigma2)
+        family = resolve_family(self.family, y)
+        if self.standardize:
+            X, _ = standardise_features(X, center=self.fit_intercept,
+                                        feature_names=getattr(self, "feature_names_in_", None),
+                                        owner=type(self).__name__)
+        if self.standardize_target and family == "gaussian":
+            y = standardise_target(y)
+        data = prepare_glm_data(X, y, family, self.fit_intercept, sigma2=self.sigma2)
         self.family_ = data.family
         self.sigma2_ = data.sigma2
         return data
@@ -172,8 +208,18 @@ class APVCSampleSize(_PosteriorSampleSize):
         Scalar "variance" of a vector posterior: ``||Σ||_F / 2`` (the published
         reference implementation, which reproduces Table 4.2), ``tr Σ`` or the
         largest eigenvalue of ``Σ``. The text leaves this open.
-    threshold : float, default=0.5
-        ``l`` of Table 4.3.
+    threshold : float, default=0.005
+        ``l``: the largest acceptable summary of the posterior covariance of
+        the coefficients of standardised features (``standardize=True``), in
+        units of the standardised target. The default reads the data through
+        the noise level (``1 - R²``), the collinearity and the number of
+        parameters: for ``p`` uncorrelated features, ``||Σ||_F / 2 ≈ (1 -
+        R²) sqrt(p) / (2k)``, so ``m* ≈ 100 (1 - R²) sqrt(p)``; it is 0.005
+        so that the posterior standard deviation of a standardised
+        coefficient is about ``0.1 / p^{{1/4}}``. Table 4.3's ``l = 0.5``
+        (``threshold=0.5``, with ``sigma2=1`` on z-scored data to reproduce
+        Table 4.2) is met at the smallest grid size on most standardised
+        data sets, so it is not the default.
     decision_rule : {{"all", "first"}}, default="all"
         How ``m*`` is read off the curve: "all" (the text's Definition 19) is
         the smallest grid size from which the criterion holds at every larger
@@ -189,7 +235,8 @@ class APVCSampleSize(_PosteriorSampleSize):
     :class:`~skcomplexity.sample_size.SampleSizeEstimator`.
     family_ : str
     sigma2_ : float
-        Noise variance used (1 for the binomial family).
+        Noise variance used (1 for the binomial family; in units of the
+        standardised target with ``standardize_target=True``).
 
     Examples
     --------
@@ -204,12 +251,15 @@ class APVCSampleSize(_PosteriorSampleSize):
     _direction = "below"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
-                 summary="frobenius_half", sizes=None, n_repeats=100, threshold=0.5,
+                 standardize=True, standardize_target=True,
+                 summary="frobenius_half", sizes=None, n_repeats=100, threshold=0.005,
                  threshold_mode="absolute", decision_rule="all", random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
+        self.standardize_target = standardize_target
         self.summary = summary
         self.sizes = sizes
         self.n_repeats = n_repeats
@@ -299,8 +349,17 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
         about three orders of magnitude, deterministic but seconds per size).
     n_draws : int, default=1000
         Posterior draws per replicate for ``method="monte-carlo"``.
-    threshold : float, default=0.25
-        The ball radius ``l`` of Table 4.3.
+    threshold : float, default=0.1
+        The ball radius ``l``, in units of the coefficients of standardised
+        features and target (``standardize=True``, ``standardize_target=True``):
+        the 95% posterior ball of the standardised coefficients must have
+        radius at most 0.1 (one standard deviation of ``x`` moves ``y`` by a
+        coefficient known to about ±0.1 of its standard deviation). It reads
+        the data through the noise level, the collinearity and the number of
+        parameters. Table 4.3's ``l = 0.25`` (``threshold=0.25,
+        radius_scale=3, sigma2=1`` on z-scored data for Table 4.2) is met at
+        the smallest grid sizes on most standardised data sets, so it is not
+        the default.
     decision_rule : {{"all", "first"}}, default="all"
         How ``m*`` is read off the curve: "all" (the text's Definition 19) is
         the smallest grid size from which the criterion holds at every larger
@@ -337,13 +396,16 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
     _direction = "above"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
+                 standardize=True, standardize_target=True,
                  alpha=0.05, radius_scale=1.0, method="monte-carlo", n_draws=1000, sizes=None,
-                 n_repeats=100, threshold=0.25, threshold_mode="absolute", decision_rule="all", random_state=None,
+                 n_repeats=100, threshold=0.1, threshold_mode="absolute", decision_rule="all", random_state=None,
                  n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
+        self.standardize_target = standardize_target
         self.alpha = alpha
         self.radius_scale = radius_scale
         self.method = method
@@ -405,8 +467,17 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
         ill-conditioned, e.g. on small subsamples that leave a direction to
         the prior.
     n_draws : int, default=1000
-    threshold : float, default=0.5
-        ``l`` of Table 4.3.
+    threshold : float, default=0.1
+        ``l``: the largest acceptable radius of the ``1 - alpha`` posterior
+        ball of the coefficients of standardised features and target
+        (``standardize=True``, ``standardize_target=True``), i.e. the
+        coefficients known to about ±0.1 standard deviations of ``y`` per
+        standard deviation of ``x``. It reads the data through the noise
+        level, the collinearity and the number of parameters (for ``p``
+        uncorrelated features ``r ≈ sqrt((1 - R²) χ²_p(1 - alpha) / k)``).
+        Table 4.3's ``l = 0.5`` (``threshold=0.5, radius_scale=3, sigma2=1``
+        on z-scored data for Table 4.2) is met at the smallest grid sizes on
+        most standardised data sets, so it is not the default.
     decision_rule : {{"all", "first"}}, default="all"
         How ``m*`` is read off the curve: "all" (the text's Definition 19) is
         the smallest grid size from which the criterion holds at every larger
@@ -436,13 +507,16 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
     _direction = "below"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
+                 standardize=True, standardize_target=True,
                  alpha=0.05, radius_scale=1.0, method="monte-carlo", n_draws=1000, sizes=None,
-                 n_repeats=100, threshold=0.5, threshold_mode="absolute", decision_rule="all", random_state=None,
+                 n_repeats=100, threshold=0.1, threshold_mode="absolute", decision_rule="all", random_state=None,
                  n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
+        self.standardize_target = standardize_target
         self.alpha = alpha
         self.radius_scale = radius_scale
         self.method = method
@@ -488,7 +562,13 @@ class UtilitySampleSize(_PosteriorSampleSize):
         Posterior draws per replicate for the binomial expectation (the
         Gaussian expectation and the prior term are computed exactly).
     threshold : float, default=0.005
-        The cost ``c`` per object (printed as ``ε`` in Table 4.3).
+        The cost ``c`` per object (printed as ``ε`` in Table 4.3), in nats
+        of the per-object log-joint of standardised data
+        (``standardize=True``, ``standardize_target=True``). With
+        ``per_object=True`` the utility is about ``const - A / k - c k``
+        with ``A`` dominated by the prior's ``p log(2π / α) / 2``, so
+        ``m* ≈ sqrt(A / c)``: it reads the dimension more than the noise
+        level.
     {grid}
 
     Attributes
@@ -517,12 +597,15 @@ class UtilitySampleSize(_PosteriorSampleSize):
     _threshold_is_level = False  # threshold is the cost c, not a level of the curve
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
+                 standardize=True, standardize_target=True,
                  per_object=True, n_draws=100, sizes=None, n_repeats=100, threshold=0.005,
                  random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
+        self.standardize_target = standardize_target
         self.per_object = per_object
         self.n_draws = n_draws
         self.sizes = sizes
@@ -683,7 +766,13 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
     ----------
     {common}
     threshold : float, default=0.01
-        ``ε`` (the reference implementation's default).
+        ``ε`` (the reference implementation's default). The divergence is
+        invariant to the units of the columns (a KL divergence does not
+        depend on the parametrisation; ``standardize`` only fixes what the
+        prior means). For a linear-Gaussian model the leave-one-out KL is
+        about ``p / (2k)`` for ``p`` parameters (half the mean leverage), so
+        the default gives ``m* ≈ 50 p``: it reads the dimension more than
+        the noise level.
     decision_rule : {{"all", "first"}}, default="all"
         How ``m*`` is read off the curve: "all" (the text's Definition 19) is
         the smallest grid size from which the criterion holds at every larger
@@ -720,12 +809,15 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
     _replace = False
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
+                 standardize=True, standardize_target=True,
                  sizes=None, n_repeats=100, threshold=0.01, threshold_mode="absolute",
                  decision_rule="all", random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
+        self.standardize_target = standardize_target
         self.sizes = sizes
         self.n_repeats = n_repeats
         self.threshold = threshold

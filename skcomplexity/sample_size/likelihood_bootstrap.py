@@ -37,6 +37,7 @@ from ..models._gathered import sklearn_logistic_prefix_path
 from ..models.glm import fit_linear_prefix, standardize_columns
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
+from ._units import standardise_features
 
 __all__ = ["DSufficiency", "MSufficiency"]
 
@@ -124,6 +125,14 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
 
         est = self._default_estimator(y) if self.estimator is None else self.estimator
         classification = is_classifier(est)
+        if self.standardize:
+            # the fits (penalised or not) and the full-data log-likelihood do not depend on
+            # the units of the columns; scaled by max|x| first, so 1e±300 neither overflows
+            # nor underflows (a model without an intercept is only rescaled, not centred)
+            center = bool(est.get_params().get("fit_intercept", True))
+            X, _ = standardise_features(X, center=center,
+                                        feature_names=getattr(self, "feature_names_in_", None),
+                                        owner=type(self).__name__)
         y01 = None
         if classification and np.unique(y).size <= 2:
             _, y01 = check_binary_target(y)
@@ -307,6 +316,14 @@ _DM_PARAMS_DOC = """
         it from the full-data least-squares residuals, so the log-likelihood is
         in units of the data's own noise; a number is the text's known ``σ²``
         (then ``m*`` grows with the true noise level, as an absolute scale must).
+    standardize : bool, default=True
+        Standardise the features before any fit (as a ``StandardScaler`` in
+        front of the estimator; each column is first divided by its largest
+        absolute value, so ``X * 1e300`` does not overflow), so that ``m*``
+        does not depend on the units of the columns, also with a penalised
+        model (``prior_precision``, ``Ridge``, ``LogisticRegression``). A
+        constant column is left out with a warning naming it. False fits the
+        columns as given.
     batched : {"auto", True, False}, default="auto"
         Use the batched solvers where possible; False forces clone-and-fit.
     random_state : int, RandomState or None, default=None
@@ -366,7 +383,7 @@ class DSufficiency(_LikelihoodBootstrap):
     def __init__(self, estimator=None, *, family="auto", scoring=None, n_repeats=1000,
                  sizes=None, threshold=0.01, threshold_mode="per_object",
                  decision_rule="all", fit_intercept=True, prior_precision=None, sigma2=None,
-                 batched="auto", random_state=None, n_jobs=None, verbose=0):
+                 standardize=True, batched="auto", random_state=None, n_jobs=None, verbose=0):
         self.estimator = estimator
         self.family = family
         self.scoring = scoring
@@ -378,6 +395,7 @@ class DSufficiency(_LikelihoodBootstrap):
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
         self.batched = batched
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -416,7 +434,7 @@ class MSufficiency(_LikelihoodBootstrap):
     def __init__(self, estimator=None, *, family="auto", scoring=None, n_repeats=1000,
                  sizes=None, threshold=1e-4, threshold_mode="per_object",
                  decision_rule="all", fit_intercept=True, prior_precision=None, sigma2=None,
-                 batched="auto", per_object=True, random_state=None, n_jobs=None, verbose=0):
+                 standardize=True, batched="auto", per_object=True, random_state=None, n_jobs=None, verbose=0):
         self.estimator = estimator
         self.family = family
         self.scoring = scoring
@@ -428,6 +446,7 @@ class MSufficiency(_LikelihoodBootstrap):
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
         self.sigma2 = sigma2
+        self.standardize = standardize
         self.batched = batched
         self.per_object = per_object
         self.random_state = random_state

@@ -58,7 +58,9 @@ def test_nested_d_means_agree_with_independent_draws():
     state = est._prepare(X, y)
     indep = np.empty_like(nested)
     for j, k in enumerate(sizes):  # every size drawn on its own
-        coef, b0 = fit_linear_prefix(X, y, rng.integers(0, 300, size=(B, k)), np.array([k]))
+        # on the standardised features the estimator fits (standardize=True)
+        coef, b0 = fit_linear_prefix(state.X, y, rng.integers(0, 300, size=(B, k)),
+                                     np.array([k]))
         indep[j] = est._gaussian_loglik(state, coef[:, 0], b0[:, 0])
     _agree(nested, indep)
     # the variance D(k) too: compare on the log scale within a generous chi-square band
