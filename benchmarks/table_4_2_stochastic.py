@@ -47,9 +47,10 @@ PUBLISHED = {
 METHODS = {
     "cross-validation": (CrossValidationSampleSize, {}, {"sigma2": 1.0, "test_size": 0.5}),
     "bootstrap": (BootstrapSampleSize, {}, {}),
-    "apvc": (APVCSampleSize, {}, {"sigma2": 1.0}),
-    "acc": (ACCSampleSize, {}, {"sigma2": 1.0, "radius_scale": 3.0}),
-    "alc": (ALCSampleSize, {}, {"sigma2": 1.0, "radius_scale": 3.0}),
+    # the published thresholds (Table 4.3), explicit: the class defaults read standardised data
+    "apvc": (APVCSampleSize, {}, {"sigma2": 1.0, "threshold": 0.5}),
+    "acc": (ACCSampleSize, {}, {"sigma2": 1.0, "radius_scale": 3.0, "threshold": 0.25}),
+    "alc": (ALCSampleSize, {}, {"sigma2": 1.0, "radius_scale": 3.0, "threshold": 0.5}),
     "utility": (UtilitySampleSize, {}, {"sigma2": 1.0}),
 }
 

@@ -96,9 +96,11 @@ FIRST = {**GRID, "decision_rule": "first"}
 STOCHASTIC = {
     "Cross Validation": CrossValidationSampleSize(sigma2=1.0, test_size=0.5, **FIRST),
     "Bootstrap": BootstrapSampleSize(**FIRST),
-    "APVC": APVCSampleSize(sigma2=1.0, **FIRST),
-    "ACC": ACCSampleSize(sigma2=1.0, radius_scale=3.0, method="monte-carlo", **FIRST),
-    "ALC": ALCSampleSize(sigma2=1.0, radius_scale=3.0, **FIRST),
+    # the published thresholds (Table 4.3), explicit: the class defaults read standardised data
+    "APVC": APVCSampleSize(sigma2=1.0, threshold=0.5, **FIRST),
+    "ACC": ACCSampleSize(sigma2=1.0, radius_scale=3.0, threshold=0.25, method="monte-carlo",
+                         **FIRST),
+    "ALC": ALCSampleSize(sigma2=1.0, radius_scale=3.0, threshold=0.5, **FIRST),
     "Utility Function": UtilitySampleSize(sigma2=1.0, **GRID),
 }
 

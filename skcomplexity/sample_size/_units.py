@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from .._validation import column_name, standardize_columns
 from ..models._identifiability import IdentifiabilityWarning
 
 __all__ = ["standardise_features", "standardise_target"]
@@ -29,11 +30,6 @@ __all__ = ["standardise_features", "standardise_target"]
 #: A standardised column whose spread is below this (relative to its largest absolute
 #: value, i.e. the rounding noise of its mean) is constant.
 _CONSTANT_TOL = 8 * np.finfo(float).eps
-
-
-def _column_name(j, feature_names):
-    # the style of skcomplexity.models._identifiability's messages
-    return repr(str(feature_names[j])) if feature_names is not None else f"column {j}"
 
 
 def standardise_features(X, *, center=True, feature_names=None, owner="The estimator"):
@@ -75,20 +71,14 @@ def standardise_features(X, *, center=True, feature_names=None, owner="The estim
     (True, [0, 1])
     """
     X = np.asarray(X, dtype=float)
+    # the one overflow-safe standardisation of the package (errors name the column)
+    Xs, _, _ = standardize_columns(X, center=center, feature_names=feature_names)
     scale = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(X.shape[1])
-    tiny = (scale > 0) & (scale < np.finfo(float).tiny)
-    if np.any(tiny):
-        j = int(np.flatnonzero(tiny)[0])
-        raise ValueError(
-            f"{owner}: {_column_name(j, feature_names)} of X has no value above "
-            f"{np.finfo(float).tiny:.3g} in absolute value (largest {scale[j]:.3g}); its digits "
-            "are lost to floating-point underflow. Rescale it (e.g. multiply by 1e100)."
-        )
-    Xs = X / np.where(scale > 0, scale, 1.0)
-    if center:
-        Xs = Xs - Xs.mean(axis=0)
-    spread = np.sqrt(np.mean(Xs**2, axis=0))
-    constant = spread <= _CONSTANT_TOL
+    if center:  # constant: no spread above the rounding noise of its mean
+        spread = np.ptp(X / np.where(scale > 0, scale, 1.0), axis=0) if X.shape[0] else scale
+        constant = spread <= _CONSTANT_TOL
+    else:
+        constant = scale == 0
     kept = np.flatnonzero(~constant)
     if kept.size == 0:
         raise ValueError(
@@ -96,14 +86,14 @@ def standardise_features(X, *, center=True, feature_names=None, owner="The estim
             "learn a sample size for."
         )
     if np.any(constant):
-        parts = [f"{_column_name(int(j), feature_names)} "
+        parts = [f"{column_name(int(j), feature_names)} "
                  + ("is all zeros" if scale[j] == 0 else "is constant (aliased with the intercept)")
                  for j in np.flatnonzero(constant)]
         warnings.warn(
             f"{owner}: " + "; ".join(parts) + ". Such a column carries no information (next to "
             "the intercept) and is left out.", IdentifiabilityWarning, stacklevel=3,
         )
-    return Xs[:, kept] / spread[kept], kept
+    return Xs[:, kept], kept
 
 
 def standardise_target(y):
@@ -117,8 +107,6 @@ def standardise_target(y):
     True
     """
     y = np.asarray(y, dtype=float)
-    scale = np.max(np.abs(y)) if y.size else 0.0
-    ys = y / scale if scale > 0 else y
-    ys = ys - ys.mean()
-    sd = np.sqrt(np.mean(ys**2))
-    return ys / sd if sd > _CONSTANT_TOL else ys
+    if y.size == 0 or np.ptp(y) == 0:
+        return y - y  # a constant target: centred (zeros), nothing to scale
+    return standardize_columns(y[:, None], name="y")[0][:, 0]
