@@ -166,6 +166,8 @@ def median_of_means(values, n_groups=10):
         return np.full(J, np.nan)
     size = R // G
     groups = values[:, :G * size].reshape(J, G, size)
+    if np.isfinite(groups).all():  # the common case: numpy's nan-variants cost 3-5x more
+        return np.median(groups.mean(axis=2), axis=1)
     with np.errstate(invalid="ignore"):
         return np.nanmedian(np.nanmean(groups, axis=2), axis=1)
 

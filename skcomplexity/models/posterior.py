@@ -27,6 +27,7 @@ closed forms (``t = x^T Σ_k x / σ²``, ``r = y - x^T m_k``, ``p_k`` the poster
 import numpy as np
 
 __all__ = [
+    "neighbour_route",
     "POSTERIOR_PROTOCOL",
     "add_observation",
     "get_gaussian_posterior",
@@ -409,6 +410,10 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)
     p = X.shape[1]
+    if neighbour_route(len(sizes), int(sizes[-1]) + 1, p, lambda_min) == "sequential":
+        kl, s = _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2,
+                                               expected)
+        return kl, s, None
     S = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)  # (R, J, p+1, p+1)
     gram = S[..., :p, :p]
     prec = gram / sigma2 + prior_precision * np.eye(p)
@@ -432,6 +437,81 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
         s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
     lam = np.linalg.eigvalsh(gram)[..., 0].T if lambda_min else None
     return kl.T, s.T, lam
+
+
+def neighbour_route(n_sizes, length, p, lambda_min=False):
+    """Which route :func:`prefix_neighbour_criteria` takes: ``"sequential"`` or ``"prefix"``.
+
+    Per order, the prefix route costs about ``length p²`` (the cumulative Gram
+    matrices) plus ``n_sizes (p³/3 + 150 p²)`` (one solve per size, and the traffic of
+    ``n_sizes p²``-number arrays, which dominates once they leave the cache); the
+    sequential one (block updates along the order) about ``length (2 p² + 3000)``
+    (the constant: numpy's per-block overhead per object). Measured on one thread
+    (R = 50): 1,000 x 101 every size 0.3 s against minutes, 10,000 x 101 on 100
+    sizes 5.2 s against 16 s, 100,000 x 21 16 s against 2.2 s, 3,000 x 21 0.51 s
+    against 0.39 s. ``λ_min`` needs the prefix Gram matrices.
+
+    Examples
+    --------
+    >>> neighbour_route(980, 1000, 21), neighbour_route(100, 100_000, 21)
+    ('sequential', 'prefix')
+    """
+    sequential = length * (2.0 * p * p + 3000.0)
+    prefix = length * p * p + n_sizes * (p**3 / 3.0 + 150.0 * p * p)
+    if not lambda_min and sequential < prefix:
+        return "sequential"
+    return "prefix"
+
+
+def _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2, expected,
+                                   block=32):
+    """KL and s-score between neighbouring prefixes by updates along each order.
+
+    The conjugate posterior ``N(μ_k, Σ_k)`` starts at the prior ``N(0, α⁻¹ I)`` and
+    takes the objects of each order in blocks of ``block`` (the Kalman update of a block
+    ``B``: with ``U = Σ X_Bᵀ`` and ``M = X_B U + σ² I = L D Lᵀ``,
+    ``Σ ← Σ - U M⁻¹ Uᵀ`` and ``μ ← μ + U M⁻¹ (y_B - X_B μ)``), batched over the orders:
+    ``O(length p²)`` per order for the whole grid in matrix products, ``O(R p²)``
+    memory. Inside a block the one-object quantities are exact: the predictive
+    variance of its ``i``-th object given the previous ones is ``D_ii``
+    (``t = D_ii / σ² - 1``) and its residual is the ``i``-th innovation
+    ``(L⁻¹ (y_B - X_B μ))_i``, so the criteria at size ``k`` are those of
+    :func:`prefix_neighbour_criteria` for the object ``index[:, k]``.
+    """
+    R, p = index.shape[0], X.shape[1]
+    sizes = np.asarray(sizes, dtype=int)
+    out_kl, out_s = np.empty((len(sizes), R)), np.empty((len(sizes), R))
+    cov = np.broadcast_to(np.eye(p) / prior_precision, (R, p, p)).copy()
+    mean = np.zeros((R, p))
+    stop = int(sizes[-1]) + 1  # objects 0 .. sizes[-1] are read
+    for start in range(0, stop, block):
+        rows = index[:, start:min(start + block, stop)]  # (R, b)
+        b = rows.shape[1]
+        Xb, yb = X[rows], y[rows]                        # (R, b, p), (R, b)
+        U = cov @ np.swapaxes(Xb, 1, 2)                   # (R, p, b)
+        M = Xb @ U + sigma2 * np.eye(b)
+        C = np.linalg.cholesky(M)                         # M = C Cᵀ, C = L D^½
+        d = np.diagonal(C, axis1=1, axis2=2)              # D^½
+        innov = yb - np.einsum("rbp,rp->rb", Xb, mean)
+        z = np.linalg.solve(C, innov[..., None])[..., 0]  # D^-½ L⁻¹ (y - Xμ)
+        t = d**2 / sigma2 - 1.0
+        r2 = (z * d) ** 2                                 # squared innovations
+        want = (sizes >= start) & (sizes < start + b)
+        if want.any():
+            pos = sizes[want] - start
+            tj, r2j = t[:, pos].T, r2[:, pos].T
+            if expected:
+                out_kl[want] = 0.5 * (2.0 * tj - np.log1p(tj))
+                out_s[want] = np.sqrt((2.0 + tj) / (2.0 + 2.0 * tj))
+            else:
+                out_kl[want] = 0.5 * (tj - np.log1p(tj) + r2j * tj / (sigma2 * (1.0 + tj)))
+                out_s[want] = np.exp(-r2j * tj / (2.0 * sigma2 * (1.0 + tj) * (2.0 + tj)))
+        if start + b >= stop:
+            break
+        W = np.linalg.solve(C, np.swapaxes(U, 1, 2))      # C⁻¹ Uᵀ, (R, b, p)
+        cov -= np.swapaxes(W, 1, 2) @ W
+        mean += np.einsum("rbp,rb->rp", W, z)
+    return out_kl, out_s
 
 
 POSTERIOR_PROTOCOL = (

@@ -388,6 +388,9 @@ class SampleSizeEstimator(BaseEstimator):
     def _curve(self, result, sizes, state):
         """Mean and standard deviation over replicates (override for other statistics)."""
         values = result.values
+        if getattr(self, "_resampling", False):  # the interval loop reads the curve only
+            mean = values.mean(axis=1) if np.isfinite(values).all() else np.nanmean(values, 1)
+            return Curve(sizes, mean, np.zeros(len(sizes)), values)
         with np.errstate(invalid="ignore"):
             mean = np.nanmean(values, axis=1)
             std = (np.nanstd(values, axis=1, ddof=1) if values.shape[1] > 1
@@ -518,8 +521,12 @@ class SampleSizeEstimator(BaseEstimator):
                                                   labels is not None)
         budget = get_memory_budget()
         by_memory = (budget - fixed) // per_replicate
-        per_rep_elements = max(n_samples, 512 * len(sizes))
+        per_rep_elements = self._chunk_elements(state, sizes, n_samples)
         return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_rep_elements, by_memory)))
+
+    def _chunk_elements(self, state, sizes, n_samples):
+        """Elements one replicate of a chunk holds: an (m,) row and (J, q, q) statistics."""
+        return max(n_samples, 512 * len(sizes))
 
     def _check_memory(self, sizes, n_samples, n_features, n_repeats, binary=False):
         """``(fixed, per_replicate)`` bytes; raises MemoryBudgetError if one replicate does not fit.

@@ -45,6 +45,7 @@ from ..models.posterior import (
     gaussian_kl,
     gaussian_s_score,
     get_gaussian_posterior,
+    neighbour_route,
     prefix_neighbour_criteria,
 )
 from ._base import CriterionResult, SampleSizeEstimator
@@ -186,6 +187,28 @@ class _PosteriorProximity(SampleSizeEstimator):
         values = kl if self._which == "kl" else s
         extras = {"lambda_min": lam} if self.track_lambda_min else {}
         return CriterionResult(values, extras)
+
+    def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
+        fixed, per_replicate = super()._memory_estimate(sizes, n_samples, n_features,
+                                                        n_repeats, binary)
+        q = int(n_features) + 2
+        if (not binary and self.estimator is None
+                and neighbour_route(len(sizes), self._sequence_length(sizes), q - 1,
+                                    self.track_lambda_min) == "sequential"):
+            # rank-one updates along the orders: a (p, p) covariance (and its update), a
+            # mean, the sequence and the two criteria per order; no prefix statistics
+            m, length = int(n_samples), self._sequence_length(sizes)
+            per_replicate = 8 * (m + length + 3 * q * q + 2 * len(sizes)) + 4096
+            fixed = 8 * (4 * m * q + 3 * len(sizes) * n_repeats)
+        return fixed, per_replicate
+
+    def _chunk_elements(self, state, sizes, n_samples):
+        p = state.design.shape[1]
+        if state.kind == "conjugate" and neighbour_route(
+                len(sizes), self._sequence_length(sizes), p,
+                self.track_lambda_min) == "sequential":
+            return n_samples + 4 * p * p  # no prefix statistics: longer chunks, fewer steps
+        return super()._chunk_elements(state, sizes, n_samples)
 
     def _curve(self, result, sizes, state):
         self.posterior_kind_ = state.kind

@@ -33,8 +33,9 @@ def test_large_table_refused_quickly_without_allocating():
     tracemalloc.start()
     t0 = time.perf_counter()
     try:
+        # λ_min needs the (R, J, q, q) prefix statistics: 242 GiB asked for on the old code
         with pytest.raises(MemoryBudgetError) as info:
-            KLSufficiency(random_state=0).fit(X, y)
+            KLSufficiency(random_state=0, track_lambda_min=True).fit(X, y)
         elapsed = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -45,6 +46,17 @@ def test_large_table_refused_quickly_without_allocating():
     assert "sizes" in msg and "features" in msg and "set_memory_budget" in msg
     assert elapsed < 5.0
     assert peak < 3 * X.nbytes  # validation copies at most; no prefix statistics
+
+
+def test_sequential_route_fits_the_budget_where_prefix_statistics_do_not():
+    """The default's rank-one route holds a (p, p) covariance per order, not (J, q, q)."""
+    est = KLSufficiency(random_state=0)
+    sizes = np.arange(2002, 2999)
+    fixed, per_replicate = est._memory_estimate(sizes, 3000, 2000, 100, False)
+    assert fixed + per_replicate < 2**31
+    assert per_replicate < 8 * 4 * 2002**2
+    prefix = KLSufficiency(random_state=0, track_lambda_min=True)
+    assert sum(prefix._memory_estimate(sizes, 3000, 2000, 100, False)) > 100 * 2**30
 
 
 def test_budget_setting_and_context():
