@@ -206,12 +206,27 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def _frame(X):
         import pandas as pd
 
-        if isinstance(X, pd.DataFrame):
-            return X
-        X = np.asarray(X, dtype=object)
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-dimensional, got shape {X.shape}.")
-        return pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+        import scipy.sparse as sp
+
+        if sp.issparse(X):
+            raise TypeError("TableEncoder does not support sparse input; pass a DataFrame or a "
+                            "dense array.")
+        if not isinstance(X, pd.DataFrame):
+            X = np.asarray(X, dtype=object)
+            if X.ndim != 2:
+                raise ValueError(f"X must be 2-dimensional, got shape {X.shape}. Reshape your "
+                                 "data with X.reshape(-1, 1) for a single column.")
+            X = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+        if X.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
+                             "1 is required.")
+        if X.shape[1] == 0:
+            raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+                             "of 1 is required.")
+        if any(pd.api.types.is_complex_dtype(d) for d in X.dtypes) or any(
+                isinstance(v, complex) for v in X.iloc[0].tolist()):
+            raise ValueError("Complex data not supported.")
+        return X
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -282,6 +297,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
 
         check_is_fitted(self, "notes_")
         frame = self._frame(X)
+        if frame.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {frame.shape[1]} features, but TableEncoder is expecting "
+                             f"{self.n_features_in_} features as input.")
         absent = [c for c in self.feature_names_in_ if c not in map(str, frame.columns)]
         if absent:
             raise ValueError(f"X lacks the column(s) {absent} seen in fit.")
@@ -314,4 +332,5 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
         return tags

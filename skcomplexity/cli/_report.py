@@ -51,7 +51,7 @@ def recommendation(row, n_rows, n_params):
     size = row.get("sample_size")
     size = size if size is not None else row.get("extrapolated")
     status = row.get("status")
-    span = _interval(row.get("low"), row.get("high"), sig=size is not None and size >= 100)
+    span = _interval(row.get("low"), row.get("high"), sig=status == "more data")
     if size is not None:
         rec["rows_per_parameter"] = size / n_params
         per = f"{size / n_params:,.0f} rows per parameter ({n_params} parameters)"
