@@ -146,6 +146,10 @@ def by_construction(estimator, n_rows):
     if sizes is not None and len(sizes) > 2 and getattr(inner, "criterion_", None) is not None:
         if m <= int(sizes[0]):
             return "the criterion holds from the grid's first size: m* is the grid's lower end"
+        if m == int(sizes[1]) and sizes[1] > 2 * sizes[0]:
+            return (f"m* is the grid's second size ({int(sizes[0]):,} then {m:,}): the grid "
+                    "cannot resolve a smaller answer; pass a finer grid with --param "
+                    "METHOD.sizes=...")
         if getattr(inner, "threshold_mode", None) == "relative" and m >= n_rows - 1 - max(
                 1, int(np.diff(sizes).max())):
             return ("a relative threshold compares with the value on all rows, so m* lands "
