@@ -147,6 +147,24 @@ def _as_target(y):
     return y
 
 
+def check_numeric_columns(X, name="X"):
+    """A clear error, naming the columns, for a DataFrame with text or categorical columns."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    import pandas as pd
+
+    text = [str(c) for c, d in dtypes.items()
+            if not (pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d))]
+    if text:
+        shown = ", ".join(repr(c) for c in text[:5]) + (", ..." if len(text) > 5 else "")
+        raise ValueError(
+            f"{name} has {len(text)} non-numeric column(s) ({shown}); encode them first, e.g. "
+            "X = skcomplexity.preprocessing.TableEncoder().fit_transform(X) (one-hot encoding, "
+            "missing-value placeholders, identifier columns: what the command line does), then "
+            "drop or impute the rows with missing values.")
+
+
 def validate_xy(estimator, X, y, *, min_samples=None, reset=True, y_numeric=False):
     """Validate ``X, y`` for a sample-size estimator.
 
@@ -155,6 +173,7 @@ def validate_xy(estimator, X, y, *, min_samples=None, reset=True, y_numeric=Fals
     default is ``n_features + 2`` (the least that leaves a residual degree of
     freedom for a model with an intercept).
     """
+    check_numeric_columns(X)
     X, y = validate_data(estimator, X, y, reset=reset, y_numeric=False, dtype=np.float64)
     y = _as_target(y) if y_numeric else y
     n_samples, n_features = X.shape

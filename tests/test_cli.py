@@ -1,68 +1,45 @@
+"""The ``skcomplexity sample-size`` command: the recommendation, the table, the JSON/CSV
+output, input handling by column name, files, exit codes and signals (issue 20)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from skcomplexity.cli import build_parser, main
+from skcomplexity.cli import _command, build_parser, main
+from skcomplexity.cli._files import check_output
 from skcomplexity.datasets import load_servo
 from skcomplexity.models._identifiability import IdentifiabilityWarning
 from skcomplexity.sample_size import (
     APVCSampleSize,
     LagrangeMultiplierSampleSize,
+    SufficientSampleSize,
     WaldSampleSize,
 )
 
-
-def _rows(text):
-    """The table rows printed by the command: {method: [cells...]}."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("method"))
-    rows = {}
-    for line in lines[start + 1:]:
-        if line.startswith("("):
-            break
-        cells = line.split()
-        rows[cells[0]] = cells[1:]
-    return rows
+REPO = Path(__file__).resolve().parents[1]
 
 
-def _zscore(X, y=None):
-    X = np.asarray(X, dtype=float)
-    Xs = (X - X.mean(0)) / X.std(0)
-    if y is None:
-        return Xs
-    y = np.asarray(y, dtype=float)
-    return Xs, (y - y.mean()) / y.std()
+def _json(capsys, argv):
+    rc = main(["sample-size", *argv, "--format", "json", "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    doc = json.loads(out)
+    return doc, {m["method"]: m for m in doc["methods"]}
 
 
-def test_cli_bundled_dataset_matches_estimators_and_draws_one_panel_per_method(tmp_path, capsys):
-    out = tmp_path / "curves.png"
-    rc = main(["sample-size", "--dataset", "servo", "--methods", "lagrange,wald,kl-sufficiency",
-               "--n-repeats", "5", "--output", str(out), "--quiet"])
-    assert rc == 0
-    text = capsys.readouterr().out
-    rows = _rows(text)
-    assert list(rows) == ["lagrange", "wald", "kl-sufficiency"]
-    X, y = _zscore(*load_servo(return_X_y=True))
-    assert int(rows["lagrange"][0]) == LagrangeMultiplierSampleSize().fit(X, y).sample_size_
-    assert int(rows["wald"][0]) == WaldSampleSize().fit(X, y).sample_size_
-    import matplotlib.image as mpimg
-
-    image = mpimg.imread(out)
-    assert image.shape[1] == 1200  # three 4-inch panels at 100 dpi
-
-
-def test_cli_csv_with_target_matches_the_estimator(tmp_path, capsys):
-    X, y = load_servo(return_X_y=True, as_frame=True)
-    frame = X.assign(label=y)
-    path = tmp_path / "servo.csv"
+def _csv(tmp_path, frame, name="d.csv"):
+    path = tmp_path / name
     frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--target", "label", "--methods", "wald", "--output",
-               "none", "--quiet", "--no-standardize"])
-    assert rc == 0
-    expected = WaldSampleSize().fit(X.to_numpy(), y.to_numpy()).sample_size_
-    assert int(_rows(capsys.readouterr().out)["wald"][0]) == expected
+    return str(path)
 
 
 def _mixed_frame(n=80, seed=0):
@@ -71,172 +48,377 @@ def _mixed_frame(n=80, seed=0):
     city = rng.choice(["north", "south", "west"], n)
     logit = 1.2 * a - 0.8 * b + (city == "west")
     y = np.where(rng.uniform(size=n) < 1 / (1 + np.exp(-logit)), "yes", "no")
-    frame = pd.DataFrame({"a": a, "b": b, "city": pd.array(city, dtype="string"), "y": y})
-    return frame
+    return pd.DataFrame({"a": a, "b": b, "city": pd.array(city, dtype="string"), "y": y})
 
 
-def test_cli_string_columns_one_hot_and_string_target(tmp_path, capsys):
-    # pandas 3 reads strings as StringDtype, on which np.issubdtype used to crash, and a
-    # "yes"/"no" target crashed in y.astype(float)
-    frame = _mixed_frame()
-    path = tmp_path / "mixed.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--target", "y", "--methods", "lagrange", "--output",
-               "none", "--quiet"])
-    assert rc == 0
+def _linear_frame(n=150, p=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = X @ np.linspace(1.0, 0.3, p) + rng.normal(size=n)
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(p)]).assign(y=y)
+
+
+@pytest.fixture
+def no_methods(monkeypatch):
+    """Fail the test if any method runs: the refusals must come before the work."""
+    def boom(*args, **kwargs):
+        raise AssertionError("a method ran")
+
+    monkeypatch.setattr(_command, "run_methods", boom)
+
+
+# ------------------------------------------------------------------ the answer
+def test_first_line_is_one_recommendation_and_json_round_trips(tmp_path, capsys):
+    frame = _linear_frame()
+    path = _csv(tmp_path, frame)
+    rc = main(["sample-size", path, "--target", "y", "--methods", "auto,wald", "--quiet",
+               "--output", "none", "--n-repeats", "20"])
     text = capsys.readouterr().out
-    assert "one-hot encoded (first level dropped): city (3 levels -> 2 columns)" in text
-    assert "classes 'no' -> 0, 'yes' -> 1" in text
-    assert "80 objects x 4 features" in text
-    X = np.c_[frame[["a", "b"]].to_numpy(), frame["city"] == "south", frame["city"] == "west"]
-    expected = LagrangeMultiplierSampleSize().fit(_zscore(X), frame["y"] == "yes").sample_size_
-    assert int(_rows(text)["lagrange"][0]) == expected
-
-
-def test_cli_drops_missing_rows_only_in_the_columns_used(tmp_path, capsys):
-    frame = _mixed_frame()
-    frame["notes"] = np.nan  # a mostly empty column that is not used
-    frame.loc[:59, "notes"] = np.nan
-    frame.loc[60:, "notes"] = 1.0
-    frame.loc[[3, 7], "a"] = np.nan
-    path = tmp_path / "holes.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--target", "y", "--columns", "a,b", "--methods",
-               "wald", "--output", "none", "--quiet"])
     assert rc == 0
-    text = capsys.readouterr().out
-    assert "dropped 2 of 80 rows with missing values in the columns used: a (2)" in text
-    assert "78 objects x 2 features" in text
+    first = text.splitlines()[0]
+    assert first.startswith("Recommended sample size:") and "95% interval" in first
+    assert "rows per parameter (4 parameters)" in first
+    assert "nats per added row" in text and "stated power" in text  # units and questions
+    doc, rows = _json(capsys, [path, "--target", "y", "--methods", "auto,wald",
+                               "--n-repeats", "20"])
+    assert list(rows) == ["auto", "wald"]
+    est = SufficientSampleSize(random_state=0, params={"n_repeats": 20}).fit(
+        frame[["x0", "x1", "x2"]], frame["y"])
+    rec = doc["recommendation"]
+    assert rec["sample_size"] == est.sample_size_ and rec["status"] == est.status_
+    lo, hi = est.sample_size_interval_ or est.extrapolated_interval_
+    assert rec["low"] == pytest.approx(lo) and rec["high"] == (hi if np.isfinite(hi) else None)
+    assert rec["n_parameters"] == 4 and rec["n_rows"] == 150
+    assert rec["enough"] is (est.status_ in ("enough", "edge"))
+    assert rows["wald"]["sample_size"] == WaldSampleSize().fit(
+        frame[["x0", "x1", "x2"]], frame["y"]).sample_size_
+    assert rows["wald"]["threshold_unit"] == "power" and rows["wald"]["detail"]
 
 
-def test_cli_reports_inf_as_inf(tmp_path, capsys):
-    frame = _mixed_frame()
-    frame.loc[5, "b"] = np.inf
-    path = tmp_path / "inf.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--target", "y", "--methods", "wald", "--quiet",
-               "--output", "none"])
-    assert rc == 2
-    err = capsys.readouterr().err
-    assert "infinite values in column(s) b" in err and "NaN" not in err
+def test_csv_format_has_the_same_numbers(tmp_path, capsys):
+    path = _csv(tmp_path, _linear_frame())
+    _, rows = _json(capsys, [path, "--methods", "auto,apvc", "--n-repeats", "5"])
+    assert main(["sample-size", path, "--methods", "auto,apvc", "--n-repeats", "5",
+                 "--format", "csv", "--quiet"]) == 0
+    from io import StringIO
+
+    table = pd.read_csv(StringIO(capsys.readouterr().out)).set_index("method")
+    for name in ("auto", "apvc"):
+        for key in ("sample_size", "low", "threshold"):
+            a, b = rows[name][key], table.loc[name, key]
+            assert (a is None and pd.isna(b)) or a == pytest.approx(b)
 
 
-@pytest.mark.parametrize("labels, message", [
-    (np.array(["p", "q", "r"]), "has 3 classes (p, q, r)"),
-    (np.array([0, 1, 2]), "looks like 3 class labels (0, 1, 2)"),
-])
-def test_cli_three_class_target_is_a_clear_error(tmp_path, capsys, labels, message):
-    frame = _mixed_frame()
-    frame["y"] = labels[np.arange(len(frame)) % 3]
-    path = tmp_path / "three.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--methods", "wald", "--quiet", "--output", "none"])
-    assert rc == 2
-    assert message in capsys.readouterr().err
-
-
-def test_cli_missing_file_and_bad_names(tmp_path, capsys):
-    assert main(["sample-size", str(tmp_path / "nope.csv"), "--quiet"]) == 2
-    assert "no such file" in capsys.readouterr().err
-    path = tmp_path / "d.csv"
-    pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) ** 2}).to_csv(path, index=False)
-    assert main(["sample-size", str(path), "--target", "nope"]) == 2
-    assert "--target 'nope' is not a column" in capsys.readouterr().err
-    assert main(["sample-size", str(path), "--methods", "magic"]) == 2
-    assert "unknown method(s) ['magic']" in capsys.readouterr().err
-
-
-def test_cli_nonzero_exit_when_nothing_could_be_computed(tmp_path, capsys):
-    # a constant target: every method fails with a clear message, and the command says so
-    frame = pd.DataFrame({"a": np.arange(20.0), "b": np.sin(np.arange(20.0)), "y": 3.0})
-    path = tmp_path / "const.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--methods", "lagrange,apvc", "--quiet", "--output",
-               "none", "--n-repeats", "3"])
-    assert rc == 1
-    captured = capsys.readouterr()
-    rows = _rows(captured.out)
-    assert rows["lagrange"][0] == "failed" and rows["apvc"][0] == "failed"
-    assert "y is constant" in captured.out
-    assert "no method could be computed" in captured.err
-
-
-def test_cli_marks_rows_with_numerical_warnings(tmp_path, capsys):
-    # a duplicated column: the statistical tests warn that it is aliased and fit the rest
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(120, 3))
-    y = X @ [1.0, -0.5, 0.3] + rng.normal(size=120)
-    frame = pd.DataFrame({"a": X[:, 0], "a_copy": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": y})
-    path = tmp_path / "dup.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--methods", "wald,lagrange", "--quiet", "--output",
-               "none"])
+def test_bundled_dataset_matches_estimators_and_draws_the_comparison(tmp_path, capsys):
+    out = tmp_path / "curves.png"
+    rc = main(["sample-size", "--dataset", "servo", "--methods", "lagrange,wald",
+               "--n-repeats", "5", "--output", str(out), "--quiet"])
     assert rc == 0
-    text = capsys.readouterr().out
-    rows = _rows(text)
-    assert rows["wald"][-1] == "*" and rows["lagrange"][-1] == "*"
-    assert "* wald: Aliased columns" in text
-    # the answer is the one on the identifiable part (the copy left out)
-    Xs, ys = _zscore(frame[["a", "b", "c"]], y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        expected = WaldSampleSize(test_index=[0]).fit(Xs, ys).sample_size_
-    assert int(rows["wald"][0]) == expected
+    assert f"figure written to {out}" in capsys.readouterr().out
+    _, rows = _json(capsys, ["--dataset", "servo", "--methods", "lagrange,wald",
+                             "--n-repeats", "5"])
+    X, y = load_servo(return_X_y=True)
+    assert rows["lagrange"]["sample_size"] == LagrangeMultiplierSampleSize().fit(X, y).sample_size_
+    assert rows["wald"]["sample_size"] == WaldSampleSize().fit(X, y).sample_size_
+    import matplotlib.image as mpimg
+
+    image = mpimg.imread(out)
+    assert image.shape[1] == 1500  # three 5-inch columns of curves at 100 dpi
 
 
-def test_cli_unmarked_rows_have_no_warning(capsys):
-    rc = main(["sample-size", "--dataset", "servo", "--methods", "lagrange", "--quiet",
-               "--output", "none"])
-    assert rc == 0
-    rows = _rows(capsys.readouterr().out)
-    assert len(rows["lagrange"]) == 3  # sample_size, threshold, seconds: no '*' column entry
-
-
-def test_cli_help_has_examples():
-    parser = build_parser()
-    sub = parser._subparsers._group_actions[0].choices["sample-size"]
-    text = sub.format_help()
-    assert "examples:" in text and "skcomplexity sample-size data.csv --target churn" in text
-    assert "exit status" in text
-
-
-def test_apvc_on_the_cli_data_with_a_constant_column_is_finite(tmp_path, capsys):
-    # one constant column used to turn APVC into "never enough data"
-    rng = np.random.default_rng(2)
-    X = rng.normal(size=(150, 3))
-    y = X @ [1.0, -0.5, 0.3] + rng.normal(size=150)
-    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "k": 5.0, "y": y})
-    path = tmp_path / "const_col.csv"
-    frame.to_csv(path, index=False)
-    rc = main(["sample-size", str(path), "--methods", "apvc", "--n-repeats", "5", "--quiet",
-               "--output", "none", "--random-state", "0"])
-    assert rc == 0
-    text = capsys.readouterr().out
-    row = _rows(text)["apvc"]
-    assert row[-1] == "*" and "constant column(s) k" in text
-    Xs, ys = _zscore(X, y)
-    Xs = np.c_[Xs, np.zeros(150)]  # the constant column after z-scoring
-    with pytest.warns(IdentifiabilityWarning, match="column 3 is all zeros"):
-        expected = APVCSampleSize(n_repeats=5, random_state=0).fit(Xs, ys).sample_size_
-    assert expected is not None and int(row[0]) == expected
-
-
-def test_cli_shows_the_extrapolated_size_when_the_data_fall_short(capsys):
-    """Boston is too small for cross-validation's absolute threshold: the row says how many
-    objects the trend needs (the front door's extrapolated_size_), without a warning mark."""
-    from skcomplexity.datasets import load_boston
-    from skcomplexity.sample_size import SufficientSampleSize
-
-    rc = main(["sample-size", "--methods", "cross-validation", "--quiet", "--output", "none"])
+def test_no_file_runs_on_boston_and_methods_auto_works(capsys):
+    rc = main(["sample-size", "--methods", "auto", "--quiet", "--output", "none",
+               "--n-repeats", "10"])
     out = capsys.readouterr().out
-    assert rc == 0
-    row = next(line for line in out.splitlines() if line.startswith("cross-validation "))
+    assert rc == 0 and "bundled data set 'boston'" in out
+    assert out.startswith("Recommended sample size:")
+
+
+def test_forecast_is_shown_when_the_data_fall_short(capsys):
+    from skcomplexity.datasets import load_boston
+
+    _, rows = _json(capsys, ["--methods", "cross-validation"])
     X, y = load_boston(return_X_y=True)
-    X = (X - X.mean(axis=0)) / X.std(axis=0)  # the CLI standardises
     with pytest.warns(UserWarning, match="more objects of the same kind"):
         est = SufficientSampleSize("cross-validation", random_state=0).fit(X, y)
     assert est.sample_size_ is None and est.extrapolated_size_ > len(y)
-    assert f"— (~{est.extrapolated_size_:,.0f})" in row
-    assert "*" not in row
-    assert "— cross-validation: CrossValidationSampleSize: the data (506 rows) do not reach" \
-        in out
+    row = rows["cross-validation"]
+    assert row["sample_size"] is None and row["extrapolated"] == pytest.approx(
+        est.extrapolated_size_)
+    assert row["status"] == "more data" and row["warnings"] == [] and row["messages"]
+
+
+def test_string_columns_one_hot_and_string_target(tmp_path, capsys):
+    frame = _mixed_frame()
+    path = _csv(tmp_path, frame)
+    rc = main(["sample-size", path, "--target", "y", "--methods", "lagrange", "--output",
+               "none", "--quiet", "--n-repeats", "5"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "one-hot encoded (first level dropped): city (3 levels -> 2 columns)" in text
+    assert "classes 'no' -> 0, 'yes' -> 1" in text and "80 rows x 4 feature columns" in text
+    _, rows = _json(capsys, [path, "--target", "y", "--methods", "lagrange", "--n-repeats", "5"])
+    X = np.c_[frame[["a", "b"]].to_numpy(), frame["city"] == "south", frame["city"] == "west"]
+    expected = LagrangeMultiplierSampleSize().fit(X, frame["y"] == "yes").sample_size_
+    assert rows["lagrange"]["sample_size"] == expected
+
+
+def test_duplicated_column_marks_the_rows_that_warned(tmp_path, capsys):
+    frame = _linear_frame(120)
+    frame.insert(1, "x0_copy", frame["x0"])
+    path = _csv(tmp_path, frame)
+    _, rows = _json(capsys, [path, "--methods", "wald,lagrange"])
+    assert any("Aliased columns" in w for w in rows["wald"]["warnings"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expected = WaldSampleSize(test_index=[0]).fit(frame[["x0", "x1", "x2"]],
+                                                      frame["y"]).sample_size_
+    assert rows["wald"]["sample_size"] == expected
+
+
+def test_apvc_with_a_constant_column_is_finite(tmp_path, capsys):
+    frame = _linear_frame(150, seed=2).assign(k=5.0)
+    frame = frame[["x0", "x1", "x2", "k", "y"]]
+    path = _csv(tmp_path, frame)
+    doc, rows = _json(capsys, [path, "--methods", "apvc", "--n-repeats", "5"])
+    assert any("constant column(s) k" in n for n in doc["data"]["notes"])
+    with pytest.warns(IdentifiabilityWarning, match="column 3 is constant"):
+        expected = APVCSampleSize(n_repeats=5, random_state=0).fit(
+            frame.drop(columns="y").to_numpy(), frame["y"]).sample_size_
+    assert expected is not None and rows["apvc"]["sample_size"] == expected
+
+
+def test_answers_set_by_construction_are_marked(tmp_path, capsys):
+    # a strong effect: the power is reached below the number of parameters
+    frame = _linear_frame(200, p=8)
+    frame["y"] = frame["x0"] * 5 + 0.1 * np.random.default_rng(0).normal(size=200)
+    path = _csv(tmp_path, frame)
+    _, rows = _json(capsys, [path, "--methods", "wald"])
+    assert rows["wald"]["sample_size"] == 10
+    assert "least size at which the model can be fitted" in rows["wald"]["by_construction"]
+
+
+# ------------------------------------------------------------------ steering
+def test_three_classes_get_a_hint_and_positive_class_runs(tmp_path, capsys):
+    frame = _mixed_frame()
+    frame["y"] = np.array(["p", "q", "r"])[np.arange(len(frame)) % 3]
+    path = _csv(tmp_path, frame)
+    assert main(["sample-size", path, "--quiet", "--output", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "has 3 classes (p, q, r)" in err and "--positive-class r" in err
+    doc, rows = _json(capsys, [path, "--positive-class", "q", "--methods", "wald"])
+    assert rows["wald"]["sample_size"] is not None
+    assert any("'q' -> 1" in n for n in doc["data"]["notes"])
+
+
+def test_a_count_target_is_refused_with_a_hint_and_runs_with_family_gaussian(tmp_path, capsys):
+    frame = _linear_frame(150)
+    frame["y"] = np.clip(np.round(frame["y"] + 2), 0, 5).astype(int)
+    path = _csv(tmp_path, frame)
+    assert main(["sample-size", path, "--quiet", "--output", "none"]) == 2
+    assert "--family gaussian" in capsys.readouterr().err
+    _, rows = _json(capsys, [path, "--family", "gaussian", "--methods", "wald"])
+    assert rows["wald"]["sample_size"] == WaldSampleSize(family="gaussian").fit(
+        frame[["x0", "x1", "x2"]], frame["y"]).sample_size_
+
+
+def test_param_sets_one_methods_parameter(tmp_path, capsys):
+    path = _csv(tmp_path, _linear_frame())
+    _, rows = _json(capsys, [path, "--methods", "bootstrap", "--n-repeats", "10",
+                             "--param", "bootstrap.threshold=0.3"])
+    assert rows["bootstrap"]["threshold"] == 0.3
+    assert rows["auto"]["threshold"] == 0.01
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--methods", "magic"], "unknown method(s) ['magic']"),
+    (["--methods", ","], "names no method"),
+    (["--methods", "landscape"], "--param landscape.threshold="),
+    (["--param", "kl-neighbours.threshold=0.3"], "'kl-neighbours' is not among the methods run"),
+    (["--methods", "wald", "--param", "wald.nope=1"], "wald takes no 'nope'"),
+    (["--methods", "wald", "--param", "wald"], "write METHOD.NAME=VALUE"),
+    (["--n-repeats", "0"], "--n-repeats must be at least 1"),
+    (["--n-repeats", "1000000"], "pass --force"),
+    (["--target", "nope"], "--target 'nope' is not a column"),
+    (["--columns", "x0,zz"], "--columns zz: not column(s)"),
+    (["--family", "binomial"], "--family binomial needs a two-class target"),
+    (["--output", "."], "is a directory"),
+    (["--output", "no/such/dir/x.png"], "does not exist"),
+    (["--output", "x.txt"], "matplotlib cannot write '.txt'"),
+    (["--output", "x"], "without an extension"),
+])
+def test_bad_input_exits_2_before_any_method_runs(tmp_path, capsys, monkeypatch, no_methods,
+                                                  argv, message):
+    monkeypatch.chdir(tmp_path)
+    path = _csv(tmp_path, _linear_frame())
+    assert main(["sample-size", path, *argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+
+
+# ------------------------------------------------------------------ input
+def test_a_stray_question_mark_is_missing_not_98_dummies(tmp_path, capsys):
+    frame = _linear_frame(120).astype({"x1": object, "x2": object})
+    frame.loc[4, "x1"] = "?"
+    frame.loc[7, "x2"] = "abc"
+    path = _csv(tmp_path, frame)
+    doc, rows = _json(capsys, [path, "--methods", "wald"])
+    assert doc["data"]["n_features"] == 3 and doc["data"]["n_rows"] == 118
+    notes = " | ".join(doc["data"]["notes"])
+    assert "column 'x2': 1 non-numeric cell(s) ('abc') read as missing" in notes
+    assert "x1 (1)" in notes and "x2 (1)" in notes  # the dropped rows, by column
+
+
+def test_identifier_row_number_and_empty_columns_are_dropped_by_name(tmp_path, capsys):
+    frame = _linear_frame(120)
+    frame.insert(0, "rownames", np.arange(1, 121))
+    frame["store_id"] = [f"s{i}" for i in range(120)]
+    frame["empty"] = np.nan
+    path = _csv(tmp_path, frame)
+    doc, _ = _json(capsys, [path, "--target", "y", "--methods", "wald"])
+    notes = " | ".join(doc["data"]["notes"])
+    assert "column 'rownames' dropped: a row number" in notes
+    assert "column 'store_id' dropped: an identifier (120 distinct values in 120 rows)" in notes
+    assert "column 'empty' dropped: empty" in notes
+    assert doc["data"]["features"] == ["x0", "x1", "x2"]
+
+
+def test_header_only_file_and_all_missing_rows_are_named(tmp_path, capsys, no_methods):
+    path = _csv(tmp_path, _linear_frame().iloc[:0])
+    assert main(["sample-size", path, "--quiet"]) == 2
+    assert "has a header (x0, x1, x2, y) but no rows" in capsys.readouterr().err
+    frame = _linear_frame(30)
+    frame.loc[::2, "x0"] = np.nan
+    frame.loc[1::2, "x1"] = np.nan
+    path = _csv(tmp_path, frame, "holes.csv")
+    assert main(["sample-size", path, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "every row has a missing value" in err and "x0 (15)" in err
+
+
+def test_drops_missing_rows_only_in_the_columns_used(tmp_path, capsys):
+    frame = _mixed_frame()
+    frame["notes"] = np.where(np.arange(80) < 60, np.nan, 1.0)
+    frame.loc[[3, 7], "a"] = np.nan
+    path = _csv(tmp_path, frame)
+    doc, _ = _json(capsys, [path, "--target", "y", "--columns", "a,b", "--methods", "wald"])
+    assert "dropped 2 of 80 rows with missing values in the columns used: a (2)" in \
+        doc["data"]["notes"]
+    assert doc["data"]["n_rows"] == 78
+
+
+def test_inf_and_constant_target_are_bad_input(tmp_path, capsys, no_methods):
+    frame = _mixed_frame()
+    frame.loc[5, "b"] = np.inf
+    assert main(["sample-size", _csv(tmp_path, frame), "--quiet", "--output", "none"]) == 2
+    assert "infinite values in column(s) b" in capsys.readouterr().err
+    frame = _linear_frame(20).assign(y=3.0)
+    assert main(["sample-size", _csv(tmp_path, frame, "c.csv"), "--quiet"]) == 2
+    assert "the target 'y' is constant" in capsys.readouterr().err
+
+
+def test_missing_file_is_bad_input(tmp_path, capsys):
+    assert main(["sample-size", str(tmp_path / "nope.csv"), "--quiet"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_exit_1_when_no_method_could_be_computed(tmp_path, capsys, monkeypatch):
+    path = _csv(tmp_path, _linear_frame())
+    from skcomplexity.sample_size.statistical import WaldSampleSize as Wald
+
+    def broken(self, X, y):
+        raise ValueError("broken on purpose")
+
+    monkeypatch.setattr(Wald, "fit", broken)
+    monkeypatch.setattr(_command, "parse_methods", lambda text, table: ("wald",))
+    rc = main(["sample-size", path, "--methods", "wald", "--quiet", "--output", "none"])
+    captured = capsys.readouterr()
+    assert rc == 1 and "no method could be computed" in captured.err
+    assert captured.out.startswith("No recommendation") and "broken on purpose" in captured.out
+
+
+# ------------------------------------------------------------------ files
+def test_never_overwrites_without_force_and_never_the_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = _csv(tmp_path, _linear_frame())
+    existing = tmp_path / "mine.png"
+    existing.write_bytes(b"precious")
+    with pytest.raises(Exception, match="exists; pass --force"):
+        check_output(str(existing))
+    assert check_output(str(existing), force=True)[0] == str(existing)
+    with pytest.raises(Exception, match="is the input file"):
+        check_output(data.replace(".csv", ".png"), data=data.replace(".csv", ".png")) \
+            if Path(data.replace(".csv", ".png")).write_bytes(b"x") else None
+    (tmp_path / "sample_size.png").write_bytes(b"old")
+    path, notes = check_output(None)
+    assert path == "sample_size-1.png" and "is kept" in notes[0]
+    assert existing.read_bytes() == b"precious"
+
+
+def test_a_symlink_out_of_the_working_directory_is_not_followed(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    target = tmp_path / "outside.png"
+    target.write_bytes(b"keep")
+    (work / "fig.png").symlink_to(target)
+    monkeypatch.chdir(work)
+    with pytest.raises(Exception, match="symbolic link"):
+        check_output("fig.png", force=True)
+    assert target.read_bytes() == b"keep"
+
+
+def test_refused_output_exits_2_before_work(tmp_path, capsys, monkeypatch, no_methods):
+    monkeypatch.chdir(tmp_path)
+    path = _csv(tmp_path, _linear_frame())
+    (tmp_path / "out.png").write_bytes(b"x")
+    assert main(["sample-size", path, "--output", "out.png", "--quiet"]) == 2
+    assert "pass --force" in capsys.readouterr().err
+
+
+def test_help_has_examples_and_exit_codes():
+    sub = build_parser()._subparsers._group_actions[0].choices["sample-size"]
+    text = sub.format_help()
+    assert "examples:" in text and "--positive-class virginica" in text
+    assert "130 on Ctrl-C" in text and "how to read it" in text
+
+
+# ------------------------------------------------------------------ signals
+def _long_run(tmp_path, *extra):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 8))
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(8)]).assign(y=X.sum(1))
+    path = _csv(tmp_path, frame)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "skcomplexity.cli", "sample-size", path, "--methods",
+         "bootstrap,cross-validation", "--n-repeats", "3000", "--force", "--output", "none",
+         "--quiet", *extra], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
+    proc = _long_run(tmp_path)
+    assert "--n-repeats" in proc.stderr.readline()  # main() runs: past the imports
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted"
+
+
+def test_sigterm_with_n_jobs_leaves_no_workers(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    proc = _long_run(tmp_path, "--n-jobs", "2")
+    assert "--n-repeats" in proc.stderr.readline()
+    parent = psutil.Process(proc.pid)
+    workers = []
+    deadline = time.time() + 30
+    while time.time() < deadline and len(workers) < 2:
+        time.sleep(0.5)
+        workers = [c for c in parent.children(recursive=True) if "python" in c.name().lower()]
+    assert workers, "no worker processes started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and "Traceback" not in err
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []

@@ -39,7 +39,8 @@ def test_display_from_estimator_draws_curve_threshold_and_m_star():
     assert vlines == {float(est.sample_size_): f"m* = {est.sample_size_}"}
     labels = [t.get_text() for t in disp.ax_.get_legend().get_texts()]
     assert labels == ["WaldSampleSize", "threshold", f"m* = {est.sample_size_}"]
-    assert disp.ax_.get_xlabel() == "sample size k"
+    assert disp.ax_.get_xlabel() == "sample size k (rows)"
+    assert disp.ax_.get_ylabel() == "power of the Wald test"
     matplotlib.pyplot.close(disp.figure_)
 
 
@@ -49,8 +50,9 @@ def test_display_draws_the_std_band_of_a_stochastic_method():
     disp = est.plot()
     (band,) = disp.ax_.collections
     verts = band.get_paths()[0].vertices
-    # the band spans mean - std .. mean + std at every grid size
-    lo = est.criterion_ - est.criterion_std_
+    # the band spans mean - std .. mean + std at every grid size, clipped at 0 (a variance
+    # cannot be negative)
+    lo = np.maximum(est.criterion_ - est.criterion_std_, 0.0)
     hi = est.criterion_ + est.criterion_std_
     for k, a, b in zip(est.sizes_, lo, hi):
         ys = verts[np.isclose(verts[:, 0], k), 1]
@@ -93,3 +95,57 @@ def test_plot_requires_fit():
 )
 def test_decision_rule_for_all_larger_sizes(holds, expected):
     assert sufficient_size([10, 20, 30], holds) == expected
+
+
+def test_display_reads_at_both_scales_log_x_and_bands_within_range():
+    """Sizes spanning more than a decade get a log x-axis; a non-negative criterion's band never
+    goes below zero; the forecast past the data is drawn."""
+    from skcomplexity.sample_size import KLSufficiency
+
+    X, y = make_linear_regression(400, 12, noise=1.0, random_state=0)
+    est = KLSufficiency(n_repeats=8, random_state=0).fit(X, y)
+    disp = est.plot()
+    assert disp.ax_.get_xscale() == "log"
+    assert "nats" in disp.ax_.get_ylabel()
+    for band in disp.ax_.collections:
+        verts = band.get_paths()[0].vertices
+        assert verts[:, 1].min() >= 0
+    if est.extrapolated_size_ is not None:
+        _, vlines = _lines(disp.ax_)
+        assert any(label.startswith("forecast ~") for label in vlines.values())
+    matplotlib.pyplot.close(disp.figure_)
+    small = SampleSizeDisplay(np.arange(50, 60), np.linspace(1, 0.5, 10)).plot()
+    assert small.ax_.get_xscale() == "linear"
+    matplotlib.pyplot.close(small.figure_)
+
+
+def test_std_band_of_a_probability_stays_in_0_1():
+    disp = SampleSizeDisplay(np.arange(10, 60, 10), np.array([0.1, 0.5, 0.9, 0.97, 0.99]),
+                             np.full(5, 0.3)).plot()
+    verts = disp.ax_.collections[0].get_paths()[0].vertices
+    assert verts[:, 1].min() >= 0 and verts[:, 1].max() <= 1
+    matplotlib.pyplot.close(disp.figure_)
+
+
+def test_comparison_display_from_compare_methods():
+    from skcomplexity.plotting import SampleSizeComparisonDisplay
+    from skcomplexity.sample_size import compare_methods
+
+    X, y = make_linear_regression(300, 4, random_state=0)
+    table = compare_methods(X, y, ["auto", "wald", "apvc"], random_state=0,
+                            params={"auto": {"n_repeats": 10}, "apvc": {"n_repeats": 5}})
+    disp = SampleSizeComparisonDisplay.from_table(table, n_samples=300).plot()
+    labels = [t.get_text() for t in disp.ax_.get_yticklabels()]
+    assert labels == ["auto", "wald", "apvc"][::-1] or labels == ["auto", "wald", "apvc"]
+    points = {}
+    for line in disp.ax_.get_lines():
+        x, yy = line.get_xdata(), line.get_ydata()
+        if len(x) == 1:
+            points[int(round(yy[0]))] = float(x[0])
+    answers = table["sample_size"].astype(float).fillna(table["extrapolated"]).to_numpy()
+    # the dots sit at m* (or the forecast), top row first
+    assert sorted(points.values()) == pytest.approx(sorted(answers[~np.isnan(answers)]))
+    _, vlines = _lines(disp.ax_)
+    assert vlines == {300.0: "rows at hand (300)"}
+    assert disp.ax_.get_xlabel().startswith("sufficient sample size (rows)")
+    matplotlib.pyplot.close(disp.figure_)

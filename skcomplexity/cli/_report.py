@@ -1,0 +1,176 @@
+"""What the command prints: one recommendation first, then the table of methods (text),
+or the same numbers as JSON or CSV."""
+
+import json
+import math
+import textwrap
+
+import numpy as np
+
+WIDTH = 100
+
+
+def _num(value):
+    """A float or int as JSON can hold it: None for NaN/missing, None for an infinite end."""
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _sig(value):
+    """A size rounded to two significant figures, with thousands separators."""
+    if value is None or not math.isfinite(value):
+        return "beyond"
+    if value < 100:
+        return f"{value:,.0f}"
+    digits = int(math.floor(math.log10(value))) - 1
+    return f"{round(value, -digits):,.0f}"
+
+
+def _interval(lo, hi, *, sig=False):
+    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
+        return "-"
+    fmt = _sig if sig else (lambda v: f"{math.floor(v):,.0f}")
+    if hi is None or not math.isfinite(hi):
+        return f"{fmt(lo)}-beyond"
+    return f"{fmt(lo)}-{_sig(hi) if sig else f'{math.ceil(hi):,.0f}'}"
+
+
+def recommendation(row, n_rows, n_params):
+    """The headline (one line) and its numbers, from the ``auto`` row."""
+    rec = {"method": "auto", "n_rows": n_rows, "n_parameters": n_params,
+           "sample_size": row.get("sample_size"), "extrapolated": row.get("extrapolated"),
+           "low": row.get("low"), "high": row.get("high"), "status": row.get("status"),
+           "rows_per_parameter": None, "enough": None, "more_rows": None}
+    if row.get("error"):
+        rec["text"] = f"No recommendation: the default method failed ({row['error']})."
+        return rec
+    size = row.get("sample_size")
+    size = size if size is not None else row.get("extrapolated")
+    status = row.get("status")
+    span = _interval(row.get("low"), row.get("high"), sig=status == "more data")
+    if size is not None:
+        rec["rows_per_parameter"] = size / n_params
+        per = f"{size / n_params:,.0f} rows per parameter ({n_params} parameters)"
+    if status in ("enough", "edge"):
+        rec["enough"] = True
+        tail = (f"the {n_rows:,} rows at hand are enough" if status == "enough" else
+                f"the {n_rows:,} rows at hand are just enough: the interval reaches past "
+                "them, more rows would settle it")
+        rec["text"] = (f"Recommended sample size: {size:,} rows (95% interval {span}), {per}; "
+                       f"{tail}.")
+    elif status == "more data":
+        rec["enough"] = False
+        rec["more_rows"] = max(size - n_rows, 0.0)
+        rec["text"] = (f"Recommended sample size: about {_sig(size)} rows (95% interval {span}), "
+                       f"{per}; the {n_rows:,} rows at hand are not enough: about "
+                       f"{_sig(max(size - n_rows, 0))} more rows of the same kind (a forecast).")
+    elif status == "beyond cap":
+        rec["enough"] = False
+        rec["text"] = (f"Recommended sample size: more than 100 times the {n_rows:,} rows at hand "
+                       "(no forecast that far is a number to act on); the rows at hand are not "
+                       "enough for this model and threshold.")
+    else:
+        rec["text"] = (f"Recommended sample size: undetermined on the {n_rows:,} rows at hand "
+                       "(the criterion did not settle and its trend does not approach the "
+                       "threshold; raise --n-repeats or check the model suits the data).")
+    return rec
+
+
+def _m_star(row):
+    if row.get("error"):
+        return "failed"
+    if row.get("sample_size") is not None:
+        return f"{row['sample_size']:,}"
+    if row.get("extrapolated") is not None:
+        return f"~{_sig(row['extrapolated'])}"
+    return "-"
+
+
+def _threshold(row):
+    thr = row.get("threshold")
+    if thr is None or (isinstance(thr, float) and math.isnan(thr)):
+        return "-"
+    return f"{thr:.3g} {row['threshold_unit']}"
+
+
+def text_report(rec, rows, context, notes, footer):
+    """The human-readable report: the recommendation, the data, the table, the notes."""
+    out = [rec["text"]]
+    out.append(f"  ({context})")
+    for note in notes:
+        out.extend(textwrap.wrap(note, WIDTH, initial_indent="  ", subsequent_indent="    "))
+    out.append("")
+    head = ("method", "m*", "95% interval", "status", "mark", "threshold (unit)", "seconds")
+    cells = [(r["method"], _m_star(r), _interval(r.get("low"), r.get("high")),
+              r.get("status") or ("failed" if r.get("error") else "-"),
+              ("*" if r["warnings"] else "") + ("†" if r["by_construction"] else "") or "",
+              _threshold(r), f"{r['seconds']:.2g}") for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    out.append(line.rstrip())
+    for r, c in zip(rows, cells):
+        out.append("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
+        text = r["error"] if r.get("error") else r["question"]
+        out.extend(textwrap.wrap(text, WIDTH, initial_indent="    ",
+                                 subsequent_indent="    "))
+    out.append("")
+    out.extend(textwrap.wrap(
+        "m*: the smallest number of rows from which the method's criterion holds; '~N': the "
+        "data at hand fall short and the criterion's trend reaches the threshold near N rows "
+        "(a forecast); '-': neither. The interval is m*'s (or the forecast's) 95% interval from "
+        "resampling the method's replicates; 'beyond': past the data. Status: enough, edge "
+        "(the interval reaches past the data), more data, beyond cap (over 100x the data), "
+        "undetermined. '*': the method warned (below); '†': m* is set by the method's "
+        "construction, not read off the data (below).", WIDTH))
+    for r in rows:
+        for message in r["messages"] + r["warnings"]:
+            mark = "*" if message in r["warnings"] else "-"
+            out.extend(textwrap.wrap(f"{mark} {r['method']}: {message}", WIDTH,
+                                     subsequent_indent="    ", break_long_words=False,
+                                     break_on_hyphens=False))
+        if r["by_construction"]:
+            out.extend(textwrap.wrap(f"† {r['method']}: {r['by_construction']}", WIDTH,
+                                     subsequent_indent="    "))
+    out.extend(footer)
+    return "\n".join(out)
+
+
+def json_report(rec, rows, data):
+    """The same numbers as a JSON document (an unbounded interval end is null)."""
+    doc = {
+        "recommendation": {k: (_num(v) if isinstance(v, (float, int, np.floating, np.integer))
+                               and not isinstance(v, bool) else v) for k, v in rec.items()},
+        "data": data,
+        "methods": [{
+            "method": r["method"], "question": r["question"], "detail": r["detail"],
+            "sample_size": _num(r.get("sample_size")), "extrapolated": _num(r.get("extrapolated")),
+            "low": _num(r.get("low")), "high": _num(r.get("high")), "status": r.get("status"),
+            "threshold": _num(r.get("threshold")), "threshold_unit": r["threshold_unit"],
+            "seconds": _num(r["seconds"]), "by_construction": r["by_construction"],
+            "warnings": r["warnings"], "messages": r["messages"], "error": r.get("error"),
+        } for r in rows],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def csv_report(rows):
+    """One CSV row per method (an unbounded interval end is ``inf``)."""
+    import io
+
+    import pandas as pd
+
+    frame = pd.DataFrame([{
+        "method": r["method"], "sample_size": r.get("sample_size"),
+        "extrapolated": r.get("extrapolated"), "low": r.get("low"), "high": r.get("high"),
+        "status": r.get("status"), "threshold": r.get("threshold"),
+        "threshold_unit": r["threshold_unit"], "seconds": r["seconds"],
+        "by_construction": r["by_construction"] or "", "warning": " | ".join(r["warnings"]),
+        "error": r.get("error") or "", "question": r["question"]} for r in rows])
+    frame["sample_size"] = frame["sample_size"].astype("Int64")
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue().rstrip("\n")
