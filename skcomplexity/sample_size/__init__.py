@@ -18,6 +18,7 @@ from .bayesian import (
 )
 from .facade import METHODS, InsufficientDataWarning, SufficientSampleSize, compare_methods
 from .heuristic import BootstrapSampleSize, CrossValidationSampleSize
+from .learning_curve import IllBehavedCurveWarning, LearningCurveSampleSize
 from .likelihood_bootstrap import DSufficiency, MSufficiency
 from .posterior_proximity import PUBLISHED_PARAMS, KLSufficiency, SSufficiency
 from .statistical import (
@@ -36,10 +37,12 @@ __all__ = [
     "BootstrapSampleSize",
     "CrossValidationSampleSize",
     "DSufficiency",
+    "IllBehavedCurveWarning",
     "InsufficientDataWarning",
     "KLNeighbourSampleSize",
     "KLSufficiency",
     "LagrangeMultiplierSampleSize",
+    "LearningCurveSampleSize",
     "LikelihoodRatioSampleSize",
     "LogisticZTestSampleSize",
     "METHODS",
