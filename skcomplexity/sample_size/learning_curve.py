@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
 )
 
 from .._validation import looks_like_labels
+from .._decision import median_of_means
 from .._parallel import parallel_map
 from ._base import (
     CONFIDENCE,
@@ -121,6 +122,17 @@ def _fit_replicate(scores, sizes, sd, h, families, n_samples):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 heldout[f] = np.nanmean(((pred - scores[-h:]) / sd[-h:]) ** 2)
     return params, heldout, dense
+
+
+def _robust_mean(values):
+    """Median of means over the replicates (columns), per row; fast when nothing is NaN."""
+    values = np.asarray(values, dtype=float)
+    if np.isnan(values).any():
+        return median_of_means(values)
+    J, R = values.shape
+    G = min(10, R)
+    size = R // G
+    return np.median(values[:, :G * size].reshape(J, G, size).mean(axis=2), axis=1)
 
 
 def _take(params, rows, n):
@@ -549,9 +561,8 @@ class LearningCurveSampleSize(SampleSizeEstimator):
         return params, heldout, dense
 
     def _family_weights(self, heldout):
-        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            err = np.nanmedian(heldout, axis=1)
+        err = np.array([np.median(e[np.isfinite(e)]) if np.isfinite(e).any() else np.nan
+                        for e in heldout])
         w = np.zeros(err.size)
         ok = np.isfinite(err)
         if not ok.any():  # too few sizes to check on held-out sizes: the families with fits
@@ -566,13 +577,14 @@ class LearningCurveSampleSize(SampleSizeEstimator):
         if self._fits is None:  # the fit's own curve: number the replicates, fit them once
             values[..., 1] = np.arange(values.shape[1])
             self._fits = self._fit_curves(values[..., 0], sizes, state)
+            self._n_eff = max(2, min(values.shape[1], state.y.size // state.n_test))
         ids = values[0, :, 1].astype(int)
         if getattr(self, "_resampling", False):
             # the replicates share the data's rows: their test parts hold about m / n_test
             # independent ones, so a resample of the replicates keeps that many (an m-out-of-n
             # bootstrap); resampling all of them would describe the replicates' noise and
             # not how far another data set of this size could move the curve
-            ids = ids[:max(2, min(ids.size, state.y.size // state.n_test))]
+            ids = ids[:self._n_eff]
         scores = values[..., 0]
         params, heldout, dense = (a[..., ids] for a in self._fits)
         F = len(state.families)
@@ -584,10 +596,13 @@ class LearningCurveSampleSize(SampleSizeEstimator):
         used = w > 0
         with warnings.catch_warnings(), np.errstate(invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
+            # a robust mean over the replicates (median of means): one replicate whose
+            # four-parameter fit runs off past the data must not move the answer
             combined = np.einsum("f,fgr->gr", w[used], dense[used])
-            self._dense_mean = np.nanmean(combined, axis=1)
-            self._family_dense = np.nanmean(dense, axis=2)
-            self.asymptote_ = float(np.nanmean(w[used] @ asym[used]))
+            self._dense_mean = _robust_mean(combined)
+            if not getattr(self, "_resampling", False):  # the families' answers: once
+                self._family_dense = np.stack([_robust_mean(d) for d in dense])
+            self.asymptote_ = float(_robust_mean((w[used] @ asym[used])[None, :])[0])
         self._dense_grid = _dense_grid(sizes, state.y.size)
         self._n_ref, self._u_min = float(sizes[-1]), sizes[0] / float(sizes[-1])
         self.family_weights_ = dict(zip(state.families, w.tolist(), strict=True))
@@ -643,6 +658,10 @@ class LearningCurveSampleSize(SampleSizeEstimator):
 
     def _report(self, result, sizes, state):
         super()._report(result, sizes, state)
+        for name in ("sample_size_interval_", "extrapolated_interval_"):
+            interval = getattr(self, name)
+            if interval is not None:  # no size below the smallest one measured
+                setattr(self, name, (max(interval[0], float(self.sizes_[0])), interval[1]))
         self.curve_flags_ = flags = self._flags(result.values[..., 0])
         if any(flags.values()):
             which = ", ".join(k.replace("_", "-") for k, v in flags.items() if v)
@@ -691,7 +710,7 @@ class LearningCurveSampleSize(SampleSizeEstimator):
         return np.asarray(out)
 
     def predict_score(self, n, return_interval=False):
-        """Expected held-out score at ``n`` training rows (mean of the replicates' curves).
+        """Expected held-out score at ``n`` training rows (robust mean of the replicates' curves).
 
         Parameters
         ----------
@@ -709,12 +728,15 @@ class LearningCurveSampleSize(SampleSizeEstimator):
         """
         check_is_fitted(self, "curve_params_")
         curves = self._replicate_curves(n)
-        score = np.nanmean(curves, axis=0)
+        score = _robust_mean(curves.T)
         if not return_interval:
             return score
         R = curves.shape[0]
         rng = np.random.default_rng(0)
-        boot = np.nanmean(curves[rng.integers(0, R, (200, R))], axis=1)
+        # as the interval of the answer: resamples of as many replicates as the data hold
+        # disjoint test parts (m-out-of-n), each summarised as the answer is
+        boot = np.array([_robust_mean(curves[rng.integers(0, R, self._n_eff)].T)
+                         for _ in range(200)])
         q = (1 - CONFIDENCE) / 2
         lo, hi = np.nanquantile(boot, [q, 1 - q], axis=0)
         return score, lo, hi
