@@ -252,3 +252,41 @@ def test_sklearn_compatible(estimator, check):
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", InsufficientDataWarning)
         check(estimator)
+
+
+# ---------------------------------------------------------------- planning (Riley et al.)
+def test_riley_binary_reproduces_pmsampsize():
+    from skcomplexity.sample_size import riley_sample_size_binary
+
+    # the pmsampsize documentation's example (Riley et al. 2020, BMJ): 623 / 662 / 221
+    res = riley_sample_size_binary(24, prevalence=0.174, r2_cs=0.288)
+    assert res.criteria == {"shrinkage": 623, "optimism": 662, "risk": 221}
+    assert res.sample_size == 662 and res.max_r2_cs == pytest.approx(0.6032, abs=1e-4)
+    with pytest.raises(ValueError, match="exactly one"):
+        riley_sample_size_binary(24, prevalence=0.174)
+
+
+def test_riley_linear_reproduces_pmsampsize():
+    from skcomplexity.sample_size import riley_sample_size_linear
+
+    # pmsampsize(type="c", rsquared=0.2, parameters=25, intercept=1.9, sd=0.6): 918
+    res = riley_sample_size_linear(25, r2=0.2, intercept=1.9, sd=0.6)
+    assert res.criteria == {"shrinkage": 918, "optimism": 401, "residual_sd": 259,
+                            "intercept": 918}
+    assert res.sample_size == 918 and res.shrinkage >= 0.9
+
+
+def test_c_statistic_conversion_matches_a_large_logistic_fit():
+    from scipy.stats import norm
+
+    from skcomplexity.sample_size import cox_snell_r2_from_c_statistic
+
+    rng = np.random.default_rng(0)
+    n, phi, c = 200_000, 0.2, 0.8
+    y = (rng.random(n) < phi).astype(float)
+    lp = rng.normal(size=n) + np.sqrt(2) * norm.ppf(c) * y
+    p = LogisticRegression(C=np.inf).fit(lp[:, None], y).predict_proba(lp[:, None])[:, 1]
+    ll = np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+    ll0 = n * (y.mean() * np.log(y.mean()) + (1 - y.mean()) * np.log(1 - y.mean()))
+    assert cox_snell_r2_from_c_statistic(c, phi) == pytest.approx(1 - np.exp(-2 * (ll - ll0) / n),
+                                                                  abs=0.005)
