@@ -18,7 +18,13 @@ from .bayesian import (
 )
 from .facade import METHODS, InsufficientDataWarning, SufficientSampleSize, compare_methods
 from .heuristic import BootstrapSampleSize, CrossValidationSampleSize
+from .learning_curve import IllBehavedCurveWarning, LearningCurveSampleSize
 from .likelihood_bootstrap import DSufficiency, MSufficiency
+from .planning import (
+    cox_snell_r2_from_c_statistic,
+    riley_sample_size_binary,
+    riley_sample_size_linear,
+)
 from .posterior_proximity import PUBLISHED_PARAMS, KLSufficiency, SSufficiency
 from .statistical import (
     LagrangeMultiplierSampleSize,
@@ -36,10 +42,12 @@ __all__ = [
     "BootstrapSampleSize",
     "CrossValidationSampleSize",
     "DSufficiency",
+    "IllBehavedCurveWarning",
     "InsufficientDataWarning",
     "KLNeighbourSampleSize",
     "KLSufficiency",
     "LagrangeMultiplierSampleSize",
+    "LearningCurveSampleSize",
     "LikelihoodRatioSampleSize",
     "LogisticZTestSampleSize",
     "METHODS",
@@ -50,7 +58,10 @@ __all__ = [
     "UtilitySampleSize",
     "WaldSampleSize",
     "compare_methods",
+    "cox_snell_r2_from_c_statistic",
     "make_size_grid",
     "required_noncentrality",
+    "riley_sample_size_binary",
+    "riley_sample_size_linear",
     "sufficient_size",
 ]

@@ -39,6 +39,7 @@ METHODS = {
     "kl-sufficiency": "skcomplexity.sample_size.posterior_proximity:KLSufficiency",
     "s-sufficiency": "skcomplexity.sample_size.posterior_proximity:SSufficiency",
     "landscape": "skcomplexity.sample_size.landscape:LandscapeSufficiency",
+    "learning-curve": "skcomplexity.sample_size.learning_curve:LearningCurveSampleSize",
 }
 """Method name -> ``"module:Class"`` of every sample-size method of the package."""
 
