@@ -404,8 +404,10 @@ class SampleSizeEstimator(BaseEstimator):
     def _max_size(self, n_samples):
         return n_samples
 
-    #: Default grid (``sizes=None``) beyond this many rows: ``_large_grid`` geometric points.
-    _large_n = np.inf
+    #: Default grid (``sizes=None``) beyond this many rows: ``_large_grid`` geometric points
+    #: (50 linear points cannot tell 300 from 4,000 on 200,000 rows, and every criterion
+    #: here decays like a power of 1/k, so the resolution should be proportional to k).
+    _large_n = 2000
     _large_grid = 100
 
     def _size_grid(self, n_samples, n_features):

@@ -151,9 +151,6 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     """
 
     _replace = True
-    #: sizes=None: 100 geometric points beyond 2,000 rows (50 linear points cannot tell
-    #: 300 from 4,000 on 200,000 rows; the posterior criteria decay like powers of 1/k)
-    _large_n = 2000
     _parameter_constraints = {
         **SampleSizeEstimator._parameter_constraints,
         # the posterior needs a proper prior

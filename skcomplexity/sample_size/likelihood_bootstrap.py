@@ -93,7 +93,6 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         "threshold_mode": [StrOptions(set(_threshold_modes))],
         "batched": [StrOptions({"auto"}), "boolean"],
     }
-    _large_n = 2000  # sizes=None: 100 geometric points beyond 2,000 rows
 
     def _holds(self, criterion, threshold, mode):
         if mode != "per_object":
