@@ -9,6 +9,7 @@ the four CUDA failures of issue 22 (a distillation target left on the CPU) fail 
 """
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +184,21 @@ def test_seeded_fit_is_public_and_forks(clf_data):
         with ctx.fork():
             torch.rand(3)
     assert torch.equal(before, torch.random.get_rng_state())
+
+
+def test_device_check_script_parses_and_refuses_bad_use():
+    """benchmarks/device_check.sh (issue 22): valid bash, --help, and exit 2 on bad use."""
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    script = Path(__file__).parents[2] / "benchmarks" / "device_check.sh"
+    if not script.exists():
+        pytest.skip("not a source checkout")
+    assert subprocess.run([bash, "-n", str(script)]).returncode == 0
+    out = subprocess.run([bash, str(script), "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--device cpu --quick" in out.stdout
+    bad = subprocess.run([bash, str(script), "--device", "tpu"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--device must be" in bad.stderr
