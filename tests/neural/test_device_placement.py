@@ -125,6 +125,25 @@ def test_regressor_training_step_stays_on_the_model_device(make, reg_data):
     assert loss.device == META
 
 
+def test_pruner_fine_tuning_step_and_mask_stay_on_the_model_device(clf_data):
+    """A pruned net's fine-tuning step and its hold-at-zero masks follow the module."""
+    from skcomplexity.pruning import MagnitudePruner
+
+    X, y = clf_data
+    pruner = MagnitudePruner(MLPClassifier(hidden_units=(6,), **_kw()), fraction=0.4,
+                             fine_tune_epochs=1, random_state=0).fit(X, y)
+    est = copy.deepcopy(pruner.estimator_)
+    loss, _ = _step_on_meta(est)
+    assert loss.device == META
+    net = est.net_
+    net.module_.to(META)
+    mask = dict(net.callbacks_)["pruning_mask"]
+    mask._ready = None  # built again for the module's device
+    mask.on_batch_end(net, training=True)
+    assert all(m.device == META for m in mask._ready.values())
+    assert all(p.device == META for p in net.module_.parameters())
+
+
 def test_the_check_catches_a_target_left_on_the_cpu(clf_data):
     """The trap itself: a get_loss that does not move the target fails on meta."""
     X, y = clf_data
