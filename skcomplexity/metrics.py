@@ -28,10 +28,10 @@ SCORING_DEFAULTS = {
 
 def _scoring_defaults(func_path, estimator, kwargs):
     if func_path.endswith("landscape_measure"):
-        from .landscape._model import _is_torch_model
+        from .landscape import is_torch_model
 
         if kwargs.get("measure", "auto") in ("auto", "hessian_spread") \
-                and _is_torch_model(estimator):
+                and is_torch_model(estimator):
             return SCORING_DEFAULTS["hessian_spread"]
         return {}
     if kwargs.get("method", "random-label") == "random-label":

@@ -26,6 +26,9 @@ def test_docs_build_without_warnings(tmp_path):
     # sphinx-gallery reads ../examples relative to the copied docs
     shutil.copytree(DOCS.parent / "examples", tmp_path / "examples")
     env = {**os.environ, "SKCOMPLEXITY_DOCS_FAST": "1", "MPLBACKEND": "Agg"}
+    # document this checkout's package, not whichever copy happens to be installed
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(DOCS.parent), os.environ.get("PYTHONPATH", "")) if p)
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(src),
          str(tmp_path / "html")],

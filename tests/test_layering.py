@@ -52,3 +52,42 @@ def test_the_checker_sees_a_relative_import():
     names = _imported_modules(src)
     assert "skcomplexity._decision.sufficient_size" in names
     assert "skcomplexity.landscape._model.per_object_losses" in names
+
+
+def _cross_package_private_imports(path, source=None):
+    """``(module, name)`` of each underscore name ``path`` imports from another package."""
+    tree = ast.parse(path.read_text() if source is None else source)
+    parts = ("skcomplexity",) + path.relative_to(PACKAGE).with_suffix("").parts
+    package = parts[:-1]
+
+    def home(dotted):  # skcomplexity.<subpackage>, or skcomplexity for its top-level modules
+        return dotted[:2] if len(dotted) > 1 and (PACKAGE / dotted[1]).is_dir() else dotted[:1]
+
+    bad = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not node.level:
+            continue
+        base = package[: len(package) - node.level + 1]
+        module = base + (tuple(node.module.split(".")) if node.module else ())
+        if home(module) == home(parts):
+            continue
+        bad.extend((".".join(module), a.name) for a in node.names
+                   if a.name.startswith("_") and not a.name.startswith("__"))
+    return bad
+
+
+def test_no_private_name_crosses_a_package():
+    """DESIGN: what two packages share is public in the lower one (issue 23, item 1)."""
+    bad = {str(p.relative_to(PACKAGE)): _cross_package_private_imports(p)
+           for p in PACKAGE.rglob("*.py")}
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_the_private_name_check_sees_one():
+    src = ("from ..landscape._model import _encode_y\nfrom ._orderings import _x\n"
+           "from .._validation import check_positive\n")
+    assert _cross_package_private_imports(PACKAGE / "pruning" / "_pruners.py", src) == [
+        ("skcomplexity.landscape._model", "_encode_y")]
+    top = "from .landscape._model import _is_torch_model\nfrom ._parallel import _x\n"
+    assert _cross_package_private_imports(PACKAGE / "metrics.py", top) == [
+        ("skcomplexity.landscape._model", "_is_torch_model")]

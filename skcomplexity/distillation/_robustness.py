@@ -15,8 +15,7 @@ from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from ..landscape import torch_generator, unwrap
-from ..landscape._model import _encode_y, _takes_log
+from ..landscape import encode_target, outputs_are_probabilities, torch_generator, unwrap
 from ._common import check_nonnegative
 
 __all__ = ["fgsm_accuracy", "parameter_noise_accuracy"]
@@ -36,13 +35,13 @@ def _encoded(estimator, X, y):
     else:
         X = check_array(X, dtype=np.float32, allow_nd=True)
     check_consistent_length(X, y)
-    y = _encode_y(estimator, parts.net, y)
+    y = encode_target(estimator, parts.net, y)
     return parts, torch.as_tensor(np.asarray(X, dtype=np.float32)), torch.as_tensor(y)
 
 
 def _log_proba(net, out):
     """Log-probabilities from the module's outputs: logits, or skorch's probability outputs."""
-    if _takes_log(net):
+    if outputs_are_probabilities(net):
         return torch.log(out + torch.finfo(out.dtype).eps)
     return F.log_softmax(out, dim=1)
 

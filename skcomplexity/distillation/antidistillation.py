@@ -36,16 +36,12 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 from skorch.callbacks import Callback
 
 from ..landscape import hutchinson_trace, torch_generator
 from ..neural import MLPClassifier
-from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._common import MLP_CONSTRAINTS, check_nonnegative
 from ._robustness import fgsm_accuracy, parameter_noise_accuracy
 from .bayesian import _teacher_for_fit, mlp_structure
@@ -62,7 +58,7 @@ __all__ = [
 INITS = ("xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation")
 
 
-def _resolve_n_probes(n_probes, n_hutchinson):
+def _resolve_n_probes(n_probes, n_hutchinson, stacklevel=3):
     """``n_probes``, or the deprecated ``n_hutchinson`` (with a FutureWarning) when it is given."""
     if isinstance(n_hutchinson, str) and n_hutchinson == "deprecated":
         return n_probes
@@ -75,7 +71,7 @@ def _resolve_n_probes(n_probes, n_hutchinson):
         "n_hutchinson was renamed n_probes (the curvature layer's name for the number of "
         "Hutchinson probes) in 0.1.0 and will be removed in 0.2.0; use n_probes instead.",
         FutureWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
     return n_hutchinson
 
@@ -120,7 +116,8 @@ def _projection_index(t_lin, s_lin, output_rows):
     for k, (a, _) in enumerate(zip(t_lin, s_lin, strict=True)):
         rows = np.asarray(output_rows) if k == len(t_lin) - 1 else np.arange(a.out_features)
         cols = np.arange(a.in_features)
-        out.append((torch.as_tensor(rows), torch.as_tensor(cols)))
+        device = s_lin[k].weight.device
+        out.append((torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device)))
     return out
 
 
@@ -175,9 +172,9 @@ def expand_mlp(teacher, student, method="zero_pad", *, output_rows=None, random_
                 b.weight.zero_()
                 if b.bias is not None:
                     b.bias.zero_()
-            b.weight[rows[:, None], cols[None, :]] = a.weight.detach().to(b.weight.dtype)
+            b.weight[rows[:, None], cols[None, :]] = a.weight.detach().to(b.weight)
             if b.bias is not None:
-                b.bias[rows] = a.bias.detach().to(b.bias.dtype)
+                b.bias[rows] = a.bias.detach().to(b.bias)
     return student
 
 
@@ -192,21 +189,22 @@ def _net2wider(t_lin, s_lin, output_rows, rs):
                 W = a.weight.detach().clone()
                 if prev_map is not None:
                     W = W[:, prev_map] / prev_counts[prev_map][None, :]
-                rows = torch.as_tensor(output_rows)
-                b.weight[rows] = W.to(b.weight.dtype)
+                rows = torch.as_tensor(output_rows, device=b.weight.device)
+                b.weight[rows] = W.to(b.weight)
                 if b.bias is not None:
-                    b.bias[rows] = a.bias.detach().to(b.bias.dtype)
+                    b.bias[rows] = a.bias.detach().to(b.bias)
                 break
             n_t, n_s = a.out_features, b.out_features
             mapping = np.concatenate([np.arange(n_t), rs.randint(0, n_t, size=n_s - n_t)])
-            counts = torch.as_tensor(np.bincount(mapping, minlength=n_t), dtype=a.weight.dtype)
+            counts = torch.as_tensor(np.bincount(mapping, minlength=n_t), dtype=a.weight.dtype,
+                                     device=a.weight.device)
             W = a.weight.detach()[mapping]
             if prev_map is not None:
                 W = W[:, prev_map] / prev_counts[prev_map][None, :]
-            b.weight.copy_(W.to(b.weight.dtype))
+            b.weight.copy_(W.to(b.weight))
             if b.bias is not None:
-                b.bias.copy_(a.bias.detach()[mapping].to(b.bias.dtype))
-            prev_map, prev_counts = torch.as_tensor(mapping), counts
+                b.bias.copy_(a.bias.detach()[mapping].to(b.bias))
+            prev_map, prev_counts = torch.as_tensor(mapping, device=a.weight.device), counts
     return s_lin
 
 
@@ -483,57 +481,48 @@ class AntiDistillationClassifier(MLPClassifier):
         -------
         self : object
         """
-        self._validate_params()  # the declarative _parameter_constraints
-        self._validate_common_params()
-        n_probes = _resolve_n_probes(self.n_probes, self.n_hutchinson)
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
-        self._label_encoder = LabelEncoder().fit(y)
-        self.classes_ = self._label_encoder.classes_
-        y_t = self._label_encoder.transform(y).astype(np.int64)
-        self.n_outputs_ = len(self.classes_)
-        seed = _seed_from(self.random_state)
-        if self.init != "xavier":
-            if self.teacher is None:
-                raise ValueError(f"init={self.init!r} needs a fitted MLP teacher, got None.")
-            if self.teacher_classes is None or not self.refit_teacher:
-                simple = np.ones(len(y), dtype=bool)
-            else:
-                t_cls = np.asarray(self.teacher_classes)
-                missing = np.setdiff1d(t_cls, self.classes_)
-                if t_cls.ndim != 1 or t_cls.size == 0 or missing.size:
+        return super().fit(X, y)
+
+    def _fit_net(self, X, y, y_t, *, seed, seeded, **fit_params):
+        """The teacher (refitted on the sub-task if asked), the student's initialisation, training."""
+        n_probes = _resolve_n_probes(self.n_probes, self.n_hutchinson, stacklevel=4)
+        with seeded.fork():  # a refitted teacher's draws leave the student's stream alone
+            if self.init != "xavier":
+                if self.teacher is None:
+                    raise ValueError(f"init={self.init!r} needs a fitted MLP teacher, got None.")
+                if self.teacher_classes is None or not self.refit_teacher:
+                    simple = np.ones(len(y), dtype=bool)
+                else:
+                    t_cls = np.asarray(self.teacher_classes)
+                    missing = np.setdiff1d(t_cls, self.classes_)
+                    if t_cls.ndim != 1 or t_cls.size == 0 or missing.size:
+                        raise ValueError(
+                            "teacher_classes must be None or a non-empty list of classes occurring "
+                            f"in y, got {self.teacher_classes!r}."
+                        )
+                    simple = np.isin(y, t_cls)
+                teacher = _teacher_for_fit(self.teacher, self.refit_teacher, X[simple], y[simple],
+                                           seed)
+                t_classes = np.asarray(getattr(teacher, "classes_", np.arange(
+                    mlp_structure(teacher)[0][-1])))
+                missing = np.setdiff1d(t_classes, self.classes_)
+                if missing.size:
                     raise ValueError(
-                        "teacher_classes must be None or a non-empty list of classes occurring "
-                        f"in y, got {self.teacher_classes!r}."
+                        f"The teacher's classes {missing.tolist()} do not occur in y; the teacher's "
+                        "task must be a sub-task (a subset of the classes) of the student's."
                     )
-                simple = np.isin(y, t_cls)
-            teacher = _teacher_for_fit(self.teacher, self.refit_teacher, X[simple], y[simple],
-                                       seed)
-            t_classes = np.asarray(getattr(teacher, "classes_", np.arange(
-                mlp_structure(teacher)[0][-1])))
-            missing = np.setdiff1d(t_classes, self.classes_)
-            if missing.size:
-                raise ValueError(
-                    f"The teacher's classes {missing.tolist()} do not occur in y; the teacher's "
-                    "task must be a sub-task (a subset of the classes) of the student's."
-                )
-            self.teacher_rows_ = np.searchsorted(self.classes_, t_classes)
-        else:
-            teacher = None
-            self.teacher_rows_ = np.array([], dtype=int)
+                self.teacher_rows_ = np.searchsorted(self.classes_, t_classes)
+            else:
+                teacher = None
+                self.teacher_rows_ = np.array([], dtype=int)
         self.teacher_ = teacher
-        device = resolve_device(self.device)
-        with _SeededFit(seed, device):
-            self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, device)
-            if self.init == "transfer":
-                self.net_.callbacks = [*(self.net_.callbacks or []),
-                                       ("freeze_body", _FreezeBody(self.freeze_epochs))]
-            self.net_.initialize()
-            self._initialise(self.net_.module_, X, y_t, seed, n_probes)
-            self.net_.partial_fit(X, y_t)
-        self.n_iter_ = len(self.net_.history)
-        self.device_ = device
-        return self
+        self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, seeded.device)
+        if self.init == "transfer":
+            self.net_.callbacks = [*(self.net_.callbacks or []),
+                                   ("freeze_body", _FreezeBody(self.freeze_epochs))]
+        self.net_.initialize()
+        self._initialise(self.net_.module_, X, y_t, seed, n_probes)
+        self.net_.partial_fit(X, y_t, **fit_params)
 
     def _initialise(self, module, X, y_t, seed, n_probes):
         rs = np.random.RandomState(seed)

@@ -22,16 +22,13 @@ import torch
 import torch.nn.functional as F
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 from skorch import NeuralNetClassifier
+from skorch.utils import to_tensor
 from torch import nn
 
 from ..landscape import ParameterIndex, laplace_covariance, unwrap
 from ..neural import MLPClassifier, MLPModule
-from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._common import MLP_CONSTRAINTS, check_nonnegative
 from .alignment import align_posterior
 
@@ -282,6 +279,7 @@ class _VariationalNetClassifier(NeuralNetClassifier):
     kl_scale = 1.0
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=y_pred.device)  # as skorch's own get_loss does
         nll = F.cross_entropy(y_pred, y_true.long())
         return nll + self.kl_scale * self.module_.kl()
 
@@ -416,17 +414,22 @@ class BayesianDistillationClassifier(MLPClassifier):
         -------
         self : object
         """
-        self._validate_params()  # the declarative _parameter_constraints
-        self._validate_common_params()
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
-        self._label_encoder = LabelEncoder().fit(y)
-        self.classes_ = self._label_encoder.classes_
-        y_t = self._label_encoder.transform(y).astype(np.int64)
-        self.n_outputs_ = len(self.classes_)
-        seed = _seed_from(self.random_state)
+        return super().fit(X, y)
+
+    def _fit_net(self, X, y, y_t, *, seed, seeded, **fit_params):
+        """The teacher's aligned Laplace posterior as the prior, then variational training."""
         _, module_kwargs = MLPClassifier._build_module_kwargs(self, X.shape[1], self.n_outputs_)
         student_sizes = (X.shape[1], *module_kwargs["hidden_units"], self.n_outputs_)
+        with seeded.fork():  # a refitted teacher's draws leave the student's stream alone
+            self._set_prior(X, y, y_t, seed, student_sizes)
+        try:
+            self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, seeded.device)
+            self.net_.kl_scale = float(self.kl_weight) / X.shape[0]
+            self.net_.fit(X, y_t, **fit_params)
+        finally:
+            del self._prior_mean, self._prior_precision
+
+    def _set_prior(self, X, y, y_t, seed, student_sizes):
         if self.prior == "teacher":
             if self.teacher is None:
                 raise ValueError("prior='teacher' needs a fitted MLP teacher, got teacher=None.")
@@ -456,12 +459,4 @@ class BayesianDistillationClassifier(MLPClassifier):
             self.prior_cov_ = None
             teacher = None
         self.teacher_ = teacher
-        device = resolve_device(self.device)
-        with _SeededFit(seed, device):
-            self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, device)
-            self.net_.kl_scale = float(self.kl_weight) / X.shape[0]
-            self.net_.fit(X, y_t)
-        del self._prior_mean, self._prior_precision
-        self.n_iter_ = len(self.net_.history)
-        self.device_ = device
-        return self
+

@@ -24,14 +24,12 @@ from numbers import Real
 
 import numpy as np
 import torch.nn.functional as F
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, validate_data
 from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.utils import to_tensor
 
 from ..neural import MLPClassifier, MLPRegressor
-from ..neural._estimators import _seed_from, _SeededFit, resolve_device
 from ._common import (
     MLP_CONSTRAINTS,
     TEACHER_CONSTRAINTS,
@@ -48,6 +46,11 @@ __all__ = [
     "DistillationRegressor",
     "MultiDomainDistillationClassifier",
 ]
+
+
+def _teacher_batch(X, device):
+    """The teacher's answers and the mask of a batch dict, on the predictions' device."""
+    return to_tensor(X["teacher"], device=device), to_tensor(X["mask"], device=device)
 
 
 class _TeacherBatchMixin:
@@ -75,13 +78,12 @@ class _DistillationNetClassifier(_TeacherBatchMixin, NeuralNetClassifier):
     """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=y_pred.device)
         if not isinstance(X, Mapping):
             return F.cross_entropy(y_pred, y_true.long())
         params = self.distillation_params or {}
-        return distillation_loss(
-            y_pred, y_true, X["teacher"].to(y_pred.device), mask=X["mask"].to(y_pred.device),
-            **params,
-        )
+        teacher, mask = _teacher_batch(X, y_pred.device)
+        return distillation_loss(y_pred, y_true, teacher, mask=mask, **params)
 
 
 class _DistillationNetRegressor(_TeacherBatchMixin, NeuralNetRegressor):
@@ -91,13 +93,12 @@ class _DistillationNetRegressor(_TeacherBatchMixin, NeuralNetRegressor):
     """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=y_pred.device)
         if not isinstance(X, Mapping):
             return F.mse_loss(y_pred, y_true.reshape(y_pred.shape))
         params = self.distillation_params or {}
-        return regression_distillation_loss(
-            y_pred, y_true, X["teacher"].to(y_pred.device), mask=X["mask"].to(y_pred.device),
-            **params,
-        )
+        teacher, mask = _teacher_batch(X, y_pred.device)
+        return regression_distillation_loss(y_pred, y_true, teacher, mask=mask, **params)
 
 
 def _drop_unsupported_weight_decay(net, optimizer, weight_decay):
@@ -109,20 +110,19 @@ def _drop_unsupported_weight_decay(net, optimizer, weight_decay):
 class _DistillationMixin:
     """Shared fit logic: validation, privileged split, teacher answers, seeded training."""
 
-    def _check_distillation_params(self):
-        self._validate_params()  # the declarative _parameter_constraints
-
     def _teacher_view(self, X_student, X_teacher):
         return X_teacher
 
-    def _prepare(self, X, y):
-        self._validate_common_params()
-        self._check_distillation_params()
+    def _validate_fit_data(self, X, y):
+        """``X`` in float64 (the teacher reads it), NaN allowed in the privileged columns."""
         allow_nan = self.privileged_features is not None
-        X, y = validate_data(
+        return validate_data(
             self, X, y, dtype=np.float64, ensure_all_finite="allow-nan" if allow_nan else True,
             multi_output=not self._is_classifier, y_numeric=not self._is_classifier,
         )
+
+    def _fit_net(self, X, y, y_t, *, seed, seeded, **fit_params):
+        """Split off the privileged columns, get the teacher's answers, train the student."""
         self.student_features_, self.privileged_features_ = resolve_privileged(
             self.privileged_features, X.shape[1]
         )
@@ -130,24 +130,24 @@ class _DistillationMixin:
             X, self.student_features_, self.privileged_features_, self.teacher_features
         )
         X_teacher = self._teacher_view(X_student, X_teacher)
-        return X_student, X_teacher, y, mask
-
-    def _train(self, X_student, teacher_out, mask, y_t, n_outputs, params):
-        seed = _seed_from(self.random_state)
-        device = resolve_device(self.device)
+        if not mask.any():
+            raise ValueError("No training row has complete privileged features; the teacher cannot be used.")
+        with seeded.fork():  # a refitted teacher's draws leave the student's stream alone
+            self.teacher_ = get_teacher(
+                self.teacher, X_teacher[mask], y[mask], self.refit_teacher,
+                kind="classifier" if self._is_classifier else "regressor",
+            )
+        teacher_out = self._teacher_answers(X_teacher, mask, y_t)
+        self.teacher_mask_ = mask
         X_dict = {
             "X": X_student.astype(np.float32),
             "teacher": teacher_out.astype(np.float32),
             "mask": mask.astype(np.float32),
         }
-        with _SeededFit(seed, device):
-            self.net_ = self._make_net(X_student.shape[1], n_outputs, seed, device)
-            _drop_unsupported_weight_decay(self.net_, self._optimizer_class(), self.weight_decay)
-            self.net_.distillation_params = params
-            self.net_.fit(X_dict, y_t)
-        self.n_iter_ = len(self.net_.history)
-        self.device_ = device
-        return self
+        self.net_ = self._make_net(X_student.shape[1], self.n_outputs_, seed, seeded.device)
+        _drop_unsupported_weight_decay(self.net_, self._optimizer_class(), self.weight_decay)
+        self.net_.distillation_params = self._loss_params()
+        self.net_.fit(X_dict, y_t, **fit_params)
 
     def _validate_X(self, X, reset):
         if self.privileged_features_.size == 0:
@@ -326,6 +326,12 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
             log_normalizer=bool(self.log_normalizer), eps=float(self.eps),
         )
 
+    def _teacher_answers(self, X_teacher, mask, y_t):
+        """The teacher's log-probabilities on the rows of ``mask`` (zeros elsewhere)."""
+        teacher_out = np.zeros((X_teacher.shape[0], self.n_outputs_))
+        teacher_out[mask] = teacher_log_proba(self.teacher_, X_teacher[mask], self.classes_)
+        return teacher_out
+
     def fit(self, X, y):
         """Train the student on ``X`` (student columns), ``y`` and the teacher's answers.
 
@@ -340,23 +346,7 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
         -------
         self : object
         """
-        self._check_distillation_params()
-        params = self._loss_params()
-        X_student, X_teacher, y, mask = self._prepare(X, y)
-        check_classification_targets(y)
-        self._label_encoder = LabelEncoder().fit(y)
-        self.classes_ = self._label_encoder.classes_
-        y_t = self._label_encoder.transform(y).astype(np.int64)
-        self.n_outputs_ = len(self.classes_)
-        if not mask.any():
-            raise ValueError("No training row has complete privileged features; the teacher cannot be used.")
-        self.teacher_ = get_teacher(
-            self.teacher, X_teacher[mask], y[mask], self.refit_teacher, kind="classifier"
-        )
-        teacher_out = np.zeros((X_student.shape[0], self.n_outputs_))
-        teacher_out[mask] = teacher_log_proba(self.teacher_, X_teacher[mask], self.classes_)
-        self.teacher_mask_ = mask
-        return self._train(X_student, teacher_out, mask, y_t, self.n_outputs_, params)
+        return super().fit(X, y)
 
 
 @_doc
@@ -520,6 +510,20 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
     def _net_class(self):
         return _DistillationNetRegressor
 
+    def _loss_params(self):
+        return dict(alpha=float(self.alpha), sigma=float(self.sigma), sigma_s=float(self.sigma_s))
+
+    def _teacher_answers(self, X_teacher, mask, y_t):
+        """The teacher's predictions on the rows of ``mask`` (zeros elsewhere)."""
+        s = np.zeros(y_t.shape)
+        pred = teacher_predictions(self.teacher_, X_teacher[mask])
+        if pred.size != mask.sum() * self.n_outputs_:
+            raise ValueError(
+                f"The teacher predicts {pred.shape} values but y has {self.n_outputs_} target(s)."
+            )
+        s[mask] = pred.reshape(-1, self.n_outputs_)
+        return s
+
     def fit(self, X, y):
         """Train the student on ``X`` (student columns), ``y`` and the teacher's predictions.
 
@@ -532,26 +536,4 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
         -------
         self : object
         """
-        self._check_distillation_params()
-        X_student, X_teacher, y, mask = self._prepare(X, y)
-        y_t = np.asarray(y, dtype=np.float64)
-        self._y_ndim = y_t.ndim
-        if y_t.ndim == 1:
-            y_t = y_t.reshape(-1, 1)
-        self.n_outputs_ = y_t.shape[1]
-        if not mask.any():
-            raise ValueError("No training row has complete privileged features; the teacher cannot be used.")
-        self.teacher_ = get_teacher(
-            self.teacher, X_teacher[mask], y[mask], self.refit_teacher, kind="regressor"
-        )
-        s = np.zeros_like(y_t)
-        pred = teacher_predictions(self.teacher_, X_teacher[mask])
-        if pred.size != mask.sum() * self.n_outputs_:
-            raise ValueError(
-                f"The teacher predicts {pred.shape} values but y has {self.n_outputs_} target(s)."
-            )
-        s[mask] = pred.reshape(-1, self.n_outputs_)
-        self.teacher_mask_ = mask
-        params = dict(alpha=float(self.alpha), sigma=float(self.sigma), sigma_s=float(self.sigma_s))
-        return self._train(X_student, s, mask, y_t.astype(np.float32), self.n_outputs_, params)
-
+        return super().fit(X, y)

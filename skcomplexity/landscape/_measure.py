@@ -19,14 +19,14 @@ def _n_rows(a, name):
 def _is_classification(model, kwargs):
     from sklearn.base import is_classifier, is_regressor
 
-    from ._model import _is_torch_model
+    from ._model import is_torch_model
 
     tagged = hasattr(model, "__sklearn_tags__")  # not a bare nn.Module
     if tagged and is_regressor(model):  # before predict_proba: every skorch net has one
         return False
     if tagged and is_classifier(model):
         return True
-    if not _is_torch_model(model):
+    if not is_torch_model(model):
         return hasattr(model, "predict_proba")
     # a bare nn.Module or skorch NeuralNet: its loss says what the targets are
     import torch
@@ -153,7 +153,7 @@ def landscape_measure(model, X, y, *, measure="auto", random_state=0, normalize=
 
 
 def _raw_measure(model, X, y, measure, random_state, kwargs):
-    from ._model import _is_torch_model
+    from ._model import is_torch_model
 
     if y is None:
         raise ValueError("landscape_measure needs the targets y of the scored objects.")
@@ -161,14 +161,14 @@ def _raw_measure(model, X, y, measure, random_state, kwargs):
     if n_x != n_y:
         raise ValueError(f"X and y have different numbers of objects: {n_x} and {n_y}.")
     if measure == "auto":
-        measure = "hessian_spread" if _is_torch_model(model) else "curve"
+        measure = "hessian_spread" if is_torch_model(model) else "curve"
     if measure == "curve":
         from .curve import landscape_curve
 
         kwargs.setdefault("n_permutations", 20)
         curve = landscape_curve(model, X, y, random_state=random_state, **kwargs)
         return float(np.mean(curve.scaled_mean))
-    if not _is_torch_model(model):
+    if not is_torch_model(model):
         raise TypeError(
             f"measure={measure!r} needs a torch model (skcomplexity.neural estimator, skorch net "
             f"or nn.Module); {type(model).__name__} is not one. Use measure='curve'."

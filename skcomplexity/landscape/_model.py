@@ -21,13 +21,29 @@ __all__ = [
     "ParameterIndex",
     "FunctionalModel",
     "as_functional",
+    "encode_target",
+    "is_skorch",
+    "is_torch_model",
+    "model_tensors",
+    "net_per_object_loss",
+    "outputs_are_probabilities",
     "per_object_loss",
     "per_object_losses",
     "unwrap",
 ]
 
 
-def _is_torch_model(model):
+def is_torch_model(model):
+    """Whether ``model`` is a torch model: a :mod:`skcomplexity.neural` estimator, a skorch
+    ``NeuralNet`` or a ``torch.nn.Module`` (False, without error, when torch is missing).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from skcomplexity.landscape import is_torch_model
+    >>> is_torch_model(Ridge())
+    False
+    """
     try:
         import torch
     except ImportError:  # pragma: no cover
@@ -228,17 +244,7 @@ class FunctionalModel:
         self.buffers = dict(module.named_buffers())
         self.theta = self.index.flat(module)
         self.device = self.theta.device
-        fdtype = self.theta.dtype
-        self.X = torch.as_tensor(X, device=self.device)
-        if self.X.is_floating_point():
-            self.X = self.X.to(fdtype)
-        self.y = torch.as_tensor(y, device=self.device)
-        if self.y.is_floating_point():
-            self.y = self.y.to(fdtype)
-        if self.X.shape[0] != self.y.shape[0]:
-            raise ValueError(
-                f"X and y have different numbers of samples: {self.X.shape[0]} != {self.y.shape[0]}."
-            )
+        self.X, self.y = model_tensors(X, y, self.theta)
         self.loss = loss
         self.n_objects = int(self.X.shape[0])
         with torch.no_grad():
@@ -259,6 +265,43 @@ class FunctionalModel:
 
     def losses(self, theta, X, y):
         return self.loss(self.forward(theta, X), y)
+
+
+def model_tensors(X, y, like):
+    """``X`` and ``y`` as tensors on ``like``'s device, floating ones in ``like``'s dtype.
+
+    The one move of data onto a model (integer targets stay integer).
+
+    Parameters
+    ----------
+    X, y : array-like or torch.Tensor
+        Same number of rows.
+    like : torch.Tensor
+        A parameter (or the flat parameters) of the model.
+
+    Returns
+    -------
+    X, y : torch.Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.landscape import model_tensors
+    >>> X, y = model_tensors([[1.0, 2.0]], [3], torch.zeros(1, dtype=torch.float64))
+    >>> X.dtype, y.dtype
+    (torch.float64, torch.int64)
+    """
+    import torch
+
+    out = []
+    for a in (X, y):
+        t = torch.as_tensor(a if torch.is_tensor(a) else np.asarray(a), device=like.device)
+        out.append(t.to(like.dtype) if t.is_floating_point() else t)
+    if out[0].shape[0] != out[1].shape[0]:
+        raise ValueError(
+            f"X and y have different numbers of samples: {out[0].shape[0]} != {out[1].shape[0]}."
+        )
+    return tuple(out)
 
 
 def per_object_loss(mean_loss):
@@ -389,12 +432,23 @@ def as_functional(model, X, y, loss=None, dtype=None, include_bias=True):
     if yv.dtype.kind == "f":
         yv = yv.astype(np.float32)
     if loss is None:
-        loss = _criterion_per_object(parts.net.criterion_, _takes_log(parts.net))
+        loss = net_per_object_loss(parts.net)
     return FunctionalModel(parts.module, Xv, yv, loss, dtype, include_bias)
 
 
-def _takes_log(net):
-    """skorch's NeuralNetClassifier applies ``log`` to the outputs before an NLLLoss."""
+def net_per_object_loss(net):
+    """A fitted skorch net's training criterion as per-object losses ``(outputs, targets) -> (n,)``.
+
+    The criterion is copied with ``reduction='none'`` (a per-object mean over
+    output columns); for skorch's classifier on probability outputs (an
+    ``NLLLoss``), ``log(outputs + eps)`` is taken first, as skorch does.
+    """
+    return _criterion_per_object(net.criterion_, outputs_are_probabilities(net))
+
+
+def outputs_are_probabilities(net):
+    """Whether a skorch net's module outputs probabilities: skorch's ``NeuralNetClassifier``
+    applies ``log`` to the outputs before an ``NLLLoss``."""
     import torch
 
     return (any(c.__name__ == "NeuralNetClassifier" for c in type(net).__mro__)
@@ -411,7 +465,7 @@ def _encode_labels(classes, y):
     return idx.astype(np.int64)
 
 
-def _encode_y(estimator, net, y):
+def encode_target(estimator, net, y):
     """Targets in the form the skorch net behind ``estimator`` (:func:`unwrap`) trains on.
 
     A :mod:`skcomplexity.neural` estimator's label encoding; a skorch
@@ -471,7 +525,7 @@ def per_object_losses(model, X, y, *, loss=None, batch_size=4096):
     """
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    if _is_torch_model(model):
+    if is_torch_model(model):
         import torch
 
         fm = as_functional(model, X, y, loss=loss)

@@ -234,9 +234,9 @@ def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, rad
         raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}.")
     import torch
 
-    from ._model import _is_torch_model, as_functional
+    from ._model import is_torch_model, as_functional
 
-    if not _is_torch_model(model):
+    if not is_torch_model(model):
         raise TypeError("radius > 0 needs a torch model (the parameters are perturbed).")
     fm = as_functional(model, X, y, loss=loss)
     root = root_seed_sequence(random_state)

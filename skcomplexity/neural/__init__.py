@@ -10,14 +10,18 @@ from ._estimators import (
     MLPClassifier,
     MLPRegressor,
     NeuralEstimatorMixin,
+    SeededFit,
     TransformerClassifier,
     resolve_device,
+    torch_seed,
 )
+from ._loader import BatchLoader
 from ._modules import CNNModule, MLPModule, TransformerModule, get_activation
 from .callbacks import InputNormalization, NormBallProjection, SpectralNormalization
 from .multitask import CorrelationLoss, LoRALinear, MultiTaskLoss, SharedEncoderMultiTask
 
 __all__ = [
+    "BatchLoader",
     "CNNClassifier",
     "CNNModule",
     "CorrelationLoss",
@@ -29,10 +33,12 @@ __all__ = [
     "MultiTaskLoss",
     "NeuralEstimatorMixin",
     "NormBallProjection",
+    "SeededFit",
     "SharedEncoderMultiTask",
     "SpectralNormalization",
     "TransformerClassifier",
     "TransformerModule",
     "get_activation",
     "resolve_device",
+    "torch_seed",
 ]

@@ -28,8 +28,10 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "CNNClassifier",
+    "SeededFit",
     "TransformerClassifier",
     "resolve_device",
+    "torch_seed",
 ]
 
 
@@ -59,7 +61,30 @@ def resolve_device(device):
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.") from exc
 
 
-def _seed_from(random_state):
+def torch_seed(random_state):
+    """The integer seed of torch's RNG for a ``random_state`` (None stays None).
+
+    The package's one convention for seeding torch from an estimator's
+    ``random_state``: an int is used as is, a :class:`numpy.random.RandomState`
+    gives one draw. Use it with :class:`SeededFit`.
+
+    Parameters
+    ----------
+    random_state : None, int or numpy.random.RandomState
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.neural import torch_seed
+    >>> torch_seed(3), torch_seed(None)
+    (3, None)
+    >>> torch_seed(np.random.RandomState(0)) == torch_seed(np.random.RandomState(0))
+    True
+    """
     if random_state is None:
         return None
     if isinstance(random_state, Integral) and not isinstance(random_state, bool):
@@ -81,11 +106,41 @@ def _check_number(value, name, low, high=None, *, low_open=False, integer=False)
         raise ValueError(f"{name} must lie in {rng}, got {value!r}.")
 
 
-class _SeededFit:
-    """Context manager: fork torch's RNG and seed it (no global side effects)."""
+class SeededFit:
+    """Context manager: torch's RNG forked (CPU and ``device``) and seeded with ``seed``.
+
+    Everything drawn inside (weight initialisation, shuffling, dropout) comes
+    from ``seed``; on exit the global torch RNG state is what it was before,
+    so fitting a seeded estimator has no side effect on the caller's
+    randomness. This is the seeded-device context of every neural fit
+    (:meth:`NeuralEstimatorMixin.fit` enters it around ``_fit_net``); use it
+    for any other torch training that must be reproducible (a skorch net, a
+    protocol's refits).
+
+    Parameters
+    ----------
+    seed : int or None
+        From :func:`torch_seed`; None forks without seeding (the draws do not
+        move the caller's RNG but are not reproducible).
+    device : str or torch.device
+        The resolved device (:func:`resolve_device`); a CUDA device's RNG is
+        forked as well.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcomplexity.neural import SeededFit
+    >>> with SeededFit(0, "cpu"):
+    ...     a = torch.rand(2)
+    >>> with SeededFit(0, "cpu"):
+    ...     b = torch.rand(2)
+    >>> bool(torch.equal(a, b))
+    True
+    """
 
     def __init__(self, seed, device):
         self.seed = seed
+        self.device = device
         self.devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
 
     def __enter__(self):
@@ -98,14 +153,26 @@ class _SeededFit:
     def __exit__(self, *exc):
         return self._ctx.__exit__(*exc)
 
+    def fork(self):
+        """A nested unseeded fork: what is drawn inside does not shift this context's stream."""
+        return SeededFit(None, self.device)
+
 
 class NeuralEstimatorMixin:
     """Shared machinery of the skorch-backed estimators (not for direct use).
 
+    There is one ``fit`` (:meth:`fit`): it validates the parameters and the
+    data, encodes the target once, resolves the device once and calls one
+    hook, ``_fit_net(X, y, y_t, seed=..., device=...)``, inside the seeded
+    device context (:class:`SeededFit`); the hook builds ``net_`` and trains
+    it. Distillation students override only that hook (teacher answers,
+    priors, initialisations), calling :meth:`_make_net` and the skorch net.
+
     Subclasses implement ``_build_module_kwargs(n_features, n_outputs)`` ->
     ``(module_class, kwargs)`` and set ``_is_classifier``. A subclass that
     needs a different skorch class (e.g. a distillation loss through
-    ``get_loss``) overrides :meth:`_net_class`.
+    ``get_loss``) overrides :meth:`_net_class`; one that reads ``X`` in
+    another dtype or with NaN overrides :meth:`_validate_fit_data`.
     """
 
     _is_classifier = True
@@ -188,6 +255,32 @@ class NeuralEstimatorMixin:
     def _validate_X(self, X, reset):
         return validate_data(self, X, reset=reset, dtype=np.float32)
 
+    def _validate_fit_data(self, X, y):
+        """``(X, y)`` checked for ``fit`` (``X`` as float32)."""
+        return validate_data(
+            self, X, y, dtype=np.float32, multi_output=not self._is_classifier,
+            y_numeric=not self._is_classifier,
+        )
+
+    def _encode_target(self, y):
+        """The target as the net trains on it: class indices (int64) or float32 columns.
+
+        Sets ``classes_`` (classifiers) and ``n_outputs_``.
+        """
+        if self._is_classifier:
+            check_classification_targets(y)
+            self._label_encoder = LabelEncoder().fit(y)
+            self.classes_ = self._label_encoder.classes_
+            y_t = self._label_encoder.transform(y).astype(np.int64)
+            self.n_outputs_ = len(self.classes_)
+        else:
+            y_t = np.asarray(y, dtype=np.float32)
+            self._y_ndim = y_t.ndim
+            if y_t.ndim == 1:
+                y_t = y_t.reshape(-1, 1)
+            self.n_outputs_ = y_t.shape[1]
+        return y_t
+
     def fit(self, X, y, **fit_params):
         """Train the network.
 
@@ -205,32 +298,39 @@ class NeuralEstimatorMixin:
         self : object
             The fitted estimator.
         """
+        if getattr(self, "_parameter_constraints", None):
+            self._validate_params()  # the declarative constraints, where declared
         self._validate_common_params()
-        X, y = validate_data(
-            self, X, y, dtype=np.float32, multi_output=not self._is_classifier,
-            y_numeric=not self._is_classifier,
-        )
-        if self._is_classifier:
-            check_classification_targets(y)
-            self._label_encoder = LabelEncoder().fit(y)
-            self.classes_ = self._label_encoder.classes_
-            y_t = self._label_encoder.transform(y).astype(np.int64)
-            n_outputs = len(self.classes_)
-        else:
-            y_t = np.asarray(y, dtype=np.float32)
-            self._y_ndim = y_t.ndim
-            if y_t.ndim == 1:
-                y_t = y_t.reshape(-1, 1)
-            n_outputs = y_t.shape[1]
-        self.n_outputs_ = n_outputs
-        seed = _seed_from(self.random_state)
+        X, y = self._validate_fit_data(X, y)
+        y_t = self._encode_target(y)
+        seed = torch_seed(self.random_state)
         device = resolve_device(self.device)
-        with _SeededFit(seed, device):
-            self.net_ = self._make_net(X.shape[1], n_outputs, seed, device)
-            self.net_.fit(X, y_t, **fit_params)
+        with SeededFit(seed, device) as seeded:
+            self._fit_net(X, y, y_t, seed=seed, seeded=seeded, **fit_params)
         self.n_iter_ = len(self.net_.history)
         self.device_ = device
         return self
+
+    def _fit_net(self, X, y, y_t, *, seed, seeded, **fit_params):
+        """The one training hook: build ``net_`` and train it (inside ``seeded``).
+
+        Parameters
+        ----------
+        X : ndarray
+            Validated inputs (:meth:`_validate_fit_data`).
+        y : ndarray
+            Validated target as given (labels, for a teacher).
+        y_t : ndarray
+            The encoded target (:meth:`_encode_target`).
+        seed : int or None
+            The torch seed (:func:`torch_seed`), for anything else seeded from it.
+        seeded : SeededFit
+            The active seeded-device context; ``seeded.device`` is the resolved
+            device and ``seeded.fork()`` isolates draws that must not shift the
+            student's stream (e.g. refitting a teacher).
+        """
+        self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, seeded.device)
+        self.net_.fit(X, y_t, **fit_params)
 
     # ----------------------------------------------------------- predict
     @property

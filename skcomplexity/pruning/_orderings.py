@@ -18,6 +18,7 @@ from ..landscape import (
     gradient_covariance,
     hessian_diagonal,
     laplace_covariance,
+    model_tensors,
     per_object_gradients,
     per_object_loss,
 )
@@ -48,16 +49,7 @@ def _per_object(loss_fn):
 
 
 def _tensors(module, X, y):
-    ref = next(module.parameters())
-    X = torch.as_tensor(X if torch.is_tensor(X) else np.asarray(X), device=ref.device)
-    if X.is_floating_point():
-        X = X.to(ref.dtype)
-    y = torch.as_tensor(y if torch.is_tensor(y) else np.asarray(y), device=ref.device)
-    if y.is_floating_point():
-        y = y.to(ref.dtype)
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y have different numbers of samples: {X.shape[0]} != {y.shape[0]}.")
-    return X, y
+    return model_tensors(X, y, next(module.parameters()))
 
 
 def auto_n_objects(n, p):

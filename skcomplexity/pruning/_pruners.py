@@ -21,9 +21,8 @@ from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..landscape import ParameterIndex, unwrap
-from ..landscape._model import _criterion_per_object, _encode_y, _takes_log, is_skorch
-from ..neural._estimators import _seed_from, _SeededFit, resolve_device
+from ..landscape import ParameterIndex, encode_target, is_skorch, net_per_object_loss, unwrap
+from ..neural import SeededFit, resolve_device, torch_seed
 from ._display import PruningCurveDisplay
 from ._orderings import PerObjectLoss, auto_batch_size_remove, parameter_ordering
 
@@ -69,16 +68,16 @@ def _check_wrappable(estimator):
         )
 
 
-def _n_params_before_fit(estimator, X, y, include_bias):
+def _n_params_before_fit(estimator, X, y, include_bias, device):
     """Number of prunable parameters the fitted network will have, without training it.
 
     Builds the module only (no data pass); returns None when the estimator's
-    structure cannot be known before ``fit``.
+    structure cannot be known before ``fit``. ``device`` is the resolved device.
     """
     try:
         if is_skorch(estimator):
             # initialising draws the weights: do it in a fork, leaving the global RNG alone
-            with _SeededFit(None, resolve_device(getattr(estimator, "device", None))):
+            with SeededFit(None, device):
                 module = clone(estimator).initialize().module_
         elif hasattr(estimator, "_build_module_kwargs"):
             if get_tags(estimator).estimator_type == "classifier":
@@ -97,7 +96,7 @@ def _n_params_before_fit(estimator, X, y, include_bias):
 
 def _loss_fn(net):
     """The net's training criterion, per object (skorch's log of probability outputs included)."""
-    return PerObjectLoss(_criterion_per_object(net.criterion_, _takes_log(net)))
+    return PerObjectLoss(net_per_object_loss(net))
 
 
 def apply_pruning_mask(module, masks):
@@ -217,15 +216,16 @@ class BasePruner(BaseEstimator):
             _skorch_net(self.estimator)
             base = copy.deepcopy(self.estimator)
         else:
-            p = _n_params_before_fit(self.estimator, X, y, self.include_bias)
+            device = resolve_device(getattr(self.estimator, "device", None))
+            p = _n_params_before_fit(self.estimator, X, y, self.include_bias, device)
             if p is not None:  # refuse before spending the training time
                 self._check_n_params(p)
             base = clone(self.estimator)
-            with self._seeded(resolve_device(getattr(base, "device", None))):
+            with self._seeded(device):
                 base.fit(X, y)
         net = _skorch_net(base)
         module = net.module_
-        yt = _encode_y(base, net, y)
+        yt = encode_target(base, net, y)
         module.eval()
         self.index_ = ParameterIndex(module, self.include_bias)
         self.n_params_ = self.index_.n_params
@@ -244,10 +244,10 @@ class BasePruner(BaseEstimator):
     def _seeded(self, device):
         """Fork torch's RNG (CPU and ``device``) and seed it from ``random_state``.
 
-        The package's one seeded-fit convention (:class:`~skcomplexity.neural.
-        _estimators._SeededFit`), with the seed derived as every estimator does.
+        The package's one seeded-fit convention (:class:`~skcomplexity.neural.SeededFit`),
+        with the seed derived as every estimator does (:func:`~skcomplexity.neural.torch_seed`).
         """
-        return _SeededFit(_seed_from(self.random_state), device)
+        return SeededFit(torch_seed(self.random_state), device)
 
     def _mask_fraction(self, module, fraction):
         """Zero the first ``round(fraction * p)`` parameters of ``order_`` in ``module``."""
@@ -267,7 +267,7 @@ class BasePruner(BaseEstimator):
             Xf = np.asarray(Xf, dtype=np.float32)
             net.callbacks_.append(("pruning_mask", _mask_callback(masks)))
             with self._seeded(next(net.module_.parameters()).device):
-                net.partial_fit(Xf, _encode_y(model, net, yf), epochs=self.fine_tune_epochs)
+                net.partial_fit(Xf, encode_target(model, net, yf), epochs=self.fine_tune_epochs)
         net.module_.eval()
         return model
 

@@ -444,7 +444,7 @@ def extract_features(estimator, X):
                 "pass the data the estimator was fitted on."
             )
         return Xv, coef
-    from ..landscape._model import unwrap
+    from ..landscape import unwrap
 
     try:
         parts = unwrap(estimator)  # an unfitted torch model: NotFittedError (a ValueError)

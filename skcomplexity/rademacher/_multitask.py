@@ -19,8 +19,7 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
     import torch
     from skorch import NeuralNet
 
-    from ..neural._estimators import _SeededFit
-    from ..neural._loader import BatchLoader
+    from ..neural import BatchLoader, SeededFit
     from ..neural.callbacks import InputNormalization, NormBallProjection, SpectralNormalization
     from ..neural.multitask import MultiTaskLoss, SharedEncoderMultiTask
 
@@ -56,7 +55,7 @@ def _fit_and_measure(protocol, X, y, target_rows, sigma_t, cfg, seed):
         verbose=0,
     )
     # seeded inside a forked RNG: the caller's global torch state is left alone
-    with _SeededFit(seed, cfg["device"]):
+    with SeededFit(seed, cfg["device"]):
         net.fit(X.astype(np.float32), y.astype(np.float32))
     scores = net.predict(X[target_rows].astype(np.float32))[:, 0].astype(np.float64)
     return float(np.mean(sigma_t * scores)), budget

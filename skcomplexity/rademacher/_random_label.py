@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._parallel import parallel_map, root_seed_sequence
-from ..landscape._model import is_skorch as _is_skorch
+from ..landscape import is_skorch as _is_skorch
 from ._empirical import linear_head_rademacher
 
 __all__ = ["RandomLabelRademacher", "rademacher_complexity"]
@@ -111,11 +111,11 @@ def _one_replicate(estimator, X, response, seed_seq, fit_params):
     if "random_state" in params:
         est.set_params(random_state=seed)
     if _is_skorch(est):
-        from ..neural._estimators import _SeededFit
+        from ..neural import SeededFit, resolve_device
 
         # skorch initialises and shuffles with torch's global RNG: seed it inside a fork
         # (the package's one seeded-fit convention, which forks only the net's CUDA device)
-        with _SeededFit(seed, est.device):
+        with SeededFit(seed, resolve_device(est.device)):
             est.fit(X.astype(np.float32), _labels_for(est, sigma), **fit_params)
         Xf = X.astype(np.float32)
     else:

@@ -215,7 +215,7 @@ def test_distillation_regressor_follows_teacher():
     teacher = Ridge(alpha=1e-6).fit(X, X @ [1.0, -2.0])
     reg = DistillationRegressor(teacher=teacher, alpha=1.0, hidden_units=(), lr=5e-2,
                                 max_epochs=150, batch_size=300, random_state=0).fit(X, y)
-    w = reg.module_.linear_layers[0].weight.detach().numpy().ravel()
+    w = reg.module_.linear_layers[0].weight.detach().cpu().numpy().ravel()
     np.testing.assert_allclose(w, [1.0, -2.0], atol=2e-2)
 
 

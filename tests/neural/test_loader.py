@@ -10,7 +10,7 @@ from skorch.dataset import Dataset  # noqa: E402
 from torch.utils.data import DataLoader, Subset  # noqa: E402
 
 from skcomplexity.neural import MLPClassifier, MLPRegressor  # noqa: E402
-from skcomplexity.neural._loader import BatchLoader  # noqa: E402
+from skcomplexity.neural import BatchLoader  # noqa: E402
 
 
 def _batches(loader_cls, dataset, seed, **kwargs):
