@@ -55,7 +55,8 @@ def check_output(output, *, data=None, force=False):
         raise InputError(f"--output {path}: the directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"--output {path}: the directory {parent} is not writable")
-    if data is not None and os.path.exists(path) and os.path.samefile(path, data):
+    if (data is not None and os.path.exists(path) and os.path.exists(data)
+            and os.path.samefile(path, data)):
         raise InputError(f"--output {path} is the input file; choose another name")
     if os.path.islink(path) and not _inside(path, os.getcwd()):
         raise InputError(f"--output {path} is a symbolic link to {os.path.realpath(path)}, "

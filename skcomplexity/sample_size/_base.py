@@ -325,6 +325,8 @@ class SampleSizeEstimator(BaseEstimator):
         replicates (no refits: the curve and the decision are recomputed on
         replicates drawn with replacement); the upper end is ``inf`` where more
         than 2.5 % of the resamples do not reach the criterion within the data.
+        Read off a grid by Definition 19, it also spans the grid step below
+        ``m*`` (the criterion fails at the previous size).
         None when ``sample_size_`` is None.
     extrapolated_size_ : float or None
         When the data do not reach the criterion: the size its fitted trend
@@ -729,6 +731,11 @@ class SampleSizeEstimator(BaseEstimator):
         self.extrapolated_interval_ = None
         cap = FORECAST_CAP * n
         if self.sample_size_ is not None:
+            if interval is not None and getattr(self, "decision_rule", "all") == "all":
+                # read off a grid, m* = k_j says only that the crossing lies in (k_{j-1}, k_j]
+                j = int(np.searchsorted(self.sizes_, self.sample_size_))
+                if 0 < j < len(self.sizes_) and self.sizes_[j] == self.sample_size_:
+                    interval = (min(interval[0], float(self.sizes_[j - 1] + 1)), interval[1])
             self.sample_size_interval_ = interval
             if interval is not None and not interval[1] <= largest:
                 self.status_ = "edge"
