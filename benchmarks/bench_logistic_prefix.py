@@ -2,10 +2,11 @@
 
 The binomial paths of the sample-size methods fit one logistic model per replicate and
 grid size on the replicate's prefix. Before, each size was a count-weighted fit over all
-``m`` rows (``glm.fit_glm`` / ``glm.laplace_posterior`` / ``glm.fit_logistic_batch`` with
-``weights=counts``); now ``models._gathered`` evaluates the per-row work on the prefix rows
-only, does the products as GEMMs against the shared design and re-evaluates the line search
-only where needed. Same replicates, same warm starts, one run, one BLAS thread::
+``m`` rows (``glm.fit_glm`` / ``glm.laplace_posterior`` with ``weights=counts``); now
+the paths of ``models._gathered`` evaluate the per-row work on the prefix rows only
+(the same Newton core, ``glm.newton_logistic``, with ``rows`` instead of ``weights``), do
+the products as GEMMs against the shared design and re-evaluate the line search only
+where needed. Same replicates, same warm starts, one run, one BLAS thread::
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_logistic_prefix.py
 """
@@ -16,8 +17,13 @@ import warnings
 import numpy as np
 
 from skcomplexity.datasets import load_dataset, make_logistic_regression
-from skcomplexity.models._gathered import laplace_rows_path, sklearn_logistic_prefix_path
-from skcomplexity.models.glm import add_intercept, fit_logistic_batch, laplace_posterior
+from skcomplexity.models.glm import (
+    add_intercept,
+    fit_glm,
+    laplace_posterior,
+    laplace_rows_path,
+    logistic_rows_path,
+)
 
 
 def _prefix_counts(index, sizes, m):
@@ -46,18 +52,19 @@ def laplace_gathered(Z, y, index, sizes, alpha):
                                                           [(0, int(k)) for k in sizes], alpha)])
 
 
-def sklearn_counts(X, y, index, sizes, inv_c):
-    internal, out = None, []
+def logistic_counts(Z, y, index, sizes, alpha):
+    init, out = None, []
     for counts in _prefix_counts(index, sizes, len(y)):
-        w, b, internal = fit_logistic_batch(X, y, counts, inv_c=inv_c, coef_init=internal,
-                                            return_internal=True)
-        out.append(np.hstack([b[:, None], w]))
+        init = fit_glm(Z, y, "binomial", weights=counts, prior_precision=alpha, coef_init=init)
+        out.append(init)
     return np.stack(out)
 
 
-def sklearn_gathered(X, y, index, sizes, inv_c):
-    return np.stack([np.hstack([b[:, None], w])
-                     for w, b in sklearn_logistic_prefix_path(X, y, index, sizes, inv_c=inv_c)])
+def logistic_gathered(Z, y, index, sizes, alpha):
+    pen = np.full(Z.shape[1], alpha)
+    return np.stack([coef for coef, _, _ in logistic_rows_path(Z, y, index,
+                                                                [(0, int(k)) for k in sizes],
+                                                                pen)])
 
 
 def _time(fn, *args):
@@ -81,8 +88,9 @@ def main():
     X2, y2 = make_logistic_regression(1000, 20, random_state=307)
     index2 = rng.integers(0, 1000, size=(300, 1000))
     sizes2 = np.linspace(22, 1000, 50).astype(int)
-    cases.append(("sklearn-convention fit, synthetic 1000x20, R=300",
-                  sklearn_counts, sklearn_gathered, (X2, y2, index2, sizes2, 0.01)))
+    cases.append(("penalised logistic fit, synthetic 1000x20, R=300",
+                  logistic_counts, logistic_gathered, (add_intercept(X2), y2, index2, sizes2,
+                                                       0.01)))
     print(f"{'case (50 prefix sizes)':50s} {'counts s':>9s} {'gathered s':>11s} {'ratio':>6s} "
           f"{'median / max rel diff':>22s}")
     for name, old, new, args in cases:

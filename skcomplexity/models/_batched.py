@@ -1,12 +1,14 @@
 """The batched solvers behind :mod:`skcomplexity.models.glm`.
 
-Weighted and prefix-cumulative Gram matrices, batched Cholesky solves with a
-minimum-norm fallback, and batched Newton for L2-penalised logistic
-regression: the linear algebra that lets ``B`` bootstrap replicates or every
-prefix of a nested subsample path be fitted together instead of one by one.
+Weighted and prefix-cumulative Gram matrices, THE batched SPD solve
+(:func:`solve_spd`, minimum-norm fallback) and THE batched Newton method for
+L2-penalised logistic regression (:func:`newton_logistic`: offsets, per-row
+weights, gathered rows, a diagonal penalty): the linear algebra that lets ``B``
+bootstrap replicates or every prefix of a nested subsample path be fitted
+together instead of one by one. Everything is plain array operations on a
+leading batch axis (no loop over replicates).
 :mod:`~skcomplexity.models.glm` (families, likelihood, ``fit_glm``) builds on
-these and re-exports the public ones (``prefix_grams``, ``fit_linear_prefix``,
-``fit_logistic_batch``, ``standardize_columns``).
+these and re-exports the public ones.
 """
 
 import warnings
@@ -15,11 +17,17 @@ import numpy as np
 from scipy.special import expit
 
 __all__ = [
+    "check_fit",
     "fit_linear_prefix",
-    "fit_logistic_batch",
+    "newton_logistic",
     "prefix_grams",
+    "solve_spd",
     "standardize_columns",
 ]
+
+#: Largest ``m x p(p+1)/2`` table of row outer products kept for the GEMM Gram matrix, and
+#: the largest ``(batch, m, p)`` product formed at once without it.
+_OUTER_ELEMENTS = 2**23
 
 
 def _theta(X, coef, offset=None):
@@ -30,24 +38,79 @@ def _theta(X, coef, offset=None):
     return theta
 
 
-def _gram(X, w, XX=None):
-    """``X^T diag(w) X`` for w of shape (m,) or (B, m).
+def _gram(X, w, outer=None):
+    """``X^T diag(w) X`` for w of shape (m,) or (..., m): THE weighted Gram matrix.
 
-    The one weighted Gram matrix of the package. With many replicates and
-    few columns, one GEMM ``w @ XX`` against the row-wise outer products
-    ``XX`` (shape (m, p*p), computed once and passed in) is fastest; otherwise a
-    batched matmul (~10x faster than the equivalent einsum).
+    With ``outer`` (the symmetric half of the row outer products, see
+    :class:`_Design`) it is one GEMM ``w @ outer``; otherwise a batched matmul,
+    in chunks of the batch that keep the ``(chunk, m, p)`` product under
+    ``_OUTER_ELEMENTS`` entries.
     """
     w = np.asarray(w, dtype=float)
-    p = X.shape[1]
-    if XX is not None:
-        return (w @ XX).reshape(w.shape[:-1] + (p, p))
-    return (w[..., :, None] * X).swapaxes(-1, -2) @ X
+    m, p = X.shape
+    if outer is not None:
+        iu = np.triu_indices(p)
+        half = w @ outer
+        G = np.empty(half.shape[:-1] + (p, p))
+        G[..., iu[0], iu[1]] = half
+        G[..., iu[1], iu[0]] = half
+        return G
+    if w.ndim == 1:
+        return (X.T * w) @ X
+    batch = w.shape[:-1]
+    wf = w.reshape(-1, m)
+    step = max(1, _OUTER_ELEMENTS // (m * p))
+    G = np.concatenate([(wf[c:c + step, :, None] * X).swapaxes(-1, -2) @ X
+                        for c in range(0, len(wf), step)])
+    return G.reshape(batch + (p, p))
 
 
-def _outer_rows(X):
-    """Row-wise outer products ``x_i x_iᵀ`` flattened: shape (m, p*p)."""
-    return (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
+class _Design:
+    """A design ``X`` (m, p) shared by replicates, and what the batched products need.
+
+    ``rows`` (R, k) selects each replicate's rows (duplicates count twice); ``rows=None``
+    means every row of ``X`` for every replicate. Per-row quantities live on the
+    selected rows only; products with the design are GEMMs against all ``m`` rows, the
+    per-row factors scattered onto them with :func:`numpy.bincount` (no ``(R, k, p)``
+    array is formed).
+    """
+
+    def __init__(self, X):
+        self.X = np.asarray(X, dtype=float)
+        self.m, self.p = self.X.shape
+        self.iu = np.triu_indices(self.p)
+        self._outer = None
+
+    @property
+    def outer(self):
+        """The symmetric half of the row outer products (m, p(p+1)/2), built on first use;
+        None past ``_OUTER_ELEMENTS``."""
+        iu = self.iu
+        if self._outer is None and self.m * iu[0].size <= _OUTER_ELEMENTS:
+            self._outer = self.X[:, iu[0]] * self.X[:, iu[1]]
+        return self._outer
+
+    def theta(self, coef, rows=None):
+        """``x_iᵀ w_r`` on each replicate's rows: shape (R, k), or (R, m) for all rows."""
+        theta = coef @ self.X.T
+        return theta if rows is None else np.take_along_axis(theta, rows, axis=1)
+
+    def flat(self, rows):
+        """The bincount index of ``rows`` (None for all rows)."""
+        return None if rows is None else (np.arange(rows.shape[0])[:, None] * self.m
+                                          + rows).ravel()
+
+    def scatter(self, values, flat):
+        """Per-row values (R, k) summed onto the ``m`` rows: shape (R, m)."""
+        if flat is None:
+            return values
+        R = values.shape[0]
+        return np.bincount(flat, weights=values.ravel(), minlength=R * self.m).reshape(
+            R, self.m)
+
+    def gram(self, weights):
+        """``Xᵀ diag(w_r) X`` for every row of ``weights`` (R, m): shape (R, p, p)."""
+        return _gram(self.X, weights, self.outer)
 
 
 def standardize_columns(X, center=True):
@@ -108,34 +171,83 @@ def prefix_grams(A, index, sizes):
     return out
 
 
-def _cholesky_solve_checked(G, b, rcond=1e-12):
-    """Solve batched SPD systems; returns ``x`` and a mask of well-conditioned systems.
+#: The warning of a Newton or normal-equations system that is not positive definite.
+SINGULAR = ("Singular or indefinite matrix in {} (too few distinct samples for the number of "
+            "parameters?); using the pseudo-inverse. Consider prior_precision > 0.")
 
-    Systems that are singular, indefinite or whose squared Cholesky-diagonal
-    ratio is below ``rcond`` are flagged (their ``x`` is not meaningful).
+
+def solve_spd(A, b, *, warn=None, rcond=1e-12, return_ok=False):
+    """Solve symmetric positive-definite systems ``A x = b``, batched: THE SPD solve.
+
+    A Cholesky factorisation checks that every system is positive definite; they
+    are then solved by one LU solve (in numpy cheaper than two triangular solves,
+    for want of a batched triangular solve). When a factorisation fails, the
+    batch is split in 16 and retried, so that only the failing systems take the
+    fallback: the minimum-norm solution ``pinv(A) b`` (symmetric
+    eigendecomposition; eigenvalues within ``1e-15`` of the largest in absolute
+    value dropped, as :func:`numpy.linalg.pinv`).
+
+    Parameters
+    ----------
+    A : ndarray of shape (..., q, q)
+    b : ndarray of shape (..., q) or (..., q, r)
+        Vectors, or matrices when ``b.ndim == A.ndim`` (a shared matrix right-hand
+        side is broadcast to ``A``'s batch by the caller).
+    warn : str or None, default=None
+        Message of a ``RuntimeWarning`` when some system is not positive definite
+        (None: silent).
+    rcond : float, default=1e-12
+        With ``return_ok``: a system is well conditioned when positive definite with
+        squared Cholesky-diagonal ratio (eigenvalue ratio on the fallback) above ``rcond``.
+    return_ok : bool, default=False
+        Also return that mask, shape ``A.shape[:-2]``.
+
+    Returns
+    -------
+    x : ndarray of the shape of ``b``
+    ok : ndarray of bool, only with ``return_ok``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[[2.0, 0.0], [0.0, 4.0]], [[1.0, 1.0], [1.0, 1.0]]])
+    >>> x, ok = solve_spd(A, np.array([[2.0, 4.0], [2.0, 2.0]]), return_ok=True)
+    >>> np.round(x, 12).tolist(), ok.tolist()
+    ([[1.0, 1.0], [1.0, 1.0]], [True, False])
     """
-    batch = G.shape[:-2]
+    A = np.asarray(A, dtype=float)
+    b = np.asarray(b, dtype=float)
+    q, batch = A.shape[-1], A.shape[:-2]
+    vector = b.ndim == A.ndim - 1
+    B = b[..., None] if vector else b
+    B = np.broadcast_to(B, batch + B.shape[-2:]).reshape((-1, q, B.shape[-1]))
+    x, ok, failed = _solve_spd_flat(A.reshape((-1, q, q)), B, rcond)
+    if failed and warn is not None:
+        warnings.warn(warn, RuntimeWarning, stacklevel=3)
+    x = x.reshape(batch + x.shape[-2:])
+    x = x[..., 0] if vector else x
+    return (x, ok.reshape(batch)) if return_ok else x
+
+
+def _solve_spd_flat(A, B, rcond):
+    """:func:`solve_spd` on a flat batch: ``x``, ``ok`` and whether a system fell back."""
     try:
-        L = np.linalg.cholesky(G)
-        d = np.diagonal(L, axis1=-2, axis2=-1)
-        ok = np.all(d > 0, axis=-1) & ((d.min(axis=-1) / d.max(axis=-1)) ** 2 > rcond)
-        z = np.linalg.solve(L, b[..., None])
-        x = np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
+        L = np.linalg.cholesky(A)
+        x = np.linalg.solve(A, B)  # can still find an exactly singular pivot
     except np.linalg.LinAlgError:
-        if G.ndim > 2 and G.size // (G.shape[-1] ** 2) > 8:
-            # split the (flattened) batch in 16 and retry, so that only the systems whose
-            # Cholesky factorisation fails take the eigendecomposition, not all of them
-            q = G.shape[-1]
-            Gf, bf = G.reshape(-1, q, q), np.broadcast_to(b, batch + (q,)).reshape(-1, q)
-            parts = [_cholesky_solve_checked(Gf[c], bf[c], rcond)
-                     for c in np.array_split(np.arange(len(Gf)), 16)]
-            return (np.concatenate([x for x, _ in parts]).reshape(batch + (q,)),
-                    np.concatenate([ok for _, ok in parts]).reshape(batch))
-        lam, V = np.linalg.eigh(G)
-        ok = (lam[..., 0] > 0) & (lam[..., 0] > rcond * lam[..., -1])
-        lam = np.where(lam > 0, lam, 1.0)
-        x = np.einsum("...ij,...j->...i", V, np.einsum("...ji,...j->...i", V, b) / lam)
-    return x, np.broadcast_to(ok, batch).copy()
+        if len(A) > 8:  # only the chunks that fail take the eigendecomposition
+            parts = [_solve_spd_flat(A[c], B[c], rcond)
+                     for c in np.array_split(np.arange(len(A)), 16)]
+            return (np.concatenate([x for x, _, _ in parts]),
+                    np.concatenate([ok for _, ok, _ in parts]), True)
+        lam, V = np.linalg.eigh(A)
+        ok = (lam[:, 0] > 0) & (lam[:, 0] > rcond * lam[:, -1])
+        cut = 1e-15 * np.abs(lam).max(axis=1, keepdims=True)
+        inv = np.where(np.abs(lam) > cut, 1.0 / np.where(lam != 0, lam, 1.0), 0.0)
+        return V @ (inv[:, :, None] * (V.swapaxes(1, 2) @ B)), ok, True
+    d = np.diagonal(L, axis1=1, axis2=2)
+    ok = np.all(d > 0, axis=1) & ((d.min(axis=1) / d.max(axis=1)) ** 2 > rcond)
+    return x, ok, False
 
 
 def _min_norm_lstsq(A, t, alpha, center):
@@ -203,7 +315,7 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     else:
         G, b = S[..., :-1, :-1], S[..., :-1, -1]
     G = G + np.diag(alpha / sd**2)
-    coef_z, ok = _cholesky_solve_checked(G, b)
+    coef_z, ok = solve_spd(G, b, return_ok=True)
     for r, j in zip(*np.nonzero(~ok), strict=True):
         rows = index[r, :sizes[j]]
         coef_z[r, j] = _min_norm_lstsq(X[rows], y[rows], alpha, fit_intercept) * sd
@@ -265,134 +377,170 @@ def _warn_logistic_fit(not_converged, separated, max_iter, penalty, penalised, s
         )
 
 
-def _armijo(objective, x, step, dec):
-    """Step lengths of batched Newton steps by Armijo backtracking.
+def check_fit(X, coef, converged, rows=None, prior_precision=0.0, *, weights=None,
+              offset=None, max_iter=100, penalty="prior_precision > 0", stacklevel=3):
+    """Warn about a batch of logistic fits: THE logistic fit warnings.
 
-    ``objective(X)`` gives one value per row of ``X``; row ``i`` keeps
-    ``t_i = 1`` when the full step decreases it by at least ``1e-4 t dec_i``
-    (``dec`` the Newton decrement), else halves it, up to 30 times.
+    Not converged (or not finite); and, for an unpenalised fit
+    (``prior_precision == 0``), a fitted probability numerically 0 or 1 on a row
+    of the subsample (``rows``; all rows with a positive weight when ``rows`` is
+    None): separated classes, no maximum-likelihood estimate.
+    ``weights`` and ``offset`` as in :func:`newton_logistic`.
     """
-    f0 = objective(x)
-    t = np.ones(len(x))
-    for _ in range(30):
-        bad = objective(x + t[:, None] * step) > f0 - 1e-4 * t * dec
-        if not np.any(bad):
-            break
-        t = np.where(bad, 0.5 * t, t)
-    return t
+    design = X if isinstance(X, _Design) else _Design(X)
+    finite = np.all(np.isfinite(coef), axis=1)
+    separated = np.zeros(len(coef), dtype=bool)
+    if prior_precision == 0:
+        keep = np.flatnonzero(finite)
+        theta = design.theta(coef[keep], _take(rows, keep))
+        if offset is not None:
+            theta = theta + _take(offset, keep)
+        w = np.ones_like(theta) if weights is None else _take(weights, keep)
+        separated[keep] = _numerically_0_or_1(theta, w)
+    _warn_logistic_fit(~converged | ~finite, separated, max_iter, penalty, prior_precision > 0,
+                       stacklevel=stacklevel)
 
 
-def _logistic_objective(Z, y01, W, pen, coef, offset=None):
-    """Penalised negative log-likelihood ``-Σ c_i log f(y_i) + ½ Σ pen_j w_j²`` per replicate."""
-    theta = _theta(Z, coef, offset)
-    nll = np.logaddexp(0.0, theta) - y01 * theta
-    return np.sum(W * nll, axis=1) + 0.5 * (coef**2) @ pen
+def _take(a, keep):
+    """Replicates ``keep`` of a per-replicate array; shared (1-row or 1-D) arrays as they are."""
+    if a is None or np.ndim(a) < 2 or a.shape[0] == 1:
+        return a
+    return a[keep]
 
 
-def fit_logistic_batch(X, y01, weights, *, inv_c=0.0, fit_intercept=True, max_iter=100,
-                       tol=1e-12, coef_init=None, return_internal=False):
-    """L2-penalised logistic regression (unpenalised intercept) for every row of ``weights``.
+def _penalised_nll(theta, y, coef, pen, weights=None):
+    """``Σ_i c_i [log(1 + e^θ_i) - y_i θ_i] + ½ Σ_j pen_j w_j²`` per replicate."""
+    nll = np.logaddexp(0.0, theta) - y * theta
+    if weights is not None:
+        nll = nll * weights
+    return np.sum(nll, axis=-1) + 0.5 * (coef**2) @ pen
 
-    Minimises ``Σ_i c_i logloss_i + (inv_c / 2) ||w||²`` (scikit-learn's
-    ``LogisticRegression(C=1/inv_c)``) by Newton's method with batched
-    Cholesky steps, in standardised coordinates, for the replicates that are
-    still moving (converged ones drop out of the batch). ``coef_init`` (in the
-    internal coordinates that ``return_internal=True`` also returns) warm-starts
-    Newton, e.g. from the previous size of a nested replicate.
+
+def newton_logistic(X, y, coef, *, rows=None, weights=None, offset=None, pen=None, tol=1e-10,
+                    cap=1e6, max_iter=100, warn_singular=True):
+    """THE batched Newton method of L2-penalised logistic regression.
+
+    Minimises, for every replicate ``r``,
+    ``Σ_{i ∈ rows_r} c_ri [log(1 + e^θ_ri) - y_i θ_ri] + ½ Σ_j pen_j w_rj²`` with
+    ``θ_ri = x_iᵀ w_r + o_ri``, by Newton steps solved together
+    (:func:`solve_spd`), Armijo backtracking on the penalised objective (the full
+    step whenever it is good; re-evaluated only for the replicates whose step is
+    still too long, along the precomputed ``Δθ = X step``), converged replicates
+    leaving the batch. A replicate's last step (decrement already at most
+    ``tol``) is taken whole: the decrease it promises is below the objective's
+    rounding error.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p) or the internal design object
+        The design shared by the replicates.
+    y : ndarray of shape (m,)
+        {0, 1} target.
+    coef : ndarray of shape (R, p)
+        Starting point.
+    rows : ndarray of int, shape (R, k), optional
+        Each replicate's rows (duplicates count twice); None: all ``m`` rows.
+    weights, offset : ndarray, optional
+        Per-row weights ``c`` and offsets ``o``, of shape (R, k) (or (R, m) when
+        ``rows`` is None), or one row (1, ·) / (·,) shared by the replicates.
+    pen : ndarray of shape (p,), optional
+        Diagonal of the L2 penalty (0 leaves a coefficient unpenalised).
+    tol : float, default=1e-10
+        A replicate stops when its Newton decrement is at most ``tol``.
+    cap : float, default=1e6
+        ... or when a coefficient reaches ``cap`` in absolute value (separation).
+    max_iter : int, default=100
+    warn_singular : bool, default=True
+        Warn when a Newton system is singular (a minimum-norm step is taken).
 
     Returns
     -------
-    coef : ndarray of shape (B, n)
-    intercept : ndarray of shape (B,)
-    internal : ndarray of shape (B, p), only with ``return_internal``
+    coef : ndarray of shape (R, p)
+    converged : ndarray of bool, shape (R,)
+        Replicates whose last Newton decrement was at most ``tol``.
 
-    Warns
-    -----
-    RuntimeWarning
-        When Newton's method did not converge on some replicates, and, for an
-        unpenalised fit (``inv_c=0``), when fitted probabilities are
-        numerically 0 or 1 (separated classes: no maximum-likelihood
-        estimate). A converged penalised fit does not warn, however large its
-        linear predictor.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.models.glm import fit_glm
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(30, 2)); y = (X[:, 0] + rng.normal(size=30) > 0).astype(float)
+    >>> idx = rng.integers(0, 30, size=(2, 20))
+    >>> w, _ = newton_logistic(X, y, np.zeros((2, 2)), rows=idx, pen=np.full(2, 0.1))
+    >>> counts = np.stack([np.bincount(i, minlength=30) for i in idx])
+    >>> bool(np.allclose(w, fit_glm(X, y, "binomial", weights=counts, prior_precision=0.1)))
+    True
     """
-    X = np.asarray(X, dtype=float)
-    W = np.atleast_2d(np.asarray(weights, dtype=float))
-    Z, mu, sd, pen = _logistic_design(X, inv_c, fit_intercept)
-    B, p = W.shape[0], Z.shape[1]
-    ZZ = _outer_rows(Z)
-    coef = np.zeros((B, p))
-    if coef_init is not None:  # warm start only from moderate, finite estimates
-        init = np.asarray(coef_init, dtype=float)
-        good = np.all(np.isfinite(init), axis=1) & (np.abs(init).max(axis=1) < 30.0)
-        coef[good] = init[good]
+    design = X if isinstance(X, _Design) else _Design(X)
+    coef = np.array(coef, dtype=float)
+    R, p = coef.shape
+    pen = np.zeros(p) if pen is None else np.asarray(pen, dtype=float)
     P = np.diag(pen)
-    active = np.ones(B, dtype=bool)
-    converged = np.zeros(B, dtype=bool)
+    y = np.asarray(y, dtype=float)
+    yi = y if rows is None else y[rows]
+    ri, wi, oi = rows, weights, offset
+    flat = design.flat(ri)
+    warn = SINGULAR.format("the Newton step of logistic regression") if warn_singular else None
+    converged = np.zeros(R, dtype=bool)
+    fval = np.full(R, np.nan)  # penalised objective at coef, where a line search computed it
+    idx = np.arange(R)
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        pr = expit(coef[idx] @ Z.T)
-        grad = ((y01 - pr) * W[idx]) @ Z - pen * coef[idx]
-        H = _gram(Z, W[idx] * pr * (1 - pr), ZZ) + P
-        try:
-            L = np.linalg.cholesky(H)
-            step = np.linalg.solve(np.swapaxes(L, 1, 2), np.linalg.solve(L, grad[..., None]))[..., 0]
-        except np.linalg.LinAlgError:
-            step = (np.linalg.pinv(H, hermitian=True) @ grad[..., None])[..., 0]
-        dec = np.einsum("bi,bi->b", grad, step)
-        # Newton with backtracking (Armijo) on the penalised objective, batched: plain Newton
-        # is not globally convergent for logistic regression (e.g. warm-started from a
-        # near-separable replicate's estimate); the full step is taken whenever it is good
-        t = _armijo(lambda c, Wi=W[idx]: _logistic_objective(Z, y01, Wi, pen, c),
-                    coef[idx], step, dec)
-        coef[idx] = coef[idx] + t[:, None] * step
+        c = coef[idx]
+        theta = design.theta(c, ri)
+        if oi is not None:
+            theta = theta + oi
+        mu = expit(theta)
+        resid, curv = yi - mu, mu * (1.0 - mu)
+        if wi is not None:
+            resid, curv = resid * wi, curv * wi
+        grad = design.scatter(resid, flat) @ design.X - pen * c
+        H = design.gram(design.scatter(curv, flat)) + P
+        step = solve_spd(H, grad, warn=warn)
+        dec = np.einsum("bi,bi->b", grad, step)  # Newton decrement (scale free)
+        t = _armijo(design, theta, c, step, dec, fval, idx, pen, tol, ri, yi, wi)
+        coef[idx] = c + t[:, None] * step
         converged[idx] = dec <= tol
-        active[idx] = ~converged[idx] & (np.abs(coef[idx]).max(axis=1) < 1e8)
-        if not np.any(active):
+        still = (dec > tol) & (np.abs(coef[idx]).max(axis=1) < cap)
+        if not np.any(still):
             break
-    finite = np.all(np.isfinite(coef), axis=1)
-    not_converged = ~converged | ~finite | (np.abs(coef).max(axis=1) > 1e6)
-    separated = np.zeros(B, dtype=bool)
-    if inv_c == 0:
-        separated[finite] = _numerically_0_or_1(coef[finite] @ Z.T, W[finite])
-    _warn_logistic_fit(not_converged, separated, max_iter, "prior_precision > 0 or a finite C",
-                       inv_c > 0, stacklevel=3)
-    w, b0 = _logistic_original_scale(coef, mu, sd, fit_intercept)
-    return (w, b0, coef) if return_internal else (w, b0)
+        if not np.all(still):
+            keep = np.flatnonzero(still)
+            idx, ri, yi = idx[keep], _take(ri, keep), _take(yi, keep)
+            wi, oi = _take(wi, keep), _take(oi, keep)
+            flat = design.flat(ri)
+    return coef, converged
 
 
-def _logistic_design(X, inv_c, fit_intercept):
-    """The standardised design of :func:`fit_logistic_batch` (scikit-learn's
-    convention: unpenalised intercept, penalty ``inv_c`` on the original scale):
-    ``(Z, mu, sd, pen)``."""
-    Z, mu, sd = standardize_columns(X, center=True)
-    if fit_intercept:
-        Z = np.hstack([np.ones((X.shape[0], 1)), Z])
-        pen = np.concatenate([[0.0], inv_c / sd**2])
-    else:
-        Z = X / sd
-        pen = inv_c / sd**2
-    return Z, mu, sd, pen
+def _armijo(design, theta, c, step, dec, fval, idx, pen, tol, rows, y, weights):
+    """Step lengths of a batch of Newton steps by Armijo backtracking.
 
-
-def _logistic_original_scale(coef, mu, sd, fit_intercept):
-    """Coefficients on ``_logistic_design``'s scale back to ``(w, b0)`` on X's."""
-    if fit_intercept:
-        w = coef[:, 1:] / sd
-        return w, coef[:, 0] - w @ mu
-    return coef / sd, np.zeros(coef.shape[0])
-
-
-def _solve_spd(A, b, what="the normal equations"):
-    """Solve SPD systems (batched); pseudo-inverse with a warning when singular."""
-    try:
-        L = np.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
-        warnings.warn(
-            f"Singular or indefinite matrix in {what} (too few distinct samples for the "
-            "number of parameters?); using the pseudo-inverse. Consider prior_precision > 0.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return (np.linalg.pinv(A, hermitian=True) @ b[..., None])[..., 0]
-    z = np.linalg.solve(L, b[..., None])
-    return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
+    Replicate ``i`` keeps ``t_i = 1`` when the full step decreases the penalised
+    objective by at least ``1e-4 t dec_i`` (``dec`` the Newton decrement), else
+    halves it, up to 30 times; only replicates still backtracking are
+    re-evaluated, along ``Δθ = X step``. ``fval`` caches (by replicate ``idx``)
+    the objective at the accepted point, where known.
+    """
+    t = np.ones(idx.size)
+    todo = np.flatnonzero(dec > tol)
+    if not todo.size:
+        return t
+    y, weights = _take(y, todo), _take(weights, todo)
+    dtheta = design.theta(step[todo], _take(rows, todo))
+    f0 = fval[idx[todo]]
+    new = np.flatnonzero(np.isnan(f0))
+    f0[new] = _penalised_nll(theta[todo[new]], _take(y, new), c[todo[new]], pen,
+                             _take(weights, new))
+    pos = np.arange(todo.size)  # rows of dtheta / f0 still backtracking
+    for _ in range(30):
+        tt = t[todo, None]
+        f = _penalised_nll(theta[todo] + tt * dtheta[pos], _take(y, pos),
+                           c[todo] + tt * step[todo], pen, _take(weights, pos))
+        bad = f > f0[pos] - 1e-4 * t[todo] * dec[todo]
+        fval[idx[todo[~bad]]] = f[~bad]
+        if not np.any(bad):
+            break
+        todo, pos = todo[bad], pos[bad]
+        t[todo] *= 0.5
+    else:  # the last halving was not evaluated
+        fval[idx[todo]] = np.nan
+    return t

@@ -19,8 +19,11 @@ binomial  log(1 + e^θ)    sigmoid(θ)       1
 
 The log-likelihood, score and Fisher information are checked against
 statsmodels' ``GLM`` in the tests. The batched linear algebra (Gram
-matrices, prefix sums, batched Cholesky and Newton solvers) lives in
-:mod:`skcomplexity.models._batched`; its public functions are re-exported here.
+matrices, prefix sums, THE SPD solve and THE logistic Newton method) lives in
+:mod:`skcomplexity.models._batched`, the logistic fits along nested subsample
+paths in :mod:`skcomplexity.models._gathered`; their public functions are
+re-exported here, the one public home of what :mod:`skcomplexity.sample_size`
+uses.
 """
 
 from dataclasses import dataclass
@@ -29,36 +32,41 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 from ._batched import (
-    _armijo,
+    SINGULAR,
+    _Design,
     _gram,
-    _logistic_objective,
-    _numerically_0_or_1,
-    _solve_spd,
     _theta,
-    _warn_logistic_fit,
+    check_fit,
     fit_linear_prefix,
-    fit_logistic_batch,
+    newton_logistic,
     prefix_grams,
+    solve_spd,
     standardize_columns,
 )
+from ._gathered import laplace_rows_path, logistic_rows_path, sklearn_logistic_prefix_path
 
 __all__ = [
     "BINOMIAL",
     "GAUSSIAN",
     "Family",
     "add_intercept",
+    "check_fit",
     "fisher_information",
     "fit_glm",
     "fit_linear_prefix",
-    "fit_logistic_batch",
     "fit_restricted",
     "get_family",
-    "prefix_grams",
-    "standardize_columns",
     "laplace_posterior",
+    "laplace_rows_path",
     "log_likelihood",
+    "logistic_rows_path",
+    "newton_logistic",
     "per_object_log_likelihood",
+    "prefix_grams",
     "score",
+    "sklearn_logistic_prefix_path",
+    "solve_spd",
+    "standardize_columns",
 ]
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -205,53 +213,25 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
     y = np.asarray(y, dtype=float)
     m, p = X.shape
     w = _weights(weights, m)
-    ridge = prior_precision * np.eye(p)
     z = y if offset is None else y - offset
     if fam.name == "gaussian":
-        A = _gram(X, w) + ridge * 1.0
+        A = _gram(X, w) + prior_precision * np.eye(p)
         b = (w * z) @ X
-        return _solve_spd(A, b, "the least-squares normal equations")
+        return solve_spd(A, b, warn=SINGULAR.format("the least-squares normal equations"))
 
     W2 = np.atleast_2d(w)
     off = None if offset is None else np.atleast_2d(offset)
     nb = max(W2.shape[0], 1 if off is None else off.shape[0])
     batched = w.ndim == 2 or (offset is not None and np.ndim(offset) == 2)
-    batch = (nb,) if batched else ()
     C = np.zeros((nb, p)) if coef_init is None else np.array(
         np.broadcast_to(np.asarray(coef_init, dtype=float), (nb, p)))
-    pen = np.full(p, float(prior_precision))
-    active = np.ones(C.shape[0], dtype=bool)
-    converged = np.zeros(C.shape[0], dtype=bool)
-    for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        o = None if off is None else (off if off.shape[0] == 1 else off[idx])
-        # (a single replicate keeps its (1, m) weights/offset; batches index them)
-        Wi = W2 if W2.shape[0] == 1 else W2[idx]
-        theta = _theta(X, C[idx], o)
-        mu = expit(theta)
-        grad = ((y - mu) * Wi) @ X - prior_precision * C[idx]
-        H = _gram(X, mu * (1 - mu) * Wi) + ridge
-        step = _solve_spd(H, grad, "the Newton step of logistic regression")
-        dec = np.einsum("...i,...i->...", grad, step)  # Newton decrement (scale free)
-        # backtracking (Armijo) on the penalised objective: Newton alone is not globally
-        # convergent for logistic regression (warm starts, near-separable replicates)
-        t = _armijo(lambda c, Wi=Wi, o=o: _logistic_objective(X, y, Wi, pen, c, o), C[idx], step,
-                    dec)
-        C[idx] = C[idx] + t[:, None] * step
-        converged[idx] = dec <= tol
-        active[idx] = ~converged[idx] & (np.abs(C[idx]).max(axis=1) < 1e6)
-        if not np.any(active):
-            break
-    finite = np.all(np.isfinite(C), axis=1)
-    separated = np.zeros(C.shape[0], dtype=bool)
-    if prior_precision == 0:
-        separated[finite] = _numerically_0_or_1(
-            _theta(X, C[finite], None if off is None else off if off.shape[0] == 1
-                   else off[finite]),
-            W2 if W2.shape[0] == 1 else W2[finite])
-    _warn_logistic_fit(~converged | ~finite, separated, max_iter, "prior_precision > 0",
-                       prior_precision > 0, stacklevel=2)
-    return C.reshape(batch + (p,))
+    design = _Design(X)
+    C, converged = newton_logistic(design, y, C, weights=W2, offset=off,
+                                   pen=np.full(p, float(prior_precision)), tol=tol,
+                                   max_iter=max_iter)
+    check_fit(design, C, converged, None, prior_precision, weights=W2, offset=off,
+              max_iter=max_iter)
+    return C.reshape(((nb,) if batched else ()) + (p,))
 
 
 def fit_restricted(X, y, family, fixed_index, fixed_values, **kwargs):
@@ -310,5 +290,6 @@ def laplace_posterior(X, y, family, *, prior_precision=1.0, sigma2=1.0, weights=
     precision = fisher_information(X, mean, fam, sigma2=sigma2, weights=weights) + (
         prior_precision * np.eye(p)
     )
-    cov = np.linalg.inv(precision)
+    cov = solve_spd(precision, np.broadcast_to(np.eye(p), precision.shape),
+                    warn=SINGULAR.format("the posterior precision"))
     return mean, cov

@@ -26,6 +26,8 @@ closed forms (``t = x^T Σ_k x / σ²``, ``r = y - x^T m_k``, ``p_k`` the poster
 
 import numpy as np
 
+from ._batched import prefix_grams, solve_spd
+
 __all__ = [
     "neighbour_route",
     "POSTERIOR_PROTOCOL",
@@ -51,10 +53,13 @@ def _chol(A, what):
         ) from None
 
 
-def _chol_solve(L, B):
-    """Solve ``(L L^T) Z = B`` for batched ``L`` (..., p, p) and ``B`` (..., p, q)."""
-    Z = np.linalg.solve(L, B)
-    return np.linalg.solve(np.swapaxes(L, -1, -2), Z)
+def _solve_posterior(prec, B):
+    """``prec⁻¹ B`` by :func:`~skcomplexity.models.glm.solve_spd`; the clear error if ``prec``
+    is not positive definite."""
+    x, ok = solve_spd(prec, B, rcond=0.0, return_ok=True)
+    if not np.all(ok):
+        _chol(prec, "the posterior precision")
+    return x
 
 
 def _check_pair(mean1, cov1, mean2, cov2):
@@ -189,12 +194,11 @@ def conjugate_posterior(X, y, *, prior_precision=1.0, sigma2=1.0, weights=None):
                 prior_precision * np.eye(p)
             )
         b = (w * y) @ X / sigma2
-    L = _chol(prec, "the posterior precision")
     eye = np.broadcast_to(np.eye(p), prec.shape)
-    cov = _chol_solve(L, eye)
+    sol = _solve_posterior(prec, np.concatenate([eye, b[..., None]], axis=-1))
+    cov = sol[..., :p]
     cov = 0.5 * (cov + np.swapaxes(cov, -1, -2))
-    mean = _chol_solve(L, b[..., None])[..., 0]
-    return mean, cov
+    return sol[..., p], cov
 
 
 def add_observation(mean, cov, x, y, sigma2=1.0):
@@ -404,8 +408,6 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     >>> bool(np.isclose(kl[0, 0], gaussian_kl(m1, c1, m2, c2)))
     True
     """
-    from .glm import prefix_grams
-
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)
@@ -421,11 +423,7 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     y_new = y[index[:, sizes]]
     # one factorisation, two right-hand sides: the mean P⁻¹Xᵀy/σ² and P⁻¹x of the new object
     rhs = np.stack([S[..., :p, p] / sigma2, x_new], axis=-1)
-    try:
-        sol = np.linalg.solve(prec, rhs)
-    except np.linalg.LinAlgError:
-        _chol(prec, "the posterior precision")  # raises the clear error
-        raise
+    sol = _solve_posterior(prec, rhs)
     mean, u = sol[..., 0], sol[..., 1]
     t = np.sum(x_new * u, axis=-1) / sigma2
     if expected:

@@ -28,9 +28,8 @@ import numpy as np
 from scipy.special import log_expit
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..models._gathered import laplace_rows_path
 from .._validation import resolve_family
-from ..models.glm import BINOMIAL, prefix_grams
+from ..models.glm import BINOMIAL, laplace_rows_path, prefix_grams, solve_spd
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import (
     gchisq_cdf,
@@ -110,12 +109,6 @@ class PosteriorBatch:
     normals: np.ndarray = None
 
 
-def _spd_inverse(P):
-    L = np.linalg.cholesky(P)
-    Linv = np.linalg.solve(L, np.broadcast_to(np.eye(P.shape[-1]), P.shape))
-    return np.swapaxes(Linv, -1, -2) @ Linv
-
-
 def posterior_path(data, draws, prior_precision):
     """Yield :class:`PosteriorBatch` for every grid size of a chunk of nested replicates.
 
@@ -132,7 +125,8 @@ def posterior_path(data, draws, prior_precision):
         s2 = data.sigma2
         for j, k in enumerate(sizes):
             gram, xty, yty = S[:, j, :p, :p], S[:, j, :p, p], S[:, j, p, p]
-            cov = _spd_inverse(gram / s2 + prior_precision * np.eye(p))
+            precision = gram / s2 + prior_precision * np.eye(p)
+            cov = solve_spd(precision, np.broadcast_to(np.eye(p), precision.shape))
             mean = np.einsum("rij,rj->ri", cov, xty) / s2
             yield PosteriorBatch(int(k), mean, cov, index[:, :k], gram, xty, yty)
         return

@@ -12,22 +12,14 @@ solve for the Gaussian family, batched Newton steps for the binomial one).
 
 import numpy as np
 
-from ..models._gathered import check_fit, logistic_rows_path
-from ..models.glm import BINOMIAL, prefix_grams
+from ..models.glm import BINOMIAL, check_fit, logistic_rows_path, prefix_grams, solve_spd
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 
 
 def _ridge_from_stats(gram, xty, penalty):
     """``(G + λI)⁻¹ b`` batched (the Gaussian ``fit_glm`` from sufficient statistics)."""
-    p = gram.shape[-1]
-    A = gram + penalty * np.eye(p)
-    try:
-        L = np.linalg.cholesky(A)
-        z = np.linalg.solve(L, xty[..., None])
-        return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
-    except np.linalg.LinAlgError:
-        return (np.linalg.pinv(A, hermitian=True) @ xty[..., None])[..., 0]
+    return solve_spd(gram + penalty * np.eye(gram.shape[-1]), xty)
 
 
 def _mean_loglik(data, coef, rows):

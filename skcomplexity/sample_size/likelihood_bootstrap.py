@@ -33,8 +33,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._decision import threshold_holds
 from .._validation import check_binary_target, resolve_family
-from ..models._gathered import sklearn_logistic_prefix_path
-from ..models.glm import fit_linear_prefix, standardize_columns
+from ..models.glm import fit_linear_prefix, sklearn_logistic_prefix_path, standardize_columns
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 from ._units import standardise_features

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid, median_of_means, offset_power_law
 from .._validation import resolve_family, standardize_columns
-from ..models._gathered import laplace_rows_path
+from ..models.glm import laplace_rows_path
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
     gaussian_kl,

@@ -22,6 +22,7 @@ Two readings of (4.3) are offered through ``noncentrality``:
 """
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,7 +37,14 @@ from .._validation import (
     standardize_columns,
 )
 from ..models._identifiability import IdentifiabilityWarning
-from ..models.glm import add_intercept, fisher_information, fit_glm, fit_restricted, get_family
+from ..models.glm import (
+    add_intercept,
+    fisher_information,
+    fit_glm,
+    fit_restricted,
+    get_family,
+    solve_spd,
+)
 from ._base import SampleSizeEstimator, make_size_grid
 from ._common import gchisq_sf, prepare_glm_data
 
@@ -188,18 +196,10 @@ def _published_logistic_fit(Z, y, fit_intercept):
     return np.r_[clf.intercept_, clf.coef_[0]] if fit_intercept else clf.coef_[0]
 
 
-def _solve(A, b):
-    """Solve with the information matrix; pseudo-inverse and a warning if singular."""
-    try:
-        with np.errstate(all="raise"):
-            return np.linalg.solve(A, b)
-    except (np.linalg.LinAlgError, FloatingPointError):
-        warnings.warn(
-            "The Fisher information is singular (collinear or constant features?); using the "
-            "pseudo-inverse. Drop redundant columns or set prior_precision > 0.",
-            RuntimeWarning, stacklevel=3,
-        )
-        return np.linalg.pinv(A) @ b
+#: Solve with the information matrix; pseudo-inverse and a warning if singular.
+_solve = partial(solve_spd, warn=(
+    "The Fisher information is singular (collinear or constant features?); using the "
+    "pseudo-inverse. Drop redundant columns or set prior_precision > 0."))
 
 
 # ------------------------------------------------------------------- the base

@@ -5,19 +5,16 @@ import warnings
 import numpy as np
 import pytest
 
-from skcomplexity.models._batched import _cholesky_solve_checked
-from skcomplexity.models._gathered import (
-    check_fit,
-    laplace_rows_path,
-    logistic_rows_path,
-    newton_logistic_rows,
-    sklearn_logistic_prefix_path,
-)
 from skcomplexity.models.glm import (
     add_intercept,
+    check_fit,
     fit_glm,
-    fit_logistic_batch,
     laplace_posterior,
+    laplace_rows_path,
+    logistic_rows_path,
+    newton_logistic,
+    sklearn_logistic_prefix_path,
+    solve_spd,
 )
 
 
@@ -38,7 +35,7 @@ def _counts(rows, m):
 def test_prefix_fits_equal_count_weighted_fits(nested, outer, monkeypatch):
     Z, y, index, sizes = nested
     if not outer:  # the per-replicate Hessian used for large designs
-        monkeypatch.setattr("skcomplexity.models._gathered._OUTER_ELEMENTS", 0)
+        monkeypatch.setattr("skcomplexity.models._batched._OUTER_ELEMENTS", 0)
     pen = np.full(Z.shape[1], 0.1)
     path = logistic_rows_path(Z, y, index, [(0, k) for k in sizes], pen)
     for k, (coef, converged, rows) in zip(sizes, path, strict=True):
@@ -60,16 +57,24 @@ def test_laplace_and_segments(nested):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_sklearn_convention_path_equals_fit_logistic_batch(nested, fit_intercept):
+def test_sklearn_convention_path_equals_sklearn(nested, fit_intercept):
+    # the independent route: scikit-learn's LogisticRegression(C=1/inv_c) with the prefix
+    # counts as sample weights
+    from sklearn.linear_model import LogisticRegression
+
     Z, y, index, sizes = nested
     X = Z[:, 1:]
     path = sklearn_logistic_prefix_path(X, y, index, sizes, inv_c=0.2,
                                         fit_intercept=fit_intercept)
     for k, (coef, b0) in zip(sizes, path, strict=True):
-        w_ref, b_ref = fit_logistic_batch(X, y, _counts(index[:, :k], len(y)), inv_c=0.2,
-                                          fit_intercept=fit_intercept)
-        np.testing.assert_allclose(coef, w_ref, rtol=1e-7, atol=1e-9)
-        np.testing.assert_allclose(b0, b_ref, rtol=1e-7, atol=1e-9)
+        counts = _counts(index[:, :k], len(y))
+        for r in range(len(counts)):
+            ref = LogisticRegression(C=1 / 0.2, fit_intercept=fit_intercept,
+                                     solver="newton-cholesky", tol=1e-12, max_iter=1000)
+            ref.fit(X, y, sample_weight=counts[r])
+            np.testing.assert_allclose(coef[r], ref.coef_[0], rtol=1e-6, atol=1e-8)
+            assert b0[r] == pytest.approx(ref.intercept_[0] if fit_intercept else 0.0,
+                                          rel=1e-6, abs=1e-8)
 
 
 def test_warnings_match_glm():
@@ -96,8 +101,8 @@ def test_warnings_match_glm():
 def test_newton_drops_converged_replicates_and_keeps_their_estimate(nested):
     Z, y, index, _ = nested
     pen = np.full(Z.shape[1], 0.1)
-    both, conv = newton_logistic_rows(Z, y, index[:2, :50], pen, np.zeros((2, 4)))
-    one, _ = newton_logistic_rows(Z, y, index[1:2, :50], pen, np.zeros((1, 4)))
+    both, conv = newton_logistic(Z, y, np.zeros((2, 4)), rows=index[:2, :50], pen=pen)
+    one, _ = newton_logistic(Z, y, np.zeros((1, 4)), rows=index[1:2, :50], pen=pen)
     assert conv.all()
     np.testing.assert_allclose(both[1], one[0], rtol=1e-12, atol=1e-14)
 
@@ -108,8 +113,18 @@ def test_cholesky_fallback_only_for_failing_systems():
     G = np.swapaxes(A, 1, 2) @ A
     G[[7, 250]] = np.outer([1.0, 2, 0, 0], [1.0, 2, 0, 0])  # singular: not positive definite
     b = rng.normal(size=(300, 4))
-    x, ok = _cholesky_solve_checked(G, b)
+    with pytest.warns(RuntimeWarning, match="singular here"):
+        x, ok = solve_spd(G, b, return_ok=True, warn="singular here")
     assert not ok[7] and not ok[250] and ok.sum() == 298
     good = np.flatnonzero(ok)
     np.testing.assert_allclose(x[good], np.linalg.solve(G[good], b[good][..., None])[..., 0],
                                rtol=1e-10)
+    # the failing systems get the minimum-norm solution
+    np.testing.assert_allclose(x[[7, 250]], (np.linalg.pinv(G[7]) @ b[[7, 250]].T).T,
+                               rtol=1e-10)
+    # matrix right-hand sides, no batch
+    B = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(solve_spd(G[0], B), np.linalg.solve(G[0], B), rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solve_spd(G[:7], b[:7], warn="never")

@@ -9,11 +9,11 @@ from skcomplexity.models.glm import (
     add_intercept,
     fisher_information,
     fit_glm,
-    fit_logistic_batch,
     fit_restricted,
     laplace_posterior,
     log_likelihood,
     score,
+    sklearn_logistic_prefix_path,
 )
 
 
@@ -108,10 +108,12 @@ def test_separable_data_warn(binomial_data):
     assert len(messages) == 1 and "numerically 0 or 1" in messages[0]
     assert "separated" in messages[0] and "did not converge" not in messages[0]
     assert np.abs(X @ coef).max() > 100  # the estimate runs off towards infinity
-    # the batched solver (the likelihood bootstrap's) says the same for replicates
-    W = np.ones((3, len(y)))
+    # batched replicates, weighted or gathered (the likelihood bootstrap's), say the same
     with pytest.warns(RuntimeWarning, match="numerically 0 or 1 occurred on 3 of 3 replicates"):
-        fit_logistic_batch(X[:, 1:], y, W, inv_c=0.0)
+        fit_glm(X, y, "binomial", weights=np.ones((3, len(y))))
+    rows = np.tile(np.arange(len(y)), (3, 1))
+    with pytest.warns(RuntimeWarning, match="numerically 0 or 1 occurred on 3 of 3 replicates"):
+        list(sklearn_logistic_prefix_path(X[:, 1:], y, rows, [len(y)], inv_c=0.0))
 
 
 def _separable(seed=0, m=60):
@@ -139,12 +141,14 @@ def test_converged_ridge_fit_on_separable_data_does_not_warn():
     np.testing.assert_allclose(coef, ref.coef_[0], rtol=1e-6)
     np.testing.assert_allclose(score(Z, y, coef, "binomial") - lam * coef, 0, atol=1e-8)
 
-    # the batched solver: unpenalised intercept, like LogisticRegression(C) with an intercept
+    # the likelihood bootstrap's path: unpenalised intercept, like LogisticRegression(C) with
+    # an intercept, on resampled rows (a row drawn twice counts twice)
     rng = np.random.default_rng(1)
-    W = rng.poisson(1.0, size=(4, len(y))).astype(float)
+    rows = rng.integers(0, len(y), size=(4, len(y)))
+    W = np.stack([np.bincount(r, minlength=len(y)) for r in rows]).astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        w, b0 = fit_logistic_batch(X, y, W, inv_c=lam)
+        (w, b0), = sklearn_logistic_prefix_path(X, y, rows, [len(y)], inv_c=lam)
     assert np.abs(X @ w.T + b0).max() > 30
     for r in range(W.shape[0]):
         ref = LogisticRegression(C=1 / lam, solver="newton-cholesky", tol=1e-12,
@@ -160,7 +164,8 @@ def test_non_convergence_still_warns_penalised_or_not():
                                             "max_iter=2 steps.*larger max_iter\\.$"):
         fit_glm(Z, y, "binomial", prior_precision=1e-3, max_iter=2)
     with pytest.warns(RuntimeWarning, match="did not converge on 2 of 2 replicates"):
-        fit_logistic_batch(X, y, np.ones((2, len(y))), inv_c=1e-3, max_iter=1)
+        fit_glm(Z, y, "binomial", weights=np.ones((2, len(y))), prior_precision=1e-3,
+                max_iter=1)
 
 
 def test_unknown_family():
