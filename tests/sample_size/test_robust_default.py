@@ -207,3 +207,39 @@ def test_trend_rule_needs_an_absolute_threshold():
     X, y = _gaussian(200, 3)
     with pytest.raises(ValueError, match="trend.*absolute"):
         KLSufficiency(threshold_mode="relative", n_repeats=3).fit(X, y)
+
+
+def test_logistic_one_step_expected_divergence_matches_refits():
+    """Binary targets: the expected criteria of the one Newton step that adds an object
+    against the exact Laplace refits on k + 1 objects, averaged over y ~ Bernoulli(μ)."""
+    from scipy.special import expit
+
+    from skcomplexity.models.glm import get_family, laplace_posterior
+    from skcomplexity.sample_size.posterior_proximity import _one_step_expected
+
+    rng = np.random.default_rng(5)
+    k, p = 200, 4
+    X = np.c_[np.ones(k + 1), rng.standard_normal((k + 1, p - 1))]
+    y = (rng.random(k + 1) < expit(X @ np.array([0.3, 1.0, -0.7, 0.4]))).astype(float)
+    fam = get_family("binomial")
+    m1, c1 = laplace_posterior(X[:k], y[:k], fam)
+    x = X[k]
+    mu = expit(x @ m1)
+    kl_exact = s_exact = 0.0
+    for label, prob in ((1.0, mu), (0.0, 1.0 - mu)):
+        m2, c2 = laplace_posterior(X, np.r_[y[:k], label], fam)
+        kl_exact += prob * gaussian_kl(m1, c1, m2, c2)
+        s_exact += prob * gaussian_s_score(m1, c1, m2, c2)
+    kl, s = _one_step_expected(m1[None], c1[None], x[None])
+    assert kl[0] == pytest.approx(kl_exact, rel=0.05)
+    assert 1 - s[0] == pytest.approx(1 - s_exact, rel=0.05)
+
+
+def test_binary_default_follows_the_law():
+    """Logistic regression, 20 features: m* near p / (2ε) + p + 1 = 1,072 too."""
+    from skcomplexity.datasets import make_logistic_regression
+
+    X, y = make_logistic_regression(6_000, 20, random_state=0)
+    est = _fit(X, y, n_repeats=30)
+    assert est.estimator_.divergence_ == "expected"
+    assert _answer(est) == pytest.approx(21 / 0.02 + 22, rel=0.15)
