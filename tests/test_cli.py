@@ -13,14 +13,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LinearRegression
 
 from skcomplexity.cli import _command, build_parser, main
 from skcomplexity.cli._files import check_output
 from skcomplexity.datasets import load_servo
 from skcomplexity.models._identifiability import IdentifiabilityWarning
+from skcomplexity.cli._errors import InputError
+from skcomplexity.cli._estimators import resolve
 from skcomplexity.sample_size import (
     APVCSampleSize,
     LagrangeMultiplierSampleSize,
+    LearningCurveSampleSize,
     SufficientSampleSize,
     WaldSampleSize,
 )
@@ -422,3 +427,95 @@ def test_sigterm_with_n_jobs_leaves_no_workers(tmp_path):
     assert proc.returncode == 143 and "Traceback" not in err
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
+
+
+# ------------------------------------------------------------------ --estimator: the learning curve
+# (issue 21, item 5): with --estimator, --scoring, --target-score or --delta the headline is
+# LearningCurveSampleSize's answer: training rows for the target score, with its interval
+
+
+def _binary_frame(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    p = 1 / (1 + np.exp(-(1.5 * X[:, 0] - X[:, 1])))
+    return pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=(rng.random(n) < p).astype(int))
+
+
+def test_headline_is_the_learning_curve_answer_of_the_estimator(tmp_path, capsys):
+    frame = _linear_frame(200)
+    path = _csv(tmp_path, frame)
+    doc, _ = _json(capsys, [path, "--target", "y", "--estimator", "linear", "--scoring",
+                            "neg_mean_squared_error", "--target-score", "-1.3", "--n-repeats",
+                            "6", "--output", "none"])
+    rec = doc["recommendation"]
+    assert rec["method"] == "learning-curve" and rec["estimator"] == "LinearRegression"
+    assert [m["method"] for m in doc["methods"]] == ["learning-curve", "auto"]
+    # the same numbers as the estimator with the same settings and seed
+    est = LearningCurveSampleSize(LinearRegression(), scoring="neg_mean_squared_error",
+                                  target_score=-1.3, n_repeats=6, random_state=0)
+    est.fit(frame[["x0", "x1", "x2"]], frame["y"])
+    assert rec["sample_size"] == est.sample_size_ and rec["status"] == est.status_
+    lo, hi = est.sample_size_interval_ or est.extrapolated_interval_
+    assert rec["low"] == pytest.approx(lo) and rec["high"] == pytest.approx(hi)
+    assert rec["target_score"] == -1.3 and rec["training_rows"] == est.sizes_[-1]
+    # least squares: MSE(n) = 1 + p / (n - p - 1) = 1.3 at n = 14; the answer is near it
+    size = rec["sample_size"] or rec["extrapolated"]
+    assert 7 <= size <= 40
+
+
+def test_table_output_leads_with_rows_and_interval(tmp_path, capsys):
+    path = _csv(tmp_path, _binary_frame())
+    rc = main(["sample-size", path, "--target", "y", "--estimator", "logistic", "--scoring",
+               "roc_auc", "--target-score", "0.75", "--n-repeats", "5", "--quiet", "--output",
+               "none"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    first = out.splitlines()[0]
+    assert first.startswith("Recommended training size for StandardScaler + LogisticRegression "
+                            "to reach roc_auc 0.75:")
+    assert "95% interval" in first and "expected roc_auc" in first
+    assert "learning-curve" in out.splitlines()[4]
+
+
+def test_harder_target_needs_more_rows(tmp_path, capsys):
+    path = _csv(tmp_path, _binary_frame())
+    sizes = []
+    for target in ("0.70", "0.78"):
+        rec = _json(capsys, [path, "--target", "y", "--estimator", "ridge", "--scoring",
+                             "roc_auc", "--target-score", target, "--n-repeats", "5",
+                             "--methods", "auto", "--output", "none"])[0]["recommendation"]
+        sizes.append(rec["sample_size"] or rec["extrapolated"] or np.inf)
+    assert sizes[0] < sizes[1]
+
+
+def test_delta_and_an_importable_estimator(tmp_path, capsys):
+    path = _csv(tmp_path, _linear_frame(200))
+    doc, _ = _json(capsys, [path, "--target", "y", "--estimator", "sklearn.linear_model:Ridge",
+                            "--delta", "0.05", "--n-repeats", "5", "--output", "none"])
+    rec = doc["recommendation"]
+    assert rec["estimator"] == "Ridge"
+    assert rec["target_score"] == pytest.approx(rec["asymptote"] - 0.05)
+
+
+def test_named_estimators_match_the_target():
+    assert isinstance(resolve("hgb", True), HistGradientBoostingClassifier)
+    assert type(resolve("rf", False)).__name__ == "RandomForestRegressor"
+    assert resolve("sklearn.svm.SVR", False).__class__.__name__ == "SVR"
+    assert resolve(None, True) is None
+    with pytest.raises(InputError, match="needs a binary target"):
+        resolve("logistic", False)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--estimator", "xgb"], "unknown --estimator 'xgb'"),
+    (["--estimator", "nosuchmodule:Thing"], "cannot be imported"),
+    (["--estimator", "json:dumps"], "no fit method"),
+    (["--scoring", "roc-auc"], "did you mean roc_auc"),
+    (["--target-score", "0.8", "--delta", "0.1"], "not both"),
+    (["--delta", "-1"], "--delta must be a positive"),
+])
+def test_bad_options_exit_2_before_any_fit(tmp_path, capsys, no_methods, argv, message):
+    path = _csv(tmp_path, _binary_frame(60))
+    assert main(["sample-size", path, "--target", "y", *argv, "--quiet", "--output",
+                 "none"]) == 2
+    assert message in capsys.readouterr().err

@@ -24,6 +24,9 @@ SHAPES = {
     "wages": (4165, 11),
     "medpar": (1495, 6),
     "creditcard": (1319, 9),
+    "cps1988": (28155, 8),
+    "nasscds": (26216, 13),
+    "hi": (22272, 17),
 }
 
 
@@ -41,7 +44,7 @@ def test_shape_numeric_finite_full_rank(name):
     # no constant or duplicated column: the design with an intercept has full column rank
     design = np.column_stack([np.ones(len(X)), (X - X.mean(0)) / X.std(0)])
     assert np.linalg.matrix_rank(design) == X.shape[1] + 1
-    if name == "creditcard":
+    if name in ("creditcard", "nasscds", "hi"):
         assert set(np.unique(y)) == {0.0, 1.0}
     else:
         assert np.unique(y).size > 10

@@ -36,8 +36,10 @@ examples:
   skcomplexity sample-size iris.csv --target Species --positive-class virginica   # one vs rest
   skcomplexity sample-size data.csv --target y --methods auto,bootstrap \\
       --param bootstrap.threshold=0.3 --format json
+  skcomplexity sample-size data.csv --target y --estimator hgb --scoring roc_auc --target-score 0.85
 
-how to read it: the first line is the recommendation (the 'auto' method); each table row is one
+how to read it: the first line is the recommendation (the 'auto' method, or with --estimator,
+--scoring, --target-score or --delta the learning curve's answer: training rows); each table row is one
 method's m*, with its 95% interval, its status (enough, edge, more data, beyond cap,
 undetermined), the question it answers and its threshold with the unit. '~N' is a forecast past
 the data, '*' a method that warned, '†' an m* set by the method's construction.
@@ -101,6 +103,22 @@ def _add_sample_size(sub):
     p.add_argument("--param", action="append", metavar="METHOD.NAME=VALUE",
                    help="a parameter of one method, e.g. bootstrap.threshold=0.3 or "
                    "landscape.threshold=0.001 (repeatable)")
+    lc = p.add_argument_group(
+        "learning curve: rows YOUR estimator needs for YOUR score",
+        "with any of these the recommendation is the learning-curve answer "
+        "(LearningCurveSampleSize) with its 95% interval; the table adds 'auto' (or --methods)")
+    lc.add_argument("--estimator", metavar="NAME",
+                    help="linear, ridge, logistic, hgb, rf, mlp, or any importable estimator as "
+                    "module:Class, e.g. sklearn.svm:SVR (default: linear)")
+    lc.add_argument("--scoring", metavar="SCORER",
+                    help="a scikit-learn scorer name, e.g. roc_auc, r2, neg_mean_squared_error "
+                    "(default: the estimator's score, R² or accuracy)")
+    lc.add_argument("--target-score", type=float, metavar="VALUE",
+                    help="the score to reach, in the scorer's units (e.g. 0.85 for roc_auc, "
+                    "-1.2 for neg_mean_squared_error)")
+    lc.add_argument("--delta", type=float, metavar="VALUE",
+                    help="instead of --target-score: come within VALUE of the fitted curve's "
+                    "asymptote (default without either: 2%% of the curve's rise)")
     p.add_argument("--n-repeats", type=int, help="replicates per size for the stochastic methods")
     p.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default: 1)")

@@ -31,7 +31,9 @@ def check_settings(args):
     """Refuse or warn about settings before anything is read; returns the methods."""
     from ..sample_size.facade import METHODS
 
-    methods = parse_methods(args.methods, METHODS)
+    lc = learning_curve_mode(args)
+    # with the learning curve leading, the table adds only 'auto' unless --methods says more
+    methods = parse_methods("auto" if lc and args.methods is None else args.methods, METHODS)
     if args.n_repeats is not None:
         if args.n_repeats < 1:
             raise InputError(f"--n-repeats must be at least 1, got {args.n_repeats}")
@@ -44,7 +46,49 @@ def check_settings(args):
                  f"{args.n_repeats / 100:,.0f} times the default's (100) time and memory")
     if args.n_jobs is not None and args.n_jobs == 0:
         raise InputError("--n-jobs must be a positive number or -1 (all cores), got 0")
+    if lc:
+        check_learning_curve(args)
+        # the learning curve is the recommendation; 'auto' (or --methods) is the table's rest
+        methods = ("learning-curve",) + tuple(m for m in methods if m != "learning-curve")
     return methods
+
+
+def learning_curve_mode(args):
+    """Whether the learning-curve answer leads (any of its options given)."""
+    return any(getattr(args, k, None) is not None
+               for k in ("estimator", "scoring", "target_score", "delta"))
+
+
+def check_learning_curve(args):
+    """``--scoring``, ``--target-score`` and ``--delta`` before anything is read."""
+    from sklearn.metrics import get_scorer_names
+
+    if args.scoring is not None and args.scoring not in get_scorer_names():
+        import difflib
+
+        close = difflib.get_close_matches(args.scoring, get_scorer_names(), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else \
+            " (e.g. r2, roc_auc, accuracy, neg_mean_squared_error)"
+        raise InputError(f"--scoring {args.scoring!r} is not a scikit-learn scorer{hint}")
+    if args.target_score is not None and args.delta is not None:
+        raise InputError("pass --target-score or --delta, not both: the answer is the rows to "
+                         "reach the target score, or to come within delta of the asymptote")
+    if args.target_score is not None and not np.isfinite(args.target_score):
+        raise InputError(f"--target-score must be a finite number, got {args.target_score}")
+    if args.delta is not None and not (np.isfinite(args.delta) and args.delta > 0):
+        raise InputError(f"--delta must be a positive number, got {args.delta}")
+
+
+def learning_curve_params(params, data, args):
+    """The learning-curve method's parameters from the command's options (after --param)."""
+    from ._estimators import resolve
+
+    mine = {"estimator": resolve(args.estimator, data.binary), "scoring": args.scoring,
+            "target_score": args.target_score, "delta": args.delta}
+    merged = dict(params)
+    merged["learning-curve"] = {**{k: v for k, v in mine.items() if v is not None},
+                                **params.get("learning-curve", {})}
+    return merged
 
 
 def _run_one(name, X, y, params, args):
@@ -108,11 +152,21 @@ def run_methods(methods, data, params, args):
     return rows, fitted
 
 
-def _context(data, methods, args):
+def _context(data, methods, args, fitted=None):
     auto = params_text = ""
     from ..sample_size.facade import AUTO
 
     auto = f"auto: {AUTO[0]} at {AUTO[1]['threshold']:g} nats per added row"
+    lc = (fitted or {}).get("learning-curve")
+    if methods[0] == "learning-curve":
+        inner = getattr(lc, "estimator_", None)
+        from ._estimators import describe
+
+        kind = describe(inner.estimator) if getattr(inner, "estimator", None) is not None \
+            else getattr(inner, "estimator_kind_", None) or "the default estimator"
+        held = getattr(inner, "n_test_", None)
+        auto = (f"learning-curve: {kind}, {args.scoring or 'its score'}"
+                + (f", {held:,} held-out rows per replicate" if held else ""))
     if args.family != "auto":
         params_text = f", family {args.family}"
     return (f"{auto}{params_text}; {data.source}, target {data.target!r}: {len(data.y):,} rows "
@@ -153,10 +207,17 @@ def sample_size(args):
                                       data=args.data, force=args.force)
     params = method_params(methods, args)
     data = load(args)
+    if methods[0] == "learning-curve":
+        params = learning_curve_params(params, data, args)
     start = time.perf_counter()
     rows, fitted = run_methods(methods, data, params, args)
     n_params = data.X.shape[1] + 1
-    rec = _report.recommendation(rows[0], len(data.y), n_params)
+    if methods[0] == "learning-curve":
+        lc = fitted.get("learning-curve")
+        rec = _report.learning_curve_recommendation(
+            rows[0], getattr(lc, "estimator_", None), len(data.y), args.scoring)
+    else:
+        rec = _report.recommendation(rows[0], len(data.y), n_params)
     if args.format == "json":
         print(_report.json_report(rec, rows, {
             "source": data.source, "target": data.target, "n_rows": len(data.y),
@@ -170,7 +231,7 @@ def sample_size(args):
         footer.append(f"figure written to {output}")
     if args.format == "table":
         footer.append(f"(total {time.perf_counter() - start:.1f} s)")
-        print(_report.text_report(rec, rows, _context(data, methods, args),
+        print(_report.text_report(rec, rows, _context(data, methods, args, fitted),
                                   data.notes + file_notes, footer))
     elif footer:
         _say(footer[0])

@@ -38,6 +38,9 @@ QUESTIONS = {
                        "threshold (KL divergence)", "nats per added row"),
     "s-sufficiency": ("rows after which one more row moves the posterior mean by less than the "
                       "threshold (s-score of at least the threshold)", "s-score"),
+    "learning-curve": ("training rows the estimator needs for its held-out score to reach the "
+                       "target (or come within delta of the learning curve's asymptote)",
+                       "score"),
     "landscape": ("rows after which one more row changes the model's mean loss by less than "
                   "the threshold (loss landscape)", "loss per added row"),
 }
@@ -61,6 +64,9 @@ def detail(estimator):
 def threshold_unit(name, estimator=None):
     """The unit of the method's threshold, given its fitted threshold mode."""
     inner = getattr(estimator, "estimator_", estimator)
+    if name == "learning-curve":
+        scoring = getattr(inner, "scoring", None)
+        return f"{scoring} (score)" if isinstance(scoring, str) else "the estimator's score"
     mode = getattr(inner, "threshold_mode", None)
     return _MODE_UNITS.get(mode, QUESTIONS[name][1])
 

@@ -80,6 +80,66 @@ def recommendation(row, n_rows, n_params):
     return rec
 
 
+def _score(value):
+    return "-" if value is None or not math.isfinite(value) else f"{value:.3g}"
+
+
+def learning_curve_recommendation(row, est, n_rows, scoring):
+    """The headline when the learning curve leads: training rows for the target score."""
+    rec = {"method": "learning-curve", "n_rows": n_rows, "sample_size": row.get("sample_size"),
+           "extrapolated": row.get("extrapolated"), "low": row.get("low"),
+           "high": row.get("high"), "status": row.get("status"), "enough": None,
+           "more_rows": None, "estimator": None, "scoring": scoring, "target_score": None,
+           "asymptote": None, "training_rows": None, "score_at_training_rows": None,
+           "score_interval": None, "assurance_at_training_rows": None}
+    if row.get("error") or est is None:
+        rec["text"] = ("No recommendation: the learning curve could not be computed "
+                       f"({row.get('error') or 'no result'}).")
+        return rec
+    name = scoring or "score"
+    level = float(est.threshold_)
+    from ._estimators import describe
+
+    kind = describe(est.estimator) if est.estimator is not None else est.estimator_kind_
+    rec.update(estimator=kind, target_score=level,
+               asymptote=float(est.asymptote_))
+    if est.target_score is not None:
+        goal = f"to reach {name} {level:.4g}"
+    else:
+        goal = (f"to come within {est.asymptote_ - level:.3g} of its fitted asymptote "
+                f"({name} {est.asymptote_:.4g}, so {level:.4g})")
+    n_train = int(est.sizes_[-1])
+    score, lo, hi = (float(v[0]) for v in est.predict_score(n_train, return_interval=True))
+    rec.update(training_rows=n_train, score_at_training_rows=score, score_interval=[lo, hi],
+               assurance_at_training_rows=float(est.assurance(n_train)[0]))
+    now = (f"expected {name} when training on the {n_train:,} rows at hand: {_score(score)} "
+           f"(95% interval {_score(lo)}-{_score(hi)})")
+    head = f"Recommended training size for {kind} {goal}:"
+    size = row.get("sample_size")
+    size = size if size is not None else row.get("extrapolated")
+    status = row.get("status")
+    span = _interval(row.get("low"), row.get("high"), sig=status == "more data")
+    if status in ("enough", "edge"):
+        rec["enough"] = True
+        tail = ("they are enough" if status == "enough" else
+                "they are just enough: the interval reaches past them")
+        rec["text"] = f"{head} {size:,} rows (95% interval {span}); {now}; {tail}."
+    elif status == "more data":
+        rec["enough"] = False
+        rec["more_rows"] = max(size - n_train, 0.0)
+        rec["text"] = (f"{head} about {_sig(size)} rows (95% interval {span}); {now}; about "
+                       f"{_sig(max(size - n_train, 0))} more training rows of the same kind "
+                       "(a forecast).")
+    elif status == "beyond cap":
+        rec["enough"] = False
+        rec["text"] = (f"{head} more than 100 times the rows at hand: the fitted learning curve "
+                       f"levels off at {name} {_score(est.asymptote_)}; {now}.")
+    else:
+        rec["text"] = (f"{head} undetermined (the learning curve did not settle; raise "
+                       f"--n-repeats); {now}.")
+    return rec
+
+
 def _m_star(row):
     if row.get("error"):
         return "failed"

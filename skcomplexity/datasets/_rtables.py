@@ -99,6 +99,26 @@ RTABLES = {
         "derogatory reports, age, income, home ownership, self-employment, dependants, "
         "months at address, other cards and active accounts. 'share' and 'expenditure' are "
         "dropped as leakage (zero for every rejected applicant)."),
+    "cps1988": RTable(
+        "AER", "CPS1988", "wage", "log",
+        description="Current Population Survey, March 1988, men aged 18-70 (Bierens & "
+        "Ginther); log weekly wage from education, experience, ethnicity, metropolitan "
+        "residence, region and part-time work."),
+    "nasscds": RTable(
+        "DAAG", "nassCDS", "dead", "binary:dead",
+        drop=("rownames", "caseid", "weight", "injSeverity", "abcat"),
+        description="US police-reported car crashes 1997-2002 with a towed vehicle (NASS CDS); "
+        "binary: the occupant died, from impact speed, airbag, seatbelt, frontal impact, sex, "
+        "age, years of the accident and the vehicle, seat and airbag deployment. "
+        "'injSeverity' (which codes death) is dropped as leakage, 'weight' (the survey "
+        "weight) and 'abcat' (airbag x deployment, redundant) too."),
+    "hi": RTable(
+        "Ecdat", "HI", "whi", "binary:yes",
+        drop=("rownames", "wght", "hhi2"),
+        description="Married women, 1993 (Olson); binary: the wife has health insurance "
+        "through her own job, from her weekly hours, the husband's insurance, education, "
+        "race, ethnicity, experience, children, the husband's income and the region. "
+        "'hhi2' (a recoding of the husband's insurance) and the survey weight are dropped."),
 }
 
 _MAX_LEVELS = 20
@@ -170,6 +190,9 @@ def load_rtable(name, *, return_X_y=False, as_frame=False):
     wages          Ecdat::Wages               4165 x 11      lwage
     medpar         COUNT::medpar              1495 x 6       log(los)
     creditcard     AER::CreditCard            1319 x 9       card == 'yes' (binary)
+    cps1988        AER::CPS1988               28155 x 8      log(wage)
+    nasscds        DAAG::nassCDS              26216 x 13     dead == 'dead' (binary)
+    hi             Ecdat::HI                  22272 x 17     whi == 'yes' (binary)
     =============  =========================  =============  ======================
 
     Text columns and the numerically coded categorical columns of an entry are
