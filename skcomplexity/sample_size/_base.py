@@ -299,6 +299,15 @@ class SampleSizeEstimator(BaseEstimator):
       changes them declares ``threshold_mode`` in its ``_parameter_constraints`` too);
     * ``_parameter_constraints``: the declarative parameter checks (see below).
 
+    Every method also states, as public class attributes, what its answer means
+    (the command line, :func:`~skcomplexity.sample_size.compare_methods` and the
+    Display read them from here):
+
+    * ``question``: the question its ``m*`` answers, one sentence;
+    * ``threshold_unit``: the unit of ``threshold`` in the default threshold mode
+      (``_threshold_mode_units`` gives it for the other modes);
+    * ``criterion_label``: the criterion with its unit (the Display's y-axis).
+
     Attributes
     ----------
     sample_size_ : int or None
@@ -340,6 +349,16 @@ class SampleSizeEstimator(BaseEstimator):
         (the forecast lies past the data), ``"beyond cap"`` (more than
         :data:`FORECAST_CAP` times the data at hand) or ``"undetermined"``.
     """
+
+    #: The question the method's ``m*`` answers, one sentence.
+    question = None
+    #: The unit of ``threshold`` in the method's default threshold mode.
+    threshold_unit = None
+    #: The criterion with its unit: the y-axis of the method's Display.
+    criterion_label = "criterion"
+    #: The unit of ``threshold`` in the modes where it is not ``threshold_unit``.
+    _threshold_mode_units = {"relative": "fraction of the value on all rows",
+                             "fraction_of_max": "fraction of the curve's maximum"}
 
     _direction = "below"
     #: Resamples of the replicates behind the intervals (0: no interval).

@@ -378,6 +378,13 @@ class DSufficiency(_LikelihoodBootstrap):
     """
     )
 
+    question = ("After how many rows do refits on different subsamples agree on the full-data "
+                "log-likelihood (its spread below the threshold)?")
+    threshold_unit = "nats per row"
+    criterion_label = "spread of the log-likelihood (nats per row)"
+    _threshold_mode_units = {**_LikelihoodBootstrap._threshold_mode_units,
+                             "absolute": "squared nats (variance of the full-data log-likelihood)"}
+
     _which = "D"
 
     def __init__(self, estimator=None, *, family="auto", scoring=None, n_repeats=1000,
@@ -428,6 +435,13 @@ class MSufficiency(_LikelihoodBootstrap):
     (19, True)
     """
     )
+
+    question = ("After how many rows does one more row change the mean full-data log-likelihood by "
+                "less than the threshold?")
+    threshold_unit = "nats per row, per added row"
+    criterion_label = "change of the log-likelihood (nats per row)"
+    _threshold_mode_units = {**_LikelihoodBootstrap._threshold_mode_units,
+                             "absolute": "nats per added row"}
 
     _which = "M"
 

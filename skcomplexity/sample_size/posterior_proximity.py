@@ -430,6 +430,11 @@ class KLSufficiency(_PosteriorProximity):
     """
     )
 
+    question = ("After how many rows does one more row move the model's posterior by less than the "
+                "threshold (KL divergence)?")
+    threshold_unit = "nats per added row"
+    criterion_label = "KL(p_k || p_k+1) (nats per added row)"
+
     _direction = "below"
     _which = "kl"
 
@@ -480,6 +485,11 @@ class SSufficiency(_PosteriorProximity):
     (True, 0.95)
     """
     )
+
+    question = ("After how many rows does one more row move the posterior mean by less than the "
+                "threshold (an s-score within the threshold of 1)?")
+    threshold_unit = "gap of the s-score from 1"
+    criterion_label = "s-score(p_k, p_k+1)"
 
     _direction = "above"
     _complement = True

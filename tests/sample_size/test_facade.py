@@ -81,17 +81,72 @@ def test_compare_methods_table():
     table = compare_methods(
         X, y, ["d-sufficiency", "kl-sufficiency", "s-sufficiency"], random_state=0,
         params={"d-sufficiency": SMALL, "kl-sufficiency": {"n_repeats": 5},
-                "s-sufficiency": {"n_repeats": 5}},
+                "s-sufficiency": {"n_repeats": 5}}, recommend=False,
     )
+    assert table.attrs["recommendation"] is None
     assert list(table.index) == ["d-sufficiency", "kl-sufficiency", "s-sufficiency"]
     assert {"sample_size", "threshold", "seconds", "estimator", "error"} <= set(table.columns)
     assert (table["seconds"] > 0).all()
     assert table.loc["kl-sufficiency", "estimator"] == "KLSufficiency"
     recorded = compare_methods(X, y, ["d-sufficiency"], params={"d-sufficiency": {"bad": 1}},
-                               errors="record")
+                               errors="record", recommend=False)
     assert "does not take" in recorded.loc["d-sufficiency", "error"]
     with pytest.raises(ValueError, match="not in methods"):
         compare_methods(X, y, ["d-sufficiency"], params={"s-sufficiency": {}})
+
+
+def test_compare_methods_leads_with_the_recommendation():
+    X, y = make_linear_regression(150, 3, random_state=0)
+    table, fitted = compare_methods(X, y, ["wald", "s-sufficiency"], random_state=0,
+                                    params={"auto": {"n_repeats": 10},
+                                            "s-sufficiency": {"n_repeats": 5}},
+                                    return_estimators=True)
+    assert list(table.index) == ["auto", "wald", "s-sufficiency"]
+    rec = table.attrs["recommendation"]
+    auto = fitted["auto"]
+    # the same numbers as the front door's default on its own
+    alone = SufficientSampleSize(random_state=0, params={"n_repeats": 10}).fit(X, y)
+    assert rec["sample_size"] == alone.sample_size_ == auto.sample_size_
+    assert rec["status"] == alone.status_
+    lo, hi = alone.sample_size_interval_ or alone.extrapolated_interval_
+    assert (rec["low"], rec["high"]) == pytest.approx((lo, hi))
+    assert rec["n_rows"] == 150 and rec["n_parameters"] == 4
+    assert rec["enough"] is (alone.status_ in ("enough", "edge"))
+    assert rec["text"].startswith("Recommended sample size")
+    # every row says what it answers, with its threshold's unit, read off the classes
+    from skcomplexity.sample_size import KLSufficiency, SSufficiency, WaldSampleSize
+
+    assert table.loc["auto", "question"] == KLSufficiency.question
+    assert table.loc["wald", "question"] == WaldSampleSize.question
+    assert table.loc["auto", "threshold_unit"] == "nats per added row"
+    assert table.loc["wald", "threshold_unit"] == "power"
+    assert table.loc["s-sufficiency", "threshold_unit"] == SSufficiency.threshold_unit
+    # "auto" listed later moves to the top; recommend=False keeps the order as given
+    assert list(compare_methods(X, y, ["wald", "auto"], params={"auto": {"n_repeats": 5}},
+                                random_state=0).index) == ["auto", "wald"]
+    assert list(compare_methods(X, y, ["wald"], recommend=False).index) == ["wald"]
+
+
+def test_every_method_states_its_question_and_threshold_unit():
+    from skcomplexity.sample_size import LogisticZTestSampleSize
+    from skcomplexity.sample_size.facade import METHODS, get_method, threshold_unit_of
+
+    import importlib.util
+
+    torch = importlib.util.find_spec("torch") is not None
+    classes = {name: get_method(name) for name in METHODS if name != "landscape" or torch}
+    classes["z-test"] = LogisticZTestSampleSize
+    for name, cls in classes.items():
+        assert isinstance(cls.question, str) and cls.question.endswith("?"), name
+        assert isinstance(cls.threshold_unit, str) and cls.threshold_unit, name
+        assert cls.criterion_label != "criterion", name
+    assert len({cls.question for cls in classes.values()}) == len(classes)
+    D = get_method("d-sufficiency")
+    assert threshold_unit_of(D()) == "nats per row"
+    assert threshold_unit_of(D(threshold_mode="fraction_of_max")) == "fraction of the curve's maximum"
+    assert "squared nats" in threshold_unit_of(D(threshold_mode="absolute"))
+    assert threshold_unit_of(SufficientSampleSize("bootstrap")) == "interval width (std. units)"
+    assert threshold_unit_of("apvc") == "variance (std. units)"
 
 
 @pytest.mark.parametrize("processes", [False, True])
