@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import FORECAST_CAP, InsufficientDataWarning, _sig2
 
 __all__ = ["AUTO", "METHODS", "InsufficientDataWarning", "SufficientSampleSize", "compare_methods",
-           "format_interval", "format_size", "get_method", "recommendation", "threshold_unit_of"]
+           "format_interval", "format_size", "get_method", "recommendation"]
 
 
 METHODS = {
@@ -102,38 +102,6 @@ def get_method(name):
         return getattr(mod, cls)
     except AttributeError:
         raise ImportError(f"method={name!r}: {module} has no class {cls}.") from None
-
-
-def threshold_unit_of(estimator):
-    """The unit of a method's threshold, given its threshold mode.
-
-    Parameters
-    ----------
-    estimator : estimator, SufficientSampleSize or str
-        A sample-size estimator (fitted or not), the front door wrapping one, or
-        a name from :data:`METHODS` (its default mode).
-
-    Returns
-    -------
-    unit : str or None
-        The class's ``threshold_unit`` in its default mode, the fraction a
-        relative mode means otherwise.
-
-    Examples
-    --------
-    >>> from skcomplexity.sample_size import KLSufficiency
-    >>> from skcomplexity.sample_size.facade import threshold_unit_of
-    >>> threshold_unit_of(KLSufficiency()), threshold_unit_of(KLSufficiency(threshold_mode="relative"))
-    ('nats per added row', 'fraction of the value on all rows')
-    """
-    if isinstance(estimator, str):
-        estimator = get_method(estimator)()
-    if isinstance(estimator, SufficientSampleSize):
-        fitted = getattr(estimator, "estimator_", None)
-        estimator = fitted if fitted is not None else estimator._build()
-    mode = getattr(estimator, "threshold_mode", None)
-    return getattr(estimator, "_threshold_mode_units", {}).get(
-        mode, getattr(estimator, "threshold_unit", None))
 
 
 def format_size(value):
@@ -454,8 +422,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         threshold, the size the criterion's trend reaches it at; see
         ``SufficientSampleSize.extrapolated_size_``), ``low`` and ``high``
         (the 95 % interval of whichever of the two is given), ``status``,
-        ``threshold``, ``threshold_unit``, ``question`` (what the method's
-        ``m*`` answers), ``seconds``, ``n_sizes``, ``estimator`` (class name)
+        ``threshold`` (``threshold_``: the level on the criterion's scale) with
+        its ``threshold_unit``, ``question`` (what the method's ``m*`` answers), ``seconds``, ``n_sizes``, ``estimator`` (class name)
         and ``error``. ``table.attrs["recommendation"]`` is the ``"auto"`` row
         read as one answer (see :func:`recommendation`: m*, its interval,
         rows per parameter, whether the rows at hand suffice, the forecast,
@@ -504,7 +472,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         try:
             sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
                                        n_jobs=n_jobs, verbose=verbose)
-            row.update(question=get_method(name).question, threshold_unit=threshold_unit_of(sss))
+            cls = get_method(name)
+            row.update(question=cls.question, threshold_unit=cls.threshold_unit)
             sss.fit(X, y)
         except Exception as exc:  # noqa: BLE001 - recorded on request
             if errors == "raise":

@@ -380,10 +380,8 @@ class DSufficiency(_LikelihoodBootstrap):
 
     question = ("After how many rows do refits on different subsamples agree on the full-data "
                 "log-likelihood (its spread below the threshold)?")
-    threshold_unit = "nats per row"
-    criterion_label = "spread of the log-likelihood (nats per row)"
-    _threshold_mode_units = {**_LikelihoodBootstrap._threshold_mode_units,
-                             "absolute": "squared nats (variance of the full-data log-likelihood)"}
+    threshold_unit = "squared nats"
+    criterion_label = "variance of the full-data log-likelihood (squared nats)"
 
     _which = "D"
 
@@ -438,10 +436,8 @@ class MSufficiency(_LikelihoodBootstrap):
 
     question = ("After how many rows does one more row change the mean full-data log-likelihood by "
                 "less than the threshold?")
-    threshold_unit = "nats per row, per added row"
-    criterion_label = "change of the log-likelihood (nats per row)"
-    _threshold_mode_units = {**_LikelihoodBootstrap._threshold_mode_units,
-                             "absolute": "nats per added row"}
+    threshold_unit = "nats per added row"
+    criterion_label = "change of the full-data log-likelihood (nats per added row)"
 
     _which = "M"
 

@@ -487,8 +487,8 @@ class SSufficiency(_PosteriorProximity):
     )
 
     question = ("After how many rows does one more row move the posterior mean by less than the "
-                "threshold (an s-score within the threshold of 1)?")
-    threshold_unit = "gap of the s-score from 1"
+                "threshold (the s-score between them at least 1 - threshold)?")
+    threshold_unit = "s-score"
     criterion_label = "s-score(p_k, p_k+1)"
 
     _direction = "above"
