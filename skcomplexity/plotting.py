@@ -20,6 +20,17 @@ def _log_x(ax):
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
+def _symlog_y(ax, linthresh):
+    """A symmetric-log y-axis, linear within ``±linthresh``; no labels crowd the linear part."""
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation
+
+    ax.set_yscale("symlog", linthresh=linthresh)
+    label = LogFormatterSciNotation(linthresh=linthresh)
+    label.set_axis(ax.yaxis)
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, pos: "" if 0 < abs(v) < linthresh * 0.999 else label(v, pos)))
+
+
 def _wide(values, span=10.0):
     """True for positive sizes spanning more than ``span`` (a log axis reads them)."""
     values = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
@@ -189,7 +200,7 @@ class SampleSizeDisplay:
         if self.log_scale(finite):
             ax.set_yscale("log")
         elif self.symlog_scale(finite, linthresh):
-            ax.set_yscale("symlog", linthresh=linthresh)
+            _symlog_y(ax, linthresh)
         elif finite.size and band is not None:
             # a band far wider than the curve (small k) must not squash the curve
             keep = [finite.min(), finite.max()]
