@@ -200,3 +200,24 @@ def test_insufficient_data_warning_points_at_the_callers_line():
             call()
         hits = [w for w in record if issubclass(w.category, InsufficientDataWarning)]
         assert hits and {w.filename for w in hits} == {__file__}
+
+
+def test_the_readme_method_table_is_the_classes_own_words():
+    from pathlib import Path
+
+    from skcomplexity.sample_size.facade import METHODS, get_method
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README.md in this installation")
+    rows = {}
+    for line in readme.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].strip("`") in METHODS:
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    assert set(rows) == set(METHODS)
+    for name, (question, unit) in rows.items():
+        if name == "landscape":
+            continue  # importing it needs torch
+        cls = get_method(name)
+        assert (question, unit) == (cls.question, cls.threshold_unit), name
