@@ -4,6 +4,9 @@ Every check raises a ``ValueError`` (or ``TypeError``) whose message names the
 offending parameter or data problem and says what would be accepted.
 """
 
+import os
+import sys
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,6 +22,7 @@ __all__ = [
     "standardize_columns",
     "validate_xy",
     "resolve_family",
+    "warn_at_caller",
 ]
 
 FAMILIES = ("gaussian", "binomial")
@@ -290,3 +294,21 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X"):
     spread = np.where(spread > 0, spread, 1.0)  # an all-zero column stays zero
     Xs = (Xd - offset) / spread
     return Xs, offset * a, spread * a
+
+
+def warn_at_caller(message, category):
+    """Warn with the user's line: the first caller outside this package and scikit-learn.
+
+    A fixed ``stacklevel`` points wherever the call chain happens to end
+    (``sklearn/base.py`` under ``_fit_context``, the front door's ``fit`` for a
+    wrapped method); this walks up the stack past every frame of ``skcomplexity``
+    and ``sklearn`` instead, so the warning names the line that called the API.
+    """
+    import sklearn
+
+    skip = (os.path.dirname(os.path.abspath(__file__)) + os.sep,
+            os.path.dirname(os.path.abspath(sklearn.__file__)) + os.sep)
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(skip):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

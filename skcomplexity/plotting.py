@@ -9,28 +9,7 @@ import math
 
 import numpy as np
 
-__all__ = ["CRITERION_LABELS", "SampleSizeComparisonDisplay", "SampleSizeDisplay"]
-
-#: Estimator class name -> the y-axis label of its criterion, with the unit.
-CRITERION_LABELS = {
-    "LagrangeMultiplierSampleSize": "power of the score test",
-    "LikelihoodRatioSampleSize": "power of the likelihood-ratio test",
-    "WaldSampleSize": "power of the Wald test",
-    "ZTestSampleSize": "power of the Z-test",
-    "CrossValidationSampleSize": "train - test log-likelihood (nats per row)",
-    "BootstrapSampleSize": "widest bootstrap interval (standardised)",
-    "APVCSampleSize": "posterior variance (standardised)",
-    "ACCSampleSize": "posterior coverage (probability)",
-    "ALCSampleSize": "posterior ball radius (standardised)",
-    "UtilitySampleSize": "expected utility (nats per row)",
-    "KLNeighbourSampleSize": "leave-one-out KL (nats)",
-    "DSufficiency": "spread of the log-likelihood (nats per row)",
-    "MSufficiency": "change of the log-likelihood (nats per row)",
-    "KLSufficiency": "KL(p_k || p_k+1) (nats per added row)",
-    "SSufficiency": "s-score(p_k, p_k+1)",
-    "LandscapeSufficiency": "change of the mean loss per added row",
-}
-
+__all__ = ["SampleSizeComparisonDisplay", "SampleSizeDisplay"]
 
 def _log_x(ax):
     """A log x-axis labelled with plain row counts (1,000 rather than 10^3), no minor labels."""
@@ -39,6 +18,17 @@ def _log_x(ax):
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _symlog_y(ax, linthresh):
+    """A symmetric-log y-axis, linear within ``±linthresh``; no labels crowd the linear part."""
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation
+
+    ax.set_yscale("symlog", linthresh=linthresh)
+    label = LogFormatterSciNotation(linthresh=linthresh)
+    label.set_axis(ax.yaxis)
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, pos: "" if 0 < abs(v) < linthresh * 0.999 else label(v, pos)))
 
 
 def _wide(values, span=10.0):
@@ -54,7 +44,10 @@ class SampleSizeDisplay:
     is the 10-90 % quantile band of the replicates (so it stays within the
     criterion's range), or ``criterion ± std`` clipped to the range the
     criterion lives in; the threshold, ``m*`` with its interval and the
-    forecast past the data are drawn.
+    forecast past the data are drawn. The y-axis is logarithmic for a positive
+    criterion spanning more than two decades, and symmetric-logarithmic
+    (linear within the threshold) for one that crosses zero and spans as much,
+    such as cross-validation's train - test gap.
 
     Parameters
     ----------
@@ -132,7 +125,7 @@ class SampleSizeDisplay:
             if getattr(est, "threshold_mode", "absolute") == "relative" else None,
             band=band, interval=interval,
             extrapolated=getattr(est, "extrapolated_size_", None),
-            ylabel=CRITERION_LABELS.get(type(est).__name__, "criterion"),
+            ylabel=getattr(est, "criterion_label", None) or "criterion",
         )
         return disp.plot(ax=ax, **kwargs)
 
@@ -140,6 +133,22 @@ class SampleSizeDisplay:
     def log_scale(values, span=1e2):
         """True for a positive criterion spanning more than ``span`` (a log axis shows it)."""
         return bool(values.size and np.all(values > 0) and values.max() / values.min() > span)
+
+    @staticmethod
+    def symlog_scale(values, linthresh, span=1e2):
+        """True for a criterion that takes both signs (e.g. cross-validation's train - test
+        gap) and whose size spans more than ``span`` times ``linthresh``: a symmetric log axis,
+        linear within ``±linthresh``, shows both the large values and the crossing of zero."""
+        return bool(values.size and values.min() < 0 < values.max()
+                    and np.abs(values).max() > span * linthresh)
+
+    def _linthresh(self, values):
+        """The linear range of a symlog axis: the threshold (so the decision is drawn on the
+        linear part), else the small end of the curve's magnitudes."""
+        if self.threshold is not None and np.isfinite(self.threshold) and self.threshold != 0:
+            return abs(float(self.threshold))
+        nonzero = np.abs(values[values != 0])
+        return float(np.quantile(nonzero, 0.1)) if nonzero.size else 1.0
 
     def _band(self):
         if self.band is not None:
@@ -187,8 +196,11 @@ class SampleSizeDisplay:
         if _wide(self.sizes):
             _log_x(ax)
         finite = self.criterion[np.isfinite(self.criterion)]
+        linthresh = self._linthresh(finite) if finite.size else 1.0
         if self.log_scale(finite):
             ax.set_yscale("log")
+        elif self.symlog_scale(finite, linthresh):
+            _symlog_y(ax, linthresh)
         elif finite.size and band is not None:
             # a band far wider than the curve (small k) must not squash the curve
             keep = [finite.min(), finite.max()]

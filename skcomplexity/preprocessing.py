@@ -19,6 +19,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import warn_at_caller
+
 __all__ = ["NA_VALUES", "TableEncoder", "TableEncodingWarning", "to_numeric_column"]
 
 #: Cell texts read as a missing value (after stripping blanks), besides a real NaN.
@@ -28,22 +30,6 @@ NA_VALUES = ("", "?", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "N
 
 class TableEncodingWarning(UserWarning):
     """A column was read differently from its raw cells (coerced, dropped); see ``notes_``."""
-
-
-def warn_at_caller(message, category):
-    """Warn with the line of the first caller outside scikit-learn and this package."""
-    import os
-
-    import sklearn
-
-    import sys
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    skip = (here + os.sep, os.path.dirname(os.path.abspath(sklearn.__file__)) + os.sep)
-    frame, level = sys._getframe(1), 2
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(skip):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
 
 
 def _is_numeric(series):

@@ -149,3 +149,33 @@ def test_comparison_display_from_compare_methods():
     assert vlines == {300.0: "rows at hand (300)"}
     assert disp.ax_.get_xlabel().startswith("sufficient sample size (rows)")
     matplotlib.pyplot.close(disp.figure_)
+
+
+def test_a_curve_that_crosses_zero_gets_a_symlog_axis_linear_within_the_threshold():
+    # cross-validation's train - test gap: hundreds of nats negative at small k, then ~0
+    sizes = np.array([10, 20, 40, 80, 160, 320, 640])
+    gap = np.array([-2000.0, -300.0, -20.0, -1.0, 0.2, 0.08, 0.03])
+    disp = SampleSizeDisplay(sizes, gap, np.abs(gap) / 2, threshold=0.05, sample_size=640).plot()
+    assert disp.ax_.get_yscale() == "symlog"
+    assert disp.ax_.yaxis.get_transform().linthresh == pytest.approx(0.05)
+    lo, hi = disp.ax_.get_ylim()
+    assert lo <= -2000 and hi >= 0.2  # the whole curve is on the axis
+    matplotlib.pyplot.close(disp.figure_)
+    # a curve that crosses zero within a small range stays linear; a positive one is unchanged
+    for values in (np.array([-0.1, -0.02, 0.01, 0.04, 0.03, 0.02, 0.01]), np.abs(gap)):
+        disp = SampleSizeDisplay(sizes, values, None, threshold=0.05).plot()
+        assert disp.ax_.get_yscale() == ("linear" if values.min() < 0 else "log")
+        matplotlib.pyplot.close(disp.figure_)
+
+
+def test_cross_validation_display_reads_its_label_from_the_class():
+    from skcomplexity.sample_size import CrossValidationSampleSize
+
+    X, y = make_linear_regression(150, 6, random_state=0)
+    est = CrossValidationSampleSize(n_repeats=10, random_state=0).fit(X, y)
+    disp = est.plot()
+    assert disp.ax_.get_ylabel() == CrossValidationSampleSize.criterion_label
+    crit = est.criterion_[np.isfinite(est.criterion_)]
+    if crit.min() < 0 < crit.max() and np.abs(crit).max() > 100 * est.threshold_:
+        assert disp.ax_.get_yscale() == "symlog"
+    matplotlib.pyplot.close(disp.figure_)

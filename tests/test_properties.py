@@ -203,7 +203,8 @@ def test_compare_methods_front_door(names, category, n, p, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            table = compare_methods(X, y, names, params=params, random_state=0)
+            table = compare_methods(X, y, names, params=params, random_state=0,
+                                    recommend=False)
         except (ValueError, TypeError) as exc:
             clear_error(exc, category, "compare_methods")
             return

@@ -10,14 +10,7 @@ from . import _report
 from ._data import load
 from ._errors import InputError
 from ._files import check_output
-from ._methods import (
-    by_construction,
-    detail,
-    method_params,
-    parse_methods,
-    question,
-    threshold_unit,
-)
+from ._methods import by_construction, detail, method_params, parse_methods
 
 #: Replicates past which the command warns (and past ``MAX_REPEATS``, refuses without --force).
 HEAVY_REPEATS, MAX_REPEATS = 1_000, 10_000
@@ -103,7 +96,7 @@ def _run_one(name, X, y, params, args):
         table, fitted = compare_methods(
             X, y, [name], params={name: params[name]} if name in params else None,
             random_state=args.random_state, n_jobs=args.n_jobs, verbose=0, errors="record",
-            return_estimators=True)
+            return_estimators=True, recommend=False)
     est = fitted.get(name)
     t = table.iloc[0]
 
@@ -123,8 +116,8 @@ def _run_one(name, X, y, params, args):
     if status is None and size is not None:  # a closed-form test: no curve, no interval
         status = "enough" if size <= len(y) else "more data"
     return {
-        "method": name, "question": question(name), "detail": detail(est), "threshold_unit":
-            threshold_unit(name, est), "sample_size": None if size is None else int(size),
+        "method": name, "question": t["question"], "detail": detail(est),
+        "threshold_unit": t["threshold_unit"], "sample_size": None if size is None else int(size),
         "extrapolated": value("extrapolated"), "low": value("low"), "high": value("high"),
         "status": status, "threshold": value("threshold"),
         "seconds": float(t["seconds"]), "error": value("error"),
@@ -201,6 +194,8 @@ def plot(fitted, rows, n_rows, path):
 
 def sample_size(args):
     """Run the methods and report; returns the exit status."""
+    from ..sample_size.facade import recommendation
+
     methods = check_settings(args)
     default_output = None if args.format == "table" else "none"
     output, file_notes = check_output(args.output if args.output is not None else default_output,
@@ -217,7 +212,7 @@ def sample_size(args):
         rec = _report.learning_curve_recommendation(
             rows[0], getattr(lc, "estimator_", None), len(data.y), args.scoring)
     else:
-        rec = _report.recommendation(rows[0], len(data.y), n_params)
+        rec = recommendation(rows[0], len(data.y), n_params)
     if args.format == "json":
         print(_report.json_report(rec, rows, {
             "source": data.source, "target": data.target, "n_rows": len(data.y),

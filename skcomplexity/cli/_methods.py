@@ -6,69 +6,10 @@ import numpy as np
 
 from ._errors import InputError
 
-#: method -> (the question its m* answers, the unit of its threshold)
-QUESTIONS = {
-    "auto": ("rows after which one more row moves the model's posterior by less than the "
-             "threshold (KL-sufficiency, the recommended default)", "nats per added row"),
-    "lagrange": ("rows for the score test to detect the fitted effects with the stated power",
-                 "power"),
-    "likelihood-ratio": ("rows for the likelihood-ratio test to detect the fitted effects with "
-                         "the stated power", "power"),
-    "wald": ("rows for the Wald test to detect the fitted effects with the stated power",
-             "power"),
-    "cross-validation": ("rows after which the train-test gap of the per-row log-likelihood "
-                         "(overfitting) stays below the threshold", "nats per row"),
-    "bootstrap": ("rows after which every coefficient's bootstrap interval is narrower than "
-                  "the threshold", "interval width (std. units)"),
-    "apvc": ("rows after which the average posterior variance of the coefficients stays below "
-             "the threshold", "variance (std. units)"),
-    "acc": ("rows after which the posterior puts the threshold's probability on a small ball "
-            "around its mean", "posterior probability"),
-    "alc": ("rows after which the 95% posterior ball of the coefficients is smaller than the "
-            "threshold", "radius (std. units)"),
-    "utility": ("rows that maximise the expected fit per row minus a cost per row (the "
-                "threshold)", "nats per row (cost)"),
-    "kl-neighbours": ("rows after which leaving one row out moves the posterior by less than "
-                      "the threshold", "nats"),
-    "d-sufficiency": ("rows after which refits on different subsamples agree on the full-data "
-                      "log-likelihood (its spread below the threshold)", "nats per row"),
-    "m-sufficiency": ("rows after which one more row changes the mean full-data "
-                      "log-likelihood by less than the threshold", "nats per row, per added row"),
-    "kl-sufficiency": ("rows after which one more row moves the posterior by less than the "
-                       "threshold (KL divergence)", "nats per added row"),
-    "s-sufficiency": ("rows after which one more row moves the posterior mean by less than the "
-                      "threshold (s-score of at least the threshold)", "s-score"),
-    "learning-curve": ("training rows the estimator needs for its held-out score to reach the "
-                       "target (or come within delta of the learning curve's asymptote)",
-                       "score"),
-    "landscape": ("rows after which one more row changes the model's mean loss by less than "
-                  "the threshold (loss landscape)", "loss per added row"),
-}
-
-_MODE_UNITS = {
-    "relative": "fraction of the value on all rows",
-    "fraction_of_max": "fraction of the curve's maximum",
-}
-
-
-def question(name):
-    """The one-sentence question method ``name`` answers."""
-    return QUESTIONS[name][0]
-
 
 def detail(estimator):
     """A fitted test's own, more precise question (``question_``), or None."""
     return getattr(getattr(estimator, "estimator_", estimator), "question_", None)
-
-
-def threshold_unit(name, estimator=None):
-    """The unit of the method's threshold, given its fitted threshold mode."""
-    inner = getattr(estimator, "estimator_", estimator)
-    if name == "learning-curve":
-        scoring = getattr(inner, "scoring", None)
-        return f"{scoring} (score)" if isinstance(scoring, str) else "the estimator's score"
-    mode = getattr(inner, "threshold_mode", None)
-    return _MODE_UNITS.get(mode, QUESTIONS[name][1])
 
 
 def parse_methods(text, methods_table):

@@ -7,6 +7,8 @@ import textwrap
 
 import numpy as np
 
+from ..sample_size.facade import format_interval, format_size
+
 WIDTH = 100
 
 
@@ -18,66 +20,6 @@ def _num(value):
     if not math.isfinite(value):
         return None
     return int(value) if value.is_integer() else value
-
-
-def _sig(value):
-    """A size rounded to two significant figures, with thousands separators."""
-    if value is None or not math.isfinite(value):
-        return "beyond"
-    if value < 100:
-        return f"{value:,.0f}"
-    digits = int(math.floor(math.log10(value))) - 1
-    return f"{round(value, -digits):,.0f}"
-
-
-def _interval(lo, hi, *, sig=False):
-    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
-        return "-"
-    fmt = _sig if sig else (lambda v: f"{math.floor(v):,.0f}")
-    if hi is None or not math.isfinite(hi):
-        return f"{fmt(lo)}-beyond"
-    return f"{fmt(lo)}-{_sig(hi) if sig else f'{math.ceil(hi):,.0f}'}"
-
-
-def recommendation(row, n_rows, n_params):
-    """The headline (one line) and its numbers, from the ``auto`` row."""
-    rec = {"method": "auto", "n_rows": n_rows, "n_parameters": n_params,
-           "sample_size": row.get("sample_size"), "extrapolated": row.get("extrapolated"),
-           "low": row.get("low"), "high": row.get("high"), "status": row.get("status"),
-           "rows_per_parameter": None, "enough": None, "more_rows": None}
-    if row.get("error"):
-        rec["text"] = f"No recommendation: the default method failed ({row['error']})."
-        return rec
-    size = row.get("sample_size")
-    size = size if size is not None else row.get("extrapolated")
-    status = row.get("status")
-    span = _interval(row.get("low"), row.get("high"), sig=status == "more data")
-    if size is not None:
-        rec["rows_per_parameter"] = size / n_params
-        per = f"{size / n_params:,.0f} rows per parameter ({n_params} parameters)"
-    if status in ("enough", "edge"):
-        rec["enough"] = True
-        tail = (f"the {n_rows:,} rows at hand are enough" if status == "enough" else
-                f"the {n_rows:,} rows at hand are just enough: the interval reaches past "
-                "them, more rows would settle it")
-        rec["text"] = (f"Recommended sample size: {size:,} rows (95% interval {span}), {per}; "
-                       f"{tail}.")
-    elif status == "more data":
-        rec["enough"] = False
-        rec["more_rows"] = max(size - n_rows, 0.0)
-        rec["text"] = (f"Recommended sample size: about {_sig(size)} rows (95% interval {span}), "
-                       f"{per}; the {n_rows:,} rows at hand are not enough: about "
-                       f"{_sig(max(size - n_rows, 0))} more rows of the same kind (a forecast).")
-    elif status == "beyond cap":
-        rec["enough"] = False
-        rec["text"] = (f"Recommended sample size: more than 100 times the {n_rows:,} rows at hand "
-                       "(no forecast that far is a number to act on); the rows at hand are not "
-                       "enough for this model and threshold.")
-    else:
-        rec["text"] = (f"Recommended sample size: undetermined on the {n_rows:,} rows at hand "
-                       "(the criterion did not settle and its trend does not approach the "
-                       "threshold; raise --n-repeats or check the model suits the data).")
-    return rec
 
 
 def _score(value):
@@ -118,7 +60,7 @@ def learning_curve_recommendation(row, est, n_rows, scoring):
     size = row.get("sample_size")
     size = size if size is not None else row.get("extrapolated")
     status = row.get("status")
-    span = _interval(row.get("low"), row.get("high"), sig=status == "more data")
+    span = format_interval(row.get("low"), row.get("high"), rounded=status == "more data")
     if status in ("enough", "edge"):
         rec["enough"] = True
         tail = ("they are enough" if status == "enough" else
@@ -127,8 +69,8 @@ def learning_curve_recommendation(row, est, n_rows, scoring):
     elif status == "more data":
         rec["enough"] = False
         rec["more_rows"] = max(size - n_train, 0.0)
-        rec["text"] = (f"{head} about {_sig(size)} rows (95% interval {span}); {now}; about "
-                       f"{_sig(max(size - n_train, 0))} more training rows of the same kind "
+        rec["text"] = (f"{head} about {format_size(size)} rows (95% interval {span}); {now}; about "
+                       f"{format_size(max(size - n_train, 0))} more training rows of the same kind "
                        "(a forecast).")
     elif status == "beyond cap":
         rec["enough"] = False
@@ -146,7 +88,7 @@ def _m_star(row):
     if row.get("sample_size") is not None:
         return f"{row['sample_size']:,}"
     if row.get("extrapolated") is not None:
-        return f"~{_sig(row['extrapolated'])}"
+        return f"~{format_size(row['extrapolated'])}"
     return "-"
 
 
@@ -165,7 +107,7 @@ def text_report(rec, rows, context, notes, footer):
         out.extend(textwrap.wrap(note, WIDTH, initial_indent="  ", subsequent_indent="    "))
     out.append("")
     head = ("method", "m*", "95% interval", "status", "mark", "threshold (unit)", "seconds")
-    cells = [(r["method"], _m_star(r), _interval(r.get("low"), r.get("high")),
+    cells = [(r["method"], _m_star(r), format_interval(r.get("low"), r.get("high")),
               r.get("status") or ("failed" if r.get("error") else "-"),
               ("*" if r["warnings"] else "") + ("†" if r["by_construction"] else "") or "",
               _threshold(r), f"{r['seconds']:.2g}") for r in rows]

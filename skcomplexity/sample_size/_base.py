@@ -85,7 +85,7 @@ from .._decision import (
 )
 from .._memory import LongRunWarning, MemoryBudgetError, format_bytes, get_memory_budget
 from .._parallel import parallel_map, root_seed_sequence
-from .._validation import validate_xy
+from .._validation import validate_xy, warn_at_caller
 
 __all__ = [
     "CONFIDENCE",
@@ -272,7 +272,7 @@ def _check_class_support(labels, sizes, state, name):
         )
     expected = k1 * m_c / m
     if expected < 1.0:
-        warnings.warn(
+        warn_at_caller(
             f"{name}: class {label!r} has {m_c} of {m} rows ({m_c / m:.1%}); the smallest grid "
             f"size {k1} holds {expected:.2f} of them on average. Every replicate is drawn with "
             "one member of each class in its first rows (so that the fits exist), so the "
@@ -280,7 +280,7 @@ def _check_class_support(labels, sizes, state, name):
             f"{need} describes a sample richer in class {label!r} than the data. Start the grid "
             f"at {need} rows or more (e.g. sizes=[{need}, ...]) or collect more rows of class "
             f"{label!r}.",
-            RareClassWarning, stacklevel=4,
+            RareClassWarning,
         )
 
 
@@ -298,6 +298,16 @@ class SampleSizeEstimator(BaseEstimator):
     * ``_threshold_modes``: the threshold modes the method accepts (a method that
       changes them declares ``threshold_mode`` in its ``_parameter_constraints`` too);
     * ``_parameter_constraints``: the declarative parameter checks (see below).
+
+    Every method also states, as public class attributes, what its answer means
+    (the command line, :func:`~skcomplexity.sample_size.compare_methods` and the
+    Display read them from here):
+
+    * ``question``: the question its ``m*`` answers, one sentence;
+    * ``threshold_unit``: the unit of ``threshold_``, the threshold as a level on
+      the criterion's scale (what the tables show; in a relative mode it is the
+      allowed deviation, in the same unit);
+    * ``criterion_label``: the criterion with its unit (the Display's y-axis).
 
     Attributes
     ----------
@@ -342,6 +352,13 @@ class SampleSizeEstimator(BaseEstimator):
         (the forecast lies past the data), ``"beyond cap"`` (more than
         :data:`FORECAST_CAP` times the data at hand) or ``"undetermined"``.
     """
+
+    #: The question the method's ``m*`` answers, one sentence.
+    question = None
+    #: The unit of ``threshold_`` (the level on the criterion's scale, whatever the mode).
+    threshold_unit = None
+    #: The criterion with its unit: the y-axis of the method's Display.
+    criterion_label = "criterion"
 
     _direction = "below"
     #: Resamples of the replicates behind the intervals (0: no interval).
@@ -740,12 +757,12 @@ class SampleSizeEstimator(BaseEstimator):
             if interval is not None and not interval[1] <= largest:
                 self.status_ = "edge"
                 hi = "beyond the data" if not np.isfinite(interval[1]) else f"{interval[1]:,.0f}"
-                warnings.warn(
+                warn_at_caller(
                     f"{type(self).__name__}: m* = {self.sample_size_:,} is at the edge of the "
                     f"data: its {CONFIDENCE:.0%} interval reaches {hi} (the data have {n:,} "
                     "rows), so the criterion is not settled within them; more rows or more "
                     "replicates (n_repeats) would settle it.",
-                    InsufficientDataWarning, stacklevel=3)
+                    InsufficientDataWarning)
             else:
                 self.status_ = "enough"
             return
@@ -753,13 +770,13 @@ class SampleSizeEstimator(BaseEstimator):
         if forecast is None:
             self.status_ = "undetermined"
             last = self.criterion_[-1] if len(self.criterion_) else np.nan
-            warnings.warn(
+            warn_at_caller(
                 f"{type(self).__name__}: the criterion did not reach its threshold "
                 f"({self.threshold_:.3g}) within the {n:,} rows (it is {last:.3g} at "
                 f"{largest:,}), and its trend over the larger sizes does not clearly approach "
                 "it, so no size can be forecast: the criterion may be too noisy (raise "
                 "n_repeats) or the model may not settle with more of the same data.",
-                InsufficientDataWarning, stacklevel=3)
+                InsufficientDataWarning)
             return
         band = self._forecast_band()
         if band is not None:
@@ -769,11 +786,11 @@ class SampleSizeEstimator(BaseEstimator):
         self.extrapolated_interval_ = interval
         if forecast > cap:
             self.status_ = "beyond cap"
-            warnings.warn(
+            warn_at_caller(
                 f"{type(self).__name__}: the criterion's trend needs more than {FORECAST_CAP}x "
                 f"the data at hand (over {cap:,} rows); a forecast that far is not a number to "
                 "act on: loosen the threshold or check that the model suits the data.",
-                InsufficientDataWarning, stacklevel=3)
+                InsufficientDataWarning)
             return
         self.status_ = "more data"
         self.extrapolated_size_ = float(forecast)
@@ -782,12 +799,12 @@ class SampleSizeEstimator(BaseEstimator):
             hi = (f"more than {FORECAST_CAP}x the data" if not interval[1] <= cap
                   else _sig2(interval[1]))
             span = f" ({CONFIDENCE:.0%} interval {_sig2(interval[0])} to {hi})"
-        warnings.warn(
+        warn_at_caller(
             f"{type(self).__name__}: the data ({n:,} rows) do not reach the criterion; its "
             f"trend reaches it near {_sig2(forecast)} rows{span}, about "
             f"{_sig2(max(forecast - n, 0))} more objects of the same kind. The forecast is in "
             "extrapolated_size_; sample_size_ stays None.",
-            InsufficientDataWarning, stacklevel=3)
+            InsufficientDataWarning)
 
     def _holds(self, criterion, threshold, mode):
         thr, complement = threshold

@@ -239,6 +239,11 @@ class APVCSampleSize(_PosteriorSampleSize):
     True
     """
 
+    question = ("After how many rows does the average posterior variance of the coefficients stay "
+                "below the threshold?")
+    threshold_unit = "variance (std. units)"
+    criterion_label = "posterior variance (standardised)"
+
     _direction = "below"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
@@ -384,6 +389,11 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
     True
     """
 
+    question = ("After how many rows does the posterior put at least the threshold's probability on"
+                " a small ball around its mean?")
+    threshold_unit = "posterior probability"
+    criterion_label = "posterior coverage (probability)"
+
     _direction = "above"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
@@ -495,6 +505,11 @@ class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
     True
     """
 
+    question = ("After how many rows is the 95% posterior ball of the coefficients smaller than the"
+                " threshold?")
+    threshold_unit = "radius (std. units)"
+    criterion_label = "posterior ball radius (standardised)"
+
     _direction = "below"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
@@ -583,6 +598,11 @@ class UtilitySampleSize(_PosteriorSampleSize):
     >>> int(est.sample_size_) in est.sizes_
     True
     """
+
+    question = ("How many rows maximise the expected fit per row minus a cost per row (the "
+                "threshold)?")
+    threshold_unit = "nats per row (cost)"
+    criterion_label = "expected utility (nats per row)"
 
     _direction = "above"
     _threshold_is_level = False  # threshold is the cost c, not a level of the curve
@@ -795,6 +815,11 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
     >>> bool(est.criterion_[0] > est.criterion_[-1])
     True
     """
+
+    question = ("After how many rows does leaving one row out move the posterior by less than the "
+                "threshold?")
+    threshold_unit = "nats"
+    criterion_label = "leave-one-out KL (nats)"
 
     _direction = "below"
     _replace = False

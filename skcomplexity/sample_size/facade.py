@@ -8,6 +8,7 @@ the others from working.
 """
 
 import importlib
+import math
 import time
 from numbers import Integral
 
@@ -17,10 +18,10 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import InsufficientDataWarning
+from ._base import FORECAST_CAP, InsufficientDataWarning, _sig2
 
 __all__ = ["AUTO", "METHODS", "InsufficientDataWarning", "SufficientSampleSize", "compare_methods",
-           "get_method"]
+           "format_interval", "format_size", "get_method", "recommendation"]
 
 
 METHODS = {
@@ -101,6 +102,129 @@ def get_method(name):
         return getattr(mod, cls)
     except AttributeError:
         raise ImportError(f"method={name!r}: {module} has no class {cls}.") from None
+
+
+def format_size(value):
+    """A number of rows as people read it: two significant figures with thousands
+    separators, ``"beyond"`` for an unbounded (or missing) end.
+
+    >>> from skcomplexity.sample_size.facade import format_size
+    >>> format_size(12345.0), format_size(float("inf"))
+    ('12,000', 'beyond')
+    """
+    if value is None or not np.isfinite(value):
+        return "beyond"
+    return _sig2(value)
+
+
+def format_interval(low, high, *, rounded=False):
+    """``"low-high"`` in rows (whole rows, or two significant figures when ``rounded``),
+    ``"low-beyond"`` for an unbounded upper end, ``"-"`` when there is no interval.
+
+    >>> from skcomplexity.sample_size.facade import format_interval
+    >>> format_interval(101.2, 140.5), format_interval(1234.0, float("inf"), rounded=True)
+    ('101-141', '1,200-beyond')
+    """
+    if _missing(low):
+        return "-"
+    fmt = format_size if rounded else (lambda v: f"{math.floor(v):,.0f}")
+    if _missing(high) or not np.isfinite(high):
+        return f"{fmt(low)}-beyond"
+    return f"{fmt(low)}-{format_size(high) if rounded else f'{math.ceil(high):,.0f}'}"
+
+
+def _missing(value):
+    try:
+        return value is None or bool(np.isnan(value))
+    except TypeError:  # pandas.NA and other non-numbers
+        import pandas as pd
+
+        return bool(pd.isna(value))
+
+
+def _plain(value):
+    """NaN / pandas.NA -> None, numpy scalars -> Python numbers (a row of a table or a dict)."""
+    if isinstance(value, str) or value is None:
+        return value
+    if _missing(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def recommendation(row, n_samples, n_parameters):
+    """The headline answer, from the ``"auto"`` row of :func:`compare_methods`.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of the table (or a dict) with ``sample_size``, ``extrapolated``,
+        ``low``, ``high``, ``status`` and ``error``.
+    n_samples : int
+        The rows at hand.
+    n_parameters : int
+        The parameters of the model (features plus intercept).
+
+    Returns
+    -------
+    recommendation : dict
+        ``method``, ``n_rows``, ``n_parameters``, ``sample_size`` (m*, or None),
+        ``extrapolated`` (the forecast past the data, or None), ``low`` and
+        ``high`` (the 95 % interval of whichever is given), ``status``,
+        ``rows_per_parameter``, ``enough`` (True, False or None when
+        undetermined), ``more_rows`` (the forecast's rows beyond the data) and
+        ``text``: one sentence that says all of it.
+
+    Examples
+    --------
+    >>> from skcomplexity.sample_size.facade import recommendation
+    >>> rec = recommendation({"sample_size": 120, "low": 101.0, "high": 140.0,
+    ...                       "status": "enough"}, n_samples=500, n_parameters=4)
+    >>> rec["text"]
+    'Recommended sample size: 120 rows (95% interval 101-140), 30 rows per parameter (4 parameters); the 500 rows at hand are enough.'
+    """
+    get = {k: _plain(row.get(k)) for k in
+           ("sample_size", "extrapolated", "low", "high", "status", "error")}
+    rec = {"method": "auto", "n_rows": int(n_samples), "n_parameters": int(n_parameters),
+           "sample_size": get["sample_size"], "extrapolated": get["extrapolated"],
+           "low": get["low"], "high": get["high"], "status": get["status"],
+           "rows_per_parameter": None, "enough": None, "more_rows": None}
+    if rec["sample_size"] is not None:
+        rec["sample_size"] = int(rec["sample_size"])
+    if get["error"]:
+        rec["text"] = f"No recommendation: the default method failed ({get['error']})."
+        return rec
+    size = rec["sample_size"] if rec["sample_size"] is not None else rec["extrapolated"]
+    status = rec["status"]
+    span = format_interval(rec["low"], rec["high"], rounded=status == "more data")
+    per = ""
+    if size is not None:
+        rec["rows_per_parameter"] = size / n_parameters
+        per = f"{size / n_parameters:,.0f} rows per parameter ({n_parameters} parameters)"
+    if status in ("enough", "edge") and size is not None:
+        rec["enough"] = True
+        tail = (f"the {n_samples:,} rows at hand are enough" if status == "enough" else
+                f"the {n_samples:,} rows at hand are just enough: the interval reaches past "
+                "them, more rows would settle it")
+        rec["text"] = (f"Recommended sample size: {size:,} rows (95% interval {span}), {per}; "
+                       f"{tail}.")
+    elif status == "more data" and size is not None:
+        rec["enough"] = False
+        rec["more_rows"] = max(size - n_samples, 0.0)
+        rec["text"] = (f"Recommended sample size: about {format_size(size)} rows (95% interval "
+                       f"{span}), {per}; the {n_samples:,} rows at hand are not enough: about "
+                       f"{format_size(max(size - n_samples, 0))} more rows of the same kind (a "
+                       "forecast).")
+    elif status == "beyond cap":
+        rec["enough"] = False
+        rec["text"] = (f"Recommended sample size: more than {FORECAST_CAP} times the "
+                       f"{n_samples:,} rows at hand (no forecast that far is a number to act "
+                       "on); the rows at hand are not enough for this model and threshold.")
+    else:
+        rec["text"] = (f"Recommended sample size: undetermined on the {n_samples:,} rows at hand "
+                       "(the criterion did not settle and its trend does not approach the "
+                       "threshold; raise the replicates, n_repeats, or check the model suits "
+                       "the data).")
+    return rec
 
 
 class SufficientSampleSize(BaseEstimator):
@@ -260,16 +384,18 @@ class SufficientSampleSize(BaseEstimator):
 
 
 def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_jobs=None,
-                    verbose=0, errors="raise", return_estimators=False, progress=False):
-    """Run several methods on the same data and tabulate ``m*`` (like Table 4.6).
+                    verbose=0, errors="raise", return_estimators=False, progress=False,
+                    recommend=True):
+    """Run several methods on the same data and tabulate ``m*``, the recommendation first.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     methods : list of str or None, default=None
-        Names from :data:`METHODS`; None: the rows of Table 4.6 (nine classical
-        methods, KL- and S-sufficiency).
+        Names from :data:`METHODS` (or ``"auto"``); None: the eleven methods of
+        the dissertation's comparison table (nine classical methods, KL- and
+        S-sufficiency).
     params : dict of {str: dict} or None, default=None
         Per-method hyper-parameters, e.g. ``{"kl-sufficiency": {"n_repeats": 50}}``.
     random_state, n_jobs, verbose :
@@ -281,6 +407,12 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         Also return a dict ``{method: fitted SufficientSampleSize}``.
     progress : bool, default=False
         Show a tqdm progress bar over the methods.
+    recommend : bool, default=True
+        Lead with the recommended default: run ``method="auto"`` first (unless
+        ``methods`` lists it already, then its row moves to the top) and put
+        its answer in ``table.attrs["recommendation"]``. False: exactly the
+        methods listed, in their order, and no recommendation (unless
+        ``"auto"`` is among them).
 
     Returns
     -------
@@ -290,7 +422,12 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         threshold, the size the criterion's trend reaches it at; see
         ``SufficientSampleSize.extrapolated_size_``), ``low`` and ``high``
         (the 95 % interval of whichever of the two is given), ``status``,
-        ``threshold``, ``seconds``, ``n_sizes``, ``estimator`` (class name) and ``error``.
+        ``threshold`` (``threshold_``: the level on the criterion's scale) with
+        its ``threshold_unit``, ``question`` (what the method's ``m*`` answers), ``seconds``, ``n_sizes``, ``estimator`` (class name)
+        and ``error``. ``table.attrs["recommendation"]`` is the ``"auto"`` row
+        read as one answer (see :func:`recommendation`: m*, its interval,
+        rows per parameter, whether the rows at hand suffice, the forecast,
+        and a sentence saying so), or None.
     estimators : dict
         Only with ``return_estimators=True``: the fitted front doors by method.
 
@@ -299,17 +436,21 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     >>> from skcomplexity.datasets import make_linear_regression
     >>> from skcomplexity.sample_size.facade import compare_methods
     >>> X, y = make_linear_regression(150, 3, random_state=0)
-    >>> table = compare_methods(X, y, ["kl-sufficiency", "s-sufficiency"], random_state=0,
-    ...                         params={"kl-sufficiency": {"n_repeats": 10},
+    >>> table = compare_methods(X, y, ["s-sufficiency"], random_state=0,
+    ...                         params={"auto": {"n_repeats": 10},
     ...                                 "s-sufficiency": {"n_repeats": 10}})
-    >>> list(table.columns[:5])
-    ['sample_size', 'extrapolated', 'low', 'high', 'status']
+    >>> list(table.index), list(table.columns[:5])
+    (['auto', 's-sufficiency'], ['sample_size', 'extrapolated', 'low', 'high', 'status'])
+    >>> table.attrs["recommendation"]["text"].startswith("Recommended sample size")
+    True
     """
     import pandas as pd
 
     if errors not in ("raise", "record"):
         raise ValueError(f"errors must be 'raise' or 'record', got {errors!r}.")
     methods = list(TABLE_4_6_METHODS if methods is None else methods)
+    if recommend:
+        methods = ["auto"] + [m for m in methods if m != "auto"]
     params = {} if params is None else params
     unknown = sorted(set(params) - set(methods))
     if unknown:
@@ -324,12 +465,16 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         if progress:
             iterator.set_postfix_str(name)
         row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "low": np.nan,
-               "high": np.nan, "status": None, "threshold": np.nan, "seconds": np.nan,
-               "n_sizes": np.nan, "estimator": None, "error": None}
+               "high": np.nan, "status": None, "threshold": np.nan, "threshold_unit": None,
+               "question": None, "seconds": np.nan, "n_sizes": np.nan, "estimator": None,
+               "error": None}
         start = time.perf_counter()
         try:
             sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
-                                       n_jobs=n_jobs, verbose=verbose).fit(X, y)
+                                       n_jobs=n_jobs, verbose=verbose)
+            cls = get_method(name)
+            row.update(question=cls.question, threshold_unit=cls.threshold_unit)
+            sss.fit(X, y)
         except Exception as exc:  # noqa: BLE001 - recorded on request
             if errors == "raise":
                 raise
@@ -351,4 +496,11 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     table["sample_size"] = table["sample_size"].astype("Int64")
+    table.attrs["recommendation"] = None
+    if "auto" in table.index:
+        auto = fitted.get("auto")
+        n_features = getattr(auto, "n_features_in_", None) or np.shape(X)[1]
+        intercept = getattr(getattr(auto, "estimator_", None), "fit_intercept", True)
+        table.attrs["recommendation"] = recommendation(
+            table.loc["auto"].to_dict(), len(y), n_features + int(bool(intercept)))
     return (table, fitted) if return_estimators else table

@@ -138,6 +138,11 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
     True
     """
 
+    question = ("After how many rows does the train-test gap of the per-row log-likelihood "
+                "(overfitting) stay below the threshold?")
+    threshold_unit = "nats per row"
+    criterion_label = "train - test log-likelihood (nats per row)"
+
     _direction = "below"
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01,
@@ -290,6 +295,11 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
     >>> bool(est.criterion_[0] > est.criterion_[-1])
     True
     """
+
+    question = ("After how many rows is every coefficient's bootstrap interval narrower than the "
+                "threshold?")
+    threshold_unit = "interval width (std. units)"
+    criterion_label = "widest bootstrap interval (standardised)"
 
     _direction = "below"
 

@@ -107,6 +107,11 @@ class LandscapeSufficiency(SampleSizeEstimator):
     True
     """
 
+    question = ("After how many rows does one more row change the model's mean loss by less than "
+                "the threshold (loss landscape)?")
+    threshold_unit = "loss per added row"
+    criterion_label = "change of the mean loss per added row"
+
     _parameter_constraints = {
         **SampleSizeEstimator._parameter_constraints,
         "estimator": [HasMethods(["fit"]), None],

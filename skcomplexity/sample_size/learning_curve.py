@@ -279,6 +279,11 @@ class LearningCurveSampleSize(SampleSizeEstimator):
     True
     """
 
+    question = ("How many rows does the estimator need for its cross-validated score to reach the "
+                "target score (or come within delta of its plateau)?")
+    threshold_unit = "score (the scorer's units)"
+    criterion_label = "test score (the scorer's units)"
+
     _direction = "above"
     _replace = False
     _threshold_is_level = True

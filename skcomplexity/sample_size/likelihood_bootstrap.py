@@ -376,6 +376,11 @@ class DSufficiency(_LikelihoodBootstrap):
     """
     )
 
+    question = ("After how many rows do refits on different subsamples agree on the full-data "
+                "log-likelihood (its spread below the threshold)?")
+    threshold_unit = "squared nats"
+    criterion_label = "variance of the full-data log-likelihood (squared nats)"
+
     _which = "D"
 
     def __init__(self, estimator=None, *, family="auto", scoring=None, n_repeats=1000,
@@ -426,6 +431,11 @@ class MSufficiency(_LikelihoodBootstrap):
     (19, True)
     """
     )
+
+    question = ("After how many rows does one more row change the mean full-data log-likelihood by "
+                "less than the threshold?")
+    threshold_unit = "nats per added row"
+    criterion_label = "change of the full-data log-likelihood (nats per added row)"
 
     _which = "M"
 

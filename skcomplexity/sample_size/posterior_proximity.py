@@ -466,6 +466,11 @@ class KLSufficiency(_PosteriorProximity):
     """
     )
 
+    question = ("After how many rows does one more row move the model's posterior by less than the "
+                "threshold (KL divergence)?")
+    threshold_unit = "nats per added row"
+    criterion_label = "KL(p_k || p_k+1) (nats per added row)"
+
     _direction = "below"
     _which = "kl"
 
@@ -516,6 +521,11 @@ class SSufficiency(_PosteriorProximity):
     (True, 0.95)
     """
     )
+
+    question = ("After how many rows does one more row move the posterior mean by less than the "
+                "threshold (the s-score between them at least 1 - threshold)?")
+    threshold_unit = "s-score"
+    criterion_label = "s-score(p_k, p_k+1)"
 
     _direction = "above"
     _complement = True

@@ -641,6 +641,11 @@ class LagrangeMultiplierSampleSize(_LikelihoodTest):
 """
     )
 
+    question = ("How many rows does the score (Lagrange multiplier) test need to detect the fitted "
+                "effects with the stated power?")
+    threshold_unit = "power"
+    criterion_label = "power of the score test"
+
     def _gamma0(self, s):
         Z, fam, u, w_hat, w_0 = s["Z"], s["fam"], s["u"], s["w_hat"], s["w_0"]
         p = Z.shape[1]
@@ -681,6 +686,11 @@ class LikelihoodRatioSampleSize(_LikelihoodTest):
     'binomial'
 """
     )
+
+    question = ("How many rows does the likelihood-ratio test need to detect the fitted effects "
+                "with the stated power?")
+    threshold_unit = "power"
+    criterion_label = "power of the likelihood-ratio test"
 
     def _gamma0(self, s):
         Z, fam = s["Z"], s["fam"]
@@ -738,6 +748,11 @@ class WaldSampleSize(_LikelihoodTest):
     0.05
 """
     )
+
+    question = ("How many rows does the Wald test need to detect the fitted effects with the stated"
+                " power?")
+    threshold_unit = "power"
+    criterion_label = "power of the Wald test"
 
     def _cov_u(self, s, w):
         # The published implementation evaluates the Gaussian information with unit noise
@@ -823,6 +838,11 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
     >>> round(z_test_sample_size(0.5, 0.6), 2)
     193.85
     """
+
+    question = ("How many rows does the logistic-regression Z-test need to detect the tested "
+                "feature's effect with the stated power?")
+    threshold_unit = "power"
+    criterion_label = "power of the Z-test"
 
     _parameter_constraints = {
         "feature_index": [Interval(Integral, 0, None, closed="left")],

@@ -81,17 +81,66 @@ def test_compare_methods_table():
     table = compare_methods(
         X, y, ["d-sufficiency", "kl-sufficiency", "s-sufficiency"], random_state=0,
         params={"d-sufficiency": SMALL, "kl-sufficiency": {"n_repeats": 5},
-                "s-sufficiency": {"n_repeats": 5}},
+                "s-sufficiency": {"n_repeats": 5}}, recommend=False,
     )
+    assert table.attrs["recommendation"] is None
     assert list(table.index) == ["d-sufficiency", "kl-sufficiency", "s-sufficiency"]
     assert {"sample_size", "threshold", "seconds", "estimator", "error"} <= set(table.columns)
     assert (table["seconds"] > 0).all()
     assert table.loc["kl-sufficiency", "estimator"] == "KLSufficiency"
     recorded = compare_methods(X, y, ["d-sufficiency"], params={"d-sufficiency": {"bad": 1}},
-                               errors="record")
+                               errors="record", recommend=False)
     assert "does not take" in recorded.loc["d-sufficiency", "error"]
     with pytest.raises(ValueError, match="not in methods"):
         compare_methods(X, y, ["d-sufficiency"], params={"s-sufficiency": {}})
+
+
+def test_compare_methods_leads_with_the_recommendation():
+    X, y = make_linear_regression(150, 3, random_state=0)
+    table, fitted = compare_methods(X, y, ["wald", "s-sufficiency"], random_state=0,
+                                    params={"auto": {"n_repeats": 10},
+                                            "s-sufficiency": {"n_repeats": 5}},
+                                    return_estimators=True)
+    assert list(table.index) == ["auto", "wald", "s-sufficiency"]
+    rec = table.attrs["recommendation"]
+    auto = fitted["auto"]
+    # the same numbers as the front door's default on its own
+    alone = SufficientSampleSize(random_state=0, params={"n_repeats": 10}).fit(X, y)
+    assert rec["sample_size"] == alone.sample_size_ == auto.sample_size_
+    assert rec["status"] == alone.status_
+    lo, hi = alone.sample_size_interval_ or alone.extrapolated_interval_
+    assert (rec["low"], rec["high"]) == pytest.approx((lo, hi))
+    assert rec["n_rows"] == 150 and rec["n_parameters"] == 4
+    assert rec["enough"] is (alone.status_ in ("enough", "edge"))
+    assert rec["text"].startswith("Recommended sample size")
+    # every row says what it answers, with its threshold's unit, read off the classes
+    from skcomplexity.sample_size import KLSufficiency, SSufficiency, WaldSampleSize
+
+    assert table.loc["auto", "question"] == KLSufficiency.question
+    assert table.loc["wald", "question"] == WaldSampleSize.question
+    assert table.loc["auto", "threshold_unit"] == "nats per added row"
+    assert table.loc["wald", "threshold_unit"] == "power"
+    assert table.loc["s-sufficiency", "threshold_unit"] == SSufficiency.threshold_unit
+    # "auto" listed later moves to the top; recommend=False keeps the order as given
+    assert list(compare_methods(X, y, ["wald", "auto"], params={"auto": {"n_repeats": 5}},
+                                random_state=0).index) == ["auto", "wald"]
+    assert list(compare_methods(X, y, ["wald"], recommend=False).index) == ["wald"]
+
+
+def test_every_method_states_its_question_and_threshold_unit():
+    from skcomplexity.sample_size import LogisticZTestSampleSize
+    from skcomplexity.sample_size.facade import METHODS, get_method
+
+    import importlib.util
+
+    torch = importlib.util.find_spec("torch") is not None
+    classes = {name: get_method(name) for name in METHODS if name != "landscape" or torch}
+    classes["z-test"] = LogisticZTestSampleSize
+    for name, cls in classes.items():
+        assert isinstance(cls.question, str) and cls.question.endswith("?"), name
+        assert isinstance(cls.threshold_unit, str) and cls.threshold_unit, name
+        assert cls.criterion_label != "criterion", name
+    assert len({cls.question for cls in classes.values()}) == len(classes)
 
 
 @pytest.mark.parametrize("processes", [False, True])
@@ -134,3 +183,41 @@ def test_sklearn_compatible(estimator, check):
         # should say to a user, and only noise here (test_extrapolation.py tests the warning)
         warnings.simplefilter("ignore", InsufficientDataWarning)
         check(estimator)
+
+
+def test_insufficient_data_warning_points_at_the_callers_line():
+    # not at sklearn/base.py (_fit_context) nor at the front door's fit: at this file
+    from skcomplexity.sample_size import KLSufficiency
+
+    X, y = make_linear_regression(60, 3, random_state=0)  # KL needs ~180 rows: a forecast
+    calls = [
+        lambda: KLSufficiency(n_repeats=10, random_state=0).fit(X, y),
+        lambda: SufficientSampleSize(random_state=0, params={"n_repeats": 10}).fit(X, y),
+        lambda: compare_methods(X, y, [], random_state=0, params={"auto": {"n_repeats": 10}}),
+    ]
+    for call in calls:
+        with pytest.warns(InsufficientDataWarning, match="do not reach the criterion") as record:
+            call()
+        hits = [w for w in record if issubclass(w.category, InsufficientDataWarning)]
+        assert hits and {w.filename for w in hits} == {__file__}
+
+
+def test_the_readme_method_table_is_the_classes_own_words():
+    from pathlib import Path
+
+    from skcomplexity.sample_size.facade import METHODS, get_method
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README.md in this installation")
+    rows = {}
+    for line in readme.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].strip("`") in METHODS:
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    assert set(rows) == set(METHODS)
+    for name, (question, unit) in rows.items():
+        if name == "landscape":
+            continue  # importing it needs torch
+        cls = get_method(name)
+        assert (question, unit) == (cls.question, cls.threshold_unit), name

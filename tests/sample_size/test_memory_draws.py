@@ -169,9 +169,11 @@ def test_single_member_class_is_refused(est):
 
 def test_rare_class_warns_with_where_the_grid_should_start():
     X, y = _rare(5)  # smallest size 7 holds 7 * 5 / 120 = 0.29 positives on average
-    with pytest.warns(RareClassWarning, match=r"5 of 120 rows .* holds 0\.29 .* at 24 rows"):
+    with pytest.warns(RareClassWarning, match=r"5 of 120 rows .* holds 0\.29 .* at 24 rows") as rec:
         BootstrapSampleSize(sizes=[7, 60, 120], n_repeats=10, prior_precision=1.0,
                             random_state=0).fit(X, y)
+    # it points at the user's line (this file), not at sklearn/base.py
+    assert {w.filename for w in rec if issubclass(w.category, RareClassWarning)} == {__file__}
     with warnings.catch_warnings():
         warnings.simplefilter("error", RareClassWarning)
         BootstrapSampleSize(sizes=[24, 60, 120], n_repeats=10, prior_precision=1.0,
