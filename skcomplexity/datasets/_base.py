@@ -104,7 +104,7 @@ def load_nba(*, return_X_y=False, as_frame=False):
     --------
     >>> from skcomplexity.datasets import load_nba
     >>> X, y = load_nba(return_X_y=True)
-    >>> sorted(set(y))
+    >>> sorted(set(y.tolist()))
     [0, 1]
     """
     frame = _read("nba.csv").dropna().reset_index(drop=True)
