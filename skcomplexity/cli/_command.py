@@ -192,10 +192,40 @@ def plot(fitted, rows, n_rows, path):
     plt.close(fig)
 
 
-def sample_size(args):
-    """Run the methods and report; returns the exit status."""
+def headline(methods, rows, fitted, data, args):
+    """The recommendation: the learning curve's when it leads, the default method's otherwise."""
     from ..sample_size.facade import recommendation
 
+    if methods[0] == "learning-curve":
+        lc = fitted.get("learning-curve")
+        return _report.learning_curve_recommendation(
+            rows[0], getattr(lc, "estimator_", None), len(data.y), args.scoring)
+    return recommendation(rows[0], len(data.y), data.X.shape[1] + 1)
+
+
+def emit(methods, rec, rows, fitted, data, args, output, notes, seconds):
+    """Print the report in the chosen format and write the figure."""
+    if args.format == "json":
+        print(_report.json_report(rec, rows, {
+            "source": data.source, "target": data.target, "n_rows": len(data.y),
+            "n_features": data.X.shape[1], "features": list(map(str, data.X.columns)),
+            "notes": notes}))
+    elif args.format == "csv":
+        print(_report.csv_report(rows))
+    footer = []
+    if output is not None and fitted:
+        plot(fitted, rows, len(data.y), output)
+        footer.append(f"figure written to {output}")
+    if args.format == "table":
+        footer.append(f"(total {seconds():.1f} s)")
+        print(_report.text_report(rec, rows, _context(data, methods, args, fitted),
+                                  notes, footer))
+    elif footer:
+        _say(footer[0])
+
+
+def sample_size(args):
+    """Run the methods and report; returns the exit status."""
     methods = check_settings(args)
     default_output = None if args.format == "table" else "none"
     output, file_notes = check_output(args.output if args.output is not None else default_output,
@@ -206,30 +236,9 @@ def sample_size(args):
         params = learning_curve_params(params, data, args)
     start = time.perf_counter()
     rows, fitted = run_methods(methods, data, params, args)
-    n_params = data.X.shape[1] + 1
-    if methods[0] == "learning-curve":
-        lc = fitted.get("learning-curve")
-        rec = _report.learning_curve_recommendation(
-            rows[0], getattr(lc, "estimator_", None), len(data.y), args.scoring)
-    else:
-        rec = recommendation(rows[0], len(data.y), n_params)
-    if args.format == "json":
-        print(_report.json_report(rec, rows, {
-            "source": data.source, "target": data.target, "n_rows": len(data.y),
-            "n_features": data.X.shape[1], "features": list(map(str, data.X.columns)),
-            "notes": data.notes + file_notes}))
-    elif args.format == "csv":
-        print(_report.csv_report(rows))
-    footer = []
-    if output is not None and fitted:
-        plot(fitted, rows, len(data.y), output)
-        footer.append(f"figure written to {output}")
-    if args.format == "table":
-        footer.append(f"(total {time.perf_counter() - start:.1f} s)")
-        print(_report.text_report(rec, rows, _context(data, methods, args, fitted),
-                                  data.notes + file_notes, footer))
-    elif footer:
-        _say(footer[0])
+    rec = headline(methods, rows, fitted, data, args)
+    emit(methods, rec, rows, fitted, data, args, output, data.notes + file_notes,
+         lambda: time.perf_counter() - start)
     if all(r.get("error") for r in rows):
         _say("error: no method could be computed on these data")
         return 1
