@@ -93,3 +93,43 @@ def test_tensor_input_errors():
         belsley_order(torch.ones(2, 3))
     with pytest.raises(ValueError, match="symmetric"):
         belsley_diagnostics(torch.tensor([[1.0, 0.5], [0.0, 1.0]]))
+
+
+@pytest.mark.parametrize("covariance", ["laplace", "gradient"])
+def test_network_ordering_runs_in_torch_with_the_numpy_order(covariance, monkeypatch):
+    """parameter_ordering hands the Belsley part torch tensors on the module's device, and
+    the order is the one the numpy route gives on the same covariance or gradients."""
+    from torch import nn
+
+    import skcomplexity.pruning._orderings as orderings
+    from skcomplexity.landscape import laplace_covariance, per_object_gradients, per_object_loss
+    from skcomplexity.pruning import parameter_ordering
+
+    g = torch.Generator().manual_seed(0)
+    module = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    # a regression net: a softmax's outputs are redundant (its gradients come in exactly
+    # collinear pairs, exact ties that the last bits break either way)
+    X, y = torch.randn(40, 3, generator=g), torch.randn(40, 2, generator=g)
+    mean_loss = nn.functional.mse_loss
+    loss = per_object_loss(mean_loss)
+    seen = []
+
+    def spy(fn):
+        def wrapped(A, *args, **kwargs):
+            seen.append((type(A), getattr(A, "device", None)))
+            return fn(A, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(orderings, "belsley_order", spy(belsley_order))
+    monkeypatch.setattr(orderings, "belsley_order_gradients", spy(belsley_order_gradients))
+    p = sum(t.numel() for t in module.parameters())
+    order = parameter_ordering(module, mean_loss, X, y, "belsley", covariance=covariance,
+                               selection="proportion", n_remove=p - 2, batch_size_remove=2)
+    assert seen == [(torch.Tensor, next(module.parameters()).device)]
+    if covariance == "laplace":
+        C = laplace_covariance(module, X, y, loss=loss, max_params=3000)
+        ref = belsley_order(C, p - 2, batch_size_remove=2)
+    else:
+        G = per_object_gradients(module, X, y, loss=loss)
+        ref = belsley_order_gradients(G.detach().double().numpy(), p - 2, batch_size_remove=2)
+    np.testing.assert_array_equal(order[: p - 2], ref)
