@@ -1,4 +1,4 @@
-"""The pruners: one ordering rule each, on the mechanism of :class:`._base.BasePruner`.
+"""The pruners: one ordering rule each, on the shared mechanism of ``BasePruner`` (``_base``).
 
 ``GridSearchCV(BelsleyPruner(MLPClassifier()), {"fraction": [...]})`` works; an
 already fitted network is given as ``sklearn.frozen.FrozenEstimator(net)``.
