@@ -1,6 +1,7 @@
 """Complexity reduction by removing features or parameters.
 
-* :mod:`skcomplexity.pruning.belsley` (numpy only): :func:`belsley_diagnostics`,
+* :mod:`skcomplexity.pruning.belsley` (numpy only; torch tensors are diagnosed and
+  ordered in torch on their device): :func:`belsley_diagnostics`,
   :func:`belsley_order`, :class:`BelsleyFeatureSelector`.
 * torch/skorch part, imported on first use: parameter orderings of a fitted
   network (:func:`parameter_ordering` and friends) and the pruners
@@ -30,16 +31,19 @@ _LAZY = {
     "ORDERINGS": "._orderings",
     "ParameterIndex": "._orderings",
     # pruners (skorch)
-    "BasePruner": "._pruners",
     "BelsleyPruner": "._pruners",
     "GradientCovariancePruner": "._pruners",
     "OBDPruner": "._pruners",
     "PosteriorRatioPruner": "._pruners",
     "MagnitudePruner": "._pruners",
     "RandomPruner": "._pruners",
-    "apply_pruning_mask": "._pruners",
+    "apply_pruning_mask": "._base",
     "PruningCurveDisplay": "._display",
 }
+
+#: importable (for subclassing, and the API docs) but not exported: the pruners' abstract
+#: base orders nothing itself, so it is no estimator of its own (nor in the estimator checks)
+_NOT_EXPORTED = {"BasePruner": "._base"}
 
 __all__ = [
     "BelsleyDiagnostics",
@@ -52,8 +56,8 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name], __name__)
+    if name in _LAZY or name in _NOT_EXPORTED:
+        module = importlib.import_module({**_LAZY, **_NOT_EXPORTED}[name], __name__)
         value = getattr(module, name)
         globals()[name] = value
         return value

@@ -128,7 +128,9 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
     prior_precision : float, default=1.0
         For the Laplace approximation.
     standardize, update, batch_size_remove
-        Passed to :func:`~skcomplexity.pruning.belsley_order`.
+        Passed to :func:`~skcomplexity.pruning.belsley_order`. The Belsley
+        decompositions and downdates run in torch (float64) on the module's
+        device, with the numpy path's order.
     selection : {"dependence", "proportion"}, default="dependence"
         Belsley only. ``"proportion"``: the text's rule, the largest variance
         proportion on the largest condition index, near-dependence or not.
@@ -221,6 +223,11 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
             with np.errstate(divide="ignore"):  # a zero variance: removed first anyway
                 return np.where(d > 0, w**2 / np.where(d > 0, d, 1.0), np.inf)
 
+        dev = next(module.parameters()).device
+
+        def on_device(C):  # the Belsley decompositions run in torch on the model's device
+            return torch.as_tensor(C, dtype=torch.float64, device=dev)
+
         if isinstance(covariance, str):
             if covariance not in ("auto", "laplace", "gradient"):
                 raise ValueError(f"covariance must be 'auto', 'laplace', 'gradient' or a (p, p) "
@@ -230,7 +237,7 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
             if covariance == "laplace":
                 C = laplace_covariance(module, Xt, yt, prior_precision=prior_precision,
                                        max_params=max_params, **curv)
-                order = belsley_order(C, k, standardize=standardize, update=update,
+                order = belsley_order(on_device(C), k, standardize=standardize, update=update,
                                       batch_size_remove=batch_size_remove, saliency=z2(C), **rule)
             else:
                 Xs, ys = _subsample(Xt, yt, n_objects, p, random_state)
@@ -245,7 +252,7 @@ def parameter_ordering(module, loss_fn, X, y, method="belsley", *, include_bias=
             C = np.asarray(covariance, dtype=np.float64)
             if C.shape != (p, p):
                 raise ValueError(f"covariance must have shape ({p}, {p}), got {C.shape}.")
-            order = belsley_order(C, k, standardize=standardize, update=update,
+            order = belsley_order(on_device(C), k, standardize=standardize, update=update,
                                   batch_size_remove=batch_size_remove, saliency=z2(C), **rule)
         if len(order) < p:  # the parameters kept: by magnitude after the ordered ones
             rest = np.setdiff1d(np.arange(p), order)

@@ -1,33 +1,17 @@
-"""Pruners: scikit-learn estimators that remove a fraction of a fitted network's parameters.
+"""The pruners: one ordering rule each, on the shared mechanism of ``BasePruner`` (``_base``).
 
-Each pruner wraps a skorch model (a :class:`skorch.NeuralNet`, or an estimator
-of :mod:`skcomplexity.neural` that holds one in ``net_``). ``fit`` trains it
-(or takes it as is with ``prefit=True``), orders the parameters by one rule
-(:func:`~skcomplexity.pruning.parameter_ordering`), zeroes the first
-``round(fraction * p)`` of them, optionally fine-tunes with the removed
-entries held at zero, and ``predict``/``score`` delegate to the pruned model.
-So ``GridSearchCV(BelsleyPruner(MLPClassifier()), {"fraction": [...]})`` works.
+``GridSearchCV(BelsleyPruner(MLPClassifier()), {"fraction": [...]})`` works; an
+already fitted network is given as ``sklearn.frozen.FrozenEstimator(net)``.
 """
 
-import copy
 from numbers import Integral, Real
 
-import numpy as np
-import torch
-from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import NotFittedError
-from sklearn.metrics import accuracy_score, check_scoring, r2_score
-from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..landscape import ParameterIndex, encode_target, is_skorch, net_per_object_loss, unwrap
-from ..neural import SeededFit, resolve_device, torch_seed
-from ._display import PruningCurveDisplay
-from ._orderings import PerObjectLoss, auto_batch_size_remove, parameter_ordering
+from ._base import BasePruner, apply_pruning_mask, pruner_doc
+from ._orderings import auto_batch_size_remove
 
 __all__ = [
-    "BasePruner",
     "BelsleyPruner",
     "GradientCovariancePruner",
     "OBDPruner",
@@ -37,400 +21,18 @@ __all__ = [
     "apply_pruning_mask",
 ]
 
-
-# ---------------------------------------------------------------- skorch adapter
-def _skorch_net(estimator):
-    """The fitted skorch net behind ``estimator`` (:func:`skcomplexity.landscape.unwrap`)."""
-    try:
-        net = unwrap(estimator).net
-    except NotFittedError as exc:
-        raise ValueError(
-            f"estimator is an unfitted {type(estimator).__name__}; fit it first or use "
-            "prefit=False."
-        ) from exc
-    except TypeError:
-        net = None
-    if net is None:
-        raise ValueError(
-            "estimator must be a fitted skorch NeuralNet or a fitted skcomplexity.neural "
-            f"estimator (with a skorch net in net_), got {type(estimator).__name__}."
-        )
-    return net
+_MAX_PARAMS = [Interval(Integral, 1, None, closed="left")]
 
 
-def _check_wrappable(estimator):
-    if is_skorch(estimator):
-        return
-    if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
+def _too_many_params(p, max_params, hint):
+    if p > max_params:
         raise ValueError(
-            "estimator must be a skorch NeuralNet or a skcomplexity.neural estimator, got "
-            f"{type(estimator).__name__}."
+            f"The network has {p} prunable parameters, more than max_params={max_params} "
+            f"for the dense Laplace covariance; {hint}"
         )
 
 
-def _n_params_before_fit(estimator, X, y, include_bias, device):
-    """Number of prunable parameters the fitted network will have, without training it.
-
-    Builds the module only (no data pass); returns None when the estimator's
-    structure cannot be known before ``fit``. ``device`` is the resolved device.
-    """
-    try:
-        if is_skorch(estimator):
-            # initialising draws the weights: do it in a fork, leaving the global RNG alone
-            with SeededFit(None, device):
-                module = clone(estimator).initialize().module_
-        elif hasattr(estimator, "_build_module_kwargs"):
-            if get_tags(estimator).estimator_type == "classifier":
-                n_out = len(np.unique(y))
-            else:
-                n_out = 1 if np.ndim(y) == 1 else np.shape(y)[1]
-            cls, kwargs = estimator._build_module_kwargs(X.shape[1], n_out)
-            with torch.device("meta"):
-                module = cls(**kwargs)
-        else:
-            return None
-    except Exception:  # noqa: BLE001 -- the check is a courtesy; fit reports real problems
-        return None
-    return ParameterIndex(module, include_bias).n_params
-
-
-def _loss_fn(net):
-    """The net's training criterion, per object (skorch's log of probability outputs included)."""
-    return PerObjectLoss(net_per_object_loss(net))
-
-
-def apply_pruning_mask(module, masks):
-    """Zero the entries of ``module``'s parameters where ``masks[name]`` is False (in place).
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-    masks : dict of str -> bool tensor
-        Keep-masks by parameter name (see ``ParameterIndex.masks``).
-
-    Returns
-    -------
-    module
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skcomplexity.pruning import apply_pruning_mask
-    >>> lin = torch.nn.Linear(2, 1)
-    >>> _ = apply_pruning_mask(lin, {"weight": torch.tensor([[True, False]])})
-    >>> float(lin.weight[0, 1])
-    0.0
-    """
-    params = dict(module.named_parameters())
-    with torch.no_grad():
-        for name, keep in masks.items():
-            p = params[name]
-            p.mul_(keep if keep.dtype == p.dtype and keep.device == p.device
-                   else keep.to(device=p.device, dtype=p.dtype))
-    return module
-
-
-def _mask_callback(masks):
-    from skorch.callbacks import Callback
-
-    class _HoldPrunedAtZero(Callback):
-        """After every optimiser step, put the removed parameters back to zero."""
-
-        def __init__(self, masks):
-            self.masks = masks
-            self._ready = None
-
-        def on_batch_end(self, net, batch=None, training=False, **kwargs):
-            if training:
-                if self._ready is None:  # once: on the parameters' device and dtype
-                    params = dict(net.module_.named_parameters())
-                    self._ready = {name: keep.to(device=params[name].device,
-                                                 dtype=params[name].dtype)
-                                   for name, keep in self.masks.items()}
-                apply_pruning_mask(net.module_, self._ready)
-
-    return _HoldPrunedAtZero(masks)
-
-
-def _check_max_params(m):
-    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
-        raise ValueError(f"max_params must be a positive integer, got {m!r}.")
-
-
-# ---------------------------------------------------------------- base class
-class BasePruner(BaseEstimator):
-    """Shared mechanism of the pruners (not for direct use).
-
-    Subclasses set ``_method`` and, if needed, override ``_ordering_kwargs``.
-    See :class:`BelsleyPruner` for the parameters common to all pruners.
-    """
-
-    _method = None
-
-    def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
-                 include_bias=True, random_state=None):
-        self.estimator = estimator
-        self.fraction = fraction
-        self.prefit = prefit
-        self.fine_tune_epochs = fine_tune_epochs
-        self.include_bias = include_bias
-        self.random_state = random_state
-
-    # ----------------------------------------------------------- checks
-    def _check_params(self):
-        f = self.fraction
-        if isinstance(f, bool) or not isinstance(f, Real) or not (0 <= f < 1):
-            raise ValueError(f"fraction must be a real number in [0, 1), got {f!r}.")
-        e = self.fine_tune_epochs
-        if isinstance(e, bool) or not isinstance(e, Integral) or e < 0:
-            raise ValueError(f"fine_tune_epochs must be a non-negative integer, got {e!r}.")
-        if not isinstance(self.prefit, bool):
-            raise ValueError(f"prefit must be a bool, got {self.prefit!r}.")
-        if not isinstance(self.include_bias, bool):
-            raise ValueError(f"include_bias must be a bool, got {self.include_bias!r}.")
-        _check_wrappable(self.estimator)
-
-    def _ordering_kwargs(self):
-        return {}
-
-    def _check_n_params(self, p):
-        """Raise if the ordering cannot handle ``p`` prunable parameters (checked before fit)."""
-
-    # ----------------------------------------------------------- fit
-    def fit(self, X, y):
-        """Fit (or take) the network, order its parameters and prune ``fraction`` of them.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (cast to float32); the ordering is computed on it.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-
-        Returns
-        -------
-        self
-        """
-        self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float32, multi_output=True)
-        if self.prefit:
-            _skorch_net(self.estimator)
-            base = copy.deepcopy(self.estimator)
-        else:
-            device = resolve_device(getattr(self.estimator, "device", None))
-            p = _n_params_before_fit(self.estimator, X, y, self.include_bias, device)
-            if p is not None:  # refuse before spending the training time
-                self._check_n_params(p)
-            base = clone(self.estimator)
-            with self._seeded(device):
-                base.fit(X, y)
-        net = _skorch_net(base)
-        module = net.module_
-        yt = encode_target(base, net, y)
-        module.eval()
-        self.index_ = ParameterIndex(module, self.include_bias)
-        self.n_params_ = self.index_.n_params
-        self._check_n_params(self.n_params_)
-        self.order_ = parameter_ordering(
-            module, _loss_fn(net), X, yt, self._method, include_bias=self.include_bias,
-            random_state=self.random_state, **self._ordering_kwargs(),
-        )
-        self.base_estimator_ = base
-        self.estimator_ = self._pruned(self.fraction, (X, y) if self.fine_tune_epochs else None)
-        self.n_removed_ = int(round(self.fraction * self.n_params_))
-        if hasattr(base, "classes_"):
-            self.classes_ = base.classes_
-        return self
-
-    def _seeded(self, device):
-        """Fork torch's RNG (CPU and ``device``) and seed it from ``random_state``.
-
-        The package's one seeded-fit convention (:class:`~skcomplexity.neural.SeededFit`),
-        with the seed derived as every estimator does (:func:`~skcomplexity.neural.torch_seed`).
-        """
-        return SeededFit(torch_seed(self.random_state), device)
-
-    def _mask_fraction(self, module, fraction):
-        """Zero the first ``round(fraction * p)`` parameters of ``order_`` in ``module``."""
-        n_remove = int(round(fraction * self.n_params_))
-        device = next(module.parameters()).device
-        masks = self.index_.masks(self.order_[:n_remove], device=device)
-        apply_pruning_mask(module, masks)
-        return n_remove, masks
-
-    def _pruned(self, fraction, fine_tune_data=None):
-        """A copy of the fitted network with ``round(fraction * p)`` parameters removed."""
-        model = copy.deepcopy(self.base_estimator_)
-        net = _skorch_net(model)
-        n_remove, masks = self._mask_fraction(net.module_, fraction)
-        if fine_tune_data is not None and self.fine_tune_epochs > 0 and n_remove > 0:
-            Xf, yf = fine_tune_data
-            Xf = np.asarray(Xf, dtype=np.float32)
-            net.callbacks_.append(("pruning_mask", _mask_callback(masks)))
-            with self._seeded(next(net.module_.parameters()).device):
-                net.partial_fit(Xf, encode_target(model, net, yf), epochs=self.fine_tune_epochs)
-        net.module_.eval()
-        return model
-
-    # ----------------------------------------------------------- delegation
-    def _validate_X(self, X):
-        check_is_fitted(self, "estimator_")
-        return validate_data(self, X, dtype=np.float32, reset=False)
-
-    def predict(self, X):
-        """Predictions of the pruned model."""
-        X = self._validate_X(X)
-        return self.estimator_.predict(X)
-
-    def _has(name):
-        return lambda self: hasattr(self.estimator, name)
-
-    @available_if(_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities of the pruned model."""
-        X = self._validate_X(X)
-        return self.estimator_.predict_proba(X)
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy (classifiers) or R² (regressors) of the pruned model."""
-        pred = self.predict(X)
-        if self._is_classifier():
-            return accuracy_score(y, pred, sample_weight=sample_weight)
-        return r2_score(y, pred, sample_weight=sample_weight)
-
-    def _is_classifier(self):
-        return get_tags(self.estimator).estimator_type == "classifier"
-
-    # ----------------------------------------------------------- curves
-    def pruning_curve(self, X, y, fractions=None, *, scoring=None, fine_tune_data=None):
-        """Quality of the pruned model at several fractions, without refitting the ordering.
-
-        Parameters
-        ----------
-        X, y : array-like
-            Evaluation data.
-        fractions : array-like of float in [0, 1), optional
-            Default ``np.linspace(0, 0.95, 20)``.
-        scoring : str or callable, optional
-            A scikit-learn scorer; default :meth:`score`.
-        fine_tune_data : tuple (X_train, y_train), optional
-            Fine-tune ``fine_tune_epochs`` epochs at every fraction on this data.
-
-        Returns
-        -------
-        PruningCurveDisplay
-            Not drawn yet; call ``.plot()``.
-        """
-        check_is_fitted(self, "order_")
-        fractions = np.linspace(0, 0.95, 20) if fractions is None else np.asarray(fractions,
-                                                                                 dtype=float)
-        if fractions.ndim != 1 or np.any((fractions < 0) | (fractions >= 1)):
-            raise ValueError(f"fractions must be a 1-D array of values in [0, 1), got {fractions}.")
-        X = self._validate_X(X)
-        scorer = check_scoring(self.estimator, scoring=scoring) if scoring is not None else None
-        scores = []
-        tune = fine_tune_data is not None and self.fine_tune_epochs > 0
-        if not tune:  # one copy, its parameters reset from the fitted net at every fraction
-            model = copy.deepcopy(self.base_estimator_)
-            module = _skorch_net(model).module_
-            fitted = {k: v.detach().clone()
-                      for k, v in _skorch_net(self.base_estimator_).module_.state_dict().items()}
-        for f in fractions:
-            if tune:
-                model = self._pruned(float(f), fine_tune_data)
-            else:
-                module.load_state_dict(fitted)
-                self._mask_fraction(module, float(f))
-                module.eval()
-            if scorer is None:
-                pred = model.predict(X)
-                s = (accuracy_score(y, pred) if self._is_classifier() else r2_score(y, pred))
-            else:
-                s = scorer(model, X, y)
-            scores.append(s)
-        if scoring is None:
-            score_name = "accuracy" if self._is_classifier() else "R²"
-        else:
-            score_name = scoring if isinstance(scoring, str) else "score"
-        return PruningCurveDisplay(fractions, np.asarray(scores), name=self._method,
-                                   score_name=score_name, n_params=self.n_params_)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags.required = True
-        tags.target_tags.multi_output = inner.target_tags.multi_output
-        tags.input_tags.allow_nan = False
-        tags.non_deterministic = self.random_state is None
-        return tags
-
-
-_COMMON_DOC = """
-    estimator : skorch.NeuralNet or skcomplexity.neural estimator
-        The network. With ``prefit=False`` (default) it is cloned and
-        fitted in :meth:`fit`; with ``prefit=True`` it must be fitted already
-        and is copied (the original is not modified).
-    fraction : float in [0, 1), default=0.5
-        Fraction of the prunable parameters to remove
-        (``round(fraction * p)`` of them).
-    prefit : bool, default=False
-        Use the already fitted ``estimator`` instead of fitting a clone.
-        Leave False inside ``GridSearchCV`` (clones are unfitted).
-    fine_tune_epochs : int, default=0
-        Epochs of ``partial_fit`` on the training data after pruning, with
-        the removed parameters held at zero after every step.
-    include_bias : bool, default=True
-        Whether biases are prunable (``False`` matches the text's
-        bias-free parameter counts).
-    random_state : int or None, default=None
-        Seeds the clone's training (torch RNG, forked so the global state is
-        untouched), fine-tuning and any randomness of the ordering."""
-
-_COMMON_ATTRS = """
-    base_estimator_ : estimator
-        The fitted, unpruned network.
-    estimator_ : estimator
-        The pruned network that ``predict``/``score`` delegate to.
-    order_ : ndarray of int of shape (n_params,)
-        Removal order over the flat prunable parameters (first = removed first).
-    index_ : ParameterIndex
-        Maps flat indices to parameter names and positions.
-    n_params_ : int
-        Number of prunable parameters ``p``.
-    n_removed_ : int
-        ``round(fraction * p)``.
-    classes_ : ndarray
-        Class labels (classifiers).
-    n_features_in_ : int"""
-
-_EXAMPLE = """
-    Examples
-    --------
-    >>> from sklearn.datasets import load_wine
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> from skcomplexity.neural import MLPClassifier
-    >>> from skcomplexity.pruning import {name}
-    >>> X, y = load_wine(return_X_y=True)
-    >>> X = StandardScaler().fit_transform(X)
-    >>> net = MLPClassifier(hidden_units=(13,), max_epochs=30, lr=0.01, random_state=0)
-    >>> pruner = {name}(net, fraction=0.5, random_state=0).fit(X, y)
-    >>> pruner.n_removed_ == round(0.5 * pruner.n_params_)
-    True
-    >>> curve = pruner.pruning_curve(X, y, [0.0, 0.5, 0.9])
-    >>> curve.scores.shape
-    (3,)"""
-
-
-def _doc(cls):
-    cls.__doc__ = (cls.__doc__.replace("%(common)s", _COMMON_DOC.strip("\n"))
-                   .replace("%(attrs)s", _COMMON_ATTRS.strip("\n"))
-                   .replace("%(example)s", _EXAMPLE.strip("\n").format(name=cls.__name__)))
-    return cls
-
-
-@_doc
+@pruner_doc
 class BelsleyPruner(BasePruner):
     """Prune a network by the modified Belsley method (§5.1, spec §3).
 
@@ -468,7 +70,7 @@ class BelsleyPruner(BasePruner):
 
     Parameters
     ----------
-%(common)s
+    %(common)s
     covariance : {"auto", "laplace", "gradient"} or ndarray of shape (p, p), default="auto"
         The parameter covariance: the Laplace approximation
         :math:`(mH_+ + \\tau I)^{-1}` (dense, ``p <= max_params``), the
@@ -513,12 +115,26 @@ class BelsleyPruner(BasePruner):
 
     Attributes
     ----------
-%(attrs)s
+    %(attrs)s
 
-%(example)s
+    %(example)s
     """
 
     _method = "belsley"
+
+    _parameter_constraints = {
+        **BasePruner._parameter_constraints,
+        "covariance": [StrOptions({"auto", "laplace", "gradient"}), "array-like"],
+        "prior_precision": [Interval(Real, 0, None, closed="neither")],
+        "standardize": ["boolean"],
+        "update": [StrOptions({"submatrix", "conditional"})],
+        "selection": [StrOptions({"dependence", "proportion"})],
+        "condition_threshold": [Interval(Real, 1, None, closed="left")],
+        "proportion_threshold": [Interval(Real, 0, 1, closed="left")],
+        "batch_size_remove": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_params": _MAX_PARAMS,
+        "n_objects": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"}), None],
+    }
 
     def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
                  include_bias=True, random_state=None, covariance="auto", prior_precision=1.0,
@@ -540,34 +156,9 @@ class BelsleyPruner(BasePruner):
         self.n_objects = n_objects
 
     def _check_n_params(self, p):
-        cov = self.covariance
-        if isinstance(cov, str) and cov not in ("auto", "laplace", "gradient"):
-            raise ValueError(
-                f"covariance must be 'auto', 'laplace', 'gradient' or a (p, p) array, got {cov!r}."
-            )
-        _check_max_params(self.max_params)
-        if isinstance(cov, str) and cov == "laplace" and p > self.max_params:
-            raise ValueError(
-                f"The network has {p} prunable parameters, more than max_params="
-                f"{self.max_params} for the dense Laplace covariance; use covariance='gradient' "
-                "(thin SVD of the per-object gradients) or 'auto', or raise max_params."
-            )
-        m = self.n_objects
-        if not (m is None or m == "auto" or (isinstance(m, Integral) and not isinstance(m, bool)
-                                              and m >= 2)):
-            raise ValueError(f"n_objects must be an integer >= 2, 'auto' or None, got {m!r}.")
-        if self.selection not in ("dependence", "proportion"):
-            raise ValueError(
-                f"selection must be 'dependence' or 'proportion', got {self.selection!r}.")
-        c = self.condition_threshold
-        if isinstance(c, bool) or not isinstance(c, Real) or not c >= 1:
-            raise ValueError(f"condition_threshold must be a real number >= 1, got {c!r}.")
-        t = self.proportion_threshold
-        if isinstance(t, bool) or not isinstance(t, Real) or not 0 <= t < 1:
-            raise ValueError(f"proportion_threshold must be a real number in [0, 1), got {t!r}.")
-        b = self.batch_size_remove
-        if not (b == "auto" or (isinstance(b, Integral) and not isinstance(b, bool) and b >= 1)):
-            raise ValueError(f"batch_size_remove must be a positive integer or 'auto', got {b!r}.")
+        if isinstance(self.covariance, str) and self.covariance == "laplace":
+            _too_many_params(p, self.max_params, "use covariance='gradient' (thin SVD of the "
+                             "per-object gradients) or 'auto', or raise max_params.")
 
     def _ordering_kwargs(self):
         b = self.batch_size_remove
@@ -576,10 +167,11 @@ class BelsleyPruner(BasePruner):
         return dict(covariance=self.covariance, prior_precision=self.prior_precision,
                     standardize=self.standardize, update=self.update,
                     selection=self.selection, condition_threshold=self.condition_threshold,
-                    proportion_threshold=self.proportion_threshold, batch_size_remove=b, max_params=self.max_params, n_objects=self.n_objects)
+                    proportion_threshold=self.proportion_threshold, batch_size_remove=b,
+                    max_params=self.max_params, n_objects=self.n_objects)
 
 
-@_doc
+@pruner_doc
 class GradientCovariancePruner(BasePruner):
     """Prune the parameters with the smallest per-object gradient variance (§5.1, spec §2).
 
@@ -589,25 +181,25 @@ class GradientCovariancePruner(BasePruner):
 
     Parameters
     ----------
-%(common)s
+    %(common)s
 
     Attributes
     ----------
-%(attrs)s
+    %(attrs)s
 
-%(example)s
+    %(example)s
     """
 
     _method = "gradient_covariance"
 
 
-@_doc
+@pruner_doc
 class OBDPruner(BasePruner):
     """Optimal brain damage: remove the smallest saliencies :math:`\\tfrac12 h_{jj} w_j^2`.
 
     Parameters
     ----------
-%(common)s
+    %(common)s
     hessian : {"exact", "hutchinson"}, default="exact"
         Exact Hessian diagonal (:func:`~skcomplexity.landscape.hessian_diagonal`:
         per-object vector-Jacobian products for networks piecewise linear in
@@ -621,12 +213,19 @@ class OBDPruner(BasePruner):
 
     Attributes
     ----------
-%(attrs)s
+    %(attrs)s
 
-%(example)s
+    %(example)s
     """
 
     _method = "obd"
+
+    _parameter_constraints = {
+        **BasePruner._parameter_constraints,
+        "hessian": [StrOptions({"exact", "hutchinson"})],
+        "n_probes": [Interval(Integral, 1, None, closed="left")],
+        "max_params": _MAX_PARAMS,
+    }
 
     def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
                  include_bias=True, random_state=None, hessian="exact", n_probes=64,
@@ -638,16 +237,11 @@ class OBDPruner(BasePruner):
         self.n_probes = n_probes
         self.max_params = max_params
 
-    def _check_n_params(self, p):
-        if self.hessian not in ("exact", "hutchinson"):
-            raise ValueError(f"hessian must be 'exact' or 'hutchinson', got {self.hessian!r}.")
-        _check_max_params(self.max_params)
-
     def _ordering_kwargs(self):
         return dict(hessian=self.hessian, n_probes=self.n_probes, max_params=self.max_params)
 
 
-@_doc
+@pruner_doc
 class PosteriorRatioPruner(BasePruner):
     """Remove parameters by the posterior density ratio :math:`p(0\\mid D)/p(w_j\\mid D)`.
 
@@ -658,18 +252,24 @@ class PosteriorRatioPruner(BasePruner):
 
     Parameters
     ----------
-%(common)s
+    %(common)s
     prior_precision : float, default=1.0
     max_params : int, default=3000
 
     Attributes
     ----------
-%(attrs)s
+    %(attrs)s
 
-%(example)s
+    %(example)s
     """
 
     _method = "posterior_ratio"
+
+    _parameter_constraints = {
+        **BasePruner._parameter_constraints,
+        "prior_precision": [Interval(Real, 0, None, closed="neither")],
+        "max_params": _MAX_PARAMS,
+    }
 
     def __init__(self, estimator, *, fraction=0.5, prefit=False, fine_tune_epochs=0,
                  include_bias=True, random_state=None, prior_precision=1.0, max_params=3000):
@@ -680,48 +280,43 @@ class PosteriorRatioPruner(BasePruner):
         self.max_params = max_params
 
     def _check_n_params(self, p):
-        _check_max_params(self.max_params)
-        if p > self.max_params:
-            raise ValueError(
-                f"The network has {p} prunable parameters, more than max_params="
-                f"{self.max_params} for the dense Laplace covariance; raise max_params."
-            )
+        _too_many_params(p, self.max_params, "raise max_params.")
 
     def _ordering_kwargs(self):
         return dict(prior_precision=self.prior_precision, max_params=self.max_params)
 
 
-@_doc
+@pruner_doc
 class MagnitudePruner(BasePruner):
     """Remove the parameters of smallest absolute value (an extra baseline, not in the text).
 
     Parameters
     ----------
-%(common)s
+    %(common)s
 
     Attributes
     ----------
-%(attrs)s
+    %(attrs)s
 
-%(example)s
+    %(example)s
     """
 
     _method = "magnitude"
 
 
-@_doc
+@pruner_doc
 class RandomPruner(BasePruner):
     """Remove parameters in a random order (the text's baseline hypothesis).
 
     Parameters
     ----------
-%(common)s
+    %(common)s
 
     Attributes
     ----------
-%(attrs)s
+    %(attrs)s
 
-%(example)s
+    %(example)s
     """
 
     _method = "random"

@@ -23,13 +23,21 @@ eigenvalue ratio above; this is the scale on which the customary threshold 30
 is stated, and the one :class:`BelsleyFeatureSelector` uses.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._belsley_order import (
+    as_float64,
+    belsley_order,
+    belsley_order_gradients,
+    proportions,
+    to_host,
+)
 
 __all__ = [
     "BelsleyDiagnostics",
@@ -40,9 +48,9 @@ __all__ = [
 ]
 
 
-def _standardize_cov(A, names=None):
-    d = np.diag(A).copy()
-    bad = ~(d > 0)
+def _standardize_cov(xp, A, names=None):
+    d = xp.linalg.diagonal(A)
+    bad = ~(to_host(d) > 0)
     if np.any(bad):
         idx = np.flatnonzero(bad)
         which = [names[i] for i in idx] if names is not None else idx.tolist()
@@ -51,13 +59,8 @@ def _standardize_cov(A, names=None):
             "i.e. they are constant. Remove constant columns first (e.g. with "
             "sklearn.feature_selection.VarianceThreshold) or pass standardize=False."
         )
-    s = 1.0 / np.sqrt(d)
+    s = 1.0 / xp.sqrt(d)
     return A * s[:, None] * s[None, :]
-
-
-def _proportions(U, lam):
-    phi = U**2 / lam[None, :]
-    return phi / phi.sum(axis=1, keepdims=True)
 
 
 class BelsleyDiagnostics:
@@ -106,16 +109,16 @@ class BelsleyDiagnostics:
         self.names = list(names)
         self.kind = kind
         # the last of tied maxima, i.e. the last row (components are sorted ascending)
-        self.worst_component = int(len(condition_indices) - 1 - np.argmax(condition_indices[::-1]))
-        q_worst = variance_proportions[self.worst_component]
-        self.least_relevant = int(np.argmax(q_worst))
+        eta, q = to_host(condition_indices), to_host(variance_proportions)
+        self.worst_component = int(len(eta) - 1 - np.argmax(eta[::-1]))
+        self.least_relevant = int(np.argmax(q[self.worst_component]))
 
     def to_frame(self):
         """The table as a :class:`pandas.DataFrame` (rows: components; columns: eta, q per parameter)."""
         import pandas as pd
 
-        df = pd.DataFrame(self.variance_proportions, columns=self.names)
-        df.insert(0, "condition index", self.condition_indices)
+        df = pd.DataFrame(to_host(self.variance_proportions), columns=self.names)
+        df.insert(0, "condition index", to_host(self.condition_indices))
         df.index.name = "component"
         return df
 
@@ -129,8 +132,9 @@ class BelsleyDiagnostics:
         from statsmodels.iolib.summary import Summary
         from statsmodels.iolib.table import SimpleTable
 
+        eta, q = to_host(self.condition_indices), to_host(self.variance_proportions)
         data = [[float_format % e] + [float_format % v for v in row]
-                for e, row in zip(self.condition_indices, self.variance_proportions, strict=True)]
+                for e, row in zip(eta, q, strict=True)]
         headers = ["cond. index"] + self.names
         stubs = [str(j + 1) for j in range(len(data))]
         table = SimpleTable(data, headers=headers, stubs=stubs,
@@ -138,16 +142,16 @@ class BelsleyDiagnostics:
         smry = Summary()
         smry.tables.append(table)
         smry.add_extra_txt([
-            f"Largest condition index {self.condition_indices[self.worst_component]:.3g} (component "
+            f"Largest condition index {eta[self.worst_component]:.3g} (component "
             f"{self.worst_component + 1}); largest variance proportion on it: "
             f"{self.names[self.least_relevant]} "
-            f"({self.variance_proportions[self.worst_component, self.least_relevant]:.3g}).",
+            f"({q[self.worst_component, self.least_relevant]:.3g}).",
         ])
         return smry
 
     def __repr__(self):
         return (f"BelsleyDiagnostics(kind={self.kind!r}, n_params={len(self.names)}, "
-                f"max_condition_index={self.condition_indices[-1]:.4g})")
+                f"max_condition_index={float(self.condition_indices[-1]):.4g})")
 
 
 def _check_names(names, p, default_prefix):
@@ -165,11 +169,13 @@ def belsley_diagnostics(A, *, kind="covariance", standardize=True, center=True, 
 
     Parameters
     ----------
-    A : array-like
+    A : array-like or torch.Tensor
         With ``kind="covariance"``: a symmetric positive semi-definite
         ``(p, p)`` matrix (a parameter covariance, as in the modified Belsley
         method of §5.1). With ``kind="design"``: an ``(n_samples, p)`` design
-        matrix (classical Belsley–Kuh–Welsch diagnostics).
+        matrix (classical Belsley–Kuh–Welsch diagnostics). A torch tensor is
+        diagnosed in torch (float64) on its device, and the arrays of the
+        result are tensors there.
     kind : {"covariance", "design"}, default="covariance"
         How ``A`` is read. For a covariance, :math:`\\eta_j=\\lambda_{\\max}/\\lambda_j`
         (the dissertation's definition, Table 5.1). For a design matrix,
@@ -219,35 +225,39 @@ def belsley_diagnostics(A, *, kind="covariance", standardize=True, center=True, 
         eps = np.finfo(np.float64).eps
     if isinstance(eps, bool) or not (isinstance(eps, Real) and 0 < eps < 1):
         raise ValueError(f"eps must be a real number in (0, 1), got {eps!r}.")
-    A = np.asarray(A, dtype=np.float64)
+    A, xp = as_float64(A)
     if A.ndim != 2:
         raise ValueError(f"A must be a 2-D array, got an array with {A.ndim} dimension(s).")
-    if not np.all(np.isfinite(A)):
+    if not bool(xp.all(xp.isfinite(A))):
         raise ValueError("A contains NaN or infinite values.")
     p = A.shape[1]
     if p == 0:
         raise ValueError("A has no columns.")
     names = _check_names(names, p, "x" if kind == "design" else "w")
+    tiny = np.finfo(np.float64).tiny
     if kind == "covariance":
         if A.shape[0] != p:
-            raise ValueError(f"A must be a square (p, p) covariance matrix, got shape {A.shape}.")
-        if not np.allclose(A, A.T, rtol=1e-8, atol=1e-12 * max(np.abs(A).max(), 1e-300)):
+            raise ValueError(f"A must be a square (p, p) covariance matrix, got shape "
+                             f"{tuple(A.shape)}.")
+        atol = 1e-12 * max(float(xp.max(xp.abs(A))), 1e-300)
+        if not bool(xp.all(xp.abs(A - A.T) <= atol + 1e-8 * xp.abs(A.T))):
             raise ValueError("A must be symmetric (a covariance matrix).")
         A = (A + A.T) / 2
         if standardize:
-            A = _standardize_cov(A, names)
-        lam, U = np.linalg.eigh(A)
-        lam = lam[::-1]
-        U = U[:, ::-1]
-        lam = np.maximum(lam, eps * max(lam[0], np.finfo(float).tiny))
+            A = _standardize_cov(xp, A, names)
+        lam, U = xp.linalg.eigh(A)
+        lam = xp.flip(lam, axis=0)
+        U = xp.flip(U, axis=1)
+        lam = xp.clip(lam, min=eps * max(float(lam[0]), tiny))
         eta = lam[0] / lam
     else:
         if A.shape[0] < 2:
             raise ValueError(f"A (design) needs at least 2 rows, got {A.shape[0]}.")
-        Z = A - A.mean(axis=0) if center else A.copy()
-        norms = np.linalg.norm(Z, axis=0)
+        Z = A - xp.mean(A, axis=0) if center else A
+        norms = xp.sqrt(xp.sum(Z * Z, axis=0))
         if standardize:
-            bad = ~(norms > 1e-12 * np.maximum(np.abs(A).max(axis=0), 1.0) * np.sqrt(A.shape[0]))
+            scale = np.maximum(to_host(xp.max(xp.abs(A), axis=0)), 1.0)
+            bad = ~(to_host(norms) > 1e-12 * scale * np.sqrt(A.shape[0]))
             if np.any(bad):
                 which = [names[i] for i in np.flatnonzero(bad)]
                 raise ValueError(
@@ -256,351 +266,15 @@ def belsley_diagnostics(A, *, kind="covariance", standardize=True, center=True, 
                     "sklearn.feature_selection.VarianceThreshold)."
                 )
             Z = Z / norms
-        _, mu, Vt = np.linalg.svd(Z, full_matrices=False)
+        _, mu, Vt = xp.linalg.svd(Z, full_matrices=False)
         U = Vt.T  # (p, k), descending mu
-        mu = np.maximum(mu, np.sqrt(eps) * max(mu[0], np.finfo(float).tiny))
+        mu = xp.clip(mu, min=float(np.sqrt(eps)) * max(float(mu[0]), tiny))
         lam = mu**2
         eta = mu[0] / mu
-    q = _proportions(U, lam)  # (p, k)
+    q = proportions(xp, U, lam)  # (p, k)
     # eta is ascending (lam descending); rows = components
-    return BelsleyDiagnostics(eta, q.T.copy(), lam, names, kind)
+    return BelsleyDiagnostics(eta, xp.asarray(q.T, copy=True), lam, names, kind)
 
-
-def belsley_order(cov, n_remove=None, *, standardize=True, update="submatrix",
-                  batch_size_remove=1, eps=1e-12, saliency=None, condition_threshold=30.0,
-                  proportion_threshold=0.5):
-    """Removal order of parameters by the modified Belsley method (§5.1).
-
-    Without ``saliency`` (the text's rule): repeatedly takes the component
-    with the largest condition index on the active parameters and removes
-    the parameter with the largest variance proportion on it
-    (``argmax_i q_{i xi}``; ties go to the lowest index), whether or not that
-    component is a near-dependence.
-
-    With ``saliency`` (the rule :class:`BelsleyPruner` uses by default,
-    Belsley–Kuh–Welsch's reading of the diagnostics): the near-dependences
-    are the components whose condition index on the classical scale,
-    :math:`\\sqrt{\\lambda_{\\max}/\\lambda_j}`, exceeds
-    ``condition_threshold``; the parameters involved are those whose
-    variance proportion pooled over these components exceeds
-    ``proportion_threshold`` (pooling makes the choice independent of the
-    arbitrary basis of tied eigenvalues). Each decomposition removes, from
-    the involved parameters, the ones of smallest ``saliency``: as many as
-    there are near-dependences (at most ``batch_size_remove``), and at least
-    one involved parameter is kept. Once no
-    near-dependence with two or more involved parameters remains, the
-    remaining parameters are not collinear, the proportions say nothing
-    about them, and they follow in ascending ``saliency`` without further
-    decompositions.
-
-    Parameters
-    ----------
-    cov : array-like of shape (p, p)
-        Parameter covariance :math:`A_{ps}`.
-    n_remove : int, optional
-        How many parameters to order; default all ``p``.
-    standardize : bool, default=True
-        Work on the correlation matrix of the active parameters.
-    update : {"submatrix", "conditional"}, default="submatrix"
-        How the covariance of the active set is obtained after a removal:
-        the sub-matrix of ``cov`` (default), or the Gaussian conditional
-        covariance given the removed parameters fixed at zero.
-    batch_size_remove : int, default=1
-        Remove this many parameters (largest proportions on the worst
-        component) per decomposition; larger is faster and coarser.
-    eps : float, default=1e-12
-        Relative floor for eigenvalues.
-    saliency : array-like of shape (p,), optional
-        Cost of removing each parameter (e.g. its squared posterior z-score
-        :math:`w_i^2/\\Sigma_{ii}`); switches to the near-dependence rule
-        above. None: the text's rule.
-    condition_threshold : float, default=30
-        Near-dependence threshold on the classical (singular-value) scale,
-        as in :class:`BelsleyFeatureSelector`; only with ``saliency``.
-    proportion_threshold : float, default=0.5
-        Pooled variance proportion above which a parameter is involved in
-        the near-dependences; only with ``saliency``.
-
-    Returns
-    -------
-    order : ndarray of int of shape (n_remove,)
-        Original indices, first = least relevant.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcomplexity.pruning import belsley_order
-    >>> C = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.99], [0.0, 0.99, 1.0]])
-    >>> belsley_order(C).tolist()[0] in (1, 2)
-    True
-
-    Parameters 1 and 2 are nearly collinear (classical index 14): with a
-    threshold of 10 the cheaper of the two goes first, then the rest by
-    saliency:
-
-    >>> belsley_order(C, saliency=[0.5, 3.0, 2.0], condition_threshold=10).tolist()
-    [2, 0, 1]
-    """
-    cov = np.asarray(cov, dtype=np.float64)
-    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
-        raise ValueError(f"cov must be a square (p, p) matrix, got shape {cov.shape}.")
-    if not np.all(np.isfinite(cov)):
-        raise ValueError("cov contains NaN or infinite values.")
-    p = cov.shape[0]
-    n_remove = _check_order_args(n_remove, p, update, batch_size_remove)
-    rule = _check_rule(saliency, p, condition_threshold, proportion_threshold)
-    cov = (cov + cov.T) / 2
-    # many small eigendecompositions: multithreaded BLAS only adds overhead (10x slower on a
-    # busy 2-core machine), so run them single-threaded
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1 if p <= 2000 else None, user_api="blas"):
-        return _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps, rule)
-
-
-def _check_rule(saliency, p, condition_threshold, proportion_threshold):
-    """None (the text's rule) or the near-dependence rule's (saliency, eta2_max, q_min)."""
-    if saliency is None:
-        return None
-    sal = np.asarray(saliency, dtype=np.float64)
-    if sal.shape != (p,) or np.any(np.isnan(sal)):
-        raise ValueError(f"saliency must be an array of shape ({p},) without NaN, got shape "
-                         f"{sal.shape}.")
-    c = condition_threshold
-    if isinstance(c, bool) or not isinstance(c, Real) or not c >= 1:
-        raise ValueError(f"condition_threshold must be a real number >= 1, got {c!r}.")
-    q = proportion_threshold
-    if isinstance(q, bool) or not isinstance(q, Real) or not 0 <= q < 1:
-        raise ValueError(f"proportion_threshold must be a real number in [0, 1), got {q!r}.")
-    return sal, float(c) ** 2, float(q)
-
-
-def _dependence_take(rule, active, pooled, n_dep, k):
-    """Near-dependence rule: positions (in ``active``) to remove, or None when none is left.
-
-    ``pooled``: each active parameter's variance proportion on the ``n_dep``
-    near-dependent components together.
-    """
-    sal, _, q_min = rule
-    involved = np.flatnonzero(pooled > q_min)
-    if n_dep == 0 or involved.size < 2:
-        return None
-    c = min(k, n_dep, involved.size - 1)
-    return involved[np.argsort(sal[active[involved]], kind="stable")[:c]]
-
-
-def _finish_by_saliency(rule, active, removed, n_remove):
-    sal = rule[0]
-    rest = active[np.argsort(sal[active], kind="stable")]
-    removed.extend(rest[: n_remove - len(removed)].tolist())
-    return np.asarray(removed, dtype=np.intp)
-
-
-def _belsley_loop(cov, n_remove, standardize, update, batch_size_remove, eps, rule=None):
-    p = cov.shape[0]
-    active = np.arange(p)
-    removed = []
-    while len(removed) < n_remove:
-        if update == "submatrix" or not removed:
-            A = cov[np.ix_(active, active)]
-        else:
-            R = np.asarray(removed)
-            S_rr = cov[np.ix_(R, R)]
-            S_ar = cov[np.ix_(active, R)]
-            A = cov[np.ix_(active, active)] - S_ar @ np.linalg.pinv(S_rr, hermitian=True) @ S_ar.T
-        d = np.diag(A)
-        const = np.flatnonzero(~(d > eps * max(d.max(), np.finfo(float).tiny)))
-        if const.size:  # zero-variance parameters carry no information: remove them first
-            take = const[: min(batch_size_remove, n_remove - len(removed))]
-        elif len(active) == 1:
-            take = np.array([0])
-        else:
-            if standardize:
-                s = 1.0 / np.sqrt(d)
-                A = A * s[:, None] * s[None, :]
-            lam, U = np.linalg.eigh(A)
-            lam = np.maximum(lam, eps * max(lam[-1], np.finfo(float).tiny))
-            q = _proportions(U, lam)
-            k = min(batch_size_remove, n_remove - len(removed))
-            if rule is None:
-                q_worst = q[:, int(np.argmin(lam))]
-                take = np.argsort(-q_worst, kind="stable")[:k]
-            else:
-                dep = lam * rule[1] < lam.max()  # classical index above the threshold
-                take = _dependence_take(rule, active, q[:, dep].sum(axis=1), int(dep.sum()), k)
-                if take is None:
-                    return _finish_by_saliency(rule, active, removed, n_remove)
-        removed.extend(active[take].tolist())
-        active = np.delete(active, take)
-    return np.asarray(removed, dtype=np.intp)
-
-
-def _check_order_args(n_remove, p, update, batch_size_remove):
-    if n_remove is None:
-        n_remove = p
-    if isinstance(n_remove, bool) or not isinstance(n_remove, Integral) or not 0 <= n_remove <= p:
-        raise ValueError(f"n_remove must be an integer in [0, {p}], got {n_remove!r}.")
-    if update not in ("submatrix", "conditional"):
-        raise ValueError(f"update must be 'submatrix' or 'conditional', got {update!r}.")
-    if (isinstance(batch_size_remove, bool) or not isinstance(batch_size_remove, Integral)
-            or batch_size_remove < 1):
-        raise ValueError(f"batch_size_remove must be a positive integer, got {batch_size_remove!r}.")
-    return int(n_remove)
-
-
-def belsley_order_gradients(G, n_remove=None, *, standardize=True, update="submatrix",
-                            batch_size_remove=1, eps=1e-12, saliency=None,
-                            condition_threshold=30.0, proportion_threshold=0.5):
-    """:func:`belsley_order` on the covariance ``(1/n) G_c^T G_c`` of per-object gradients,
-    without forming it.
-
-    ``G`` is the ``n x p`` matrix of per-object gradients, ``G_c`` its centred
-    version. The eigenpairs of the covariance of the active parameters come
-    from the thin SVD of ``G_c`` restricted to them (through the ``n x n``
-    Gram matrix when ``p > n``), so memory is ``O(np)`` and a decomposition
-    costs ``O(min(n, p)^2 max(n, p))`` instead of ``O(p^3)``. For ``n >= p``
-    the order equals ``belsley_order(G_c^T G_c / n)``.
-
-    When the active parameters outnumber the objects, the covariance is
-    singular: its null space is one component with eigenvalue at the floor
-    ``eps * λ_max``, and a parameter's variance proportion on it is
-    ``(1 - h_i) / floor`` over the row total (``h_i`` its leverage in the
-    range of ``G_c``); this is the component of largest condition index, so
-    the parameters least represented in the gradients are removed first.
-    ``update="conditional"`` projects the remaining columns off the span of
-    the removed ones (the Gaussian conditional covariance).
-
-    Parameters
-    ----------
-    G : array-like or torch.Tensor of shape (n_objects, p)
-    n_remove, standardize, update, batch_size_remove, eps, saliency, \
-condition_threshold, proportion_threshold
-        As in :func:`belsley_order`.
-
-    Returns
-    -------
-    order : ndarray of int of shape (n_remove,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcomplexity.pruning import belsley_order, belsley_order_gradients
-    >>> G = np.random.default_rng(0).normal(size=(50, 4)); G[:, 3] = G[:, 0] + 0.01 * G[:, 3]
-    >>> Gc = G - G.mean(0)
-    >>> belsley_order_gradients(G, 2).tolist(), belsley_order(Gc.T @ Gc / 50, 2).tolist()
-    ([3, 0], [3, 0])
-    """
-    if hasattr(G, "detach"):
-        G = G.detach().double().cpu().numpy()
-    G = np.asarray(G, dtype=np.float64)
-    if G.ndim != 2:
-        raise ValueError(f"G must be a 2-D (n_objects, p) matrix, got shape {G.shape}.")
-    if not np.all(np.isfinite(G)):
-        raise ValueError("G contains NaN or infinite values.")
-    n, p = G.shape
-    n_remove = _check_order_args(n_remove, p, update, batch_size_remove)
-    rule = _check_rule(saliency, p, condition_threshold, proportion_threshold)
-    Gc = G - G.mean(axis=0, keepdims=True)
-    active = np.arange(p)
-    removed = []
-    Q = np.zeros((n, 0))
-    sub = update == "submatrix"
-    if sub:  # column norms never change: scale once, and keep the n x n Gram up to date
-        d_all = (Gc**2).sum(axis=0)
-        if standardize:
-            Gc = Gc / np.sqrt(np.where(d_all > 0, d_all, 1.0))[None, :]
-    gram = _GramTracker(Gc) if sub else None
-    while len(removed) < n_remove:
-        if sub:
-            d = d_all[active]
-            Ga = None  # gathered only when needed
-        else:
-            Ga = Gc[:, active]
-            if Q.shape[1]:
-                Ga = Ga - Q @ (Q.T @ Ga)
-            d = (Ga**2).sum(axis=0)
-        k = min(batch_size_remove, n_remove - len(removed))
-        const = np.flatnonzero(~(d > eps * max(d.max(), np.finfo(float).tiny)))
-        if const.size:
-            take = const[:k]
-        elif len(active) == 1:
-            take = np.array([0])
-        else:
-            if not sub and standardize:
-                Ga = Ga / np.sqrt(d)[None, :]
-            a = len(active)
-            if a <= n:
-                if Ga is None:
-                    Ga = Gc[:, active]
-                lam, V = np.linalg.eigh(Ga.T @ Ga)
-            else:
-                mu, W = np.linalg.eigh(gram.matrix(active) if sub else Ga @ Ga.T)
-                keep = mu > eps * max(mu[-1], np.finfo(float).tiny)
-                lam = mu[keep]
-                if Ga is None:
-                    Ga = Gc[:, active]
-                V = (Ga.T @ W[:, keep]) / np.sqrt(lam)[None, :]
-            floor = eps * max(lam.max(), np.finfo(float).tiny)
-            lam = np.maximum(lam, floor)
-            V2 = np.square(V, out=V)  # squared loadings; phi = V2 / lam, never formed
-            inv = 1.0 / lam
-            n_null = a - V2.shape[1]
-            if n_null:  # singular: the null space is the worst component
-                null = np.clip(1.0 - V2.sum(axis=1), 0.0, None) / floor
-                rest = V2 @ inv
-                total = rest + null
-            else:
-                worst = int(np.argmin(lam))
-                total = V2 @ inv
-                rest = total - V2[:, worst] * inv[worst]
-            if rule is None:
-                # ascending share off the worst component = descending proportion on it
-                take = np.argsort(rest / total, kind="stable")[:k]
-            else:
-                dep = lam * rule[1] < lam.max()
-                on_dep = V2 @ np.where(dep, inv, 0.0) + (null if n_null else 0.0)
-                take = _dependence_take(rule, active, on_dep / total, n_null + int(dep.sum()), k)
-                if take is None:
-                    return _finish_by_saliency(rule, active, removed, n_remove)
-        if update == "conditional":
-            R = Gc[:, active[take]]
-            if Q.shape[1]:
-                R = R - Q @ (Q.T @ R)
-            U, sv, _ = np.linalg.svd(R, full_matrices=False)
-            Q = np.hstack([Q, U[:, sv > 1e-10 * max(sv.max(initial=0.0), 1e-300)]])
-        if sub:
-            gram.remove(active[take])
-        removed.extend(active[take].tolist())
-        active = np.delete(active, take)
-    return np.asarray(removed, dtype=np.intp)
-
-
-class _GramTracker:
-    """``A_S A_S^T`` for the active columns ``S`` of ``A`` (n x p), kept by rank-k downdates.
-
-    Removing columns subtracts their outer products (``O(n² k)``) instead of
-    recomputing the Gram matrix of all active columns (``O(n² |S|)``). The
-    downdates lose accuracy as the trace shrinks, so the matrix is recomputed
-    whenever the trace has halved since it was last formed (at most
-    ``log2`` of the mass many times) and is formed lazily, only when asked.
-    """
-
-    def __init__(self, A):
-        self.A = A
-        self.M = None
-        self.formed_trace = None
-
-    def matrix(self, active):
-        if self.M is None or np.trace(self.M) < 0.5 * self.formed_trace:
-            As = self.A[:, active]
-            self.M = As @ As.T
-            self.formed_trace = np.trace(self.M)
-        return self.M
-
-    def remove(self, cols):
-        if self.M is not None and len(cols):
-            R = self.A[:, cols]
-            self.M -= R @ R.T
 
 
 class BelsleyFeatureSelector(SelectorMixin, BaseEstimator):
