@@ -6,7 +6,7 @@ of ``--n-objects`` synthetic objects for ``--epochs`` epochs; the scorers get
 the held-out 20 %, as one fold of ``cross_validate(..., cv=5)`` would give
 them. Columns: seconds of the fit, of ``landscape_scorer`` and
 ``rademacher_scorer`` with their default settings, and of
-``BelsleyPruner(prefit=True)`` with its defaults on the training objects;
+``BelsleyPruner(FrozenEstimator(net))`` with its defaults on the training objects;
 ``ratio`` is each cost over the fit's, all measured in one run with one
 torch/BLAS thread; ``acc`` is the fitted net's held-out accuracy and
 ``pruned`` the pruned net's (half the parameters removed, the default
@@ -17,6 +17,8 @@ torch/BLAS thread; ``acc`` is the fitted net's held-out accuracy and
 
 import argparse
 import time
+
+from sklearn.frozen import FrozenEstimator
 
 SIZES = {"10k": (90,), "20k": (180,), "100k": (900,), "1M": (950, 950)}
 
@@ -48,7 +50,7 @@ def main():
     # warm-up (imports, first-call overheads of torch/skorch/torch.func), not timed
     warm = MLPClassifier(hidden_units=(8,), max_epochs=1, random_state=0).fit(Xte, yte)
     landscape_scorer(warm, Xte[:50], yte[:50])
-    BelsleyPruner(warm, prefit=True, random_state=0).fit(Xte[:200], yte[:200])
+    BelsleyPruner(FrozenEstimator(warm), random_state=0).fit(Xte[:200], yte[:200])
     print(f"objects: {cut} fit / {n - cut} scored, epochs={args.epochs}, torch threads=1, "
           f"best of {args.repeat}" + (f", device={args.device}" if args.device != "cpu" else ""))
     print(f"{'params':>9} {'fit s':>7} {'landscape s':>12} {'ratio':>6} {'rademacher s':>13} "
@@ -88,7 +90,7 @@ def _one_round(size, args, Xtr, ytr, Xte, yte):
         yield "bel", float("nan")
         return
     t = time.perf_counter()
-    pruner = BelsleyPruner(clf, prefit=True, random_state=0).fit(Xtr, ytr)
+    pruner = BelsleyPruner(FrozenEstimator(clf), random_state=0).fit(Xtr, ytr)
     yield "bel", time.perf_counter() - t
     yield "pacc", pruner.score(Xte, yte)  # half the parameters removed (the default fraction)
 

@@ -9,7 +9,7 @@ plots quality against the percentage removed. It claims that the Belsley
 ordering is the most robust and that about 80 % of the parameters can be
 removed without a significant loss.
 
-Here every ordering prunes **the same trained network** (``prefit=True``),
+Here every ordering prunes **the same trained network** (wrapped in ``FrozenEstimator``),
 without fine-tuning, as the text describes; the split is 80/20. The synthetic
 set is scaled down from 10 000 to 2 000 objects. "No significant loss" is read
 as: test accuracy within 0.03 (one test object of 36) of the unpruned network,
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.datasets import load_wine
+from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -128,7 +129,7 @@ for name, ((Xtr, Xte, ytr, yte), net, scoring) in experiments.items():
         scores = []
         seeds = range(3) if cls is RandomPruner else [0]
         for seed in seeds:
-            pruner = cls(net, prefit=True, random_state=seed, **kw).fit(Xtr, ytr)
+            pruner = cls(FrozenEstimator(net), random_state=seed, **kw).fit(Xtr, ytr)
             scores.append(pruner.pruning_curve(Xte, yte, FRACTIONS, scoring=scoring).scores)
         disp = PruningCurveDisplay(FRACTIONS, np.array(scores).T, name=label,
                                    n_params=pruner.n_params_)

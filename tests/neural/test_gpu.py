@@ -12,6 +12,7 @@ pytestmark = [
 ]
 
 from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.frozen import FrozenEstimator  # noqa: E402
 from torch import nn  # noqa: E402
 
 from skcomplexity.landscape import (  # noqa: E402
@@ -83,7 +84,7 @@ def test_estimators_and_pruning_on_cuda(data):
     X, y = data
     clf = MLPClassifier(hidden_units=(16,), max_epochs=3, device="cuda", random_state=0).fit(X, y)
     assert next(clf.module_.parameters()).device.type == "cuda"
-    pruner = OBDPruner(clf, fraction=0.5, prefit=True, fine_tune_epochs=1, random_state=0).fit(X, y)
+    pruner = OBDPruner(FrozenEstimator(clf), fraction=0.5, fine_tune_epochs=1, random_state=0).fit(X, y)
     flat = torch.cat([p.detach().reshape(-1) for p in pruner.estimator_.module_.parameters()])
     assert flat.device.type == "cuda"
     assert int((flat == 0).sum()) >= pruner.n_removed_
