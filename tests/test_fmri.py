@@ -253,3 +253,19 @@ def test_importable_without_torch():
                           DeltaRidgeDecoder(alpha=1.0)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("params, name", [
+    (dict(video_fps=0.0, fmri_hz=1.0), "video_fps"),
+    (dict(video_fps=25.0, fmri_hz=float("inf")), "fmri_hz"),
+    (dict(rounding="up"), "rounding"),
+    (dict(scan_offset=1.5), "scan_offset"),
+])
+def test_frame_indices_parameter_errors(params, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        frame_indices(3, **params)
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        make_delta_pairs(np.zeros((5, 2)), np.zeros((5, 1)), **params)
+    if name != "scan_offset":
+        with pytest.raises(ValueError, match=f"'{name}' parameter"):
+            DeltaRidgeDecoder(**params).fit(np.zeros((5, 2)), np.zeros((5, 1)))

@@ -16,7 +16,7 @@ from skcomplexity.landscape import (  # noqa: E402
     hessian_trace,
     top_eigenvalue,
 )
-from skcomplexity.landscape.hessian import _lanczos  # noqa: E402
+from skcomplexity.landscape._krylov import _lanczos  # noqa: E402
 
 CE = torch.nn.CrossEntropyLoss(reduction="none")
 
@@ -138,12 +138,12 @@ def test_curvlinops_operator_gives_our_numbers(wide_data):
 def test_no_warm_start_when_the_basis_cannot_be_kept(wide_data, monkeypatch):
     """The warm vector is a Ritz vector: with a Krylov basis too large to keep, the
     recurrence starts from the random vector instead (same answer, no wasted pre-phase)."""
-    import skcomplexity.landscape.hessian as hh
+    import skcomplexity.landscape._krylov as kr
 
     net, X, y = wide_data
     H0 = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
     lam0 = top_eigenvalue(H0, tol=1e-8, random_state=0, warm_start=None)
-    monkeypatch.setattr(hh, "_REORTH_BYTES", H0.n_params * 8 * 4)  # room for 4 vectors
+    monkeypatch.setattr(kr, "_REORTH_BYTES", H0.n_params * 8 * 4)  # room for 4 vectors
     H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
     lam = top_eigenvalue(H, tol=1e-8, random_state=0, maxiter=500)
     assert lam == pytest.approx(lam0, rel=1e-7)
