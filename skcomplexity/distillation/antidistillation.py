@@ -42,7 +42,7 @@ from skorch.callbacks import Callback
 
 from ..landscape import hutchinson_trace, torch_generator
 from ..neural import MLPClassifier
-from ._common import MLP_CONSTRAINTS, check_nonnegative
+from ._common import check_nonnegative
 from ._robustness import fgsm_accuracy, parameter_noise_accuracy
 from .bayesian import _teacher_for_fit, mlp_structure
 
@@ -413,7 +413,7 @@ class AntiDistillationClassifier(MLPClassifier):
     tol = 1e-4
 
     _parameter_constraints = {
-        **MLP_CONSTRAINTS,
+        **MLPClassifier._parameter_constraints,
         "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
         "init": [StrOptions(set(INITS))],
         "refit_teacher": ["boolean"],
