@@ -330,6 +330,11 @@ class _FreezeBody(Callback):
                 p.requires_grad_(not frozen)
 
 
+#: the student's settings that are fixed class attributes, not parameters
+_FIXED_SETTINGS = ("dropout", "bias", "early_stopping", "validation_fraction",
+                   "n_iter_no_change", "tol")
+
+
 class AntiDistillationClassifier(MLPClassifier):
     """Student MLP for the full task initialised from a teacher trained on a sub-task.
 
@@ -413,7 +418,8 @@ class AntiDistillationClassifier(MLPClassifier):
     tol = 1e-4
 
     _parameter_constraints = {
-        **MLPClassifier._parameter_constraints,
+        **{k: v for k, v in MLPClassifier._parameter_constraints.items()
+           if k not in _FIXED_SETTINGS},
         "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
         "init": [StrOptions(set(INITS))],
         "refit_teacher": ["boolean"],

@@ -282,6 +282,11 @@ class _VariationalNetClassifier(NeuralNetClassifier):
         return nll + self.kl_scale * self.module_.kl()
 
 
+#: the student's settings that are fixed class attributes, not parameters
+_FIXED_SETTINGS = ("activation", "dropout", "early_stopping", "validation_fraction",
+                   "n_iter_no_change", "tol")
+
+
 class BayesianDistillationClassifier(MLPClassifier):
     """Student MLP trained by variational inference with the teacher's posterior as prior.
 
@@ -354,7 +359,8 @@ class BayesianDistillationClassifier(MLPClassifier):
     tol = 1e-4
 
     _parameter_constraints = {
-        **MLPClassifier._parameter_constraints,
+        **{k: v for k, v in MLPClassifier._parameter_constraints.items()
+           if k not in _FIXED_SETTINGS},
         "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
         "prior": [StrOptions({"teacher", "standard"})],
         "refit_teacher": ["boolean"],

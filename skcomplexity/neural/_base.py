@@ -23,6 +23,9 @@ from torch import nn
 from ._loader import BatchLoader
 from ._modules import _ACTIVATIONS
 
+#: the ``activation`` constraint of the estimators that have one
+ACTIVATION_CONSTRAINT = [StrOptions(set(_ACTIVATIONS)), type]
+
 __all__ = [
     "NeuralEstimatorMixin",
     "SeededFit",
@@ -171,7 +174,6 @@ class NeuralEstimatorMixin:
     #: torch rejects, an optimizer class that is no ``torch.optim.Optimizer``) is checked
     #: where it is used.
     _parameter_constraints = {
-        "activation": [StrOptions(set(_ACTIVATIONS)), type],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docstrings import fill_doc
-from ._base import NeuralEstimatorMixin, _ClassifierBase, _RegressorBase
+from ._base import ACTIVATION_CONSTRAINT, NeuralEstimatorMixin, _ClassifierBase, _RegressorBase
 from ._modules import CNNModule, MLPModule, TransformerModule
 
 __all__ = [
@@ -80,6 +80,7 @@ class _MLPParams:
     _parameter_constraints = {
         **NeuralEstimatorMixin._parameter_constraints,
         "hidden_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "activation": ACTIVATION_CONSTRAINT,
         "bias": ["boolean"],
     }
 
@@ -233,6 +234,7 @@ class CNNClassifier(_ClassifierBase):
         "pooling": [StrOptions({"max", "avg"}), None],
         "pool_position": [Interval(Integral, 0, None, closed="left")],
         "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": ACTIVATION_CONSTRAINT,
     }
 
     def __init__(self, input_shape=None, channels=(8, 16), kernel_size=3, padding=0,
