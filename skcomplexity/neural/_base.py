@@ -158,7 +158,10 @@ class NeuralEstimatorMixin:
     priors, initialisations), calling :meth:`_make_net` and the skorch net.
 
     Subclasses implement ``_build_module_kwargs(n_features, n_outputs)`` ->
-    ``(module_class, kwargs)`` and set ``_is_classifier``. A subclass that
+    ``(module_class, kwargs)``, set ``_is_classifier`` and declare their
+    parameters' constraints, extending the shared ones
+    (``{**NeuralEstimatorMixin._parameter_constraints, ...}``), which ``fit``
+    checks first (scikit-learn's ``_fit_context``). A subclass that
     needs a different skorch class (e.g. a distillation loss through
     ``get_loss``) overrides :meth:`_net_class`; one that reads ``X`` in
     another dtype or with NaN overrides :meth:`_validate_fit_data`.
