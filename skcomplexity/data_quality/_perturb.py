@@ -252,9 +252,7 @@ class SynonymReplacer(_TextPerturber):
 
     def _prepare(self):
         src = self.synonyms
-        if isinstance(src, str):
-            if src != "wordnet":
-                raise ValueError(f"synonyms must be 'wordnet', a dict or a callable, got {src!r}.")
+        if isinstance(src, str):  # "wordnet", the one string the constraints admit
             src = WordNetSynonyms()
             src.check_available()
             return src

@@ -1,6 +1,6 @@
 """numpy-only helpers shared by the distillation estimators (no torch here).
 
-* the declarative parameter constraints shared by the distillation estimators;
+* the declarative constraints of the teacher parameters the distillation estimators share;
 * the *privileged-features* split of ``X`` (Vapnik's learning using
   privileged information): columns the teacher sees during ``fit`` and the
   student never reads;
@@ -17,7 +17,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
-    "MLP_CONSTRAINTS",
     "TEACHER_CONSTRAINTS",
     "resolve_privileged",
     "teacher_log_proba",
@@ -25,27 +24,9 @@ __all__ = [
 ]
 
 
-#: declarative constraints (scikit-learn's ``_parameter_constraints``) shared by the
-#: distillation estimators: the student MLP's training settings ...
-MLP_CONSTRAINTS = {
-    "hidden_units": ["array-like"],
-    "activation": [str, type],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "lr": [Interval(Real, 0, None, closed="neither")],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
-    "optimizer": [StrOptions({"adam", "adamw", "sgd"}), type],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "bias": ["boolean"],
-    "callbacks": [list, None],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-#: ... and the teacher's
+#: declarative constraints (scikit-learn's ``_parameter_constraints``) of the teacher
+#: parameters the distillation estimators share (the student's come from
+#: ``skcomplexity.neural.MLPClassifier._parameter_constraints``)
 TEACHER_CONSTRAINTS = {
     "teacher": [HasMethods(["fit"]), None],
     "alpha": [Interval(Real, 0, 1, closed="both")],
@@ -204,10 +185,6 @@ def split_for_teacher(X, student_idx, privileged_idx, teacher_features):
         )
     if privileged_idx.size == 0:
         return X_student, X, np.ones(X.shape[0], dtype=bool)
-    if teacher_features not in ("privileged", "all"):
-        raise ValueError(
-            f"teacher_features must be 'privileged' or 'all', got {teacher_features!r}."
-        )
     X_priv = X[:, privileged_idx]
     mask = np.all(np.isfinite(X_priv), axis=1)
     X_teacher = X_priv if teacher_features == "privileged" else X

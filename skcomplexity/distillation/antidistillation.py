@@ -42,7 +42,7 @@ from skorch.callbacks import Callback
 
 from ..landscape import hutchinson_trace, torch_generator
 from ..neural import MLPClassifier
-from ._common import MLP_CONSTRAINTS, check_nonnegative
+from ._common import check_nonnegative
 from ._robustness import fgsm_accuracy, parameter_noise_accuracy
 from .bayesian import _teacher_for_fit, mlp_structure
 
@@ -330,6 +330,11 @@ class _FreezeBody(Callback):
                 p.requires_grad_(not frozen)
 
 
+#: the student's settings that are fixed class attributes, not parameters
+_FIXED_SETTINGS = ("dropout", "bias", "early_stopping", "validation_fraction",
+                   "n_iter_no_change", "tol")
+
+
 class AntiDistillationClassifier(MLPClassifier):
     """Student MLP for the full task initialised from a teacher trained on a sub-task.
 
@@ -413,7 +418,8 @@ class AntiDistillationClassifier(MLPClassifier):
     tol = 1e-4
 
     _parameter_constraints = {
-        **MLP_CONSTRAINTS,
+        **{k: v for k, v in MLPClassifier._parameter_constraints.items()
+           if k not in _FIXED_SETTINGS},
         "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
         "init": [StrOptions(set(INITS))],
         "refit_teacher": ["boolean"],

@@ -29,7 +29,7 @@ from torch import nn
 
 from ..landscape import ParameterIndex, laplace_covariance, unwrap
 from ..neural import MLPClassifier, MLPModule
-from ._common import MLP_CONSTRAINTS, check_nonnegative
+from ._common import check_nonnegative
 from .alignment import align_posterior
 
 __all__ = [
@@ -56,8 +56,6 @@ def _teacher_for_fit(teacher, refit_teacher, X, y, seed):
     A refitted teacher whose ``random_state`` is None gets the student's seed, so that
     a seeded student is reproducible end to end.
     """
-    if not isinstance(refit_teacher, bool):
-        raise ValueError(f"refit_teacher must be a bool, got {refit_teacher!r}.")
     if not refit_teacher:
         return teacher
     if isinstance(teacher, nn.Module) or not hasattr(teacher, "get_params"):
@@ -284,6 +282,11 @@ class _VariationalNetClassifier(NeuralNetClassifier):
         return nll + self.kl_scale * self.module_.kl()
 
 
+#: the student's settings that are fixed class attributes, not parameters
+_FIXED_SETTINGS = ("activation", "dropout", "early_stopping", "validation_fraction",
+                   "n_iter_no_change", "tol")
+
+
 class BayesianDistillationClassifier(MLPClassifier):
     """Student MLP trained by variational inference with the teacher's posterior as prior.
 
@@ -356,7 +359,8 @@ class BayesianDistillationClassifier(MLPClassifier):
     tol = 1e-4
 
     _parameter_constraints = {
-        **MLP_CONSTRAINTS,
+        **{k: v for k, v in MLPClassifier._parameter_constraints.items()
+           if k not in _FIXED_SETTINGS},
         "teacher": "no_validation",  # an estimator, skorch net or module: checked in fit
         "prior": [StrOptions({"teacher", "standard"})],
         "refit_teacher": ["boolean"],

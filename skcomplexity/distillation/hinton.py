@@ -29,9 +29,9 @@ from sklearn.utils.validation import check_array, validate_data
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
+from .._docstrings import fill_doc
 from ..neural import MLPClassifier, MLPRegressor
 from ._common import (
-    MLP_CONSTRAINTS,
     TEACHER_CONSTRAINTS,
     get_teacher,
     resolve_privileged,
@@ -213,14 +213,10 @@ _MLP_PARAMS_DOC = """
 """
 
 
-def _doc(cls):
-    cls.__doc__ = cls.__doc__.replace("%(distill)s", _DISTILL_PARAMS_DOC.strip("\n")).replace(
-        "%(mlp)s", _MLP_PARAMS_DOC.strip("\n")
-    )
-    return cls
+_HINTON_DOC = dict(distill=_DISTILL_PARAMS_DOC, mlp=_MLP_PARAMS_DOC)
 
 
-@_doc
+@fill_doc(**_HINTON_DOC)
 class DistillationClassifier(_DistillationMixin, MLPClassifier):
     """MLP student trained on labels and on a teacher's tempered probabilities.
 
@@ -242,7 +238,7 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
 
     Parameters
     ----------
-%(distill)s
+    %(distill)s
     temperature : float > 0, default=2.0
         T (the text only says T > 1; 2 is a documented default).
     loss : {"hinton", "probabilistic"}, default="hinton"
@@ -252,7 +248,7 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
         For ``loss="probabilistic"``: include the ``log C`` term.
     eps : float, default=1e-6
         Clamp of ``g`` inside ``log log(1/g)``.
-%(mlp)s
+    %(mlp)s
 
     Attributes
     ----------
@@ -281,7 +277,7 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
     """
 
     _parameter_constraints = {
-        **MLP_CONSTRAINTS,
+        **MLPClassifier._parameter_constraints,
         **TEACHER_CONSTRAINTS,
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss": [StrOptions({"hinton", "probabilistic"})],
@@ -349,7 +345,7 @@ class DistillationClassifier(_DistillationMixin, MLPClassifier):
         return super().fit(X, y)
 
 
-@_doc
+@fill_doc(**_HINTON_DOC)
 class MultiDomainDistillationClassifier(DistillationClassifier):
     """Distillation across domains (§5.2): the teacher answers on ``mapping(X)``.
 
@@ -369,13 +365,13 @@ class MultiDomainDistillationClassifier(DistillationClassifier):
 
     Parameters
     ----------
-%(distill)s
+    %(distill)s
     mapping : callable, transformer with ``transform``, or None, default=None
         phi: X_target -> X_source, applied to the student's columns.
     temperature : float > 0, default=1.0
     loss, temperature_scaling, log_normalizer, eps
         As in :class:`DistillationClassifier`.
-%(mlp)s
+    %(mlp)s
 
     Attributes
     ----------
@@ -430,17 +426,12 @@ class MultiDomainDistillationClassifier(DistillationClassifier):
             return X_teacher
         if hasattr(self.mapping, "transform"):
             out = self.mapping.transform(X_student)
-        elif callable(self.mapping):
+        else:  # a callable (the constraints admit nothing else)
             out = self.mapping(X_student)
-        else:
-            raise ValueError(
-                "mapping must be None, a callable or an object with a transform method, "
-                f"got {self.mapping!r}."
-            )
         return np.asarray(out, dtype=np.float64)
 
 
-@_doc
+@fill_doc(**_HINTON_DOC)
 class DistillationRegressor(_DistillationMixin, MLPRegressor):
     """MLP student trained on targets and on a teacher's predictions.
 
@@ -454,10 +445,10 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
 
     Parameters
     ----------
-%(distill)s
+    %(distill)s
     sigma, sigma_s : float > 0, default=1.0
         Weights (written sigma^2, sigma_s^2 on the slide) of the two terms.
-%(mlp)s
+    %(mlp)s
 
     Attributes
     ----------
@@ -479,7 +470,7 @@ class DistillationRegressor(_DistillationMixin, MLPRegressor):
     """
 
     _parameter_constraints = {
-        **MLP_CONSTRAINTS,
+        **MLPRegressor._parameter_constraints,
         **TEACHER_CONSTRAINTS,
         "sigma": [Interval(Real, 0, None, closed="neither")],
         "sigma_s": [Interval(Real, 0, None, closed="neither")],

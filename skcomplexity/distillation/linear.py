@@ -22,7 +22,7 @@ so ``w = (X^T diag(sigma') X)^{-1} X^T y'``: weighted least squares.
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -152,6 +152,7 @@ class DistilledLinearRegression(RegressorMixin, BaseEstimator):
         self.teacher_features = teacher_features
         self.refit_teacher = refit_teacher
 
+    @_fit_context(prefer_skip_nested_validation=False)  # a teacher clone may be fitted
     def fit(self, X, y, teacher_predictions=None):
         """Solve the weighted least squares.
 
@@ -166,7 +167,6 @@ class DistilledLinearRegression(RegressorMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()  # the declarative _parameter_constraints
         alpha, sigma, sigma_s = float(self.alpha), float(self.sigma), float(self.sigma_s)
         allow_nan = self.privileged_features is not None
         X, y = validate_data(

@@ -5,16 +5,8 @@
 public so that other parts of the package can reuse them.
 """
 
-from ._estimators import (
-    CNNClassifier,
-    MLPClassifier,
-    MLPRegressor,
-    NeuralEstimatorMixin,
-    SeededFit,
-    TransformerClassifier,
-    resolve_device,
-    torch_seed,
-)
+from ._base import NeuralEstimatorMixin, SeededFit, resolve_device, torch_seed
+from ._estimators import CNNClassifier, MLPClassifier, MLPRegressor, TransformerClassifier
 from ._loader import BatchLoader
 from ._modules import CNNModule, MLPModule, TransformerModule, get_activation
 from .callbacks import InputNormalization, NormBallProjection, SpectralNormalization

@@ -1,410 +1,32 @@
-"""scikit-learn estimators around skorch nets.
+"""scikit-learn estimators around skorch nets: MLP, small CNN, small transformer.
 
 Each estimator is a thin :class:`sklearn.base.BaseEstimator` whose
-constructor takes hyper-parameters only; ``fit`` validates the data, casts
-``X`` to float32, encodes the labels, seeds torch from ``random_state`` and
-trains a skorch net stored in ``net_``. This keeps ``clone``, ``get_params``,
-``GridSearchCV`` and pickling exactly as in scikit-learn, while ``net_`` (a
-:class:`skorch.NeuralNetClassifier` / :class:`skorch.NeuralNetRegressor`)
-and ``module_`` (the trained ``torch.nn.Module``) give full access to skorch
-and torch.
+constructor takes hyper-parameters only; ``fit`` (one, in
+:class:`~._base.NeuralEstimatorMixin`) validates the parameters and the data,
+casts ``X`` to float32, encodes the labels, seeds torch from ``random_state``
+and trains a skorch net stored in ``net_``. This keeps ``clone``,
+``get_params``, ``GridSearchCV`` and pickling exactly as in scikit-learn,
+while ``net_`` (a :class:`skorch.NeuralNetClassifier` /
+:class:`skorch.NeuralNetRegressor`) and ``module_`` (the trained
+``torch.nn.Module``) give full access to skorch and torch. Here each
+estimator only declares its parameters and builds its module.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._loader import BatchLoader
-from ._modules import CNNModule, MLPModule, TransformerModule, get_activation
+from .._docstrings import fill_doc
+from ._base import ACTIVATION_CONSTRAINT, NeuralEstimatorMixin, _ClassifierBase, _RegressorBase
+from ._modules import CNNModule, MLPModule, TransformerModule
 
 __all__ = [
-    "NeuralEstimatorMixin",
     "MLPClassifier",
     "MLPRegressor",
     "CNNClassifier",
-    "SeededFit",
     "TransformerClassifier",
-    "resolve_device",
-    "torch_seed",
 ]
-
-
-def resolve_device(device):
-    """Resolve ``device="auto"`` to ``"cuda"`` when available, else ``"cpu"``.
-
-    Parameters
-    ----------
-    device : str or torch.device
-        ``"auto"`` or anything :class:`torch.device` accepts.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from skcomplexity.neural import resolve_device
-    >>> resolve_device("cpu")
-    'cpu'
-    """
-    if device is None or device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        return str(torch.device(device))
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.") from exc
-
-
-def torch_seed(random_state):
-    """The integer seed of torch's RNG for a ``random_state`` (None stays None).
-
-    The package's one convention for seeding torch from an estimator's
-    ``random_state``: an int is used as is, a :class:`numpy.random.RandomState`
-    gives one draw. Use it with :class:`SeededFit`.
-
-    Parameters
-    ----------
-    random_state : None, int or numpy.random.RandomState
-
-    Returns
-    -------
-    int or None
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcomplexity.neural import torch_seed
-    >>> torch_seed(3), torch_seed(None)
-    (3, None)
-    >>> torch_seed(np.random.RandomState(0)) == torch_seed(np.random.RandomState(0))
-    True
-    """
-    if random_state is None:
-        return None
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    raise ValueError(f"random_state must be None, an int or a RandomState, got {random_state!r}.")
-
-
-def _check_number(value, name, low, high=None, *, low_open=False, integer=False):
-    kind = Integral if integer else Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}.")
-    bad = value <= low if low_open else value < low
-    if high is not None:
-        bad = bad or value >= high
-    if bad or not np.isfinite(value):
-        rng = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'})"
-        raise ValueError(f"{name} must lie in {rng}, got {value!r}.")
-
-
-class SeededFit:
-    """Context manager: torch's RNG forked (CPU and ``device``) and seeded with ``seed``.
-
-    Everything drawn inside (weight initialisation, shuffling, dropout) comes
-    from ``seed``; on exit the global torch RNG state is what it was before,
-    so fitting a seeded estimator has no side effect on the caller's
-    randomness. This is the seeded-device context of every neural fit
-    (:meth:`NeuralEstimatorMixin.fit` enters it around ``_fit_net``); use it
-    for any other torch training that must be reproducible (a skorch net, a
-    protocol's refits).
-
-    Parameters
-    ----------
-    seed : int or None
-        From :func:`torch_seed`; None forks without seeding (the draws do not
-        move the caller's RNG but are not reproducible).
-    device : str or torch.device
-        The resolved device (:func:`resolve_device`); a CUDA device's RNG is
-        forked as well.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skcomplexity.neural import SeededFit
-    >>> with SeededFit(0, "cpu"):
-    ...     a = torch.rand(2)
-    >>> with SeededFit(0, "cpu"):
-    ...     b = torch.rand(2)
-    >>> bool(torch.equal(a, b))
-    True
-    """
-
-    def __init__(self, seed, device):
-        self.seed = seed
-        self.device = device
-        self.devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
-
-    def __enter__(self):
-        self._ctx = torch.random.fork_rng(devices=self.devices)
-        self._ctx.__enter__()
-        if self.seed is not None:
-            torch.manual_seed(self.seed)
-        return self
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
-
-    def fork(self):
-        """A nested unseeded fork: what is drawn inside does not shift this context's stream."""
-        return SeededFit(None, self.device)
-
-
-class NeuralEstimatorMixin:
-    """Shared machinery of the skorch-backed estimators (not for direct use).
-
-    There is one ``fit`` (:meth:`fit`): it validates the parameters and the
-    data, encodes the target once, resolves the device once and calls one
-    hook, ``_fit_net(X, y, y_t, seed=..., device=...)``, inside the seeded
-    device context (:class:`SeededFit`); the hook builds ``net_`` and trains
-    it. Distillation students override only that hook (teacher answers,
-    priors, initialisations), calling :meth:`_make_net` and the skorch net.
-
-    Subclasses implement ``_build_module_kwargs(n_features, n_outputs)`` ->
-    ``(module_class, kwargs)`` and set ``_is_classifier``. A subclass that
-    needs a different skorch class (e.g. a distillation loss through
-    ``get_loss``) overrides :meth:`_net_class`; one that reads ``X`` in
-    another dtype or with NaN overrides :meth:`_validate_fit_data`.
-    """
-
-    _is_classifier = True
-    #: skorch's iterator class: whole mini-batches by one index (same batches, same RNG use)
-    _loader = BatchLoader
-
-    # ----------------------------------------------------------- hooks
-    def _net_class(self):
-        from skorch import NeuralNetClassifier, NeuralNetRegressor
-
-        return NeuralNetClassifier if self._is_classifier else NeuralNetRegressor
-
-    def _criterion(self):
-        return nn.CrossEntropyLoss if self._is_classifier else nn.MSELoss
-
-    def _validate_common_params(self):
-        _check_number(self.lr, "lr", 0, low_open=True)
-        _check_number(self.max_epochs, "max_epochs", 1, integer=True)
-        _check_number(self.batch_size, "batch_size", 1, integer=True)
-        _check_number(self.weight_decay, "weight_decay", 0)
-        _check_number(self.dropout, "dropout", 0, 1)
-        if not isinstance(self.early_stopping, bool):
-            raise ValueError(f"early_stopping must be a bool, got {self.early_stopping!r}.")
-        if self.early_stopping:
-            _check_number(self.validation_fraction, "validation_fraction", 0, 1, low_open=True)
-            _check_number(self.n_iter_no_change, "n_iter_no_change", 1, integer=True)
-            _check_number(self.tol, "tol", 0)
-        if self.optimizer not in ("adam", "sgd", "adamw") and not (
-            isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)
-        ):
-            raise ValueError(
-                "optimizer must be 'adam', 'adamw', 'sgd' or a torch.optim.Optimizer class, "
-                f"got {self.optimizer!r}."
-            )
-        get_activation(getattr(self, "activation", "relu"))
-
-    def _optimizer_class(self):
-        return {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}.get(
-            self.optimizer, self.optimizer
-        )
-
-    def _make_net(self, n_features, n_outputs, seed, device):
-        from skorch.callbacks import EarlyStopping
-        from skorch.dataset import ValidSplit
-
-        module, module_kwargs = self._build_module_kwargs(n_features, n_outputs)
-        callbacks = list(self.callbacks) if self.callbacks is not None else []
-        if self.early_stopping:
-            train_split = ValidSplit(
-                self.validation_fraction, stratified=self._is_classifier, random_state=seed
-            )
-            callbacks.append(
-                ("early_stopping", EarlyStopping(
-                    monitor="valid_loss", patience=self.n_iter_no_change,
-                    threshold=self.tol, threshold_mode="abs", load_best=True,
-                ))
-            )
-        else:
-            train_split = None
-        kwargs = {f"module__{k}": v for k, v in module_kwargs.items()}
-        return self._net_class()(
-            module,
-            criterion=self._criterion(),
-            optimizer=self._optimizer_class(),
-            lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=callbacks or None,
-            iterator_train=self._loader,
-            iterator_valid=self._loader,
-            iterator_train__shuffle=True,
-            verbose=self.verbose,
-            device=device,
-            **kwargs,
-        )
-
-    # ----------------------------------------------------------- fit
-    def _validate_X(self, X, reset):
-        return validate_data(self, X, reset=reset, dtype=np.float32)
-
-    def _validate_fit_data(self, X, y):
-        """``(X, y)`` checked for ``fit`` (``X`` as float32)."""
-        return validate_data(
-            self, X, y, dtype=np.float32, multi_output=not self._is_classifier,
-            y_numeric=not self._is_classifier,
-        )
-
-    def _encode_target(self, y):
-        """The target as the net trains on it: class indices (int64) or float32 columns.
-
-        Sets ``classes_`` (classifiers) and ``n_outputs_``.
-        """
-        if self._is_classifier:
-            check_classification_targets(y)
-            self._label_encoder = LabelEncoder().fit(y)
-            self.classes_ = self._label_encoder.classes_
-            y_t = self._label_encoder.transform(y).astype(np.int64)
-            self.n_outputs_ = len(self.classes_)
-        else:
-            y_t = np.asarray(y, dtype=np.float32)
-            self._y_ndim = y_t.ndim
-            if y_t.ndim == 1:
-                y_t = y_t.reshape(-1, 1)
-            self.n_outputs_ = y_t.shape[1]
-        return y_t
-
-    def fit(self, X, y, **fit_params):
-        """Train the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs (any float dtype; cast to float32).
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Class labels (any hashable values) or regression targets.
-        **fit_params : dict
-            Passed to ``skorch.NeuralNet.fit``.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        if getattr(self, "_parameter_constraints", None):
-            self._validate_params()  # the declarative constraints, where declared
-        self._validate_common_params()
-        X, y = self._validate_fit_data(X, y)
-        y_t = self._encode_target(y)
-        seed = torch_seed(self.random_state)
-        device = resolve_device(self.device)
-        with SeededFit(seed, device) as seeded:
-            self._fit_net(X, y, y_t, seed=seed, seeded=seeded, **fit_params)
-        self.n_iter_ = len(self.net_.history)
-        self.device_ = device
-        return self
-
-    def _fit_net(self, X, y, y_t, *, seed, seeded, **fit_params):
-        """The one training hook: build ``net_`` and train it (inside ``seeded``).
-
-        Parameters
-        ----------
-        X : ndarray
-            Validated inputs (:meth:`_validate_fit_data`).
-        y : ndarray
-            Validated target as given (labels, for a teacher).
-        y_t : ndarray
-            The encoded target (:meth:`_encode_target`).
-        seed : int or None
-            The torch seed (:func:`torch_seed`), for anything else seeded from it.
-        seeded : SeededFit
-            The active seeded-device context; ``seeded.device`` is the resolved
-            device and ``seeded.fork()`` isolates draws that must not shift the
-            student's stream (e.g. refitting a teacher).
-        """
-        self.net_ = self._make_net(X.shape[1], self.n_outputs_, seed, seeded.device)
-        self.net_.fit(X, y_t, **fit_params)
-
-    # ----------------------------------------------------------- predict
-    @property
-    def module_(self):
-        """The trained ``torch.nn.Module`` (``net_.module_``)."""
-        check_is_fitted(self, "net_")
-        return self.net_.module_
-
-    @property
-    def history_(self):
-        """skorch's training history (``net_.history``)."""
-        check_is_fitted(self, "net_")
-        return self.net_.history
-
-    def _raw_forward(self, X):
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
-        return X, self.net_.forward(X, training=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
-        tags.input_tags.allow_nan = False
-        return tags
-
-
-class _ClassifierBase(NeuralEstimatorMixin, ClassifierMixin, BaseEstimator):
-    _is_classifier = True
-
-    def predict_proba(self, X):
-        """Class probabilities (softmax of the logits).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        _, logits = self._raw_forward(X)
-        return torch.softmax(logits.double(), dim=1).cpu().numpy()
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba` (log-softmax of the logits)."""
-        _, logits = self._raw_forward(X)
-        return torch.log_softmax(logits.double(), dim=1).cpu().numpy()
-
-    def decision_function(self, X):
-        """The network's logits, shape (n_samples, n_classes) (a column for binary problems)."""
-        _, logits = self._raw_forward(X)
-        out = logits.double().cpu().numpy()
-        return out[:, 1] - out[:, 0] if out.shape[1] == 2 else out
-
-    def predict(self, X):
-        """Predicted class labels (from ``classes_``)."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-class _RegressorBase(NeuralEstimatorMixin, RegressorMixin, BaseEstimator):
-    _is_classifier = False
-
-    def predict(self, X):
-        """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
-        _, out = self._raw_forward(X)
-        out = out.double().cpu().numpy()
-        return out.ravel() if self._y_ndim == 1 else out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.regressor_tags.poor_score = True
-        return tags
 
 
 _COMMON_PARAMS_DOC = """
@@ -451,14 +73,17 @@ _COMMON_ATTRS_DOC = """
 """
 
 
-def _doc(cls):
-    cls.__doc__ = cls.__doc__.replace("%(common_params)s", _COMMON_PARAMS_DOC.strip("\n")).replace(
-        "%(common_attrs)s", _COMMON_ATTRS_DOC.strip("\n")
-    )
-    return cls
+_NEURAL_DOC = dict(common_params=_COMMON_PARAMS_DOC, common_attrs=_COMMON_ATTRS_DOC)
 
 
 class _MLPParams:
+    _parameter_constraints = {
+        **NeuralEstimatorMixin._parameter_constraints,
+        "hidden_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "activation": ACTIVATION_CONSTRAINT,
+        "bias": ["boolean"],
+    }
+
     def __init__(self, hidden_units=(100,), activation="relu", dropout=0.0, lr=1e-3,
                  max_epochs=10, batch_size=64, weight_decay=0.0, optimizer="adam",
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5, tol=1e-4,
@@ -497,7 +122,7 @@ class _MLPParams:
         )
 
 
-@_doc
+@fill_doc(**_NEURAL_DOC)
 class MLPClassifier(_MLPParams, _ClassifierBase):
     """Multi-layer perceptron classifier trained with skorch (cross-entropy).
 
@@ -510,7 +135,7 @@ class MLPClassifier(_MLPParams, _ClassifierBase):
         "leaky_relu" or "identity".
     dropout : float, default=0.0
         Dropout after every hidden activation.
-%(common_params)s
+    %(common_params)s
     bias : bool, default=True
         Biases in the linear layers (Theorem 9 assumes ``bias=False``).
 
@@ -518,7 +143,7 @@ class MLPClassifier(_MLPParams, _ClassifierBase):
     ----------
     classes_ : ndarray
         Class labels (any values; encoded internally to 0..K-1).
-%(common_attrs)s
+    %(common_attrs)s
 
     Examples
     --------
@@ -531,7 +156,7 @@ class MLPClassifier(_MLPParams, _ClassifierBase):
     """
 
 
-@_doc
+@fill_doc(**_NEURAL_DOC)
 class MLPRegressor(_MLPParams, _RegressorBase):
     """Multi-layer perceptron regressor trained with skorch (mean squared error).
 
@@ -540,12 +165,12 @@ class MLPRegressor(_MLPParams, _RegressorBase):
     hidden_units : tuple of int, default=(100,)
     activation : str, default="relu"
     dropout : float, default=0.0
-%(common_params)s
+    %(common_params)s
     bias : bool, default=True
 
     Attributes
     ----------
-%(common_attrs)s
+    %(common_attrs)s
 
     Examples
     --------
@@ -559,7 +184,7 @@ class MLPRegressor(_MLPParams, _RegressorBase):
     """
 
 
-@_doc
+@fill_doc(**_NEURAL_DOC)
 class CNNClassifier(_ClassifierBase):
     """Small convolutional classifier (1-D or 2-D), the family of Theorems 13-17.
 
@@ -583,12 +208,12 @@ class CNNClassifier(_ClassifierBase):
     activation : str, default="relu"
     dropout : float, default=0.0
         Dropout before the linear head.
-%(common_params)s
+    %(common_params)s
 
     Attributes
     ----------
     classes_ : ndarray
-%(common_attrs)s
+    %(common_attrs)s
 
     Examples
     --------
@@ -599,6 +224,18 @@ class CNNClassifier(_ClassifierBase):
     >>> clf.fit(X[:200] / 16, y[:200]).predict(X[:3]).shape
     (3,)
     """
+
+    _parameter_constraints = {
+        **NeuralEstimatorMixin._parameter_constraints,
+        "input_shape": ["array-like", None],
+        "channels": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "padding": [Interval(Integral, 0, None, closed="left"), StrOptions({"same", "valid"})],
+        "pooling": [StrOptions({"max", "avg"}), None],
+        "pool_position": [Interval(Integral, 0, None, closed="left")],
+        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": ACTIVATION_CONSTRAINT,
+    }
 
     def __init__(self, input_shape=None, channels=(8, 16), kernel_size=3, padding=0,
                  pooling=None, pool_position=0, pool_size=2, activation="relu", dropout=0.0,
@@ -635,8 +272,6 @@ class CNNClassifier(_ClassifierBase):
                 f"input_shape={self.input_shape!r} has {int(np.prod(shape))} elements but X has "
                 f"n_features={n_features}."
             )
-        if self.pooling not in (None, "max", "avg"):
-            raise ValueError(f"pooling must be None, 'max' or 'avg', got {self.pooling!r}.")
         return CNNModule, dict(
             input_shape=shape, n_outputs=n_outputs, channels=tuple(self.channels),
             kernel_size=self.kernel_size, padding=self.padding, activation=self.activation,
@@ -645,7 +280,7 @@ class CNNClassifier(_ClassifierBase):
         )
 
 
-@_doc
+@fill_doc(**_NEURAL_DOC)
 class TransformerClassifier(_ClassifierBase):
     """Small transformer-encoder classifier (post-norm blocks of Section 3.3).
 
@@ -661,12 +296,12 @@ class TransformerClassifier(_ClassifierBase):
     d_ff : int, default=64
     n_blocks : int, default=1
     dropout : float, default=0.0
-%(common_params)s
+    %(common_params)s
 
     Attributes
     ----------
     classes_ : ndarray
-%(common_attrs)s
+    %(common_attrs)s
 
     Examples
     --------
@@ -677,6 +312,15 @@ class TransformerClassifier(_ClassifierBase):
     >>> clf.predict(X[:2]).shape
     (2,)
     """
+
+    _parameter_constraints = {
+        **NeuralEstimatorMixin._parameter_constraints,
+        "input_shape": ["array-like", None],
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "d_ff": [Interval(Integral, 1, None, closed="left")],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, input_shape=None, d_model=16, n_heads=1, d_ff=64, n_blocks=1,
                  dropout=0.0, lr=1e-3, max_epochs=10, batch_size=64, weight_decay=0.0,
@@ -710,8 +354,6 @@ class TransformerClassifier(_ClassifierBase):
                 f"input_shape must be (seq_len, token_dim) with seq_len * token_dim = "
                 f"n_features={n_features}, got {self.input_shape!r}."
             )
-        for name in ("d_model", "n_heads", "d_ff", "n_blocks"):
-            _check_number(getattr(self, name), name, 1, integer=True)
         return TransformerModule, dict(
             input_shape=shape, n_outputs=n_outputs, d_model=self.d_model, n_heads=self.n_heads,
             d_ff=self.d_ff, n_blocks=self.n_blocks, dropout=self.dropout,

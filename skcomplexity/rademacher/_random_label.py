@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier, is_regressor
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -245,13 +245,9 @@ default="auto"
             from sklearn.linear_model import LogisticRegression
 
             return LogisticRegression()
-        if not hasattr(self.estimator, "fit"):
-            raise TypeError(
-                f"estimator must be a scikit-learn or skorch estimator with fit, "
-                f"got {self.estimator!r}."
-            )
         return self.estimator
 
+    @_fit_context(prefer_skip_nested_validation=False)  # the estimator's clones validate theirs
     def fit(self, X, y=None, **fit_params):
         """Fit ``n_repeats`` clones on random ±1 labels and record the correlations.
 
@@ -268,7 +264,6 @@ default="auto"
         -------
         self : RandomLabelRademacher
         """
-        self._validate_params()  # the declarative _parameter_constraints
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         estimator = self._estimator()
         response = _resolve_response(estimator, self.response_method)

@@ -1,12 +1,14 @@
-"""Closed-form probabilistic distillation (regression theorem) vs the gradient-trained student."""
+"""Closed-form probabilistic distillation (regression theorem) vs the gradient-trained student.
+
+numpy-only but for the gradient-trained student, which imports torch itself.
+"""
 
 import numpy as np
 import pytest
-import torch
 from sklearn.linear_model import LinearRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcomplexity.distillation import DistillationRegressor, DistilledLinearRegression
+from skcomplexity.distillation import DistilledLinearRegression
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,10 @@ def test_no_teacher_is_ordinary_least_squares(data):
 
 
 def test_closed_form_equals_gradient_trained_student(data):
+    torch = pytest.importorskip("torch")  # the only test here that needs torch and skorch
+    pytest.importorskip("skorch")
+    from skcomplexity.distillation import DistillationRegressor
+
     X, y, s, mask = data
     # the teacher sees a privileged column holding its own answer; NaN outside I
     X_full = np.column_stack([X, np.where(mask, s, np.nan)])

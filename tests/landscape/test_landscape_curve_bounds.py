@@ -38,12 +38,7 @@ from skcomplexity.neural import MLPClassifier, MLPModule, MLPRegressor
 CE = nn.CrossEntropyLoss(reduction="none")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ------------------------------------------------------------------ curve

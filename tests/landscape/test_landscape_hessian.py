@@ -19,13 +19,7 @@ from skcomplexity.neural import MLPClassifier, MLPModule
 CE = nn.CrossEntropyLoss(reduction="none")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks: one torch thread is fastest and robust on a busy 2-core machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

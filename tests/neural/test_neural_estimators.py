@@ -4,7 +4,6 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_regression
 from sklearn.model_selection import GridSearchCV
@@ -43,13 +42,7 @@ FAST_ESTIMATORS = [
 
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks: one torch thread is fastest and robust on a busy 2-core machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @parametrize_with_checks(FAST_ESTIMATORS, expected_failed_checks=lambda est: SKIPPED_CHECKS)
@@ -108,17 +101,71 @@ def test_pipeline_gridsearch(iris):
     assert set(grid.predict(X)) <= set(y)
 
 
-def test_cnn_and_transformer_fit():
+def _params(module):
+    return {k: v.detach().double().numpy() for k, v in module.state_dict().items()}
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _layer_norm(z, gamma, beta, eps=1e-5):
+    mu = z.mean(axis=-1, keepdims=True)
+    return (z - mu) / np.sqrt(z.var(axis=-1, keepdims=True) + eps) * gamma + beta
+
+
+def _cnn_forward(p, X):
+    """Conv2d (cross-correlation, stride 1, no padding) -> 2x2 average pool -> linear, in numpy."""
+    x = X.reshape(-1, 1, 4, 4)
+    patches = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(2, 3))  # n,1,2,2,3,3
+    conv = np.einsum("nkijuv,ckuv->ncij", patches, p["features.0.weight"])
+    conv += p["features.0.bias"][None, :, None, None]
+    pooled = conv.mean(axis=(2, 3))  # the 2x2 map averaged: one value per channel
+    return pooled @ p["head.1.weight"].T + p["head.1.bias"]
+
+
+def _transformer_forward(p, X, n_heads):
+    """Embedding + position, the post-norm block (3.10) with n_heads heads, mean pool, head."""
+    Z = X.reshape(len(X), 8, 2) @ p["embed.weight"].T + p["embed.bias"] + p["pos"]
+    n, L, d = Z.shape
+    dh = d // n_heads
+
+    def heads(W):
+        return (Z @ W.T).reshape(n, L, n_heads, dh).transpose(0, 2, 1, 3)
+
+    Q, K, V = heads(p["blocks.0.W_Q.weight"]), heads(p["blocks.0.W_K.weight"]), heads(
+        p["blocks.0.W_V.weight"])
+    A = _softmax(Q @ K.transpose(0, 1, 3, 2) / np.sqrt(dh))
+    F = (A @ V).transpose(0, 2, 1, 3).reshape(n, L, d)
+    Y = _layer_norm(Z + F @ p["blocks.0.W_O.weight"].T, p["blocks.0.norm1.weight"],
+                    p["blocks.0.norm1.bias"])
+    H = np.maximum(Y @ p["blocks.0.ffn.0.weight"].T + p["blocks.0.ffn.0.bias"], 0)
+    Y = _layer_norm(Y + H @ p["blocks.0.ffn.2.weight"].T + p["blocks.0.ffn.2.bias"],
+                    p["blocks.0.norm2.weight"], p["blocks.0.norm2.bias"])
+    return Y.mean(axis=1) @ p["head.weight"].T + p["head.bias"]
+
+
+def test_cnn_and_transformer_match_a_numpy_forward_pass():
+    # independent route: the trained weights pushed through the layers written out in numpy
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 16))
     y = (X[:, :8].sum(axis=1) > 0).astype(int)
     cnn = CNNClassifier(input_shape=(1, 4, 4), channels=(3,), pooling="avg", max_epochs=3,
                         random_state=0).fit(X, y)
     assert isinstance(cnn.module_, CNNModule)
-    assert cnn.predict(X).shape == (80,)
+    X32 = X.astype(np.float32).astype(np.float64)
+    proba = _softmax(_cnn_forward(_params(cnn.module_), X32))
+    np.testing.assert_allclose(cnn.predict_proba(X), proba, atol=1e-6)
+    np.testing.assert_array_equal(cnn.predict(X), proba.argmax(axis=1))
     tr = TransformerClassifier(input_shape=(8, 2), d_model=8, n_heads=2, d_ff=16, max_epochs=3,
                                random_state=0).fit(X, y)
-    assert tr.predict_proba(X).shape == (80, 2)
+    proba = _softmax(_transformer_forward(_params(tr.module_), X32, n_heads=2))
+    np.testing.assert_allclose(tr.predict_proba(X), proba, atol=1e-6)
+    # and both trained: three epochs lowered the training loss
+    for est in (cnn, tr):
+        losses = est.history_[:, "train_loss"]
+        assert losses[-1] < losses[0]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -15,13 +14,7 @@ from skcomplexity.sample_size._base import SampleSizeEstimator
 from skcomplexity.sample_size.landscape import LandscapeSufficiency
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks: one torch thread is fastest and robust on a busy 2-core machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @parametrize_with_checks([
