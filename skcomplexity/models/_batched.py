@@ -156,13 +156,13 @@ def prefix_grams(A, index, sizes):
     out = np.empty((R, J, q, q))
     if top <= 8 * J:  # dense grid: cumulative sum of the row outer products
         for r in range(R):
-            rows = A[index[r, :top]]
+            rows = np.take(A, index[r, :top], axis=0)  # (faster than A[...] here)
             cum = np.cumsum(rows[:, :, None] * rows[:, None, :], axis=0)
             out[r] = cum[sizes - 1]
         return out
     bounds = np.concatenate([[0], sizes])
     for r in range(R):
-        rows = A[index[r, :top]]
+        rows = np.take(A, index[r, :top], axis=0)
         acc = np.zeros((q, q))
         for j in range(J):
             seg = rows[bounds[j]:bounds[j + 1]]

@@ -122,7 +122,7 @@ class _Prefixes:
 
     def __init__(self, X, y, index, top):
         rows = index[:, :top]
-        self.X, self.y = X[rows], y[rows]
+        self.X, self.y = np.take(X, rows, axis=0), np.take(y, rows)
 
     def theta(self, coef, a, b, sel):
         """``x_iᵀ w_r`` on rows ``a:b`` of the replicates ``sel``: shape (len(sel), b - a)."""
@@ -142,9 +142,11 @@ class _Prefixes:
         """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel``: shape (len(sel), p, p)."""
         p = self.X.shape[2]
         out = np.empty((len(sel), p, p))
-        for i, r in enumerate(sel):
-            Xs = self.X[r, a:b]
-            np.dot(Xs.T * weights[i], Xs, out=out[i])
+        scaled = np.empty((b - a, p))
+        root = np.sqrt(weights)
+        for i, r in enumerate(sel):  # AᵀA with A = √w X: a symmetric rank-k update (SYRK)
+            np.multiply(self.X[r, a:b], root[i, :, None], out=scaled)
+            out[i] = scaled.T @ scaled
         return out
 
 
@@ -152,6 +154,9 @@ class _Prefixes:
 _FINE = 1e-6
 #: A reused Hessian is kept while each step divides the decrement by at least 1 / _CONTRACT.
 _CONTRACT = 0.01
+#: Newton steps that move no linear predictor by more than this are taken whole without
+#: a line search (the logistic curvature changes by less than a factor e^_TRUST on them).
+_TRUST = 0.5
 
 
 def _curvature(theta):
@@ -208,27 +213,36 @@ def _prefix_path(X, y, index, ends, pen, *, tol, cap, max_iter, init_bound, fish
 def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta, fine):
     """Newton on prefix ``k`` of every replicate from ``coef`` (updated in place).
 
-    ``F`` is the Fisher information at ``coef``. Returns ``converged`` and the
-    linear predictor (R, k) at the returned ``coef``.
+    ``F`` is the Fisher information at ``coef`` and ``theta`` (R, k) the linear
+    predictor there. Returns ``converged`` and the linear predictor at the returned
+    ``coef``. Steps that change no linear predictor by more than ``_TRUST`` are taken
+    whole without evaluating the objective (the quadratic model is accurate there);
+    longer ones backtrack (Armijo, as
+    :func:`~skcomplexity.models._batched.newton_logistic`).
     """
     R = coef.shape[0]
     P = np.diag(pen)
     converged = np.zeros(R, dtype=bool)
     idx = np.arange(R)
-    H = F + P
-    y = rows_of.y[:, :k]
+    eye = np.eye(P.shape[0])
+    Hinv = solve_spd(F + P, np.broadcast_to(eye, F.shape), warn=warn)  # reused by the steps
+    yi = rows_of.y[:, :k]
     theta_all = theta
-    f = _penalised_nll(theta, y, coef, pen)
+    f = np.full(R, np.nan)  # penalised objective at coef, where known
     dec_prev = np.full(R, np.inf)
     for _ in range(max_iter):
-        c, yi = coef[idx], y[idx]
+        c = coef[idx]
         grad = rows_of.grad(yi - expit(theta), k, idx) - pen * c
-        step = solve_spd(H, grad, warn=warn)
+        step = np.einsum("bij,bj->bi", Hinv, grad)
         dec = np.einsum("bi,bi->b", grad, step)
         dtheta = rows_of.theta(step, 0, k, idx)
         t = np.ones(idx.size)
-        todo = np.flatnonzero(dec > tol)  # a decrement at most tol: the step is taken whole
-        f_new = f.copy()
+        # backtrack only where the step moves some linear predictor by more than _TRUST
+        todo = np.flatnonzero((dec > tol) & (np.abs(dtheta).max(axis=1) > _TRUST))
+        f_new = np.full(idx.size, np.nan)
+        if todo.size:
+            unknown = todo[np.isnan(f[todo])]
+            f[unknown] = _penalised_nll(theta[unknown], yi[unknown], c[unknown], pen)
         for _ in range(31):
             if not todo.size:
                 break
@@ -239,21 +253,28 @@ def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta,
             todo = todo[bad]
             t[todo] *= 0.5
         coef[idx] = c + t[:, None] * step
-        theta = theta + t[:, None] * dtheta
-        theta_all[idx] = theta
+        theta += t[:, None] * dtheta
         converged[idx] = dec <= tol
         # below tol a full Newton step leaves an error of order dec²; a step on the
         # reused factor does not, so those go on while they still contract
         finished = (dec <= tol) & ((dec <= fine * tol) | (dec > _CONTRACT * dec_prev))
         still = ~finished & (np.abs(coef[idx]).max(axis=1) < cap)
+        if idx.size < R:
+            theta_all[idx] = theta
         if not np.any(still):
             break
         rebuild = still & (dec > tol) & ((dec > _CONTRACT * dec_prev) | (t < 1.0))
-        keep = np.flatnonzero(still)
-        idx, theta, f, H, dec_prev = idx[keep], theta[keep], f_new[keep], H[keep], dec[keep]
-        r = np.flatnonzero(rebuild[keep])
+        if not np.all(still):
+            keep = np.flatnonzero(still)  # (copies: theta_all keeps the finished rows)
+            idx, theta, yi, Hinv = idx[keep], theta[keep], yi[keep], Hinv[keep]
+            f, dec, rebuild = f_new[keep], dec[keep], rebuild[keep]
+        else:
+            f = f_new
+        dec_prev = dec
+        r = np.flatnonzero(rebuild)
         if r.size:  # the factor stopped contracting: the exact Hessian at the current point
-            H[r] = rows_of.gram(_curvature(theta[r]), 0, k, idx[r]) + P
+            H = rows_of.gram(_curvature(theta[r]), 0, k, idx[r]) + P
+            Hinv[r] = solve_spd(H, np.broadcast_to(eye, H.shape), warn=warn)
     return converged, theta_all
 
 

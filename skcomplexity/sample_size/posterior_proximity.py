@@ -241,6 +241,9 @@ class _PosteriorProximity(SampleSizeEstimator):
             m, length = int(n_samples), self._sequence_length(sizes)
             per_replicate = 8 * (m + length + 3 * q * q + 2 * len(sizes)) + 4096
             fixed = 8 * (4 * m * q + 3 * len(sizes) * n_repeats)
+        if binary and self.estimator is None:
+            # the Laplace path gathers each order's rows once: (length, p) and a few (length,)
+            per_replicate += 8 * self._sequence_length(sizes) * (q + 8)
         return fixed, per_replicate
 
     def _chunk_elements(self, state, sizes, n_samples):
@@ -249,6 +252,8 @@ class _PosteriorProximity(SampleSizeEstimator):
                 len(sizes), self._sequence_length(sizes), p,
                 self.track_lambda_min) == "sequential":
             return n_samples + 4 * p * p  # no prefix statistics: longer chunks, fewer steps
+        if state.kind == "laplace":  # each order's rows gathered: (length, p) per order
+            return self._sequence_length(sizes) * (p + 8)
         return super()._chunk_elements(state, sizes, n_samples)
 
     def _curve(self, result, sizes, state):
