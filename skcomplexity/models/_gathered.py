@@ -21,10 +21,10 @@ from scipy.special import expit
 from ._batched import (
     SINGULAR,
     _penalised_nll,
+    inv_spd,
     _Design,
     check_fit,
     newton_logistic,
-    solve_spd,
     standardize_columns,
 )
 
@@ -224,8 +224,7 @@ def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta,
     P = np.diag(pen)
     converged = np.zeros(R, dtype=bool)
     idx = np.arange(R)
-    eye = np.eye(P.shape[0])
-    Hinv = solve_spd(F + P, np.broadcast_to(eye, F.shape), warn=warn)  # reused by the steps
+    Hinv = inv_spd(F + P, warn=warn)  # reused by the steps
     yi = rows_of.y[:, :k]
     theta_all = theta
     f = np.full(R, np.nan)  # penalised objective at coef, where known
@@ -274,7 +273,7 @@ def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta,
         r = np.flatnonzero(rebuild)
         if r.size:  # the factor stopped contracting: the exact Hessian at the current point
             H = rows_of.gram(_curvature(theta[r]), 0, k, idx[r]) + P
-            Hinv[r] = solve_spd(H, np.broadcast_to(eye, H.shape), warn=warn)
+            Hinv[r] = inv_spd(H, warn=warn)
     return converged, theta_all
 
 
@@ -300,8 +299,7 @@ def laplace_rows_path(X, y, index, segments, prior_precision, *, tol=1e-10, coar
                                                           coarse=coarse):
         check_fit(X, mean, converged, rows, prior_precision, stacklevel=4)
         precision = info + np.diag(pen)
-        yield mean, solve_spd(precision, np.broadcast_to(np.eye(p), precision.shape),
-                              warn=SINGULAR.format("the posterior precision"))
+        yield mean, inv_spd(precision, warn=SINGULAR.format("the posterior precision"))
 
 
 def sklearn_logistic_prefix_path(X, y01, index, sizes, *, inv_c=0.0, fit_intercept=True):

@@ -163,3 +163,20 @@ def test_gathered_prefix_route_equals_all_rows_route():
         assert ok1.all() and ok2.all() and np.array_equal(r1, r2)
         np.testing.assert_allclose(c1, c2, rtol=1e-8, atol=1e-10)
         np.testing.assert_allclose(f1, f2, rtol=1e-8, atol=1e-10)
+
+
+def test_inv_spd_against_solve_spd():
+    # the Cholesky inverse against solve_spd with the identity (the route it replaces),
+    # including a singular matrix (the minimum-norm fallback and its warning)
+    from skcomplexity.models._batched import inv_spd
+
+    rng = np.random.default_rng(5)
+    G = rng.normal(size=(4, 30, 6))
+    A = G.swapaxes(1, 2) @ G
+    A[2] = np.outer(np.ones(6), np.ones(6))
+    eye = np.broadcast_to(np.eye(6), A.shape)
+    with pytest.warns(RuntimeWarning, match="pseudo"):
+        ref = solve_spd(A, eye, warn="pseudo-inverse")
+    with pytest.warns(RuntimeWarning, match="pseudo"):
+        got = inv_spd(A, warn="pseudo-inverse")
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
