@@ -112,6 +112,10 @@ def _nested_prefixes(segments):
         b0 <= b1 for b0, b1 in zip(ends, ends[1:], strict=False))
 
 
+#: Below this many elements a prefix product is one batched call, not a loop over replicates.
+_BATCHED_ELEMENTS = 2**18
+
+
 class _Prefixes:
     """Each replicate's rows gathered once, in its sequence's order: a prefix is a slice.
 
@@ -124,8 +128,18 @@ class _Prefixes:
         rows = index[:, :top]
         self.X, self.y = np.take(X, rows, axis=0), np.take(y, rows)
 
+    def _small(self, a, b, sel):
+        """Rows ``a:b`` of ``sel`` as one (len(sel), b - a, p) array when that is small
+        (one batched product beats a loop of tiny BLAS calls), else None."""
+        if (b - a) * self.X.shape[2] * len(sel) <= _BATCHED_ELEMENTS:
+            return self.X[sel, a:b]
+        return None
+
     def theta(self, coef, a, b, sel):
         """``x_iᵀ w_r`` on rows ``a:b`` of the replicates ``sel``: shape (len(sel), b - a)."""
+        Xs = self._small(a, b, sel)
+        if Xs is not None:
+            return np.einsum("rkp,rp->rk", Xs, coef)
         out = np.empty((len(sel), b - a))
         for i, r in enumerate(sel):  # one GEMV per replicate on its contiguous rows
             np.dot(self.X[r, a:b], coef[i], out=out[i])
@@ -133,6 +147,9 @@ class _Prefixes:
 
     def grad(self, values, k, sel):
         """``Σ_{i < k} v_i x_i`` per replicate of ``sel``."""
+        Xs = self._small(0, k, sel)
+        if Xs is not None:
+            return np.einsum("rk,rkp->rp", values, Xs)
         out = np.empty((len(sel), self.X.shape[2]))
         for i, r in enumerate(sel):
             np.dot(values[i], self.X[r, :k], out=out[i])
@@ -140,10 +157,14 @@ class _Prefixes:
 
     def gram(self, weights, a, b, sel):
         """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel``: shape (len(sel), p, p)."""
+        root = np.sqrt(weights)
+        Xs = self._small(a, b, sel)
+        if Xs is not None:
+            scaled = Xs * root[:, :, None]
+            return scaled.swapaxes(1, 2) @ scaled
         p = self.X.shape[2]
         out = np.empty((len(sel), p, p))
         scaled = np.empty((b - a, p))
-        root = np.sqrt(weights)
         for i, r in enumerate(sel):  # AᵀA with A = √w X: a symmetric rank-k update (SYRK)
             np.multiply(self.X[r, a:b], root[i, :, None], out=scaled)
             out[i] = scaled.T @ scaled
