@@ -14,11 +14,13 @@ these and re-exports the public ones.
 import warnings
 
 import numpy as np
+from scipy.linalg import lapack
 from scipy.special import expit
 
 __all__ = [
     "check_fit",
     "fit_linear_prefix",
+    "inv_spd",
     "newton_logistic",
     "prefix_grams",
     "solve_spd",
@@ -156,13 +158,13 @@ def prefix_grams(A, index, sizes):
     out = np.empty((R, J, q, q))
     if top <= 8 * J:  # dense grid: cumulative sum of the row outer products
         for r in range(R):
-            rows = A[index[r, :top]]
+            rows = np.take(A, index[r, :top], axis=0)  # (faster than A[...] here)
             cum = np.cumsum(rows[:, :, None] * rows[:, None, :], axis=0)
             out[r] = cum[sizes - 1]
         return out
     bounds = np.concatenate([[0], sizes])
     for r in range(R):
-        rows = A[index[r, :top]]
+        rows = np.take(A, index[r, :top], axis=0)
         acc = np.zeros((q, q))
         for j in range(J):
             seg = rows[bounds[j]:bounds[j + 1]]
@@ -227,6 +229,41 @@ def solve_spd(A, b, *, warn=None, rcond=1e-12, return_ok=False):
     x = x.reshape(batch + x.shape[-2:])
     x = x[..., 0] if vector else x
     return (x, ok.reshape(batch)) if return_ok else x
+
+
+def inv_spd(A, *, warn=None):
+    """Inverses of a batch of symmetric positive-definite matrices, by Cholesky.
+
+    LAPACK ``potrf``/``potri`` per matrix (a third of the work of solving against
+    the identity); a matrix that is not positive definite takes :func:`solve_spd`'s
+    minimum-norm fallback, ``pinv(A)``, and ``warn`` as there.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[[4.0, 2.0], [2.0, 3.0]], [[1.0, 1.0], [1.0, 1.0]]])
+    >>> bool(np.allclose(inv_spd(A), np.linalg.pinv(A)))
+    True
+    """
+    A = np.asarray(A, dtype=float)
+    q = A.shape[-1]
+    flat = A.reshape((-1, q, q))
+    out = np.empty_like(flat)
+    failed = []
+    for i, a in enumerate(flat):
+        c, info = lapack.dpotrf(a, lower=1, clean=1)
+        if info == 0:
+            c, info = lapack.dpotri(c, lower=1)
+        if info != 0:
+            failed.append(i)
+            continue
+        out[i] = c
+    upper = np.triu_indices(q, 1)
+    out[:, upper[0], upper[1]] = out[:, upper[1], upper[0]]  # potri fills the lower half
+    if failed:
+        out[failed] = solve_spd(flat[failed], np.broadcast_to(np.eye(q), (len(failed), q, q)),
+                                warn=warn)
+    return out.reshape(A.shape)
 
 
 def _solve_spd_flat(A, B, rcond):

@@ -20,10 +20,11 @@ from scipy.special import expit
 
 from ._batched import (
     SINGULAR,
+    _penalised_nll,
+    inv_spd,
     _Design,
     check_fit,
     newton_logistic,
-    solve_spd,
     standardize_columns,
 )
 
@@ -41,7 +42,8 @@ def _fisher(design, coef, rows):
 
 
 def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_iter=100,
-                       warm_start=True, init_bound=None, fisher=False, warn_singular=True):
+                       warm_start=True, init_bound=None, fisher=False, warn_singular=True,
+                       coarse=False):
     """Fit every replicate on each of a sequence of segments of its index sequence.
 
     Parameters
@@ -66,6 +68,10 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
     fisher : bool, default=False
         Also return ``Σ_i μ_i(1-μ_i) x_i x_iᵀ`` over the subsample at the estimate
         (its unpenalised Fisher information).
+    coarse : bool, default=False
+        Nested prefixes with ``warm_start`` reuse a Hessian across Newton steps while
+        it contracts; by default the steps go on past ``tol`` to ``1e-6 tol`` (what a
+        last full Newton step gives). True stops at ``tol`` (for a loose ``tol``).
 
     Yields
     ------
@@ -75,6 +81,13 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
         The segment's rows.
     info : ndarray of shape (R, p, p), only with ``fisher=True``
     """
+    segments = [(int(a), int(b)) for a, b in segments]
+    if warm_start and _nested_prefixes(segments):
+        yield from _prefix_path(np.asarray(X, dtype=float), np.asarray(y, dtype=float), index,
+                                [b for _, b in segments], pen, tol=tol, cap=cap,
+                                max_iter=max_iter, init_bound=init_bound, fisher=fisher,
+                                warn_singular=warn_singular, coarse=coarse)
+        return
     design = _Design(X)
     R = index.shape[0]
     prev = np.zeros((R, design.p))
@@ -92,7 +105,200 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
         yield out + (_fisher(design, coef, rows),) if fisher else out
 
 
-def laplace_rows_path(X, y, index, segments, prior_precision):
+def _nested_prefixes(segments):
+    """Whether ``segments`` are prefixes ``(0, b)`` of non-decreasing length."""
+    ends = [b for _, b in segments]
+    return all(a == 0 for a, _ in segments) and all(
+        b0 <= b1 for b0, b1 in zip(ends, ends[1:], strict=False))
+
+
+#: Below this many elements a prefix product is one batched call, not a loop over replicates.
+_BATCHED_ELEMENTS = 2**18
+
+
+class _Prefixes:
+    """Each replicate's rows gathered once, in its sequence's order: a prefix is a slice.
+
+    ``X`` (R, top, p) and ``y`` (R, top); products with a prefix are batched
+    matrix-vector products on contiguous rows (no ``(R, m)`` scatter, no gather per
+    iteration).
+    """
+
+    def __init__(self, X, y, index, top):
+        rows = index[:, :top]
+        self.X, self.y = np.take(X, rows, axis=0), np.take(y, rows)
+
+    def _small(self, a, b, sel):
+        """Rows ``a:b`` of ``sel`` as one (len(sel), b - a, p) array when that is small
+        (one batched product beats a loop of tiny BLAS calls), else None."""
+        if (b - a) * self.X.shape[2] * len(sel) <= _BATCHED_ELEMENTS:
+            return self.X[sel, a:b]
+        return None
+
+    def theta(self, coef, a, b, sel):
+        """``x_iᵀ w_r`` on rows ``a:b`` of the replicates ``sel``: shape (len(sel), b - a)."""
+        Xs = self._small(a, b, sel)
+        if Xs is not None:
+            return np.einsum("rkp,rp->rk", Xs, coef)
+        out = np.empty((len(sel), b - a))
+        for i, r in enumerate(sel):  # one GEMV per replicate on its contiguous rows
+            np.dot(self.X[r, a:b], coef[i], out=out[i])
+        return out
+
+    def grad(self, values, k, sel):
+        """``Σ_{i < k} v_i x_i`` per replicate of ``sel``."""
+        Xs = self._small(0, k, sel)
+        if Xs is not None:
+            return np.einsum("rk,rkp->rp", values, Xs)
+        out = np.empty((len(sel), self.X.shape[2]))
+        for i, r in enumerate(sel):
+            np.dot(values[i], self.X[r, :k], out=out[i])
+        return out
+
+    def gram(self, weights, a, b, sel):
+        """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel``: shape (len(sel), p, p)."""
+        root = np.sqrt(weights)
+        Xs = self._small(a, b, sel)
+        if Xs is not None:
+            scaled = Xs * root[:, :, None]
+            return scaled.swapaxes(1, 2) @ scaled
+        p = self.X.shape[2]
+        out = np.empty((len(sel), p, p))
+        scaled = np.empty((b - a, p))
+        for i, r in enumerate(sel):  # AᵀA with A = √w X: a symmetric rank-k update (SYRK)
+            np.multiply(self.X[r, a:b], root[i, :, None], out=scaled)
+            out[i] = scaled.T @ scaled
+        return out
+
+
+#: Steps on a reused Hessian go on to a decrement of ``_FINE * tol`` (while they contract).
+_FINE = 1e-6
+#: A reused Hessian is kept while each step divides the decrement by at least 1 / _CONTRACT.
+_CONTRACT = 0.01
+#: Newton steps that move no linear predictor by more than this are taken whole without
+#: a line search (the logistic curvature changes by less than a factor e^_TRUST on them).
+_TRUST = 0.5
+
+
+def _curvature(theta):
+    mu = expit(theta)
+    return mu * (1.0 - mu)
+
+
+def _prefix_path(X, y, index, ends, pen, *, tol, cap, max_iter, init_bound, fisher,
+                 warn_singular, coarse=False):
+    """:func:`logistic_rows_path` on nested prefixes: Newton on the gathered rows.
+
+    Each size starts from the previous size's estimate with the Hessian *updated*
+    (the previous size's Fisher information at that estimate plus the added rows' at
+    the same point: the exact Hessian there, so the first step is a full Newton
+    step); later steps reuse it while the decrement falls at least 4-fold per step
+    (otherwise, or after a backtracking step, it is rebuilt at the current point).
+    Armijo backtracking along ``Δθ = X step``, the stopping rule (Newton decrement
+    at most ``tol``, the last step taken whole, or a coefficient past ``cap``) and
+    the Fisher information at the estimate are those of
+    :func:`~skcomplexity.models._batched.newton_logistic`, so the estimates agree to
+    the tolerance. Per replicate and size: one Gram product over the prefix and a
+    few matrix-vector passes, instead of an ``m``-row product per Newton iteration.
+    """
+    R, p = index.shape[0], X.shape[1]
+    rows_of = _Prefixes(X, y, index, max(ends) if ends else 0)
+    warn = SINGULAR.format("the Newton step of logistic regression") if warn_singular else None
+    coef = np.zeros((R, p))
+    F = np.zeros((R, p, p))  # Fisher information of the prefix done_k at coef
+    done_k = 0
+    everyone = np.arange(R)
+    theta = np.zeros((R, 0))  # the linear predictor of the prefix done_k at coef
+    for k in ends:
+        if init_bound is not None:
+            restart = np.flatnonzero(~(np.all(np.isfinite(coef), axis=1)
+                                       & (np.abs(coef).max(axis=1) < init_bound)))
+            if restart.size:
+                coef[restart] = 0.0
+                F[restart] = rows_of.gram(np.full((restart.size, done_k), 0.25), 0, done_k,
+                                          restart)
+                theta[restart] = 0.0
+        if k > done_k:
+            added = rows_of.theta(coef, done_k, k, everyone)
+            F += rows_of.gram(_curvature(added), done_k, k, everyone)
+            theta = np.concatenate([theta, added], axis=1)
+        converged, theta = _prefix_newton(rows_of, coef, F, pen, k, tol=tol, cap=cap,
+                                          max_iter=max_iter, warn=warn, theta=theta,
+                                          fine=1.0 if coarse else _FINE)
+        done_k = k
+        F = rows_of.gram(_curvature(theta), 0, k, everyone)
+        out = (coef.copy(), converged, index[:, :k])
+        yield out + (F.copy(),) if fisher else out
+
+
+def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta, fine):
+    """Newton on prefix ``k`` of every replicate from ``coef`` (updated in place).
+
+    ``F`` is the Fisher information at ``coef`` and ``theta`` (R, k) the linear
+    predictor there. Returns ``converged`` and the linear predictor at the returned
+    ``coef``. Steps that change no linear predictor by more than ``_TRUST`` are taken
+    whole without evaluating the objective (the quadratic model is accurate there);
+    longer ones backtrack (Armijo, as
+    :func:`~skcomplexity.models._batched.newton_logistic`).
+    """
+    R = coef.shape[0]
+    P = np.diag(pen)
+    converged = np.zeros(R, dtype=bool)
+    idx = np.arange(R)
+    Hinv = inv_spd(F + P, warn=warn)  # reused by the steps
+    yi = rows_of.y[:, :k]
+    theta_all = theta
+    f = np.full(R, np.nan)  # penalised objective at coef, where known
+    dec_prev = np.full(R, np.inf)
+    for _ in range(max_iter):
+        c = coef[idx]
+        grad = rows_of.grad(yi - expit(theta), k, idx) - pen * c
+        step = np.einsum("bij,bj->bi", Hinv, grad)
+        dec = np.einsum("bi,bi->b", grad, step)
+        dtheta = rows_of.theta(step, 0, k, idx)
+        t = np.ones(idx.size)
+        # backtrack only where the step moves some linear predictor by more than _TRUST
+        todo = np.flatnonzero((dec > tol) & (np.abs(dtheta).max(axis=1) > _TRUST))
+        f_new = np.full(idx.size, np.nan)
+        if todo.size:
+            unknown = todo[np.isnan(f[todo])]
+            f[unknown] = _penalised_nll(theta[unknown], yi[unknown], c[unknown], pen)
+        for _ in range(31):
+            if not todo.size:
+                break
+            tt = t[todo]
+            f_new[todo] = _penalised_nll(theta[todo] + tt[:, None] * dtheta[todo], yi[todo],
+                                         c[todo] + tt[:, None] * step[todo], pen)
+            bad = f_new[todo] > f[todo] - 1e-4 * tt * dec[todo]
+            todo = todo[bad]
+            t[todo] *= 0.5
+        coef[idx] = c + t[:, None] * step
+        theta += t[:, None] * dtheta
+        converged[idx] = dec <= tol
+        # below tol a full Newton step leaves an error of order dec²; a step on the
+        # reused factor does not, so those go on while they still contract
+        finished = (dec <= tol) & ((dec <= fine * tol) | (dec > _CONTRACT * dec_prev))
+        still = ~finished & (np.abs(coef[idx]).max(axis=1) < cap)
+        if idx.size < R:
+            theta_all[idx] = theta
+        if not np.any(still):
+            break
+        rebuild = still & (dec > tol) & ((dec > _CONTRACT * dec_prev) | (t < 1.0))
+        if not np.all(still):
+            keep = np.flatnonzero(still)  # (copies: theta_all keeps the finished rows)
+            idx, theta, yi, Hinv = idx[keep], theta[keep], yi[keep], Hinv[keep]
+            f, dec, rebuild = f_new[keep], dec[keep], rebuild[keep]
+        else:
+            f = f_new
+        dec_prev = dec
+        r = np.flatnonzero(rebuild)
+        if r.size:  # the factor stopped contracting: the exact Hessian at the current point
+            H = rows_of.gram(_curvature(theta[r]), 0, k, idx[r]) + P
+            Hinv[r] = inv_spd(H, warn=warn)
+    return converged, theta_all
+
+
+def laplace_rows_path(X, y, index, segments, prior_precision, *, tol=1e-10, coarse=False):
     """Laplace posteriors of the binomial GLM on segments of every replicate's sequence.
 
     Prior ``N(0, α⁻¹ I)`` on every coefficient (``α = prior_precision > 0``): the
@@ -100,6 +306,7 @@ def laplace_rows_path(X, y, index, segments, prior_precision):
     log-posterior there, as :func:`skcomplexity.models.glm.laplace_posterior` with
     ``weights=counts`` gives; Newton is warm-started from the previous segment.
     Warns as :func:`~skcomplexity.models.glm.fit_glm` about unreliable fits.
+    ``tol`` and ``coarse`` as in :func:`logistic_rows_path`.
 
     Yields
     ------
@@ -109,11 +316,11 @@ def laplace_rows_path(X, y, index, segments, prior_precision):
     p = X.shape[1]
     pen = np.full(p, float(prior_precision))
     for mean, converged, rows, info in logistic_rows_path(X, y, index, segments, pen,
-                                                          fisher=True):
+                                                          fisher=True, tol=tol,
+                                                          coarse=coarse):
         check_fit(X, mean, converged, rows, prior_precision, stacklevel=4)
         precision = info + np.diag(pen)
-        yield mean, solve_spd(precision, np.broadcast_to(np.eye(p), precision.shape),
-                              warn=SINGULAR.format("the posterior precision"))
+        yield mean, inv_spd(precision, warn=SINGULAR.format("the posterior precision"))
 
 
 def sklearn_logistic_prefix_path(X, y01, index, sizes, *, inv_c=0.0, fit_intercept=True):

@@ -66,6 +66,9 @@ PUBLISHED_PARAMS = {"threshold": 0.05, "threshold_mode": "relative", "sigma2": 1
 
 #: Below this many rows the default grid is every size (the published experiments' grid).
 _EVERY_SIZE_UP_TO = 2000
+#: Newton decrement at which the Laplace posteriors behind the one-step divergence stop
+#: (about 1e-3 posterior standard deviations from the mode).
+_ONE_STEP_TOL = 1e-6
 
 
 @dataclass
@@ -131,7 +134,9 @@ class _PosteriorProximity(SampleSizeEstimator):
         lo = self._min_size(n_samples, n_features)
         conjugate = self.estimator is None and getattr(self, "family_", None) == "gaussian"
         if self.sizes is None and not conjugate:  # a Laplace or generic fit per size: 50 sizes
-            return make_size_grid(None, n_samples, lo, n_samples - 1)
+            # (geometric beyond 2,000 rows: a Laplace fit costs a pass over its prefix)
+            spacing = "geometric" if n_samples > _EVERY_SIZE_UP_TO else "linear"
+            return make_size_grid(None, n_samples, lo, n_samples - 1, spacing=spacing)
         if self.sizes is None and n_samples <= _EVERY_SIZE_UP_TO:
             if lo > n_samples - 1:
                 make_size_grid(None, n_samples, lo, n_samples - 1)  # raises a clear error
@@ -185,12 +190,15 @@ class _PosteriorProximity(SampleSizeEstimator):
             if state.kind == "laplace":
                 # Laplace posteriors of the prefixes k (and k + 1 for the observed divergence),
                 # fitted on their gathered rows (Newton warm-started along the path; the
-                # posterior is strictly log-concave)
+                # posterior is strictly log-concave); the one-step divergence is itself a
+                # Newton step from the mode, which it needs to about 1e-3 sd, not 1e-10
                 segments = [seg for k in sizes
                             for seg in (((0, int(k)),) if one_step
                                         else ((0, int(k)), (0, int(k) + 1)))]
                 posteriors = laplace_rows_path(state.data.X, state.data.y, index, segments,
-                                               self.prior_precision)
+                                               self.prior_precision,
+                                               **({"tol": _ONE_STEP_TOL, "coarse": True}
+                                                  if one_step else {}))
             # the (R, m) count matrices only where λ_min needs the prefix Gram matrices
             steps = (draws.iter_counts() if self.track_lambda_min
                      else ((j, None) for j in range(J)))
@@ -233,6 +241,9 @@ class _PosteriorProximity(SampleSizeEstimator):
             m, length = int(n_samples), self._sequence_length(sizes)
             per_replicate = 8 * (m + length + 3 * q * q + 2 * len(sizes)) + 4096
             fixed = 8 * (4 * m * q + 3 * len(sizes) * n_repeats)
+        if binary and self.estimator is None:
+            # the Laplace path gathers each order's rows once: (length, p) and a few (length,)
+            per_replicate += 8 * self._sequence_length(sizes) * (q + 8)
         return fixed, per_replicate
 
     def _chunk_elements(self, state, sizes, n_samples):
@@ -241,6 +252,8 @@ class _PosteriorProximity(SampleSizeEstimator):
                 len(sizes), self._sequence_length(sizes), p,
                 self.track_lambda_min) == "sequential":
             return n_samples + 4 * p * p  # no prefix statistics: longer chunks, fewer steps
+        if state.kind == "laplace":  # each order's rows gathered: (length, p) per order
+            return self._sequence_length(sizes) * (p + 8)
         return super()._chunk_elements(state, sizes, n_samples)
 
     def _curve(self, result, sizes, state):

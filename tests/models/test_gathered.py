@@ -128,3 +128,55 @@ def test_cholesky_fallback_only_for_failing_systems():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         solve_spd(G[:7], b[:7], warn="never")
+
+
+def test_coarse_prefix_route_against_converged_route():
+    # the KL one-step route (decrement 1e-6, no refinement past it) against Newton to
+    # 1e-10 on the same nested prefixes: the same posteriors to well within their spread
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3000, 8))
+    y = (X @ rng.normal(size=8) + rng.logistic(size=3000) > 0).astype(float)
+    Z = add_intercept(X)
+    index = np.stack([rng.permutation(3000) for _ in range(5)])
+    segments = [(0, int(k)) for k in np.geomspace(12, 2999, 25).astype(int)]
+    exact = laplace_rows_path(Z, y, index, segments, 1.0)
+    coarse = laplace_rows_path(Z, y, index, segments, 1.0, tol=1e-6, coarse=True)
+    for (m1, c1), (m2, c2) in zip(exact, coarse, strict=True):
+        sd = np.sqrt(np.diagonal(c1, axis1=1, axis2=2))
+        assert np.abs((m2 - m1) / sd).max() < 1e-2
+        np.testing.assert_allclose(np.diagonal(c2, axis1=1, axis2=2),
+                                   np.diagonal(c1, axis1=1, axis2=2), rtol=1e-3)
+
+
+def test_gathered_prefix_route_equals_all_rows_route():
+    # nested warm-started prefixes take the gathered route; warm_start=False the route of
+    # newton_logistic on the shared design: the same fits and Fisher information
+    rng = np.random.default_rng(4)
+    X = add_intercept(rng.normal(size=(200, 3)))
+    y = (X[:, 1] + rng.logistic(size=200) > 0).astype(float)
+    index = rng.integers(0, 200, size=(4, 150))
+    pen = np.full(4, 0.3)
+    nested = [(0, 30), (0, 90), (0, 150)]
+    fast = logistic_rows_path(X, y, index, nested, pen, fisher=True)
+    slow = logistic_rows_path(X, y, index, nested, pen, fisher=True, warm_start=False)
+    for (c1, ok1, r1, f1), (c2, ok2, r2, f2) in zip(fast, slow, strict=True):
+        assert ok1.all() and ok2.all() and np.array_equal(r1, r2)
+        np.testing.assert_allclose(c1, c2, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(f1, f2, rtol=1e-8, atol=1e-10)
+
+
+def test_inv_spd_against_solve_spd():
+    # the Cholesky inverse against solve_spd with the identity (the route it replaces),
+    # including a singular matrix (the minimum-norm fallback and its warning)
+    from skcomplexity.models._batched import inv_spd
+
+    rng = np.random.default_rng(5)
+    G = rng.normal(size=(4, 30, 6))
+    A = G.swapaxes(1, 2) @ G
+    A[2] = np.outer(np.ones(6), np.ones(6))
+    eye = np.broadcast_to(np.eye(6), A.shape)
+    with pytest.warns(RuntimeWarning, match="pseudo"):
+        ref = solve_spd(A, eye, warn="pseudo-inverse")
+    with pytest.warns(RuntimeWarning, match="pseudo"):
+        got = inv_spd(A, warn="pseudo-inverse")
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)

@@ -243,3 +243,16 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         check(estimator)
+
+
+def test_kl_binary_one_step_route_against_converged_route(monkeypatch):
+    # the default binary KL stops its Laplace fits at a Newton decrement of 1e-6; at
+    # 1e-10 (the route before) the curve and the answer are the same
+    from skcomplexity.sample_size import KLSufficiency, posterior_proximity
+
+    X, y = make_logistic_regression(2500, 5, random_state=2)
+    fast = KLSufficiency(n_repeats=20, random_state=0).fit(X, y)
+    monkeypatch.setattr(posterior_proximity, "_ONE_STEP_TOL", 1e-10)
+    slow = KLSufficiency(n_repeats=20, random_state=0).fit(X, y)
+    np.testing.assert_allclose(fast.criterion_, slow.criterion_, rtol=1e-4)
+    assert fast.sample_size_ == slow.sample_size_
