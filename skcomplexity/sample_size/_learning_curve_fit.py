@@ -9,6 +9,7 @@ and the queries a fitted estimator answers from its replicates' curves
 (orders, test parts, fits of the user's estimator, routing).
 """
 
+import math
 import warnings
 from numbers import Real
 
@@ -16,7 +17,6 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._decision import median_of_means
-from .._parallel import parallel_map
 from ._base import CONFIDENCE, FORECAST_CAP, CriterionResult
 from ._curve_families import N_PARAMS, asymptote, fit_family, predict_family
 
@@ -64,46 +64,51 @@ def _held_out(n_sizes):
     return max(2, int(round(n_sizes / 3)))
 
 
-def _fit_replicate(scores, sizes, sd, h, families, n_samples, start, only=None):
-    """One curve's fits: ``(params (F, 4), held-out error (F,), fine-grid curves (F, G))``.
+def _fit_many(scores, sizes, sd, h, families, n_samples, start, only=None):
+    """Fits of many curves ``scores (J, C)``: ``params (F, 4, C)``, ``heldout (F, C)``,
+    ``dense (F, G, C)`` (the fitted curves on the fine grid).
 
-    Fitted to the sizes from ``start`` on. Held-out error: each family fitted
-    to all but the largest ``h`` sizes and scored there (mean squared residual
-    in units of the spread ``sd``). ``only``: a mask of the families to fit
-    (the others stay NaN), without the held-out check.
+    Fitted to the sizes from ``start`` on, all curves of a family at once.
+    Held-out error: each family fitted to all but the largest ``h`` sizes and
+    scored there (mean squared residual in units of the spread ``sd``).
+    ``only``: a mask of the families to fit (the others stay NaN), without the
+    held-out check.
     """
     n_ref = float(sizes[-1])
     u_min = sizes[0] / n_ref
     u, y, s = sizes[start:] / n_ref, scores[start:], sd[start:]
     ud = dense_grid(sizes, n_samples) / n_ref
-    F, J = len(families), len(u)
-    params = np.full((F, 4), np.nan)
-    heldout = np.full(F, np.nan)
-    dense = np.full((F, ud.size), np.nan)
+    F, (J, C) = len(families), y.shape
+    params = np.full((F, 4, C), np.nan)
+    heldout = np.full((F, C), np.nan)
+    dense = np.full((F, ud.size, C), np.nan)
     for f, name in enumerate(families):
         if only is not None and not only[f]:
             continue
         theta, beta = fit_family(name, u, y, u_min, s)
-        params[f] = np.r_[theta, beta]
-        dense[f] = predict_family(name, params[f], ud, u_min)
+        params[f] = np.c_[theta, beta].T
+        dense[f] = predict_family(name, params[f].T, ud, u_min).T
         if only is None and J - h >= N_PARAMS[name] + 1:
             th, be = fit_family(name, u[:-h], y[:-h], u_min, s[:-h])
-            pred = predict_family(name, np.r_[th, be], u[-h:], u_min)
+            pred = predict_family(name, np.c_[th, be], u[-h:], u_min).T
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                heldout[f] = np.nanmean(((pred - y[-h:]) / s[-h:]) ** 2)
+                heldout[f] = np.nanmean(((pred - y[-h:]) / s[-h:, None]) ** 2, axis=0)
     return params, heldout, dense
 
 
 def fit_mean_curve(mean, sizes, sd, families, n_samples, start, only=None):
-    """The families fitted to the mean score over the replicates (see :func:`_fit_replicate`).
+    """The families fitted to the mean score over the replicates (see :func:`_fit_many`).
 
-    The answer is read off this fit: the mean of the replicates is far less
-    noisy than any one of them, so the four-parameter families' asymptotes
-    stay where the data put them.
+    ``mean (J,)`` or many resampled means ``(J, B)``. The answer is read off
+    this fit: the mean of the replicates is far less noisy than any one of
+    them, so the four-parameter families' asymptotes stay where the data put
+    them.
     """
-    return _fit_replicate(mean, sizes, sd, _held_out(len(sizes) - start), families,
-                          n_samples, start, only)
+    one = np.ndim(mean) == 1
+    out = _fit_many(np.reshape(mean, (len(mean), -1)), sizes, sd,
+                    _held_out(len(sizes) - start), families, n_samples, start, only)
+    return tuple(a[..., 0] for a in out) if one else out
 
 
 def resample_inflation(n_eff, n_replicates, confidence=CONFIDENCE):
@@ -123,23 +128,18 @@ def resample_inflation(n_eff, n_replicates, confidence=CONFIDENCE):
     return float(t.ppf(q, max(int(n_eff), 2) - 1) / norm.ppf(q) * np.sqrt(R / (R - 1)))
 
 
-def fit_curves(scores, sizes, families, n_samples, n_jobs=None):
+def fit_curves(scores, sizes, families, n_samples):
     """Every replicate's fits: ``params (F, 4, R)``, ``heldout (F, R)``, ``dense (F, G, R)``.
 
     Weighted least squares with the robust spread of the scores over the
     replicates at each size (the noise of a score at 20 rows can be a hundred
     times that at 500), from the first informative size on
     (:func:`informative_start`); each family is also fitted to the lower part
-    of the grid and scored on the upper third (``h`` sizes). Parallel over
-    the replicates; the fits are deterministic, so ``n_jobs`` does not matter.
+    of the grid and scored on the upper third. Batched over the replicates.
     """
-    J, R = scores.shape
-    sd = score_spread(scores)
     start = informative_start(scores)
-    h = _held_out(J - start)
-    tasks = [(scores[:, r], sizes, sd, h, families, n_samples, start) for r in range(R)]
-    fits = parallel_map(_fit_replicate, tasks, n_jobs=n_jobs)
-    return tuple(np.stack([f[i] for f in fits], axis=-1) for i in range(3))
+    return _fit_many(scores, sizes, score_spread(scores), _held_out(scores.shape[0] - start),
+                     families, n_samples, start)
 
 
 def family_weights(heldout):
@@ -226,41 +226,24 @@ class FittedCurveMixin:
             values[..., 1] = np.arange(values.shape[1])
             scores = values[..., 0]
             # every replicate's own fits: the assurance (how often one model reaches the level)
-            self._fits = fit_curves(scores, sizes, state.families, state.y.size,
-                                    n_jobs=self.n_jobs)
+            self._fits = fit_curves(scores, sizes, state.families, state.y.size)
             self._n_eff = max(2, min(values.shape[1], state.y.size // state.n_test))
             self._kappa = resample_inflation(self._n_eff, values.shape[1])
             self._spread, self._start = score_spread(scores), informative_start(scores)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 self._mean = np.nanmean(scores, axis=1)
-        scores = values[..., 0]
-        F, n = len(state.families), state.y.size
-        if getattr(self, "_resampling", False):
-            # the replicates share the data's rows: their test parts hold about m / n_test
-            # independent ones, so a resample keeps that many (an m-out-of-n bootstrap),
-            # its deviation from the mean widened to a Student interval on that many
-            # (resample_inflation); the families and their weights stay the data's
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mean = self._mean + self._kappa * (
-                    np.nanmean(scores[:, :self._n_eff], axis=1) - self._mean)
-            w = self._weights
-            params, _, dense = fit_mean_curve(mean, sizes, self._spread, state.families, n,
-                                              self._start, only=w > 0)
-            self._boot_sink.append(params)
-        else:
-            params, heldout, dense = fit_mean_curve(self._mean, sizes, self._spread,
-                                                    state.families, n, self._start)
-            w, err = family_weights(heldout[:, None])
-            if not w.any():
-                fitted = np.isfinite(dense).any(axis=1)
-                w = fitted / max(fitted.sum(), 1)
-            self._weights, self._family_dense, self._mean_params = w, dense, params
-            self.family_weights_ = dict(zip(state.families, w.tolist(), strict=True))
-            self.family_errors_ = dict(zip(state.families, err.tolist(), strict=True))
-            self.curve_params_ = {name: self._fits[0][f].T
-                                  for f, name in enumerate(state.families)}
+        scores, n = values[..., 0], state.y.size
+        params, heldout, dense = fit_mean_curve(self._mean, sizes, self._spread, state.families,
+                                                n, self._start)
+        w, err = family_weights(heldout[:, None])
+        if not w.any():
+            fitted = np.isfinite(dense).any(axis=1)
+            w = fitted / max(fitted.sum(), 1)
+        self._weights, self._family_dense, self._mean_params = w, dense, params
+        self.family_weights_ = dict(zip(state.families, w.tolist(), strict=True))
+        self.family_errors_ = dict(zip(state.families, err.tolist(), strict=True))
+        self.curve_params_ = {name: self._fits[0][f].T for f, name in enumerate(state.families)}
         used = w > 0
         asym = np.array([asymptote(name, params[f]) for f, name in enumerate(state.families)])
         with np.errstate(invalid="ignore"):
@@ -271,12 +254,40 @@ class FittedCurveMixin:
         return super()._curve(CriterionResult(scores), sizes, state)
 
     def _resampled_answers(self, result, sizes, state):
-        # the template restores the estimator's state after its resamples: keep their fits
-        # (predict_score's interval) in a list that outlives the restore
-        self._boot_sink = sink = []
-        answers = super()._resampled_answers(result, sizes, state)
-        self._boot_params = np.array(sink).reshape(-1, len(state.families), 4)
-        del self._boot_sink
+        """The answer on resamples of the replicates, all fitted at once (the template's hook).
+
+        The replicates share the data's rows: their test parts hold about
+        ``m / n_test`` independent ones (``_n_eff``), so a resample keeps that
+        many (an m-out-of-n bootstrap), its deviation from the mean curve
+        widened to a Student interval on that many (:func:`resample_inflation`);
+        the families and their weights stay the data's.
+        """
+        scores = result.values[..., 0]
+        F, (J, R) = len(state.families), scores.shape
+        self._boot_params = np.empty((0, F, 4))
+        if self._n_interval_resamples == 0 or R < 2:
+            return None
+        rng = np.random.default_rng(self._curve_seed.spawn(1)[0])
+        picks = rng.integers(0, R, (self._n_interval_resamples, self._n_eff))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(scores[:, picks], axis=2)  # (J, B)
+        means = self._mean[:, None] + self._kappa * (means - self._mean[:, None])
+        w = self._weights
+        used = w > 0
+        params, _, dense = fit_mean_curve(means, sizes, self._spread, state.families,
+                                          state.y.size, self._start, only=used)
+        self._boot_params = params.transpose(2, 0, 1)
+        asym = np.array([asymptote(name, params[f].T) for f, name in enumerate(state.families)])
+        with np.errstate(invalid="ignore"):
+            curves = np.einsum("f,fgb->gb", w[used], dense[used])
+            asyms = w[used] @ asym[used]
+        answers = np.empty(curves.shape[1])
+        for b in range(answers.size):
+            a = crossing(self._dense_grid, curves[:, b], self._level(asyms[b], curves[0, b]))
+            # as the template reads an answer: m* rounded up inside the data, else the forecast
+            answers[b] = (np.inf if a is None else
+                          math.ceil(a) if a <= self.sizes_[-1] else a)
         return answers
 
     def _family_answers(self):

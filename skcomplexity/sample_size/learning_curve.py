@@ -507,13 +507,15 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         return CriterionResult(np.stack([scores, np.full_like(scores, np.nan)], axis=-1))
 
     # ------------------------------------------------------------ the answer
-    def _level(self):
+    def _level(self, asymptote=None, first=None):
+        """The level the curve must reach (``asymptote``, ``first``: of another curve)."""
         if self.target_score is not None:
             return float(self.target_score)
+        asymptote = self.asymptote_ if asymptote is None else asymptote
         if self.delta is not None:
-            return self.asymptote_ - float(self.delta)
-        rise = self.asymptote_ - self._dense_mean[0]
-        return self.asymptote_ - _DEFAULT_DELTA_FRACTION * abs(rise)
+            return asymptote - float(self.delta)
+        first = self._dense_mean[0] if first is None else first
+        return asymptote - _DEFAULT_DELTA_FRACTION * abs(asymptote - first)
 
     def _decide(self):
         level = self._level()
