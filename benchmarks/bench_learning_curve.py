@@ -16,7 +16,8 @@ skorch MLP from :mod:`skcomplexity.neural`):
 3. **Ours.** ``LearningCurveSampleSize(learner, scoring, target_score)`` is fitted on the
    first ``--prefix`` (default 15 %) of the rows only; its prediction is ``sample_size_``
    (the target is reached inside the prefix) or ``extrapolated_size_`` (past it), with the
-   matching 95 % interval.
+   matching 95 % interval; when the answer is "beyond cap" (no size within 100 times the
+   prefix) the prediction is infinite and the interval is ``extrapolated_interval_``.
 4. **Baseline**, what a user would write: ``sklearn.model_selection.learning_curve`` on the
    same prefix (``ShuffleSplit`` with as many splits as our replicates, test part 20 %,
    the same training sizes, so the same number of fits of the same sizes), the mean test
@@ -26,8 +27,10 @@ skorch MLP from :mod:`skcomplexity.neural`):
 
 Printed per case: true rows, each method's prediction, the ratio predicted / true, whether
 the interval covers the truth, and seconds (ours against ``learning_curve``: the same
-fits). Summary: median |log ratio| (a missing prediction counts as infinitely wrong),
-coverage, the cases each method is closer on, and the time ratio.
+fits). Summary: median |log ratio| (a missing or infinite prediction counts as infinitely
+wrong), coverage (an interval ``(lo, hi)`` covers when ``lo <= true <= hi``; an upper end of
+``inf``, "beyond the cap", covers any truth past ``lo``; no interval never covers), the
+cases each method is closer on, and the time ratio.
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_learning_curve.py \
         [--quick | --full] [--tables cps1988,hi] [--learners linear,hgb,mlp]
@@ -214,8 +217,8 @@ def ours(est, X, y, scoring, target, cfg, seed):
         pred, interval = float(lc.sample_size_), lc.sample_size_interval_
     elif lc.extrapolated_size_ is not None:
         pred, interval = float(lc.extrapolated_size_), lc.extrapolated_interval_
-    else:
-        pred, interval = math.inf, None
+    else:  # "beyond cap": no number, but an interval (lo, usually inf) all the same
+        pred, interval = math.inf, lc.extrapolated_interval_
     return pred, interval, seconds, lc, ill
 
 

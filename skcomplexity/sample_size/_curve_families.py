@@ -61,26 +61,36 @@ def _basis(name, theta, u, u_min):
     raise ValueError(f"unknown curve family {name!r}; use one of {FAMILIES}.")
 
 
-def _solve(B, y, w):
-    """Weighted least squares of ``y`` on each design ``B (K, J, 2)``: ``(beta (K, 2), rss (K,))``.
+def _solve(design, y, w):
+    """Weighted least squares of each curve on each design: ``(beta (C, K, 2), rss (C, K))``.
 
-    The 2 x 2 normal equations in closed form, for all K shapes at once; a
-    singular or non-finite design gets ``rss = inf``.
+    ``design (C or 1, K, J, 2)``: the designs of K shapes (per curve or shared),
+    ``y, w (C, J)``: the curves and their weights. The 2 x 2 normal equations
+    in closed form, for all curves and shapes at once; a singular or
+    non-finite design gets ``rss = inf``.
     """
-    Bw = B * w[None, :, None]
-    yw = y * w
-    a = np.einsum("kj,kj->k", Bw[..., 0], Bw[..., 0])
-    b = np.einsum("kj,kj->k", Bw[..., 0], Bw[..., 1])
-    c = np.einsum("kj,kj->k", Bw[..., 1], Bw[..., 1])
-    r0, r1 = Bw[..., 0] @ yw, Bw[..., 1] @ yw
+    if design.shape[0] == 1 and np.all(w == w[:1]):  # one design, one weighting: matmuls
+        Bw = design * w[:1, None, :, None]
+        yw = (y * w)[:, None, :]
+        b0, b1 = Bw[..., 0], Bw[..., 1]
+        r0, r1 = (yw[:, 0] @ b0[0].T), (yw[:, 0] @ b1[0].T)
+    else:
+        Bw = design * w[:, None, :, None]
+        yw = (y * w)[:, None, :]
+        b0, b1 = Bw[..., 0], Bw[..., 1]
+        r0, r1 = (b0 * yw).sum(-1), (b1 * yw).sum(-1)
+    a, b, c = (b0 * b0).sum(-1), (b0 * b1).sum(-1), (b1 * b1).sum(-1)
     det = a * c - b * b
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         beta = np.stack([(c * r0 - b * r1) / det, (a * r1 - b * r0) / det], axis=-1)
-        resid = np.einsum("kjl,kl->kj", Bw, beta) - yw[None, :]
-        rss = np.einsum("kj,kj->k", resid, resid)
+        rss = ((b0 * beta[..., :1] + b1 * beta[..., 1:] - yw) ** 2).sum(-1)
     bad = ~np.isfinite(rss) | (np.abs(det) <= 1e-12 * np.maximum(a * c, 1e-300))
     rss[bad] = np.inf
     return beta, rss
+
+
+#: Curves fitted together (bounds the memory of the coarse grid: 64 x 900 shapes x sizes).
+_CHUNK = 64
 
 
 def fit_family(name, u, y, u_min, sd=None):
@@ -88,37 +98,57 @@ def fit_family(name, u, y, u_min, sd=None):
 
     Variable projection on a grid: the two linear parameters are solved in
     closed form for every shape of a coarse grid over the box ``_BOUNDS``, and
-    the grid is refined three times around the best shape (batched, no
-    iterative optimiser, so a fit takes well under a millisecond and never
-    depends on a starting value). ``sd``: the noise's standard deviation at
-    each point (residuals are divided by it), None for equal weights. NaN
-    parameters when there are fewer points than the family's parameters plus one.
+    the grid is refined three times around each curve's best shape (batched
+    over the shapes and the curves, no iterative optimiser, so a fit never
+    depends on a starting value). ``y``: one curve ``(J,)`` or many ``(J, C)``
+    (then ``theta`` and ``beta`` are ``(C, 2)``); a NaN score is left out.
+    ``sd``: the noise's standard deviation at each point (residuals are
+    divided by it), None for equal weights. NaN parameters for a curve with
+    fewer points than the family's parameters plus one.
     """
-    w = np.ones_like(u, dtype=float) if sd is None else 1.0 / np.asarray(sd, dtype=float)
-    ok = np.isfinite(y) & np.isfinite(w)
-    u, y, w = np.asarray(u, dtype=float)[ok], np.asarray(y, dtype=float)[ok], w[ok]
-    nan = (np.full(2, np.nan), np.full(2, np.nan))
-    if u.size < N_PARAMS[name] + 1:
-        return nan
-    w = w / w.max()
+    y = np.asarray(y, dtype=float)
+    single = y.ndim == 1
+    Y = (y[:, None] if single else y).T
+    w = np.ones(Y.shape[1]) if sd is None else 1.0 / np.asarray(sd, dtype=float)
+    W = np.where(np.isfinite(Y) & np.isfinite(w)[None, :], w[None, :], 0.0)
+    Y = np.where(W > 0, Y, 0.0)
+    theta, beta = np.full((Y.shape[0], 2), np.nan), np.full((Y.shape[0], 2), np.nan)
+    enough = (W > 0).sum(axis=1) >= N_PARAMS[name] + 1
+    for start in range(0, Y.shape[0], _CHUNK):
+        rows = np.arange(start, min(start + _CHUNK, Y.shape[0]))
+        rows = rows[enough[rows]]
+        if rows.size:
+            Wr = W[rows] / W[rows].max(axis=1, keepdims=True)
+            theta[rows], beta[rows] = _fit_chunk(name, np.asarray(u, dtype=float), Y[rows],
+                                                 Wr, u_min)
+    return (theta[0], beta[0]) if single else (theta, beta)
+
+
+def _fit_chunk(name, u, Y, W, u_min):
     lo, hi = (np.asarray(b, dtype=float) for b in _BOUNDS[name])
-    d = lo.size
+    d, C = lo.size, Y.shape[0]
     axes = [np.linspace(lo[i], hi[i], _COARSE[d]) for i in range(d)]
     step = (hi - lo) / (_COARSE[d] - 1)
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
-    best, best_rss = None, np.inf
-    for _ in range(_N_REFINE + 1):
-        beta, rss = _solve(_basis(name, grid, u, u_min), y, w)
-        k = int(np.argmin(rss))
-        if rss[k] < best_rss:
-            best, best_rss, best_beta = grid[k], rss[k], beta[k]
-        axes = [np.clip(np.linspace(best[i] - step[i], best[i] + step[i], _REFINE), lo[i], hi[i])
-                for i in range(d)]
+    beta, rss = _solve(_basis(name, grid, u, u_min)[None], Y, W)
+    k = np.argmin(rss, axis=1)
+    each = np.arange(C)
+    best, best_rss, best_beta = grid[k], rss[each, k], beta[each, k]
+    local = np.stack(np.meshgrid(*[np.linspace(-1, 1, _REFINE)] * d, indexing="ij"),
+                     axis=-1).reshape(-1, d)
+    for _ in range(_N_REFINE):
+        cand = np.clip(best[:, None, :] + local[None] * step, lo, hi)  # (C, K, d)
+        design = _basis(name, cand.reshape(-1, d), u, u_min).reshape(C, -1, u.size, 2)
+        beta, rss = _solve(design, Y, W)
+        k = np.argmin(rss, axis=1)
+        better = rss[each, k] < best_rss
+        best = np.where(better[:, None], cand[each, k], best)
+        best_beta = np.where(better[:, None], beta[each, k], best_beta)
+        best_rss = np.where(better, rss[each, k], best_rss)
         step = 2 * step / (_REFINE - 1)
-        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
-    if best is None:
-        return nan
-    return np.pad(best, (0, 2 - d)), best_beta
+    found = np.isfinite(best_rss)
+    theta = np.where(found[:, None], np.pad(best, ((0, 0), (0, 2 - d))), np.nan)
+    return theta, np.where(found[:, None], best_beta, np.nan)
 
 
 def predict_family(name, params, u, u_min):

@@ -36,33 +36,25 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import (
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_consistent_length, validate_data
 
 from .._validation import looks_like_labels
-from .._decision import median_of_means
-from .._parallel import parallel_map
 from ._base import (
-    CONFIDENCE,
-    FORECAST_CAP,
     CriterionResult,
-    Curve,
     Draws,
     InsufficientDataWarning,
     SampleSizeEstimator,
 )
-from ._curve_families import FAMILIES, N_PARAMS, asymptote, fit_family, predict_family
+from ._curve_families import FAMILIES
+from ._learning_curve_fit import (
+    N_DENSE,
+    FittedCurveMixin,
+    crossing,
+    curve_flags,
+)
 
 __all__ = ["IllBehavedCurveWarning", "LearningCurveSampleSize"]
 
-#: Points of the fine grid (training sizes from the smallest grid size to FORECAST_CAP
-#: times the data) on which every replicate's fitted curve is kept.
-_N_DENSE = 400
-#: A family enters the average when its held-out error is at most this many times the best.
-_ERROR_RATIO = 2.0
 #: Default ``delta``: this fraction of the rise from the smallest size to the asymptote.
 _DEFAULT_DELTA_FRACTION = 0.02
 
@@ -93,47 +85,6 @@ class _State:
     seeded: list
 
 
-def _dense_grid(sizes, n_samples):
-    """The fine grid of training sizes the fitted curves are kept on (up to the cap)."""
-    return np.geomspace(sizes[0], FORECAST_CAP * n_samples, _N_DENSE)
-
-
-def _fit_replicate(scores, sizes, sd, h, families, n_samples):
-    """One replicate's fits: ``(params (F, 4), held-out error (F,), fine-grid curves (F, G))``.
-
-    Held-out error: each family fitted to all but the largest ``h`` sizes and
-    scored there (mean squared residual in units of the spread ``sd``).
-    """
-    n_ref = float(sizes[-1])
-    u, u_min = sizes / n_ref, sizes[0] / n_ref
-    ud = _dense_grid(sizes, n_samples) / n_ref
-    F, J = len(families), len(sizes)
-    params = np.full((F, 4), np.nan)
-    heldout = np.full(F, np.nan)
-    dense = np.full((F, ud.size), np.nan)
-    for f, name in enumerate(families):
-        theta, beta = fit_family(name, u, scores, u_min, sd)
-        params[f] = np.r_[theta, beta]
-        dense[f] = predict_family(name, params[f], ud, u_min)
-        if J - h >= N_PARAMS[name] + 1:
-            th, be = fit_family(name, u[:-h], scores[:-h], u_min, sd[:-h])
-            pred = predict_family(name, np.r_[th, be], u[-h:], u_min)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                heldout[f] = np.nanmean(((pred - scores[-h:]) / sd[-h:]) ** 2)
-    return params, heldout, dense
-
-
-def _robust_mean(values):
-    """Median of means over the replicates (columns), per row; fast when nothing is NaN."""
-    values = np.asarray(values, dtype=float)
-    if np.isnan(values).any():
-        return median_of_means(values)
-    J, R = values.shape
-    G = min(10, R)
-    size = R // G
-    return np.median(values[:, :G * size].reshape(J, G, size).mean(axis=2), axis=1)
-
 
 def _take(params, rows, n):
     """Per-sample entries of ``params`` (length ``n``) indexed by ``rows``; others as they are."""
@@ -147,7 +98,7 @@ def _random_state_params(estimator):
             if (k == "random_state" or k.endswith("__random_state")) and v is None]
 
 
-class LearningCurveSampleSize(SampleSizeEstimator):
+class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
     """Training rows an estimator needs to reach a target score, with an interval.
 
     For ``n_repeats`` replicates, the rows are put in a random order (whole
@@ -155,13 +106,17 @@ class LearningCurveSampleSize(SampleSizeEstimator):
     ``test_size`` rows are the replicate's test part and ``estimator`` is
     fitted on the first ``k`` rows for every grid size ``k`` and scored on the
     test part. Four curve families (``pow3``, ``pow4``, ``mmf4``, ``exp3``)
-    are fitted to every replicate's curve; each family is also fitted to the
-    lower two thirds of the grid and scored on the upper third, and the
-    families whose held-out error (median over replicates) is within a factor
-    of two of the best are averaged with weights inversely proportional to it.
-    The answer is the smallest training size from which the averaged curve
-    (mean over replicates) stays at or above the level: ``target_score``, or
-    the fitted asymptote minus ``delta``.
+    are fitted to the mean score over the replicates (from the first size at
+    which the scores vary: a model too small to learn scores a constant);
+    each family is also fitted to the lower two thirds of the grid and scored
+    on the upper third, and the families whose held-out error is within a
+    factor of two of the best are averaged with weights inversely
+    proportional to it. The answer is the smallest training size from which
+    the averaged curve stays at or above the level: ``target_score``, or the
+    fitted asymptote minus ``delta``. Its interval refits the same families
+    to resamples of the replicates (see Notes), so the uncertainty of the
+    asymptote reaches the size: a level within it of the asymptote gives an
+    interval that runs to beyond the cap (``inf``), not a confident number.
 
     Parameters
     ----------
@@ -212,13 +167,17 @@ class LearningCurveSampleSize(SampleSizeEstimator):
         Training rows at which the fitted curve reaches the level, when that
         lies within the data's training sizes; None otherwise.
     sample_size_interval_ : (float, float) or None
-        Its 95 % interval from resampling the replicates.
+        Its 95 % interval from resampling the replicates (see Notes); the
+        upper end is ``inf`` when more than 2.5 % of the resamples do not
+        reach the level within 100 times the data.
     extrapolated_size_ : float or None
         When the level lies past the data: the size the fitted curve reaches
         it at (None past 100 times the data, ``status_ == "beyond cap"``).
     extrapolated_interval_ : (float, float) or None
         Its 95 % interval: the resampled answers, widened to the range of the
-        answers of the individual families that enter the average.
+        answers of the individual families that enter the average. Also set
+        when ``status_ == "beyond cap"``: its lower end is then the fewest
+        rows the data allow, and its upper end is usually ``inf``.
     status_ : str
         "enough", "edge", "more data", "beyond cap" or "undetermined" (see
         :class:`~skcomplexity.sample_size.SampleSizeEstimator`).
@@ -231,16 +190,17 @@ class LearningCurveSampleSize(SampleSizeEstimator):
     threshold_ : float
         The level in the scorer's units (``target_score`` or asymptote − delta).
     asymptote_ : float
-        The fitted curve's limit (mean over replicates).
+        The fitted curve's limit (families fitted to the mean over replicates).
     family_weights_ : dict of str -> float
         Weight of each family in the averaged curve.
     family_errors_ : dict of str -> float
-        Median held-out error of each family (upper third of the grid).
+        Held-out error of each family on the mean curve (upper third of the
+        grid, in units of the replicates' spread).
     curve_flags_ : dict of str -> bool
         ``non_monotone``, ``plateau``, ``crossing`` (see
         :class:`IllBehavedCurveWarning`).
     curve_params_ : dict of str -> ndarray of shape (n_repeats, 4)
-        Every replicate's fitted parameters per family.
+        Every replicate's own fitted parameters per family (the assurance).
     n_test_ : int
         Rows of each replicate's test part.
     estimator_kind_ : str
@@ -252,7 +212,13 @@ class LearningCurveSampleSize(SampleSizeEstimator):
     Unlike :func:`sklearn.model_selection.learning_curve`, the test part of a
     replicate is the same at every training size (differences between sizes
     are then paired), and every replicate draws a new one, so the interval
-    holds the test-set noise too. ``sample_weight`` and other per-sample fit
+    holds the test-set noise too. The replicates share the data's rows: their
+    test parts hold about ``m / n_test`` independent ones (``n_eff``), so the
+    interval resamples that many replicates (an m-out-of-n bootstrap), widens
+    each resample's deviation from the mean curve to a Student interval on
+    ``n_eff - 1`` degrees of freedom (x1.5 for the default ``test_size=0.2``),
+    refits the families and reads the answer off each.
+    ``sample_weight`` and other per-sample fit
     arguments are passed to :meth:`fit`: with
     ``sklearn.set_config(enable_metadata_routing=True)`` they are routed as
     the estimator and scorer request them; otherwise they go to the
@@ -470,7 +436,7 @@ class LearningCurveSampleSize(SampleSizeEstimator):
     def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
         # one order of the rows per replicate, the scores and the fitted curves; the
         # estimator's own memory is the estimator's business
-        per = 8 * (2 * n_samples + len(sizes) + len(FAMILIES) * (_N_DENSE + 6)) + 4096
+        per = 8 * (2 * n_samples + len(sizes) + len(FAMILIES) * (N_DENSE + 6)) + 4096
         return 8 * n_samples, per
 
     def _chunk_size(self, state, sizes, n_samples, n_features, n_repeats):
@@ -540,126 +506,27 @@ class LearningCurveSampleSize(SampleSizeEstimator):
                            for r in range(draws.n_replicates)], axis=1)
         return CriterionResult(np.stack([scores, np.full_like(scores, np.nan)], axis=-1))
 
-    # ------------------------------------------------------------ the curve and the answer
-    def _fit_curves(self, scores, sizes, state):
-        """Every replicate's fits (once per fit; the interval's resamples reuse them).
-
-        Weighted least squares with the robust spread of the scores over the
-        replicates at each size (the noise of a score at 20 rows can be a
-        hundred times that at 500), and each family also fitted to the lower
-        part of the grid and scored on the upper part (``h`` sizes).
-        """
-        J, R = scores.shape
-        dev = np.abs(scores - np.nanmedian(scores, axis=1, keepdims=True))
-        sd = 1.4826 * np.nanmedian(dev, axis=1)
-        with np.errstate(invalid="ignore"):
-            fallback = np.nanstd(scores, axis=1)
-        sd = np.where(sd > 0, sd, fallback)
-        floor = np.nanmax(sd) * 1e-6 if np.isfinite(sd).any() and np.nanmax(sd) > 0 else 1.0
-        sd = np.where(np.isfinite(sd) & (sd > floor), sd, floor)
-        h = max(2, int(round(J / 3)))
-        tasks = [(scores[:, r], sizes, sd, h, state.families, state.y.size) for r in range(R)]
-        fits = parallel_map(_fit_replicate, tasks, n_jobs=self.n_jobs)
-        params = np.stack([f[0] for f in fits], axis=-1)    # (F, 4, R)
-        heldout = np.stack([f[1] for f in fits], axis=-1)   # (F, R)
-        dense = np.stack([f[2] for f in fits], axis=-1)     # (F, G, R)
-        return params, heldout, dense
-
-    def _family_weights(self, heldout):
-        err = np.array([np.median(e[np.isfinite(e)]) if np.isfinite(e).any() else np.nan
-                        for e in heldout])
-        w = np.zeros(err.size)
-        ok = np.isfinite(err)
-        if not ok.any():  # too few sizes to check on held-out sizes: the families with fits
-            return w, err
-        best = max(err[ok].min(), 1e-300)
-        keep = ok & (err <= _ERROR_RATIO * best)
-        w[keep] = 1.0 / np.maximum(err[keep], best)
-        return w / w.sum(), err
-
-    def _curve(self, result, sizes, state):
-        values = result.values
-        if self._fits is None:  # the fit's own curve: number the replicates, fit them once
-            values[..., 1] = np.arange(values.shape[1])
-            self._fits = self._fit_curves(values[..., 0], sizes, state)
-            self._n_eff = max(2, min(values.shape[1], state.y.size // state.n_test))
-        ids = values[0, :, 1].astype(int)
-        if getattr(self, "_resampling", False):
-            # the replicates share the data's rows: their test parts hold about m / n_test
-            # independent ones, so a resample of the replicates keeps that many (an m-out-of-n
-            # bootstrap); resampling all of them would describe the replicates' noise and
-            # not how far another data set of this size could move the curve
-            ids = ids[:self._n_eff]
-        scores = values[..., 0]
-        params, heldout, dense = (a[..., ids] for a in self._fits)
-        F = len(state.families)
-        w, err = self._family_weights(heldout)
-        if not w.any():
-            fitted = np.array([np.isfinite(dense[f]).any() for f in range(F)])
-            w = fitted / max(fitted.sum(), 1)
-        asym = np.stack([asymptote(n, params[f].T) for f, n in enumerate(state.families)])
-        used = w > 0
-        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            # a robust mean over the replicates (median of means): one replicate whose
-            # four-parameter fit runs off past the data must not move the answer
-            combined = np.einsum("f,fgr->gr", w[used], dense[used])
-            self._dense_mean = _robust_mean(combined)
-            if not getattr(self, "_resampling", False):  # the families' answers: once
-                self._family_dense = np.stack([_robust_mean(d) for d in dense])
-            self.asymptote_ = float(_robust_mean((w[used] @ asym[used])[None, :])[0])
-        self._dense_grid = _dense_grid(sizes, state.y.size)
-        self._n_ref, self._u_min = float(sizes[-1]), sizes[0] / float(sizes[-1])
-        self.family_weights_ = dict(zip(state.families, w.tolist(), strict=True))
-        self.family_errors_ = dict(zip(state.families, err.tolist(), strict=True))
-        self.curve_params_ = {n: params[f].T for f, n in enumerate(state.families)}
-        curve = super()._curve(CriterionResult(scores), sizes, state)
-        return curve
-
-    def _level(self):
+    # ------------------------------------------------------------ the answer
+    def _level(self, asymptote=None, first=None):
+        """The level the curve must reach (``asymptote``, ``first``: of another curve)."""
         if self.target_score is not None:
             return float(self.target_score)
+        asymptote = self.asymptote_ if asymptote is None else asymptote
         if self.delta is not None:
-            return self.asymptote_ - float(self.delta)
-        rise = self.asymptote_ - self._dense_mean[0]
-        return self.asymptote_ - _DEFAULT_DELTA_FRACTION * abs(rise)
-
-    def _crossing(self, curve, level):
-        """Smallest size of the fine grid from which ``curve >= level`` for good (log-interp)."""
-        grid = self._dense_grid
-        if not np.isfinite(level) or not np.isfinite(curve).any():
-            return None
-        holds = np.nan_to_num(curve, nan=-np.inf) >= level
-        if not holds[-1]:
-            return np.inf
-        failing = np.flatnonzero(~holds)
-        if failing.size == 0:
-            return float(grid[0])
-        i = failing[-1]
-        a, b = curve[i], curve[i + 1]
-        t = 1.0 if not np.isfinite(a) or b == a else (level - a) / (b - a)
-        return float(np.exp(np.log(grid[i]) + t * (np.log(grid[i + 1]) - np.log(grid[i]))))
+            return asymptote - float(self.delta)
+        first = self._dense_mean[0] if first is None else first
+        return asymptote - _DEFAULT_DELTA_FRACTION * abs(asymptote - first)
 
     def _decide(self):
         level = self._level()
         self.threshold_ = level
         self.criterion_holds_ = self.criterion_ >= level
-        self._answer = self._crossing(self._dense_mean, level)
+        self._answer = crossing(self._dense_grid, self._dense_mean, level)
         inside = self._answer is not None and self._answer <= self.sizes_[-1]
         self.sample_size_ = int(math.ceil(self._answer)) if inside else None
 
     def _forecast(self):
         return None if self.sample_size_ is not None else self._answer
-
-    def _family_answers(self):
-        level = self.threshold_
-        return np.array([self._crossing(self._family_dense[f], level) or np.nan
-                         for f, wf in enumerate(self.family_weights_.values()) if wf > 0])
-
-    def _forecast_band(self):
-        answers = self._family_answers()
-        answers = answers[~np.isnan(answers)]
-        return (float(answers.min()), float(answers.max())) if answers.size else None
 
     def _report(self, result, sizes, state):
         super()._report(result, sizes, state)
@@ -667,7 +534,9 @@ class LearningCurveSampleSize(SampleSizeEstimator):
             interval = getattr(self, name)
             if interval is not None:  # no size below the smallest one measured
                 setattr(self, name, (max(interval[0], float(self.sizes_[0])), interval[1]))
-        self.curve_flags_ = flags = self._flags(result.values[..., 0])
+        self.curve_flags_ = flags = curve_flags(
+            result.values[..., 0], self.sample_size_ is not None, self._family_answers(),
+            self._dense_mean, self.asymptote_)
         if any(flags.values()):
             which = ", ".join(k.replace("_", "-") for k, v in flags.items() if v)
             warnings.warn(
@@ -677,129 +546,7 @@ class LearningCurveSampleSize(SampleSizeEstimator):
                 "Look at the curve (plot()), raise n_repeats, or use more training sizes.",
                 IllBehavedCurveWarning, stacklevel=3)
 
-    def _flags(self, scores):
-        """Non-monotone (significant paired drop), plateau, families that disagree."""
-        R = scores.shape[1]
-        flags = {"non_monotone": False, "plateau": False, "crossing": False}
-        if R >= 2:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                steps = np.diff(scores, axis=0)
-                steps = np.vstack([steps, scores[-1] - scores[np.nanargmax(
-                    np.nanmean(scores, axis=1))]])
-                z = np.nanmean(steps, axis=1) / (np.nanstd(steps, axis=1, ddof=1) / np.sqrt(R))
-                flags["non_monotone"] = bool(np.nanmin(z) < -3.0)
-                mid = scores.shape[0] // 2
-                rise = scores[-1] - scores[mid]
-                zr = np.nanmean(rise) / (np.nanstd(rise, ddof=1) / np.sqrt(R))
-            flags["plateau"] = bool(self.sample_size_ is None and not zr > 2.0)
-        answers = self._family_answers()
-        finite = answers[np.isfinite(answers)]
-        if answers.size > 1 and (finite.size not in (0, answers.size)
-                                 or (finite.size and finite.max() > 2 * finite.min())):
-            flags["crossing"] = True
-        if np.any(np.diff(self._dense_mean) < -1e-9 * (1 + abs(self.asymptote_))):
-            flags["crossing"] = True  # the fitted curve falls back
-        return flags
-
     # ------------------------------------------------------------ after the fit
-    def _replicate_curves(self, n):
-        """(R, len(n)) averaged fitted curve of every replicate at sizes ``n``."""
-        n = np.atleast_1d(np.asarray(n, dtype=float))
-        if np.any(~np.isfinite(n)) or np.any(n <= 0):
-            raise ValueError(f"n must hold finite sizes > 0, got {n!r}.")
-        out = 0.0
-        for name, wf in self.family_weights_.items():
-            if wf > 0:
-                out = out + wf * predict_family(name, self.curve_params_[name],
-                                                n / self._n_ref, self._u_min)
-        return np.asarray(out)
-
-    def predict_score(self, n, return_interval=False):
-        """Expected held-out score at ``n`` training rows (robust mean of the replicates' curves).
-
-        Parameters
-        ----------
-        n : int or array-like of int
-            Training sizes, inside or past the data.
-        return_interval : bool, default=False
-            Also return the 95 % interval of the expected score (resampling the
-            replicates).
-
-        Returns
-        -------
-        score : ndarray of shape (len(n),)
-        low, high : ndarray of shape (len(n),)
-            Only with ``return_interval=True``.
-        """
-        check_is_fitted(self, "curve_params_")
-        curves = self._replicate_curves(n)
-        score = _robust_mean(curves.T)
-        if not return_interval:
-            return score
-        R = curves.shape[0]
-        rng = np.random.default_rng(0)
-        # as the interval of the answer: resamples of as many replicates as the data hold
-        # disjoint test parts (m-out-of-n), each summarised as the answer is
-        boot = np.array([_robust_mean(curves[rng.integers(0, R, self._n_eff)].T)
-                         for _ in range(200)])
-        q = (1 - CONFIDENCE) / 2
-        lo, hi = np.nanquantile(boot, [q, 1 - q], axis=0)
-        return score, lo, hi
-
-    def assurance(self, n, target_score=None):
-        """Share of the replicates whose fitted curve is at or above the level at ``n`` rows.
-
-        The probability that a model trained on ``n`` rows reaches the level,
-        as the replicates (training samples and test parts) see it.
-
-        Parameters
-        ----------
-        n : int or array-like of int
-        target_score : float or None, default=None
-            Default: the fitted level ``threshold_``.
-
-        Returns
-        -------
-        ndarray of shape (len(n),)
-        """
-        check_is_fitted(self, "curve_params_")
-        level = self.threshold_ if target_score is None else float(target_score)
-        curves = self._replicate_curves(n)
-        return np.mean(np.nan_to_num(curves, nan=-np.inf) >= level, axis=0)
-
-    def sample_size_for(self, target_score):
-        """Training rows the fitted curve needs for another ``target_score`` (no refit).
-
-        Returns
-        -------
-        float
-            The size (``inf`` when the fitted curve does not reach it within 100
-            times the data; not rounded, and possibly past the data).
-        """
-        check_is_fitted(self, "curve_params_")
-        if isinstance(target_score, bool) or not isinstance(target_score, Real):
-            raise TypeError(f"target_score must be a real number, got {target_score!r}.")
-        answer = self._crossing(self._dense_mean, float(target_score))
-        return np.nan if answer is None else answer
-
-    def plot(self, ax=None, **kwargs):
-        """The measured curve, the level and ``m*``, with the fitted curve and its forecast.
-
-        Returns
-        -------
-        display : :class:`~skcomplexity.plotting.SampleSizeDisplay`
-        """
-        display = super().plot(ax=ax, **kwargs)
-        top = self.sizes_[-1] * 4 if self.extrapolated_size_ is None else \
-            max(self.extrapolated_size_ * 1.5, self.sizes_[-1])
-        grid = np.geomspace(self.sizes_[0], top, 100)
-        score, lo, hi = self.predict_score(grid, return_interval=True)
-        (line,) = display.ax_.plot(grid, score, ls="--", label="fitted curve")
-        display.ax_.fill_between(grid, lo, hi, alpha=0.15, color=line.get_color())
-        display.ax_.set_xscale("log")
-        display.ax_.legend()
-        return display
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags = ClassifierTags(multi_class=True)

@@ -110,19 +110,36 @@ def test_harder_target_needs_more_rows(ols_fit):
     assert a[0] <= a[1] <= a[2] and a[2] >= 0.9
 
 
-def test_delta_mode_and_forecast_past_the_data():
-    # within delta of the asymptote: σ² p / (n - p - 1) <= delta, n = 521 past 400 rows
+@pytest.mark.parametrize("seed", range(4))
+def test_delta_mode_and_forecast_past_the_data(seed):
+    # within delta of the asymptote: σ² p / (n - p - 1) <= delta, n = 521 past the 400
+    # training rows. A test part of 300 of 700 rows measures the MSE to about 0.08 and
+    # the data hold two such parts, so the asymptote is known to about ±0.1 and the
+    # answer may not be settled within the data ("edge") or be a forecast ("more data"),
+    # but never a confident "enough", and its interval holds the closed form
     X, y = ols_data(700, 0)
     with pytest.warns(InsufficientDataWarning):
         est = LearningCurveSampleSize(LinearRegression(fit_intercept=False),
                                       scoring="neg_mean_squared_error", delta=0.04,
-                                      test_size=300, n_repeats=20, random_state=0).fit(X, y)
-    assert est.sample_size_ is None and est.status_ == "more data"
-    lo, hi = est.extrapolated_interval_
+                                      test_size=300, n_repeats=20, random_state=seed).fit(X, y)
+    assert est.status_ in ("edge", "more data"), est.status_
+    lo, hi = est.sample_size_interval_ or est.extrapolated_interval_
     assert est.sizes_[0] <= lo <= ols_size(1.04) <= hi
-    assert 0.7 * ols_size(1.04) <= est.extrapolated_size_ <= 1.4 * ols_size(1.04)
-    assert abs(est.asymptote_ + 1) < 0.05
+    if est.status_ == "more data":
+        assert est.sizes_[-1] < est.extrapolated_size_ < hi
+    assert abs(est.asymptote_ + 1) < 0.1
     assert est.threshold_ == pytest.approx(est.asymptote_ - 0.04)
+
+
+def test_target_near_the_asymptote_is_an_open_interval():
+    # the closed form reaches the target at 1,500 rows, 0.01 above the score at the
+    # largest training size (1,000) and within the asymptote's uncertainty (about 0.04):
+    # the answer is "more rows, from lo to beyond the cap", not a confident number
+    X, y = ols_data(1200, 0)
+    est = fit_ols(X, y, test_size=200, target_score=-ols_mse(1500))
+    assert est.sample_size_ is None and est.status_ in ("more data", "beyond cap")
+    lo, hi = est.extrapolated_interval_
+    assert est.sizes_[0] <= lo <= 1500 and hi == np.inf
 
 
 def test_same_seed_same_answer_any_n_jobs():
