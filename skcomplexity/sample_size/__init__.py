@@ -8,7 +8,9 @@ result vocabulary: ``sample_size_`` (``m*`` or None), ``sizes_``,
 lives in :mod:`skcomplexity.sample_size.landscape` (``method="landscape"``).
 """
 
-from ._base import SampleSizeEstimator, make_size_grid, sufficient_size
+# the abstract base stays importable for those who write a method, but is not exported:
+# it is not an estimator one can fit (scikit-learn's estimator checks do not apply to it)
+from ._base import SampleSizeEstimator, make_size_grid, sufficient_size  # noqa: F401
 from .bayesian import (
     ACCSampleSize,
     ALCSampleSize,
@@ -53,7 +55,6 @@ __all__ = [
     "METHODS",
     "MSufficiency",
     "SSufficiency",
-    "SampleSizeEstimator",
     "SufficientSampleSize",
     "UtilitySampleSize",
     "WaldSampleSize",
