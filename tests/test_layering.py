@@ -55,7 +55,14 @@ def test_the_checker_sees_a_relative_import():
 
 
 def _cross_package_private_imports(path, source=None):
-    """``(module, name)`` of each underscore name ``path`` imports from another package."""
+    """``(module, name)`` of each private thing ``path`` imports from another package.
+
+    Private: an underscore name, or any name from a private module below another
+    subpackage (``..models._identifiability``); the package's top-level private modules
+    (``skcomplexity._validation``, ``skcomplexity._parallel``) are the shared lower layer
+    and may be imported from anywhere, but only their public names. Relative and absolute
+    (``from skcomplexity.x._y import z``, ``import skcomplexity.x._y``) imports both count.
+    """
     tree = ast.parse(path.read_text() if source is None else source)
     parts = ("skcomplexity",) + path.relative_to(PACKAGE).with_suffix("").parts
     package = parts[:-1]
@@ -63,16 +70,32 @@ def _cross_package_private_imports(path, source=None):
     def home(dotted):  # skcomplexity.<subpackage>, or skcomplexity for its top-level modules
         return dotted[:2] if len(dotted) > 1 and (PACKAGE / dotted[1]).is_dir() else dotted[:1]
 
+    def private_module(dotted):  # a private module below another subpackage
+        return len(home(dotted)) == 2 and any(p.startswith("_") for p in dotted[2:])
+
     bad = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or not node.level:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                module = tuple(alias.name.split("."))
+                if module[0] == "skcomplexity" and home(module) != home(parts) \
+                        and private_module(module):
+                    bad.append((alias.name, None))
             continue
-        base = package[: len(package) - node.level + 1]
-        module = base + (tuple(node.module.split(".")) if node.module else ())
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package[: len(package) - node.level + 1]
+            module = base + (tuple(node.module.split(".")) if node.module else ())
+        elif (node.module or "").split(".")[0] == "skcomplexity":
+            module = tuple(node.module.split("."))
+        else:
+            continue
         if home(module) == home(parts):
             continue
         bad.extend((".".join(module), a.name) for a in node.names
-                   if a.name.startswith("_") and not a.name.startswith("__"))
+                   if private_module(module)
+                   or a.name.startswith("_") and not a.name.startswith("__"))
     return bad
 
 
@@ -91,3 +114,17 @@ def test_the_private_name_check_sees_one():
     top = "from .landscape._model import _is_torch_model\nfrom ._parallel import _x\n"
     assert _cross_package_private_imports(PACKAGE / "metrics.py", top) == [
         ("skcomplexity.landscape._model", "_is_torch_model")]
+
+
+def test_the_private_module_check_sees_one():
+    # a public name from another subpackage's private module, relative or absolute
+    src = ("from ..models._identifiability import IdentifiabilityWarning\n"
+           "from skcomplexity.neural._estimators import MLPClassifier\n"
+           "import skcomplexity.landscape._model\n"
+           "from ..models import IdentifiabilityWarning\n"
+           "from ._base import SampleSizeEstimator\n"
+           "from skcomplexity.sample_size._base import Draws\n")
+    assert _cross_package_private_imports(PACKAGE / "sample_size" / "statistical.py", src) == [
+        ("skcomplexity.models._identifiability", "IdentifiabilityWarning"),
+        ("skcomplexity.neural._estimators", "MLPClassifier"),
+        ("skcomplexity.landscape._model", None)]

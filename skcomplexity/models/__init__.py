@@ -1,5 +1,6 @@
 """Probabilistic models that the likelihood-based sample-size methods work on."""
 
+from ._identifiability import IdentifiabilityWarning, check_identifiability
 from .glm import (
     BINOMIAL,
     GAUSSIAN,
@@ -18,7 +19,9 @@ from .posterior import conjugate_posterior, deletion_path, gaussian_kl, gaussian
 __all__ = [
     "BINOMIAL",
     "GAUSSIAN",
+    "IdentifiabilityWarning",
     "add_intercept",
+    "check_identifiability",
     "conjugate_posterior",
     "deletion_path",
     "gaussian_kl",

@@ -26,7 +26,7 @@ from .._validation import (
     resolve_family,
     standardize_columns,
 )
-from ..models._identifiability import check_identifiability
+from ..models import check_identifiability
 from ..models.glm import add_intercept, fit_glm, laplace_posterior
 
 __all__ = [

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from .._validation import column_name, standardize_columns
-from ..models._identifiability import IdentifiabilityWarning
+from ..models import IdentifiabilityWarning
 
 __all__ = ["standardise_features", "standardise_target"]
 

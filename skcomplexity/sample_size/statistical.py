@@ -36,7 +36,7 @@ from .._validation import (
     column_name,
     standardize_columns,
 )
-from ..models._identifiability import IdentifiabilityWarning
+from ..models import IdentifiabilityWarning
 from ..models.glm import (
     add_intercept,
     fisher_information,
