@@ -59,6 +59,11 @@ implements
 * optionally ``_curve(result, sizes, state) -> Curve``: how replicate values
   become the curve (default: mean and standard deviation over replicates;
   D-sufficiency takes the variance, the bootstrap the interval width).
+
+A closed-form method (``_closed_form = True``: the statistical tests, which
+forecast ``m*`` from one pilot fit) draws no replicates: it implements
+``_prepare`` and ``_answer(state) -> Forecast`` (the curve, ``m*``, the level and
+the method's own fitted quantities), and the template writes the attributes.
 """
 
 import math
@@ -94,6 +99,7 @@ __all__ = [
     "CriterionResult",
     "Curve",
     "Draws",
+    "Forecast",
     "RareClassWarning",
     "SampleSizeEstimator",
     "make_size_grid",
@@ -221,6 +227,31 @@ class Curve:
     replicates: np.ndarray = None
 
 
+@dataclass
+class Forecast:
+    """What a closed-form method's ``_answer`` returns (no replicates are drawn).
+
+    Attributes
+    ----------
+    curve : Curve
+        The criterion on the grid it is reported on (deterministic: zero
+        spread, the criterion itself as the one replicate).
+    sample_size : int or None
+        ``m*``; a forecast, so it may lie past the data at hand.
+    threshold : float
+        The level of the criterion (``threshold_``); ``criterion_holds_`` is
+        where the criterion is at or past it in the method's ``_direction``.
+    extras : dict of str -> object
+        The method's own fitted quantities; each becomes ``<name>_`` on the
+        estimator.
+    """
+
+    curve: Curve
+    sample_size: int = None
+    threshold: float = np.nan
+    extras: dict = field(default_factory=dict)
+
+
 def _concat_results(results):
     values = np.concatenate([r.values for r in results], axis=1)
     extras = {k: np.concatenate([r.extras[k] for r in results], axis=1)
@@ -297,7 +328,16 @@ class SampleSizeEstimator(BaseEstimator):
       random permutations;
     * ``_threshold_modes``: the threshold modes the method accepts (a method that
       changes them declares ``threshold_mode`` in its ``_parameter_constraints`` too);
-    * ``_parameter_constraints``: the declarative parameter checks (see below).
+    * ``_parameter_constraints``: the declarative parameter checks (see below);
+    * ``_closed_form``: the method forecasts ``m*`` from one pilot fit through
+      ``_answer`` instead of drawing replicates.
+
+    The shared hyper-parameters the template reads (``threshold``,
+    ``threshold_mode``, ``decision_rule``, ``sizes``, ``n_repeats``,
+    ``random_state``, ``n_jobs``, ``verbose``) are declared here as class
+    attributes with the value that a method whose ``__init__`` does not take one
+    stands for; a method that takes one stores it on the instance (scikit-learn's
+    ``get_params`` reads only ``__init__``, so the defaults here are not parameters).
 
     Every method also states, as public class attributes, what its answer means
     (the command line, :func:`~skcomplexity.sample_size.compare_methods` and the
@@ -396,6 +436,26 @@ class SampleSizeEstimator(BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    # The shared hyper-parameters' values for a method that does not take them.
+    #: The level of the criterion; None where the method's level is its own (a test's power).
+    threshold = None
+    #: Levels are absolute unless the method offers the other modes.
+    threshold_mode = "absolute"
+    #: Definition 19: the criterion holds at every size from ``m*`` on.
+    decision_rule = "all"
+    #: The method's default grid.
+    sizes = None
+    #: One replicate: a method without a choice of replicates is deterministic.
+    n_repeats = 1
+    random_state = None
+    n_jobs = None
+    verbose = 0
+    #: Working copies of the ``(R, J, q, q)`` prefix statistics a method holds at its peak.
+    _stat_copies = _STAT_COPIES
+    #: Set while ``_resampled_answers`` recomputes the curve on resampled replicates.
+    _resampling = False
+    _closed_form = False
+
     # ----------------------------------------------------------------- hooks
     def _prepare(self, X, y):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -404,10 +464,14 @@ class SampleSizeEstimator(BaseEstimator):
         """Per-replicate criterion at every grid size: a :class:`CriterionResult`."""
         raise NotImplementedError
 
+    def _answer(self, state):  # pragma: no cover - abstract
+        """A closed-form method's :class:`Forecast` (``_closed_form = True``)."""
+        raise NotImplementedError
+
     def _curve(self, result, sizes, state):
         """Mean and standard deviation over replicates (override for other statistics)."""
         values = result.values
-        if getattr(self, "_resampling", False):  # the interval loop reads the curve only
+        if self._resampling:  # the interval loop reads the curve only
             mean = values.mean(axis=1) if np.isfinite(values).all() else np.nanmean(values, 1)
             return Curve(sizes, mean, np.zeros(len(sizes)), values)
         with np.errstate(invalid="ignore"):
@@ -430,7 +494,7 @@ class SampleSizeEstimator(BaseEstimator):
     _large_grid = 100
 
     def _size_grid(self, n_samples, n_features):
-        sizes = getattr(self, "sizes", None)
+        sizes = self.sizes
         lo, hi = self._min_size(n_samples, n_features), self._max_size(n_samples)
         if sizes is None and n_samples > self._large_n:
             return make_size_grid(self._large_grid, n_samples, lo, hi, spacing="geometric")
@@ -465,8 +529,8 @@ class SampleSizeEstimator(BaseEstimator):
     def _validate_common(self):
         # what depends on several parameters: the threshold against its mode (and the
         # 1 - threshold level); each parameter alone is in _parameter_constraints
-        mode = getattr(self, "threshold_mode", "absolute")
-        if getattr(self, "threshold", None) is None:
+        mode = self.threshold_mode
+        if self.threshold is None:
             return
         thr, complement = self._decision_threshold()
         check_threshold(thr, mode, modes=self._threshold_modes)
@@ -561,7 +625,7 @@ class SampleSizeEstimator(BaseEstimator):
                 sizes = self._size_grid(n_samples, n_features)
             except ValueError:  # the fit's own checks report it
                 return None
-            if getattr(self, "sizes", None) is None and len(sizes) > 50:
+            if self.sizes is None and len(sizes) > 50:
                 sizes = sizes[np.linspace(0, len(sizes) - 1, 50).round().astype(int)]
         budget = get_memory_budget()
         fixed, per_replicate = self._memory_estimate(sizes, n_samples, n_features, n_repeats,
@@ -620,7 +684,7 @@ class SampleSizeEstimator(BaseEstimator):
         m, J, q = int(n_samples), len(sizes), int(n_features) + 2
         length, top = self._sequence_length(sizes), int(sizes[-1])
         f8 = 8
-        copies = getattr(self, "_stat_copies", _STAT_COPIES)
+        copies = self._stat_copies
         per_replicate = f8 * (m + length + copies * J * q * q + 2 * m) + 4096
         if binary:
             per_replicate += f8 * (6 * m + 4 * q * q)
@@ -651,24 +715,25 @@ class SampleSizeEstimator(BaseEstimator):
         self._validate_params_extra()
         X, y = self._check_xy(X, y)
         n_samples, n_features = X.shape
-        self._check_memory(None, n_samples, n_features, int(getattr(self, "n_repeats", 1)))
+        if self._closed_form:
+            self._write_forecast(self._answer(self._prepare(X, y)), n_samples)
+            return self
+        n_repeats = int(self.n_repeats)
+        self._check_memory(None, n_samples, n_features, n_repeats)
         state = self._prepare(X, y)
         sizes = self._size_grid(n_samples, n_features)
-        n_repeats = int(getattr(self, "n_repeats", 1))
         chunk = self._chunk_size(state, sizes, n_samples, n_features, n_repeats)
         # child i of a SeedSequence does not depend on how many are spawned: replicate i
         # gets child i, and the last child seeds any resampling of the curve itself
-        seeds = root_seed_sequence(getattr(self, "random_state", None)).spawn(n_repeats + 1)
+        seeds = root_seed_sequence(self.random_state).spawn(n_repeats + 1)
         self._curve_seed = seeds.pop()
         tasks = [(state, sizes, seeds[i:i + chunk], n_samples)
                  for i in range(0, n_repeats, chunk)]
-        results = parallel_map(self._evaluate_chunk, tasks, n_jobs=getattr(self, "n_jobs", None),
-                               verbose=getattr(self, "verbose", 0), desc=type(self).__name__)
+        results = parallel_map(self._evaluate_chunk, tasks, n_jobs=self.n_jobs,
+                               verbose=self.verbose, desc=type(self).__name__)
         result = _concat_results(results)
         curve = self._curve(result, sizes, state)
-        self.sizes_ = np.asarray(curve.sizes, dtype=int)
-        self.criterion_ = np.asarray(curve.criterion, dtype=float)
-        self.criterion_std_ = np.asarray(curve.criterion_std, dtype=float)
+        self._write_curve(curve)
         self.criterion_replicates_ = curve.replicates
         for name, vals in result.extras.items():
             setattr(self, f"{name}_replicates_", vals)
@@ -677,6 +742,25 @@ class SampleSizeEstimator(BaseEstimator):
         self._decide()
         self._report(result, sizes, state)
         return self
+
+    def _write_curve(self, curve):
+        self.sizes_ = np.asarray(curve.sizes, dtype=int)
+        self.criterion_ = np.asarray(curve.criterion, dtype=float)
+        self.criterion_std_ = np.asarray(curve.criterion_std, dtype=float)
+
+    def _write_forecast(self, forecast, n_samples):
+        """A closed-form method's answer as the fitted attributes (no replicates, no report)."""
+        for name, value in forecast.extras.items():
+            setattr(self, f"{name}_", value)
+        curve = forecast.curve
+        self._write_curve(curve)
+        self.criterion_replicates_ = (self.criterion_[:, None] if curve.replicates is None
+                                      else curve.replicates)
+        self.sample_size_ = forecast.sample_size
+        self.threshold_ = forecast.threshold
+        _, self.criterion_holds_ = threshold_holds(self.criterion_, self.threshold_, "absolute",
+                                                   self._direction)
+        self.n_samples_seen_ = n_samples
 
     # ------------------------------------------------------------ the answer
     def _forecast(self):
@@ -687,7 +771,7 @@ class SampleSizeEstimator(BaseEstimator):
         must fall below an absolute threshold. Methods with a known law override it.
         """
         if (self._direction != "below" or self._complement
-                or getattr(self, "threshold_mode", "absolute") != "absolute"
+                or self.threshold_mode != "absolute"
                 or self.criterion_ is None or not np.isfinite(self.threshold_)
                 or not self.threshold_ > 0):
             return None
@@ -724,10 +808,7 @@ class SampleSizeEstimator(BaseEstimator):
                     pick = rng.integers(0, B, B)
                     sub = CriterionResult(values[:, pick],
                                           {k: v[:, pick] for k, v in result.extras.items()})
-                    curve = self._curve(sub, sizes, state)
-                    self.sizes_ = np.asarray(curve.sizes, dtype=int)
-                    self.criterion_ = np.asarray(curve.criterion, dtype=float)
-                    self.criterion_std_ = np.asarray(curve.criterion_std, dtype=float)
+                    self._write_curve(self._curve(sub, sizes, state))
                     self._decide()
                     answers[b] = self._point_answer()
         finally:
@@ -748,7 +829,7 @@ class SampleSizeEstimator(BaseEstimator):
         self.extrapolated_interval_ = None
         cap = FORECAST_CAP * n
         if self.sample_size_ is not None:
-            if interval is not None and getattr(self, "decision_rule", "all") == "all":
+            if interval is not None and self.decision_rule == "all":
                 # read off a grid, m* = k_j says only that the crossing lies in (k_{j-1}, k_j]
                 j = int(np.searchsorted(self.sizes_, self.sample_size_))
                 if 0 < j < len(self.sizes_) and self.sizes_[j] == self.sample_size_:
@@ -812,11 +893,10 @@ class SampleSizeEstimator(BaseEstimator):
 
     def _decide(self):
         """Apply the threshold mode and the decision rule to ``criterion_``."""
-        mode = getattr(self, "threshold_mode", "absolute")
         self.threshold_, self.criterion_holds_ = self._holds(
-            self.criterion_, self._decision_threshold(), mode)
+            self.criterion_, self._decision_threshold(), self.threshold_mode)
         self.sample_size_ = sufficient_size(self.sizes_, self.criterion_holds_,
-                                            getattr(self, "decision_rule", "all"))
+                                            self.decision_rule)
 
     def sample_size_for(self, threshold, threshold_mode=None, decision_rule=None):
         """``m*`` that another threshold would give on the fitted curve (no refit).
@@ -837,9 +917,8 @@ class SampleSizeEstimator(BaseEstimator):
         int or None
         """
         check_is_fitted(self, "criterion_")
-        mode = getattr(self, "threshold_mode", "absolute") if threshold_mode is None \
-            else threshold_mode
-        rule = getattr(self, "decision_rule", "all") if decision_rule is None else decision_rule
+        mode = self.threshold_mode if threshold_mode is None else threshold_mode
+        rule = self.decision_rule if decision_rule is None else decision_rule
         check_threshold(threshold, mode, modes=self._threshold_modes)
         _, complement = self._decision_threshold()
         _, holds = self._holds(self.criterion_, (float(threshold), complement), mode)
@@ -863,5 +942,6 @@ class SampleSizeEstimator(BaseEstimator):
         tags.target_tags.required = True
         # binary classification or regression targets; three or more classes are an error
         tags.classifier_tags = ClassifierTags(multi_class=False)
-        tags.non_deterministic = getattr(self, "random_state", 0) is None
+        # a closed-form method has no random_state (its class default None stands for none)
+        tags.non_deterministic = not self._closed_form and self.random_state is None
         return tags

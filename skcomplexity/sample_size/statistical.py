@@ -22,6 +22,7 @@ Two readings of (4.3) are offered through ``noncentrality``:
 """
 
 import warnings
+from dataclasses import dataclass, field
 from functools import partial
 from numbers import Integral, Real
 
@@ -35,6 +36,8 @@ from .._validation import (
     check_probability,
     column_name,
     standardize_columns,
+    validate_xy,
+    warn_at_caller,
 )
 from ..models import IdentifiabilityWarning
 from ..models.glm import (
@@ -45,7 +48,7 @@ from ..models.glm import (
     get_family,
     solve_spd,
 )
-from ._base import SampleSizeEstimator, make_size_grid
+from ._base import Curve, Forecast, SampleSizeEstimator, make_size_grid
 from ._common import gchisq_sf, prepare_glm_data
 
 __all__ = [
@@ -213,10 +216,39 @@ MAX_SAMPLE_SIZE = 10**12
 _SEPARATION_RIDGE = 1.0
 
 
+@dataclass
+class PilotFit:
+    """What a test's noncentrality is computed from (standardised units; ``_prepare``'s state).
+
+    ``Z`` is the design (intercept first, aliased columns left out), ``u`` the
+    tested columns of ``Z``, ``w_hat`` the pilot fit, ``w_0`` the restricted fit
+    under the null, ``sigma2`` the noise variance (1 for the binomial family),
+    ``prior_precision`` the fits' ridge and ``fitted`` the pilot fit's attributes
+    in the units of the data (each becomes ``<name>_`` on the estimator).
+    """
+
+    Z: np.ndarray
+    y: np.ndarray
+    fam: object
+    u: np.ndarray
+    w_hat: np.ndarray
+    w_0: np.ndarray
+    sigma2: float
+    prior_precision: float
+    fitted: dict = field(default_factory=dict)
+
+
 class _LikelihoodTest(SampleSizeEstimator):
-    """Shared machinery of the three asymptotic tests (not public)."""
+    """Shared machinery of the three asymptotic tests (not public).
+
+    A closed-form method of the template: ``_prepare`` fits the pilot and the
+    restricted models (:class:`PilotFit`), a test implements ``_gamma0`` (and
+    optionally ``_effective_alpha``), and ``_answer`` turns them into the
+    template's :class:`~skcomplexity.sample_size._base.Forecast`.
+    """
 
     _direction = "above"
+    _closed_form = True
 
     def __init__(self, *, family="auto", test_index=None, null_value=None, shift=0.2,
                  alpha=0.05, beta=0.2, noncentrality="ncx2", fit_intercept=True,
@@ -248,7 +280,6 @@ class _LikelihoodTest(SampleSizeEstimator):
 
     # -- parameter and data checks
     def _validate_params_extra(self):
-        self._validate_params()
         if self.null_value is None and self.shift == 0:
             raise ValueError(
                 "shift=0 puts the null hypothesis at the pilot estimate itself: no sample size "
@@ -289,8 +320,6 @@ class _LikelihoodTest(SampleSizeEstimator):
                                 feature_names=getattr(self, "feature_names_in_", None),
                                 standardize=True)
         family, Z, y, scaling = data.family, data.X, data.y, data.scaling
-        if data.classes is not None:
-            self.classes_ = data.classes
         u = self._tested_columns(X.shape[1])
         u_full = u + int(self.fit_intercept)
         kept = np.isin(u_full, data.columns)
@@ -311,19 +340,16 @@ class _LikelihoodTest(SampleSizeEstimator):
                 "exists. Drop them from test_index."
             )
         u_design = np.searchsorted(data.columns, u_full)
-        self.identifiable_columns_ = data.columns
-        self.separation_ = data.separation
         lam = _PUBLISHED_RIDGE if self.published_fit else self.prior_precision
         if data.separation is not None and lam == 0:
             lam = _SEPARATION_RIDGE
-            warnings.warn(
+            warn_at_caller(
                 f"The two classes are {data.separation}ly separated, so the maximum-likelihood "
                 f"logistic fit does not exist; the forecast uses a ridge fit with "
                 f"prior_precision={lam} (a N(0, 1) prior on every coefficient) instead. Set "
                 "prior_precision to choose the regularisation.",
-                IdentifiabilityWarning, stacklevel=3,
+                IdentifiabilityWarning,
             )
-        self.prior_precision_ = lam
         fam = get_family(family)
         if self.published_fit and family == "binomial" and Z.shape[1] > int(self.fit_intercept):
             w_hat = _published_logistic_fit(Z, y, self.fit_intercept)
@@ -347,29 +373,33 @@ class _LikelihoodTest(SampleSizeEstimator):
                       else float(self.sigma2) / scaling.y_scale / scaling.y_scale)
             floor = 1e-12 * max(float(np.var(y)), np.finfo(float).tiny)
             if sigma2 <= floor:
-                warnings.warn(
+                warn_at_caller(
                     "The residual variance is zero: y is an exact linear function of X, so any "
                     "test has full power at once. Pass sigma2 to set the noise level.",
-                    RuntimeWarning, stacklevel=3,
+                    RuntimeWarning,
                 )
                 sigma2 = max(floor, np.finfo(float).tiny)
         else:
             sigma2 = 1.0
-        self.family_ = family
         full = X.shape[1] + int(self.fit_intercept)
         # in the units of the data; NaN for aliased columns, as R's lm reports NA
         coef, null_coef = np.full(full, np.nan), np.full(full, np.nan)
         coef[data.columns], null_coef[data.columns] = w_hat, w_0
-        self.coef_ = scaling.coef_to_original(coef, self.fit_intercept)
-        self.null_coef_ = scaling.coef_to_original(null_coef, self.fit_intercept)
-        self.test_index_ = u
-        self.sigma2_ = sigma2 * scaling.y_scale * scaling.y_scale
-        return dict(Z=Z, y=y, fam=fam, u=u_design, w_hat=w_hat, w_0=w_0, sigma2=sigma2)
+        fitted = dict(
+            identifiable_columns=data.columns, separation=data.separation, prior_precision=lam,
+            family=family, coef=scaling.coef_to_original(coef, self.fit_intercept),
+            null_coef=scaling.coef_to_original(null_coef, self.fit_intercept), test_index=u,
+            sigma2=sigma2 * scaling.y_scale * scaling.y_scale,
+        )
+        if data.classes is not None:
+            fitted["classes"] = data.classes
+        return PilotFit(Z=Z, y=y, fam=fam, u=u_design, w_hat=w_hat, w_0=w_0, sigma2=sigma2,
+                        prior_precision=lam, fitted=fitted)
 
-    def _information(self, Z, w, fam, sigma2):
-        lam = self.prior_precision_
-        info = fisher_information(Z, w, fam, sigma2=sigma2)
-        return info + lam * np.eye(Z.shape[1])
+    def _information(self, s, w, sigma2):
+        """Fisher information at ``w`` plus the fits' ridge."""
+        info = fisher_information(s.Z, w, s.fam, sigma2=sigma2)
+        return info + s.prior_precision * np.eye(s.Z.shape[1])
 
     # -- subclasses: per-object noncentrality and (optionally) corrected alpha
     def _gamma0(self, s):  # pragma: no cover - abstract
@@ -378,71 +408,56 @@ class _LikelihoodTest(SampleSizeEstimator):
     def _effective_alpha(self, s):
         return self.alpha
 
-    def fit(self, X, y):
-        """Forecast the sufficient sample size from the pilot data ``X, y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : object
-        """
-        self._validate_params_extra()
-        X, y = self._check_xy(X, y)
-        m = X.shape[0]
-        s = self._prepare(X, y)
+    def _answer(self, s):
+        """The forecast ``m* = max(⌈γ*/γ⁰⌉, n_params + 1)`` and the power curve around it."""
+        m = s.y.shape[0]
         gamma0 = float(self._gamma0(s))
-        k = s["u"].size
+        k = s.u.size
         alpha = float(self._effective_alpha(s))
         gamma_star = required_noncentrality(k, alpha, self.beta, self.noncentrality)
-        n_params = s["Z"].shape[1]
-        self.min_estimable_size_ = n_params + 1
+        min_estimable = s.Z.shape[1] + 1
         if not np.isfinite(gamma0) or gamma0 <= 0:
-            warnings.warn(
+            warn_at_caller(
                 "The per-object noncentrality is zero: the pilot estimate does not separate the "
                 "alternative from the null (shift=0?). No finite sample size reaches the power.",
-                RuntimeWarning, stacklevel=2,
+                RuntimeWarning,
             )
-            self.power_sample_size_ = np.inf
+            power_size = np.inf
         else:
             with np.errstate(over="ignore"):
-                self.power_sample_size_ = max(float(np.ceil(gamma_star / gamma0 - 1e-9)), 1.0)
-        if self.power_sample_size_ > MAX_SAMPLE_SIZE:
-            if np.isfinite(self.power_sample_size_):
-                warnings.warn(
-                    f"The forecast m* = {self.power_sample_size_:.3g} rows exceeds "
+                power_size = max(float(np.ceil(gamma_star / gamma0 - 1e-9)), 1.0)
+        if power_size > MAX_SAMPLE_SIZE:
+            if np.isfinite(power_size):
+                warn_at_caller(
+                    f"The forecast m* = {power_size:.3g} rows exceeds "
                     f"{MAX_SAMPLE_SIZE:.0e}: no realistic sample gives the test power "
                     f"{1 - self.beta:g} against this alternative (it is too close to the null; "
                     "a larger shift asks an answerable question). sample_size_ is None; "
-                    "power_sample_size_ holds the forecast.", RuntimeWarning, stacklevel=2,
+                    "power_sample_size_ holds the forecast.", RuntimeWarning,
                 )
-            self.sample_size_ = None
+            sample_size = None
         else:
             # the power alone may be reached before the model can be fitted at all
-            self.sample_size_ = max(int(self.power_sample_size_), self.min_estimable_size_)
-        self.question_ = self._question(k, alpha)
-        self.noncentrality_per_object_ = gamma0
-        self.gamma_star_ = gamma_star
-        self.alpha_effective_ = alpha
-        top = max(m, 2 * (self.sample_size_ or m))
-        self.sizes_ = make_size_grid(self.sizes, top, 1) if not isinstance(
+            sample_size = max(int(power_size), min_estimable)
+        top = max(m, 2 * (sample_size or m))
+        sizes = make_size_grid(self.sizes, top, 1) if not isinstance(
             self.sizes, (list, tuple, np.ndarray)) else make_size_grid(self.sizes, max(
                 top, int(np.max(self.sizes))), 1)
-        self.criterion_ = _power(self.sizes_, gamma0, k, alpha, self.noncentrality)
-        self.criterion_std_ = np.zeros_like(self.criterion_)
-        self.criterion_replicates_ = self.criterion_[:, None]
-        self.threshold_ = 1.0 - self.beta
-        self.criterion_holds_ = self.criterion_ >= self.threshold_
-        self.n_samples_seen_ = m
-        return self
+        power = _power(sizes, gamma0, k, alpha, self.noncentrality)
+        question = self._question(k, alpha, s.fitted["test_index"], s.fitted["family"],
+                                  sample_size, power_size, min_estimable)
+        return Forecast(
+            Curve(sizes, power, np.zeros_like(power), power[:, None]), sample_size,
+            1.0 - self.beta,
+            dict(s.fitted, min_estimable_size=min_estimable, power_sample_size=power_size,
+                 question=question, noncentrality_per_object=gamma0, gamma_star=gamma_star,
+                 alpha_effective=alpha),
+        )
 
-    def _question(self, k, alpha):
+    def _question(self, k, alpha, test_index, family, sample_size, power_size, min_estimable):
         """The question ``sample_size_`` answers, in one sentence."""
         names = getattr(self, "feature_names_in_", None)
-        shown = [column_name(int(j), names) for j in self.test_index_[:5]]
+        shown = [column_name(int(j), names) for j in test_index[:5]]
         if k > 5:
             shown[-1] = f"... ({k - 4} more)"
         cols = ", ".join(shown)
@@ -451,21 +466,21 @@ class _LikelihoodTest(SampleSizeEstimator):
                                         if alpha != self.alpha else "")
         if self.null_value is None:
             unit = ("standard deviations of y per standard deviation of the column"
-                    if self.family_ == "gaussian" else
+                    if family == "gaussian" else
                     "log-odds per standard deviation of the column")
             detect = (f"rows needed to detect a shift of {self.shift:g} ({unit}) in the {what} "
                       f"of {cols}")
         else:
             detect = (f"rows needed to reject the null value {self.null_value!r} (units of X"
-                      f"{' and y' if self.family_ == 'gaussian' else ''}) of the {what} of "
+                      f"{' and y' if family == 'gaussian' else ''}) of the {what} of "
                       f"{cols}, the pilot estimate being true,")
         power = f"power {1 - self.beta:g}"
         if self.noncentrality == "shifted":
             power += " by the published shifted-chi-square proxy (the true power is lower)"
         text = f"{detect} with {power} at {level} ({self._test_name} test)"
-        if self.sample_size_ is not None and self.sample_size_ > self.power_sample_size_:
-            text += (f"; the power is reached at {int(self.power_sample_size_)} rows, raised to "
-                     f"{self.sample_size_} so that the model's {self.min_estimable_size_ - 1} "
+        if sample_size is not None and sample_size > power_size:
+            text += (f"; the power is reached at {int(power_size)} rows, raised to "
+                     f"{sample_size} so that the model's {min_estimable - 1} "
                      "parameters can be estimated")
         return text
 
@@ -647,10 +662,10 @@ class LagrangeMultiplierSampleSize(_LikelihoodTest):
     criterion_label = "power of the score test"
 
     def _gamma0(self, s):
-        Z, fam, u, w_hat, w_0 = s["Z"], s["fam"], s["u"], s["w_hat"], s["w_0"]
+        Z, fam, u, w_hat, w_0 = s.Z, s.fam, s.u, s.w_hat, s.w_0
         p = Z.shape[1]
         v_idx = np.setdiff1d(np.arange(p), u)
-        info = self._information(Z, w_0, fam, s["sigma2"])
+        info = self._information(s, w_0, s.sigma2)
         if v_idx.size:
             coef = _solve(info[np.ix_(v_idx, v_idx)], info[np.ix_(v_idx, u)])
             z_star = Z[:, u] - Z[:, v_idx] @ coef
@@ -658,7 +673,7 @@ class LagrangeMultiplierSampleSize(_LikelihoodTest):
             z_star = Z[:, u]
         theta = Z @ w_hat
         mu, mu0 = fam.mean(theta), fam.mean(Z @ w_0)
-        var = fam.variance(theta) * fam.dispersion(s["sigma2"])
+        var = fam.variance(theta) * fam.dispersion(s.sigma2)
         xi = (mu - mu0) @ z_star
         sigma = (z_star * var[:, None]).T @ z_star
         return float(xi @ _solve(sigma, xi)) / Z.shape[0]
@@ -693,10 +708,10 @@ class LikelihoodRatioSampleSize(_LikelihoodTest):
     criterion_label = "power of the likelihood-ratio test"
 
     def _gamma0(self, s):
-        Z, fam = s["Z"], s["fam"]
-        theta, theta0 = Z @ s["w_hat"], Z @ s["w_0"]
+        Z, fam = s.Z, s.fam
+        theta, theta0 = Z @ s.w_hat, Z @ s.w_0
         terms = _bregman(fam.name, theta, theta0)
-        return float(np.mean(2.0 * terms / fam.dispersion(s["sigma2"])))
+        return float(np.mean(2.0 * terms / fam.dispersion(s.sigma2)))
 
 
 def _bregman(family, theta, theta0):
@@ -757,32 +772,44 @@ class WaldSampleSize(_LikelihoodTest):
     def _cov_u(self, s, w):
         # The published implementation evaluates the Gaussian information with unit noise
         # variance here (but the residual variance in the score and LR tests).
-        sigma2 = 1.0 if self.published_fit else s["sigma2"]
-        V = _solve(self._information(s["Z"], w, s["fam"], sigma2), np.eye(s["Z"].shape[1]))
-        return s["Z"].shape[0] * V[np.ix_(s["u"], s["u"])]
+        sigma2 = 1.0 if self.published_fit else s.sigma2
+        V = _solve(self._information(s, w, sigma2), np.eye(s.Z.shape[1]))
+        return s.Z.shape[0] * V[np.ix_(s.u, s.u)]
 
     def _gamma0(self, s):
-        d = s["w_hat"][s["u"]] - s["w_0"][s["u"]]
-        return float(d @ _solve(self._cov_u(s, s["w_hat"]), d))
+        d = s.w_hat[s.u] - s.w_0[s.u]
+        return float(d @ _solve(self._cov_u(s, s.w_hat), d))
 
     def _effective_alpha(self, s):
-        if s["fam"].name == "gaussian":
+        if s.fam.name == "gaussian":
             return self.alpha
-        sigma = self._cov_u(s, s["w_hat"])
-        sigma_star = self._cov_u(s, s["w_0"])
+        sigma = self._cov_u(s, s.w_hat)
+        sigma_star = self._cov_u(s, s.w_0)
         try:
             L = np.linalg.cholesky(sigma)
             lam = np.linalg.eigvalsh(L.T @ _solve(sigma_star, L))
         except np.linalg.LinAlgError:
             lam = np.array([np.nan])
         if not np.all(np.isfinite(lam)) or np.any(lam <= 0):
-            warnings.warn(
+            warn_at_caller(
                 "Could not compute the corrected level alpha* (degenerate information matrix, "
-                "e.g. separable classes); using alpha.", RuntimeWarning, stacklevel=3,
+                "e.g. separable classes); using alpha.", RuntimeWarning,
             )
             return self.alpha
         c = stats.chi2.ppf(1.0 - self.alpha, lam.size)
         return min(max(weighted_chi2_sf(c, lam), 1e-12), 1 - 1e-12)
+
+
+@dataclass
+class _Proportions:
+    """The Z-test's state: proportions classified positive without / with the feature."""
+
+    p0: float
+    p1: float
+    margin: float
+    classes: np.ndarray
+    n_params: int
+    n_samples: int
 
 
 class LogisticZTestSampleSize(SampleSizeEstimator):
@@ -860,16 +887,16 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
 
-    def fit(self, X, y):
-        """Estimate ``p_0``, ``p_1`` from the data and compute ``m*``."""
-        self._validate_params()
-        X, y = self._check_xy(X, y)
+    _closed_form = True
+
+    def _prepare(self, X, y):
+        """The two logistic fits' proportions classified positive at the reduced model's margin."""
         if not isinstance(self.feature_index, Integral) or not 0 <= self.feature_index < X.shape[1]:
             raise ValueError(
                 f"feature_index must be a column index in [0, {X.shape[1]}), got "
                 f"{self.feature_index!r}."
             )
-        self.classes_, y01 = check_binary_target(y)
+        classes, y01 = check_binary_target(y)
         from sklearn.metrics import roc_curve
 
         # z-scored columns: the ridge then does not depend on the units of X
@@ -883,34 +910,32 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
         s0, s1 = Z[:, keep] @ w0, Z @ w1
         fpr, tpr, thr = roc_curve(y01, s0)
         c0 = thr[np.argmax(tpr - fpr)]
-        self.p0_ = float(np.mean(s0 >= c0))
-        self.p1_ = float(np.mean(s1 >= c0))
-        self.margin_ = float(c0)
-        self.min_estimable_size_ = Z.shape[1] + 1
-        if self.p0_ == self.p1_ or self.p0_ in (0.0, 1.0) or self.p1_ in (0.0, 1.0):
-            self.power_sample_size_ = np.inf
-            self.sample_size_ = None
+        return _Proportions(p0=float(np.mean(s0 >= c0)), p1=float(np.mean(s1 >= c0)),
+                            margin=float(c0), classes=classes, n_params=Z.shape[1],
+                            n_samples=X.shape[0])
+
+    def _answer(self, state):
+        """The closed form ``m*`` and, as the one-point curve, ``|p1 - p0|`` at the data's size."""
+        p0, p1, min_estimable = state.p0, state.p1, state.n_params + 1
+        if p0 == p1 or p0 in (0.0, 1.0) or p1 in (0.0, 1.0):
+            power_size, sample_size = np.inf, None
         else:
-            self.power_sample_size_ = float(np.ceil(z_test_sample_size(
-                self.p0_, self.p1_, self.alpha, self.beta)))
+            power_size = float(np.ceil(z_test_sample_size(p0, p1, self.alpha, self.beta)))
             # n_samples / |p1 - p0|² stays below 1e12 for any data set that fits in memory
-            self.sample_size_ = max(int(self.power_sample_size_), self.min_estimable_size_)
-        column = column_name(self.feature_index, names)
-        self.question_ = (
+            sample_size = max(int(power_size), min_estimable)
+        column = column_name(self.feature_index, getattr(self, "feature_names_in_", None))
+        question = (
             f"rows needed for the two-sided Z-test of the proportion classified positive with "
-            f"and without {column} (p0={self.p0_:.3g}, p1={self.p1_:.3g}) to have power "
+            f"and without {column} (p0={p0:.3g}, p1={p1:.3g}) to have power "
             f"{1 - self.beta:g} at level {self.alpha:g}"
         )
-        self.n_samples_seen_ = X.shape[0]
-        self.sizes_ = np.array([X.shape[0]])
-        self.criterion_ = np.array([abs(self.p1_ - self.p0_)])
-        self.criterion_std_ = np.zeros(1)
-        self.threshold_ = np.nan
-        return self
+        criterion = np.array([abs(p1 - p0)])
+        return Forecast(Curve(np.array([state.n_samples]), criterion, np.zeros(1)), sample_size,
+                        np.nan, dict(p0=p0, p1=p1, margin=state.margin, classes=state.classes,
+                                     min_estimable_size=min_estimable,
+                                     power_sample_size=power_size, question=question))
 
     def _check_xy(self, X, y):
-        from .._validation import validate_xy
-
         return validate_xy(self, X, y)
 
 
