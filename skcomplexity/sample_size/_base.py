@@ -38,16 +38,6 @@ a class so rare that the smallest grid size holds less than one of its
 members on average gets a :class:`RareClassWarning` that says where the
 grid should start.
 
-**Memory.** The chunk of replicates evaluated together is sized from an
-estimate of the bytes per replicate (index sequences, ``(R, J, q, q)``
-prefix statistics and their working copies, count matrices) so that it fits
-the budget of :mod:`skcomplexity._memory` (2 GiB by default); a fit of which
-one replicate alone does not fit is refused with a
-:class:`~skcomplexity._memory.MemoryBudgetError` before anything large is
-allocated, and ``n_repeats`` above 10,000 gets a
-:class:`~skcomplexity._memory.LongRunWarning`. Chunks never depend on
-``n_jobs``.
-
 The template (:class:`SampleSizeEstimator`) owns the grid, the replicates
 (one :class:`numpy.random.SeedSequence` child per replicate, so results do
 not depend on ``n_jobs``), the threshold modes and the decision rule. A method
@@ -64,11 +54,14 @@ A closed-form method (``_closed_form = True``: the statistical tests, which
 forecast ``m*`` from one pilot fit) draws no replicates: it implements
 ``_prepare`` and ``_answer(state) -> Forecast`` (the curve, ``m*``, the level and
 the method's own fitted quantities), and the template writes the attributes.
+
+The template's parts live beside it: the dataclasses the hooks exchange in
+:mod:`~skcomplexity.sample_size._results`, the chunks within the memory budget
+(and the class-support checks) in :mod:`~skcomplexity.sample_size._chunking`,
+and the answer's interval, forecast and status in
+:mod:`~skcomplexity.sample_size._answer`.
 """
 
-import math
-import warnings
-from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -81,16 +74,25 @@ from threadpoolctl import threadpool_limits
 from .._decision import (
     DECISION_RULES,
     THRESHOLD_MODES,
-    answer_interval,
     check_threshold,
-    extrapolate_size,
     make_size_grid,
     sufficient_size,
     threshold_holds,
 )
-from .._memory import LongRunWarning, MemoryBudgetError, format_bytes, get_memory_budget
 from .._parallel import parallel_map, root_seed_sequence
-from .._validation import validate_xy, warn_at_caller
+from .._validation import validate_xy
+from ._answer import AnswerMixin
+from ._chunking import _STAT_COPIES, ChunkPlanMixin, RareClassWarning
+from ._results import (
+    CONFIDENCE,
+    FORECAST_CAP,
+    CriterionResult,
+    Curve,
+    Draws,
+    Forecast,
+    InsufficientDataWarning,
+    _concat_results,
+)
 
 __all__ = [
     "CONFIDENCE",
@@ -106,216 +108,7 @@ __all__ = [
     "sufficient_size",
 ]
 
-#: Confidence of every interval a sample-size estimator reports.
-CONFIDENCE = 0.95
-#: A forecast past this many times the data at hand is reported as "more than" it.
-FORECAST_CAP = 100
-
-
-class InsufficientDataWarning(UserWarning):
-    """The data at hand do not settle the answer: they never reach the criterion (the
-    message says how many objects its trend needs, ``extrapolated_size_``, or why none can be
-    said), or the answer's interval reaches past them ("at the edge of the data")."""
-
-
-#: Rows x replicates per chunk of work (fixed, so chunks never depend on n_jobs); the
-#: memory budget (:mod:`skcomplexity._memory`) can only make a chunk smaller.
-_CHUNK_ELEMENTS = 2**22
-#: Working copies of the (R, J, q, q) prefix statistics a method holds at its peak (the
-#: statistics, the regularised system, its factor, the solver's copy and a slice; a method
-#: may declare its own ``_stat_copies``).
-_STAT_COPIES = 5
-#: More replicates than this get a LongRunWarning.
-_MANY_REPEATS = 10_000
-
-
-class RareClassWarning(UserWarning):
-    """A class of a binary target is too rare for the grid of sizes.
-
-    The stratified draw (module docstring) forces one member of each class into
-    every replicate, so at grid sizes that hold less than one member on average
-    the criterion describes a rebalanced sample; the message says where the grid
-    should start.
-    """
-
-
-@dataclass
-class Draws:
-    """A chunk of nested replicates.
-
-    Attributes
-    ----------
-    index : ndarray of shape (R, length)
-        Row indices; replicate ``r``'s subsample of size ``k`` is
-        ``index[r, :k]``.
-    sizes : ndarray of int, shape (J,)
-        The grid.
-    rngs : list of numpy.random.Generator
-        One per replicate, already advanced past the index draw: the stream
-        for any further randomness of that replicate (posterior draws, ...).
-    n_samples : int
-        Rows of the data ``m``.
-    replace : bool
-        Whether the sequence was drawn with replacement.
-    """
-
-    index: np.ndarray
-    sizes: np.ndarray
-    rngs: list
-    n_samples: int
-    replace: bool
-
-    @property
-    def n_replicates(self):
-        return self.index.shape[0]
-
-    def iter_counts(self, sizes=None):
-        """Yield ``(j, counts)`` with the ``(R, m)`` counts of each prefix, cumulatively.
-
-        One count matrix for this chunk at a time (not one per size and not
-        for all replicates), updated by the rows added since the last size.
-        """
-        sizes = self.sizes if sizes is None else sizes
-        R, m = self.n_replicates, self.n_samples
-        counts = np.zeros((R, m))
-        rows = np.arange(R)[:, None]
-        prev = 0
-        for j, k in enumerate(sizes):
-            seg = self.index[:, prev:k]
-            np.add.at(counts, (np.broadcast_to(rows, seg.shape), seg), 1.0)
-            prev = k
-            yield j, counts
-
-
-@dataclass
-class CriterionResult:
-    """What a method's ``_criterion`` returns for one chunk of replicates.
-
-    Attributes
-    ----------
-    values : ndarray of shape (J, R) or (J, R, ...)
-        The criterion (or what it is computed from) per size and replicate.
-    extras : dict of str -> ndarray of shape (J, R)
-        Further per-size, per-replicate quantities worth keeping (e.g.
-        ``lambda_min``); each becomes ``<name>_`` (mean over replicates) and
-        ``<name>_replicates_`` on the estimator.
-    """
-
-    values: np.ndarray
-    extras: dict = field(default_factory=dict)
-
-
-@dataclass
-class Curve:
-    """The curve ``m*`` is read from.
-
-    Attributes
-    ----------
-    sizes : ndarray of int
-    criterion : ndarray
-        Criterion per size.
-    criterion_std : ndarray
-        Its spread (standard deviation over replicates, or a standard error
-        where the criterion is a statistic of all replicates together).
-    replicates : ndarray of shape (J, B) or None
-        Per-replicate criterion values, where they exist.
-    """
-
-    sizes: np.ndarray
-    criterion: np.ndarray
-    criterion_std: np.ndarray
-    replicates: np.ndarray = None
-
-
-@dataclass
-class Forecast:
-    """What a closed-form method's ``_answer`` returns (no replicates are drawn).
-
-    Attributes
-    ----------
-    curve : Curve
-        The criterion on the grid it is reported on (deterministic: zero
-        spread, the criterion itself as the one replicate).
-    sample_size : int or None
-        ``m*``; a forecast, so it may lie past the data at hand.
-    threshold : float
-        The level of the criterion (``threshold_``); ``criterion_holds_`` is
-        where the criterion is at or past it in the method's ``_direction``.
-    extras : dict of str -> object
-        The method's own fitted quantities; each becomes ``<name>_`` on the
-        estimator.
-    """
-
-    curve: Curve
-    sample_size: int = None
-    threshold: float = np.nan
-    extras: dict = field(default_factory=dict)
-
-
-def _concat_results(results):
-    values = np.concatenate([r.values for r in results], axis=1)
-    extras = {k: np.concatenate([r.extras[k] for r in results], axis=1)
-              for k in results[0].extras}
-    return CriterionResult(values, extras)
-
-
-def _sig2(x):
-    """A size to two significant figures, with thousands separators (prose only)."""
-    x = float(x)
-    if not np.isfinite(x):
-        return "inf"
-    if x < 100:
-        return f"{int(np.ceil(x)):,}"
-    digits = int(np.floor(np.log10(x))) - 1
-    return f"{int(round(x, -digits)):,}"
-
-
-def _class_name(state, labels, c):
-    """The original label of the class coded ``c`` in ``labels``, where the state keeps it."""
-    classes = getattr(state, "classes", None)
-    if classes is None:
-        classes = getattr(getattr(state, "data", None), "classes", None)
-    if classes is not None and len(classes) == 2:
-        return classes[c]
-    y = getattr(state, "y", None)
-    if y is not None and len(y) == len(labels):
-        return np.asarray(y)[np.flatnonzero(labels == c)[0]]
-    return c
-
-
-def _check_class_support(labels, sizes, state, name):
-    """Refuse a class with a single member; warn when the smallest size holds < 1 on average."""
-    m = labels.size
-    counts = np.array([np.sum(labels == 0), np.sum(labels == 1)])
-    c = int(np.argmin(counts))
-    m_c = int(counts[c])
-    k1 = int(sizes[0])
-    label = _class_name(state, labels, c)
-    label = label.item() if isinstance(label, np.generic) else label
-    need = math.ceil(m / max(m_c, 1))
-    if m_c < 2:
-        raise ValueError(
-            f"{name}: class {label!r} of the binary target has {m_c} member in {m} rows. Every "
-            f"subsample holds that one row at most, so each logistic fit separates it and the "
-            f"criterion is meaningless at every size. Collect more rows of class {label!r} (at "
-            f"least 2, and about {m} / m_c rows per member so that the smallest grid size "
-            f"{k1} holds one on average), or model the target as continuous (family='gaussian')."
-        )
-    expected = k1 * m_c / m
-    if expected < 1.0:
-        warn_at_caller(
-            f"{name}: class {label!r} has {m_c} of {m} rows ({m_c / m:.1%}); the smallest grid "
-            f"size {k1} holds {expected:.2f} of them on average. Every replicate is drawn with "
-            "one member of each class in its first rows (so that the fits exist), so the "
-            "criterion at sizes below "
-            f"{need} describes a sample richer in class {label!r} than the data. Start the grid "
-            f"at {need} rows or more (e.g. sizes=[{need}, ...]) or collect more rows of class "
-            f"{label!r}.",
-            RareClassWarning,
-        )
-
-
-class SampleSizeEstimator(BaseEstimator):
+class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
     """Base class of the sufficient-sample-size estimators (not for direct use).
 
     Subclasses declare their hyper-parameters in ``__init__`` and implement
@@ -580,121 +373,6 @@ class SampleSizeEstimator(BaseEstimator):
         draws = Draws(index=index, sizes=sizes, rngs=rngs, n_samples=m, replace=self._replace)
         return self._criterion(state, draws)
 
-    def _chunk_size(self, state, sizes, n_samples, n_features, n_repeats):
-        """Replicates per chunk, within the memory budget; the checks before anything is drawn.
-
-        Refuses a binary target with a one-member class and warns when the
-        smallest grid size holds less than one member of a class on average
-        (:class:`RareClassWarning`); warns before more than 10,000 replicates
-        (:class:`~skcomplexity._memory.LongRunWarning`); estimates the bytes of
-        a chunk of ``R`` replicates as ``fixed + R * per_replicate`` and raises
-        :class:`~skcomplexity._memory.MemoryBudgetError` when ``R = 1`` does not
-        fit the budget. The chunk never depends on ``n_jobs``.
-        """
-        name = type(self).__name__
-        labels = self._binary_labels(state)
-        if labels is not None:
-            _check_class_support(labels, sizes, state, name)
-        if n_repeats > _MANY_REPEATS:
-            warnings.warn(
-                f"{name}: n_repeats={n_repeats:,} replicates; a run of more than "
-                f"{_MANY_REPEATS:,} can take very long (the work grows linearly with n_repeats "
-                "and a few hundred replicates usually pin the curve down).",
-                LongRunWarning, stacklevel=3,
-            )
-        fixed, per_replicate = self._check_memory(sizes, n_samples, n_features, n_repeats,
-                                                  labels is not None)
-        budget = get_memory_budget()
-        by_memory = (budget - fixed) // per_replicate
-        per_rep_elements = self._chunk_elements(state, sizes, n_samples)
-        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_rep_elements, by_memory)))
-
-    def _chunk_elements(self, state, sizes, n_samples):
-        """Elements one replicate of a chunk holds: an (m,) row and (J, q, q) statistics."""
-        return max(n_samples, 512 * len(sizes))
-
-    def _check_memory(self, sizes, n_samples, n_features, n_repeats, binary=False):
-        """``(fixed, per_replicate)`` bytes; raises MemoryBudgetError if one replicate does not fit.
-
-        ``sizes=None`` is the check before ``_prepare`` (nothing large allocated
-        yet): the default grid, at most 50 of its sizes (no default grid has
-        fewer), so that it only refuses what the grid the fit will use refuses too.
-        """
-        if sizes is None:
-            try:
-                sizes = self._size_grid(n_samples, n_features)
-            except ValueError:  # the fit's own checks report it
-                return None
-            if self.sizes is None and len(sizes) > 50:
-                sizes = sizes[np.linspace(0, len(sizes) - 1, 50).round().astype(int)]
-        budget = get_memory_budget()
-        fixed, per_replicate = self._memory_estimate(sizes, n_samples, n_features, n_repeats,
-                                                     binary)
-        if fixed + per_replicate <= budget:
-            return fixed, per_replicate
-
-        def fits(n_sizes, n_feat):
-            grid = np.unique(np.geomspace(sizes[0], sizes[-1], n_sizes).round().astype(int))
-            return sum(self._memory_estimate(grid, n_samples, n_feat, n_repeats, binary)) <= budget
-
-        def largest(ok, hi):  # the largest v in [1, hi] with ok(v), 0 if none
-            lo = 0
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
-            return lo
-
-        J, q = len(sizes), n_features + 2
-        n_sizes = largest(lambda v: v >= 2 and fits(v, n_features), J)
-        n_feat = largest(lambda v: fits(J, v), n_features)
-        k1, kJ = int(sizes[0]), int(sizes[-1])
-        hints = []
-        if n_sizes >= 2:
-            hints.append(f"at most {n_sizes} sizes (e.g. a geometric grid, "
-                         f"sizes=numpy.geomspace({k1}, {kJ}, {n_sizes}).astype(int))")
-        if n_feat >= 1:
-            hints.append(f"at most {n_feat} features with these {J} sizes (a PCA or a "
-                         "feature selection first)")
-        hints.append(f"a larger budget, skcomplexity._memory.set_memory_budget("
-                     f"'{math.ceil((fixed + per_replicate) / 2**30)}GiB'), if the machine "
-                     "has the memory")
-        raise MemoryBudgetError(
-            f"{type(self).__name__} needs about {format_bytes(fixed + per_replicate)} for a "
-            f"single replicate ({J} grid sizes of ({q} x {q}) prefix statistics with their "
-            f"working copies, {n_samples:,} rows, {n_repeats:,} replicates' results), more than "
-            f"the memory budget of {format_bytes(budget)}. The statistics grow with the number "
-            "of sizes times the square of the number of features; use " + "; or ".join(hints)
-            + "."
-        )
-
-    def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
-        """``(fixed, per_replicate)`` bytes of a fit whose chunks hold ``R`` replicates.
-
-        Per replicate: the drawn sequence (a permutation of all ``m`` rows is
-        cut to ``length``) and the stacked index; ``_STAT_COPIES`` copies of the
-        ``(J, q, q)`` prefix statistics (``q`` = features + intercept + target:
-        the statistics, the regularised system, its factor and the solver's
-        copy); an ``(m,)`` row of count/weight matrices; logistic paths hold a
-        few more ``(m,)`` rows (linear predictors, weights, gradients).
-        Fixed: copies of the data, the cumulative pass of one replicate (a
-        ``(length, q, q)`` table of row outer products when the grid is dense),
-        the outer-product table of the logistic Hessians, and every
-        replicate's results until the end of the fit.
-        """
-        m, J, q = int(n_samples), len(sizes), int(n_features) + 2
-        length, top = self._sequence_length(sizes), int(sizes[-1])
-        f8 = 8
-        copies = self._stat_copies
-        per_replicate = f8 * (m + length + copies * J * q * q + 2 * m) + 4096
-        if binary:
-            per_replicate += f8 * (6 * m + 4 * q * q)
-        dense = top <= 8 * J
-        fixed = f8 * (4 * m * q + (2 * top * q * q if dense else 2 * q * q) + J * q * q)
-        if binary:
-            fixed += f8 * min(m * q * (q + 1) // 2, 2**23)
-        fixed += f8 * 3 * J * n_repeats  # values and an extra per replicate, concatenated
-        return fixed, per_replicate
-
     def fit(self, X, y):
         """Evaluate the criterion over the grid of sizes and find ``m*``.
 
@@ -761,131 +439,6 @@ class SampleSizeEstimator(BaseEstimator):
         _, self.criterion_holds_ = threshold_holds(self.criterion_, self.threshold_, "absolute",
                                                    self._direction)
         self.n_samples_seen_ = n_samples
-
-    # ------------------------------------------------------------ the answer
-    def _forecast(self):
-        """Where the trend of the curve reaches the level, past the data (or None).
-
-        Default: a power law fitted to the upper half of the curve
-        (:func:`~skcomplexity._decision.extrapolate_size`), for a criterion that
-        must fall below an absolute threshold. Methods with a known law override it.
-        """
-        if (self._direction != "below" or self._complement
-                or self.threshold_mode != "absolute"
-                or self.criterion_ is None or not np.isfinite(self.threshold_)
-                or not self.threshold_ > 0):
-            return None
-        size, _ = extrapolate_size(self.sizes_, self.criterion_, self.threshold_)
-        return size
-
-    def _forecast_band(self):
-        """``(lo, hi)`` the forecast's law allows past the data (its misfit), or None."""
-        return None
-
-    def _point_answer(self):
-        """``m*`` if the data reach the criterion, else the forecast (``inf`` if none)."""
-        if self.sample_size_ is not None:
-            return float(self.sample_size_)
-        size = self._forecast()
-        return np.inf if size is None else float(size)
-
-    def _resampled_answers(self, result, sizes, state):
-        """The answer on ``_n_interval_resamples`` resamples of the replicates (no refits)."""
-        values = result.values
-        n_boot = self._n_interval_resamples
-        if n_boot == 0 or values.ndim < 2 or values.shape[1] < 2:
-            return None
-        B = values.shape[1]
-        rng = np.random.default_rng(self._curve_seed.spawn(1)[0])
-        saved = dict(self.__dict__)
-        answers = np.empty(n_boot)
-        # a _curve may skip what only the reported curve needs (e.g. its own standard errors)
-        self._resampling = True
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for b in range(n_boot):
-                    pick = rng.integers(0, B, B)
-                    sub = CriterionResult(values[:, pick],
-                                          {k: v[:, pick] for k, v in result.extras.items()})
-                    self._write_curve(self._curve(sub, sizes, state))
-                    self._decide()
-                    answers[b] = self._point_answer()
-        finally:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-        return answers
-
-    def _report(self, result, sizes, state):
-        """The answer with its interval, the forecast, the status, and honest warnings."""
-        n = int(self.n_samples_seen_)
-        largest = int(self.sizes_[-1]) if len(self.sizes_) else n
-        answers = self._resampled_answers(result, sizes, state)
-        interval = (None if answers is None
-                    else answer_interval(answers, self._point_answer(), CONFIDENCE))
-        self.confidence_ = CONFIDENCE
-        self.sample_size_interval_ = None
-        self.extrapolated_size_ = None
-        self.extrapolated_interval_ = None
-        cap = FORECAST_CAP * n
-        if self.sample_size_ is not None:
-            if interval is not None and self.decision_rule == "all":
-                # read off a grid, m* = k_j says only that the crossing lies in (k_{j-1}, k_j]
-                j = int(np.searchsorted(self.sizes_, self.sample_size_))
-                if 0 < j < len(self.sizes_) and self.sizes_[j] == self.sample_size_:
-                    interval = (min(interval[0], float(self.sizes_[j - 1] + 1)), interval[1])
-            self.sample_size_interval_ = interval
-            if interval is not None and not interval[1] <= largest:
-                self.status_ = "edge"
-                hi = "beyond the data" if not np.isfinite(interval[1]) else f"{interval[1]:,.0f}"
-                warn_at_caller(
-                    f"{type(self).__name__}: m* = {self.sample_size_:,} is at the edge of the "
-                    f"data: its {CONFIDENCE:.0%} interval reaches {hi} (the data have {n:,} "
-                    "rows), so the criterion is not settled within them; more rows or more "
-                    "replicates (n_repeats) would settle it.",
-                    InsufficientDataWarning)
-            else:
-                self.status_ = "enough"
-            return
-        forecast = self._forecast()
-        if forecast is None:
-            self.status_ = "undetermined"
-            last = self.criterion_[-1] if len(self.criterion_) else np.nan
-            warn_at_caller(
-                f"{type(self).__name__}: the criterion did not reach its threshold "
-                f"({self.threshold_:.3g}) within the {n:,} rows (it is {last:.3g} at "
-                f"{largest:,}), and its trend over the larger sizes does not clearly approach "
-                "it, so no size can be forecast: the criterion may be too noisy (raise "
-                "n_repeats) or the model may not settle with more of the same data.",
-                InsufficientDataWarning)
-            return
-        band = self._forecast_band()
-        if band is not None:
-            # a forecast is an extrapolation: its interval holds the law's misfit too
-            interval = band if interval is None else (min(interval[0], band[0]),
-                                                      max(interval[1], band[1]))
-        self.extrapolated_interval_ = interval
-        if forecast > cap:
-            self.status_ = "beyond cap"
-            warn_at_caller(
-                f"{type(self).__name__}: the criterion's trend needs more than {FORECAST_CAP}x "
-                f"the data at hand (over {cap:,} rows); a forecast that far is not a number to "
-                "act on: loosen the threshold or check that the model suits the data.",
-                InsufficientDataWarning)
-            return
-        self.status_ = "more data"
-        self.extrapolated_size_ = float(forecast)
-        span = ""
-        if interval is not None:
-            hi = (f"more than {FORECAST_CAP}x the data" if not interval[1] <= cap
-                  else _sig2(interval[1]))
-            span = f" ({CONFIDENCE:.0%} interval {_sig2(interval[0])} to {hi})"
-        warn_at_caller(
-            f"{type(self).__name__}: the data ({n:,} rows) do not reach the criterion; its "
-            f"trend reaches it near {_sig2(forecast)} rows{span}, about "
-            f"{_sig2(max(forecast - n, 0))} more objects of the same kind. The forecast is in "
-            "extrapolated_size_; sample_size_ stays None.",
-            InsufficientDataWarning)
 
     def _holds(self, criterion, threshold, mode):
         thr, complement = threshold

@@ -18,7 +18,8 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import FORECAST_CAP, InsufficientDataWarning, _sig2
+from ._answer import _sig2
+from ._results import FORECAST_CAP, InsufficientDataWarning
 
 __all__ = ["AUTO", "METHODS", "InsufficientDataWarning", "SufficientSampleSize", "compare_methods",
            "format_interval", "format_size", "get_method", "recommendation"]
