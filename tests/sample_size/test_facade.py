@@ -16,7 +16,7 @@ from skcomplexity.sample_size.facade import (
     compare_methods,
     get_method,
 )
-from skcomplexity.sample_size.sufficiency import KLSufficiency
+from skcomplexity.sample_size.sufficiency import KLSufficiency, SSufficiency
 
 SMALL = {"n_repeats": 5, "sizes": 4}
 
@@ -73,7 +73,18 @@ def test_plot():
     matplotlib.use("Agg")
     X, y = make_linear_regression(60, 3, random_state=0)
     sss = SufficientSampleSize("s-sufficiency", random_state=0, params=SMALL).fit(X, y)
-    assert sss.plot() is not None
+    disp = sss.plot()
+    # what is drawn is the method's own curve: the estimator fitted directly, same seed
+    direct = SSufficiency(random_state=0, **SMALL).fit(X, y)
+    np.testing.assert_array_equal(disp.line_.get_xdata(), direct.sizes_)
+    np.testing.assert_array_equal(disp.line_.get_ydata(), direct.criterion_)
+    # the threshold line at the s-score's level 1 - threshold (default threshold 0.01)
+    level = [ln.get_ydata()[0] for ln in disp.ax_.lines if ln.get_label() == "threshold"]
+    assert level == [pytest.approx(1 - 0.01, abs=1e-15)] and direct.threshold_ == level[0]
+    # m*, where the line is drawn, is the direct fit's
+    marks = [ln.get_xdata()[0] for ln in disp.ax_.lines if ln.get_label().startswith("m* =")]
+    assert marks == ([] if direct.sample_size_ is None else [direct.sample_size_])
+    assert sss.sample_size_ == direct.sample_size_
 
 
 def test_compare_methods_table():

@@ -223,12 +223,29 @@ def test_plots():
     import matplotlib
 
     matplotlib.use("Agg")
+    from sklearn.preprocessing import StandardScaler
+
     X, y = make_linear_regression(80, 3, random_state=0)
     kl = KLSufficiency(n_repeats=5, random_state=0, track_lambda_min=True).fit(X, y)
-    assert kl.plot_lambda_min() is not None
-    assert kl.plot() is not None
-    d = DSufficiency(n_repeats=5, sizes=4, random_state=0).fit(X, y)
-    assert d.plot() is not None
+    # λ_min(Z_k^T Z_k) recomputed along each order: one SeedSequence child per order (the
+    # seeding convention), each a random permutation of the rows, on the z-scored design
+    # with its intercept column
+    Z = np.column_stack([np.ones(len(y)), StandardScaler().fit_transform(X)])
+    for r, child in enumerate(np.random.SeedSequence(0).spawn(5 + 1)[:5]):
+        order = np.random.default_rng(child).permutation(len(y))
+        expected = [np.linalg.eigvalsh(Z[order[:k]].T @ Z[order[:k]])[0] for k in kl.sizes_]
+        np.testing.assert_allclose(kl.lambda_min_replicates_[:, r], expected, rtol=1e-10)
+    ax = kl.plot_lambda_min()
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), kl.lambda_min_)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), np.sqrt(kl.sizes_), rtol=1e-15)
+    np.testing.assert_allclose(kl.lambda_min_, kl.lambda_min_replicates_.mean(axis=1),
+                               rtol=1e-12)
+    for est in (kl, DSufficiency(n_repeats=5, sizes=4, random_state=0).fit(X, y)):
+        disp = est.plot()  # the drawn curve and level are the fitted ones
+        np.testing.assert_array_equal(disp.line_.get_xdata(), est.sizes_)
+        np.testing.assert_array_equal(disp.line_.get_ydata(), est.criterion_)
+        assert [ln.get_ydata()[0] for ln in disp.ax_.lines
+                if ln.get_label() == "threshold"] == [est.threshold_]
 
 
 # ------------------------------------------------------------ sklearn checks
