@@ -59,3 +59,16 @@ def test_test_module_basenames_are_unique():
     root = Path(__file__).parent
     names = Counter(p.name for p in root.rglob("test_*.py"))
     assert not [n for n, c in names.items() if c > 1]
+
+
+def test_no_module_over_700_lines():
+    # issue 23: a module past 700 lines is split along its seams into private modules
+    from pathlib import Path
+
+    import skcomplexity
+
+    package = Path(skcomplexity.__file__).parent
+    lines = {str(p.relative_to(package)): len(p.read_text().splitlines())
+             for p in package.rglob("*.py")}
+    long = {name: n for name, n in lines.items() if n > 700}
+    assert long == {}
