@@ -124,6 +124,9 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     """
 
     _replace = True
+    #: How ACC and ALC evaluate the posterior ball ("exact" or "monte-carlo", their
+    #: parameter); None for the methods that have no ball.
+    method = None
     _parameter_constraints = {
         **SampleSizeEstimator._parameter_constraints,
         # the posterior needs a proper prior
@@ -146,7 +149,7 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     def _criterion(self, data, draws):
         out = np.empty((len(draws.sizes), draws.n_replicates))
         normals = None
-        if getattr(self, "method", None) == "monte-carlo":
+        if self.method == "monte-carlo":
             # common random numbers: each replicate's standard normal draws (from its own
             # generator) serve every size, so the curve is smooth in k and the draws cost
             # O(R n_draws p) per chunk instead of per size

@@ -349,7 +349,7 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         B = coef.shape[1]
         rng = np.random.default_rng(self._curve_seed)
         boot = rng.integers(0, B, size=(200, B))
-        if B > 1 and not getattr(self, "_resampling", False):  # not inside the interval loop
+        if B > 1 and not self._resampling:  # not inside the interval loop
             se = np.array([np.std(self._widths(c[boot]), ddof=1) for c in coef])
         else:
             se = np.zeros(len(sizes))
