@@ -52,7 +52,7 @@ implements
 
 A closed-form method (``_closed_form = True``: the statistical tests, which
 forecast ``m*`` from one pilot fit) draws no replicates: it implements
-``_prepare`` and ``_answer(state) -> Forecast`` (the curve, ``m*``, the level and
+``_prepare`` and ``_closed_form_answer(state) -> Forecast`` (the curve, ``m*``, the level and
 the method's own fitted quantities), and the template writes the attributes.
 
 The template's parts live beside it: the dataclasses the hooks exchange in
@@ -123,7 +123,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
       changes them declares ``threshold_mode`` in its ``_parameter_constraints`` too);
     * ``_parameter_constraints``: the declarative parameter checks (see below);
     * ``_closed_form``: the method forecasts ``m*`` from one pilot fit through
-      ``_answer`` instead of drawing replicates.
+      ``_closed_form_answer`` instead of drawing replicates.
 
     The shared hyper-parameters the template reads (``threshold``,
     ``threshold_mode``, ``decision_rule``, ``sizes``, ``n_repeats``,
@@ -257,7 +257,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         """Per-replicate criterion at every grid size: a :class:`CriterionResult`."""
         raise NotImplementedError
 
-    def _answer(self, state):  # pragma: no cover - abstract
+    def _closed_form_answer(self, state):  # pragma: no cover - abstract
         """A closed-form method's :class:`Forecast` (``_closed_form = True``)."""
         raise NotImplementedError
 
@@ -394,7 +394,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         X, y = self._check_xy(X, y)
         n_samples, n_features = X.shape
         if self._closed_form:
-            self._write_forecast(self._answer(self._prepare(X, y)), n_samples)
+            self._write_forecast(self._closed_form_answer(self._prepare(X, y)), n_samples)
             return self
         n_repeats = int(self.n_repeats)
         self._check_memory(None, n_samples, n_features, n_repeats)

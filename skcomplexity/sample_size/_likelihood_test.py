@@ -6,7 +6,7 @@ reference implementation's fits (kept to reproduce Table 4.2), and the
 closed-form template method :class:`_LikelihoodTest`: ``_prepare`` fits the
 pilot and the restricted models on standardised data (:class:`PilotFit`), a
 test implements ``_gamma0`` (the per-object noncentrality) and optionally
-``_effective_alpha``, and ``_answer`` forecasts ``m* = max(⌈γ*/γ⁰⌉, n_params + 1)``
+``_effective_alpha``, and ``_closed_form_answer`` forecasts ``m* = max(⌈γ*/γ⁰⌉, n_params + 1)``
 as the template's :class:`~skcomplexity.sample_size._base.Forecast`.
 """
 
@@ -208,7 +208,7 @@ class _LikelihoodTest(SampleSizeEstimator):
 
     A closed-form method of the template: ``_prepare`` fits the pilot and the
     restricted models (:class:`PilotFit`), a test implements ``_gamma0`` (and
-    optionally ``_effective_alpha``), and ``_answer`` turns them into the
+    optionally ``_effective_alpha``), and ``_closed_form_answer`` turns them into the
     template's :class:`~skcomplexity.sample_size._base.Forecast`.
     """
 
@@ -373,7 +373,7 @@ class _LikelihoodTest(SampleSizeEstimator):
     def _effective_alpha(self, s):
         return self.alpha
 
-    def _answer(self, s):
+    def _closed_form_answer(self, s):
         """The forecast ``m* = max(⌈γ*/γ⁰⌉, n_params + 1)`` and the power curve around it."""
         m = s.y.shape[0]
         gamma0 = float(self._gamma0(s))

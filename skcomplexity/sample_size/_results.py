@@ -3,7 +3,7 @@
 :class:`Draws` (a chunk of nested replicates, handed to ``_criterion``),
 :class:`CriterionResult` (what ``_criterion`` returns), :class:`Curve` (what
 ``_curve`` returns: the curve ``m*`` is read from) and :class:`Forecast` (what a
-closed-form method's ``_answer`` returns); the interval's confidence and the
+closed-form method's ``_closed_form_answer`` returns); the interval's confidence and the
 forecast's cap every method reports with.
 """
 
@@ -123,7 +123,7 @@ class Curve:
 
 @dataclass
 class Forecast:
-    """What a closed-form method's ``_answer`` returns (no replicates are drawn).
+    """What a closed-form method's ``_closed_form_answer`` returns (no replicates drawn).
 
     Attributes
     ----------

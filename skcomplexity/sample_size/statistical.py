@@ -349,7 +349,7 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
                             margin=float(c0), classes=classes, n_params=Z.shape[1],
                             n_samples=X.shape[0])
 
-    def _answer(self, state):
+    def _closed_form_answer(self, state):
         """The closed form ``m*`` and, as the one-point curve, ``|p1 - p0|`` at the data's size."""
         p0, p1, min_estimable = state.p0, state.p1, state.n_params + 1
         if p0 == p1 or p0 in (0.0, 1.0) or p1 in (0.0, 1.0):
