@@ -72,3 +72,94 @@ def test_no_module_over_700_lines():
              for p in package.rglob("*.py")}
     long = {name: n for name, n in lines.items() if n > 700}
     assert long == {}
+
+
+# --- one way to validate: every public fit runs under scikit-learn's _fit_context -------------
+def _fit_context_code():
+    from sklearn.base import _fit_context
+
+    return _fit_context(prefer_skip_nested_validation=True)(lambda self: self).__code__
+
+
+FIT_CONTEXT_CODE = _fit_context_code()
+
+
+def _fit_is_validated(cls):
+    """Whether the ``fit`` a user calls on ``cls`` is scikit-learn's ``_fit_context`` wrapper.
+
+    An override whose body only calls ``super().fit(...)`` (a class documenting its own
+    arguments) is followed to the ``fit`` it delegates to, along ``cls``'s MRO as ``super``
+    does; anything else that is not the wrapper fails.
+    """
+    for klass in cls.__mro__:
+        fit = vars(klass).get("fit")
+        if fit is None:
+            continue
+        code = fit.__code__
+        if code is FIT_CONTEXT_CODE:
+            return True
+        if set(code.co_names) != {"super", "fit"}:
+            return False
+    return False
+
+
+FITTERS = [cls for cls in ESTIMATORS if hasattr(cls, "fit")]
+
+
+@pytest.mark.parametrize("cls", FITTERS, ids=lambda c: c.__name__)
+def test_fit_runs_under_fit_context(cls):
+    assert _fit_is_validated(cls), (
+        f"{cls.__name__}.fit is not wrapped by sklearn.base._fit_context")
+
+
+def test_fit_context_check_can_fail():
+    from sklearn.base import _fit_context
+
+    class ByHand(BaseEstimator):
+        def fit(self, X, y=None):
+            self._validate_params()
+            return self
+
+    class Delegates(ByHand):
+        def fit(self, X, y=None):
+            return super().fit(X, y)
+
+    class Wrapped(BaseEstimator):
+        @_fit_context(prefer_skip_nested_validation=True)
+        def fit(self, X, y=None):
+            return self
+
+    class DelegatesToWrapped(Wrapped):
+        def fit(self, X, y=None):
+            """Documents the subclass's arguments."""
+            return super().fit(X, y)
+
+    class DoesMore(Wrapped):
+        def fit(self, X, y=None):
+            self.extra_ = 1
+            return super().fit(X, y)
+
+    assert not _fit_is_validated(ByHand)
+    assert not _fit_is_validated(Delegates)
+    assert not _fit_is_validated(DoesMore)
+    assert _fit_is_validated(Wrapped)
+    assert _fit_is_validated(DelegatesToWrapped)
+
+
+def test_no_fit_validates_its_parameters_by_hand():
+    # the parameters are checked by _fit_context, once: no fit calls _validate_params itself
+    import ast
+    from pathlib import Path
+
+    import skcomplexity
+
+    package = Path(skcomplexity.__file__).parent
+    by_hand = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name in ("fit", "_fit", "partial_fit"):
+                for call in ast.walk(node):
+                    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                            and call.func.attr == "_validate_params"):
+                        by_hand.append(f"{path.relative_to(package)}:{call.lineno}")
+    assert by_hand == []

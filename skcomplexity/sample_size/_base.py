@@ -51,7 +51,8 @@ implements
   D-sufficiency takes the variance, the bootstrap the interval width).
 
 A closed-form method (``_closed_form = True``: the statistical tests, which
-forecast ``m*`` from one pilot fit) draws no replicates: it implements
+forecast ``m*`` from one pilot fit, and the landscape method, which reads it
+off the loss curve of one fit) draws no replicates: it implements
 ``_prepare`` and ``_closed_form_answer(state) -> Forecast`` (the curve, ``m*``, the level and
 the method's own fitted quantities), and the template writes the attributes.
 
@@ -65,7 +66,7 @@ and the answer's interval, forecast and status in
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -122,7 +123,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
     * ``_threshold_modes``: the threshold modes the method accepts (a method that
       changes them declares ``threshold_mode`` in its ``_parameter_constraints`` too);
     * ``_parameter_constraints``: the declarative parameter checks (see below);
-    * ``_closed_form``: the method forecasts ``m*`` from one pilot fit through
+    * ``_closed_form``: the method reads ``m*`` off one pilot fit through
       ``_closed_form_answer`` instead of drawing replicates.
 
     The shared hyper-parameters the template reads (``threshold``,
@@ -373,6 +374,9 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         draws = Draws(index=index, sizes=sizes, rngs=rngs, n_samples=m, replace=self._replace)
         return self._criterion(state, draws)
 
+    # not skipped: a method may fit a user's estimator (cross-validation, learning curve,
+    # landscape), whose own parameters its fit must still check
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Evaluate the criterion over the grid of sizes and find ``m*``.
 
@@ -388,7 +392,15 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
+        return self._fit(X, y)
+
+    def _fit(self, X, y):
+        """The template's fit, after ``_parameter_constraints`` are checked (``_fit_context``).
+
+        A method whose ``fit`` takes more than ``(X, y)`` (the learning curve's
+        ``groups`` and routed metadata) wraps its own ``fit`` in ``_fit_context``
+        and calls this, so that the parameters are checked once.
+        """
         self._validate_common()
         self._validate_params_extra()
         X, y = self._check_xy(X, y)
@@ -438,6 +450,9 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         self.threshold_ = forecast.threshold
         _, self.criterion_holds_ = threshold_holds(self.criterion_, self.threshold_, "absolute",
                                                    self._direction)
+        if (forecast.decided_off_grid and self.sample_size_ is None
+                and sufficient_size(self.sizes_, self.criterion_holds_, self.decision_rule)):
+            self.criterion_holds_[-1] = False
         self.n_samples_seen_ = n_samples
 
     def _holds(self, criterion, threshold, mode):

@@ -138,12 +138,18 @@ class Forecast:
     extras : dict of str -> object
         The method's own fitted quantities; each becomes ``<name>_`` on the
         estimator.
+    decided_off_grid : bool
+        ``m*`` was read off a finer curve than the grid it is reported on (the
+        landscape curve at every size): where it is None, the grid's last point
+        is marked as failing if the grid alone would give a size, so that
+        ``criterion_holds_`` never claims an ``m*`` the method denies.
     """
 
     curve: Curve
     sample_size: int = None
     threshold: float = np.nan
     extras: dict = field(default_factory=dict)
+    decided_off_grid: bool = False
 
 
 def _concat_results(results):

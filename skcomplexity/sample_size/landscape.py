@@ -18,6 +18,7 @@ torch is imported only inside this module's methods (the module itself is
 imported lazily by the facade).
 """
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,9 +29,21 @@ from sklearn.utils.validation import validate_data
 
 from .._decision import make_size_grid, sufficient_size
 from .._parallel import root_seed_sequence
-from ._base import SampleSizeEstimator
+from ._base import Curve, Forecast, SampleSizeEstimator
 
 __all__ = ["LandscapeSufficiency"]
+
+
+@dataclass
+class _LandscapeFit:
+    """The model fitted on all the data and its per-object losses and curve (``_prepare``)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    estimator: object
+    losses: np.ndarray
+    curve: object
+    order_seed: np.random.SeedSequence
 
 
 class LandscapeSufficiency(SampleSizeEstimator):
@@ -112,6 +125,9 @@ class LandscapeSufficiency(SampleSizeEstimator):
     threshold_unit = "loss per added row"
     criterion_label = "change of the mean loss per added row"
 
+    #: the template's one-fit path: ``_prepare`` fits the model and measures its curve,
+    #: ``_closed_form_answer`` reads ``m*`` off it (no replicates of the template's)
+    _closed_form = True
     _parameter_constraints = {
         **SampleSizeEstimator._parameter_constraints,
         "estimator": [HasMethods(["fit"]), None],
@@ -161,48 +177,39 @@ class LandscapeSufficiency(SampleSizeEstimator):
             est.set_params(random_state=seed)
         return est
 
-    def fit(self, X, y):
-        """Fit the model on all of ``(X, y)`` and find ``m*`` from its landscape curve.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : object
-        """
-        from ..landscape import loss_difference_curve, per_object_losses
-
-        self._validate_params()
-        self._validate_params_extra()
-        self._validate_common()
+    def _check_xy(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64)
         n = X.shape[0]
         if n < 3:
             raise ValueError(f"LandscapeSufficiency needs at least 3 samples, got n_samples={n}.")
-        root = root_seed_sequence(self.random_state)
-        model_ss, order_ss = root.spawn(2)
+        return X, y
+
+    def _prepare(self, X, y):
+        """Fit the model on all of ``(X, y)`` and measure its loss-difference curve."""
+        from ..landscape import loss_difference_curve, per_object_losses
+
+        model_ss, order_ss = root_seed_sequence(self.random_state).spawn(2)
         seed = None if self.random_state is None else int(model_ss.generate_state(1)[0] >> 1)
-        self.estimator_ = self._make_estimator(y, seed).fit(X, y)
-        losses = per_object_losses(self.estimator_, X, y)
-        self.curve_ = loss_difference_curve(
+        estimator = self._make_estimator(y, seed).fit(X, y)
+        losses = per_object_losses(estimator, X, y)
+        curve = loss_difference_curve(
             losses, n_permutations=int(self.n_permutations), ema=float(self.ema),
             random_state=order_ss,
         )
-        self.sizes_ = make_size_grid(self.sizes, n - 1, 1)
-        self.loss_bound_ = float(np.max(np.abs(losses - losses.mean())))
-        self.landscape_measure_ = None
-        self.bound_constant_ = None
-        self.threshold_ = float(self.threshold)
+        return _LandscapeFit(X=X, y=y, estimator=estimator, losses=losses, curve=curve,
+                             order_seed=order_ss)
+
+    def _closed_form_answer(self, state):
+        """``m*`` by Rule B (the full EMA curve) or Rule A (the bound (2.9))."""
+        n, curve, threshold = state.X.shape[0], state.curve, float(self.threshold)
+        sizes = make_size_grid(self.sizes, n - 1, 1)
+        loss_bound = float(np.max(np.abs(state.losses - state.losses.mean())))
+        extras = dict(estimator=state.estimator, curve=curve, loss_bound=loss_bound,
+                      landscape_measure=None, bound_constant=None)
         if self.rule == "curve":
-            full = self.curve_.smoothed
-            self.criterion_ = full[self.sizes_ - 1]
-            self.criterion_std_ = self.curve_.std[self.sizes_ - 1]
-            self.criterion_replicates_ = self.criterion_[:, None]
-            self.sample_size_ = sufficient_size(self.curve_.sizes, full <= self.threshold_,
-                                                self.decision_rule)
+            full = curve.smoothed
+            criterion, std = full[sizes - 1], curve.std[sizes - 1]
+            sample_size = sufficient_size(curve.sizes, full <= threshold, self.decision_rule)
         else:
             from ..landscape.bounds import sufficient_sample_size_from_bound
 
@@ -210,25 +217,19 @@ class LandscapeSufficiency(SampleSizeEstimator):
             if self.radius > 0:
                 from ..landscape import hessian_spread
 
-                mu = hessian_spread(self.estimator_, X, y, random_state=order_ss,
-                                    **(self.hessian_kwargs or {}))
-                self.landscape_measure_ = float(mu)
-            B = self.loss_bound_ + mu * float(self.radius) ** 2
-            self.bound_constant_ = float(B)
-            self.criterion_ = B / (self.sizes_ + 1.0)
-            self.criterion_std_ = np.zeros(len(self.sizes_))
-            self.criterion_replicates_ = self.criterion_[:, None]
-            m_star = sufficient_sample_size_from_bound(B, self.threshold_)
-            self.sample_size_ = m_star if m_star <= n - 1 else None
-        self.criterion_holds_ = self.criterion_ <= self.threshold_
-        if self.sample_size_ is None and sufficient_size(self.sizes_, self.criterion_holds_,
-                                                         self.decision_rule):
-            self.criterion_holds_[-1] = False  # the decision used the full curve
-        self.n_samples_seen_ = n
-        return self
+                mu = hessian_spread(state.estimator, state.X, state.y,
+                                    random_state=state.order_seed, **(self.hessian_kwargs or {}))
+                extras["landscape_measure"] = float(mu)
+            B = loss_bound + mu * float(self.radius) ** 2
+            extras["bound_constant"] = float(B)
+            criterion, std = B / (sizes + 1.0), np.zeros(len(sizes))
+            m_star = sufficient_sample_size_from_bound(B, threshold)
+            sample_size = m_star if m_star <= n - 1 else None
+        return Forecast(Curve(sizes, criterion, std), sample_size, threshold, extras,
+                        decided_off_grid=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
+        # unlike the statistical tests' forecast, the model's fit and the orders are random
         tags.non_deterministic = self.random_state is None
         return tags

@@ -282,6 +282,11 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------ fit
+    # Its own fit, because the template's takes (X, y) only: this one also takes ``groups``
+    # and the per-sample metadata routed to the estimator and the scorer. It keeps them for
+    # _prepare and runs the template's body (``_fit``), so the parameters are checked once
+    # (here, by _fit_context; not skipped inside: the user's estimator is fitted there) and
+    # every result attribute is written by the template's hooks.
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None, **params):
         """Measure the learning curve, fit its families and find the rows needed.
@@ -309,7 +314,7 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         self._n_classes = 0
         self._fits = None
         try:
-            super().fit(X, y)
+            self._fit(X, y)
         finally:
             del self._fit_groups, self._fit_extra, self._fits
         return self
