@@ -289,24 +289,28 @@ def make_size_grid(sizes, n_samples, min_size, max_size=None, spacing="linear"):
     return grid
 
 
-def check_threshold(threshold, mode, *, modes=THRESHOLD_MODES, direction="below"):
+def check_threshold(threshold, mode, *, modes=THRESHOLD_MODES, complement=False,
+                    name="threshold"):
     """Validate a threshold and its mode (clear errors naming the parameter).
 
     A relative or fraction-of-maximum threshold is a fraction: it must lie in
-    (0, 1]. So must an absolute threshold of a criterion that holds *above*
-    ``1 - threshold`` (the s-score).
+    (0, 1]. An absolute threshold whose level is ``1 - threshold``
+    (``complement``: the s-score, the ACC coverage) must lie in (0, 1).
+    ``name`` is the parameter the errors name.
     """
     if mode not in modes:
         raise ValueError(f"threshold_mode must be one of {tuple(modes)}, got {mode!r}.")
     if isinstance(threshold, bool) or not isinstance(threshold, Real):
-        raise TypeError(f"threshold must be a positive real number, got {threshold!r}.")
+        raise TypeError(f"{name} must be a positive real number, got {threshold!r}.")
     if not np.isfinite(threshold) or threshold <= 0:
-        raise ValueError(f"threshold must be a finite number > 0, got {threshold!r}.")
+        raise ValueError(f"{name} must be a finite number > 0, got {threshold!r}.")
     if mode in ("relative", "fraction_of_max") and threshold > 1:
         raise ValueError(
-            f"threshold must be <= 1 with threshold_mode={mode!r} (it is a fraction of the "
+            f"{name} must be <= 1 with threshold_mode={mode!r} (it is a fraction of the "
             f"reference value; §4.7 recommends 0.05-0.1), got {threshold!r}."
         )
+    if complement and mode == "absolute" and threshold >= 1:
+        raise ValueError(f"{name} must be < 1 for a level 1 - {name}, got {threshold!r}.")
     return float(threshold)
 
 

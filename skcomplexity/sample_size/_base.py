@@ -327,9 +327,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         if self.threshold is None:
             return
         thr, complement = self._decision_threshold()
-        check_threshold(thr, mode, modes=self._threshold_modes)
-        if complement and mode == "absolute" and thr >= 1:
-            raise ValueError(f"threshold must be < 1 for a level 1 - threshold, got {thr!r}.")
+        check_threshold(thr, mode, modes=self._threshold_modes, complement=complement)
 
     def _draw(self, seed, length, m, strata=None, k1=2):
         """One replicate's index sequence and its generator (advanced past the draw).
@@ -474,7 +472,9 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         Parameters
         ----------
         threshold : float
-            ``ε > 0``, in the role ``threshold`` has for this method.
+            ``ε > 0``, in the role ``threshold`` has for this method (the level
+            the criterion is compared with; below 1 where the level is
+            ``1 - threshold``).
         threshold_mode : str, optional
             Defaults to the estimator's ``threshold_mode``.
         decision_rule : {"all", "first"}, optional
@@ -484,12 +484,17 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         -------
         int or None
         """
+        return self._reread(threshold, threshold_mode, decision_rule, "threshold")
+
+    def _reread(self, level, threshold_mode, decision_rule, name):
+        """``sample_size_for``'s body: ``level`` in the role ``_decision_threshold`` gives it."""
         check_is_fitted(self, "criterion_")
         mode = self.threshold_mode if threshold_mode is None else threshold_mode
         rule = self.decision_rule if decision_rule is None else decision_rule
-        check_threshold(threshold, mode, modes=self._threshold_modes)
         _, complement = self._decision_threshold()
-        _, holds = self._holds(self.criterion_, (float(threshold), complement), mode)
+        level = check_threshold(level, mode, modes=self._threshold_modes, complement=complement,
+                                name=name)
+        _, holds = self._holds(self.criterion_, (level, complement), mode)
         return sufficient_size(self.sizes_, holds, rule)
 
     # ------------------------------------------------------------ plotting

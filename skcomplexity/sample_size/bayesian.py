@@ -307,6 +307,32 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
         self.radius_ = float(self.radius_scale * self.threshold)
         super()._decide()
 
+    def sample_size_for(self, alpha, threshold_mode=None, decision_rule=None):
+        """``m*`` that another required coverage ``1 - alpha`` would give (no refit).
+
+        Every method's ``sample_size_for`` takes the parameter its level is set
+        by. Here that is ``alpha``, not ``threshold``: ``threshold`` is the
+        ball radius, which the fitted coverage curve depends on (only a refit
+        changes it); the decision reads that curve against ``1 - alpha``. So
+        ``sample_size_for(a)`` is the ``m*`` of a refit with ``alpha=a``.
+
+        Parameters
+        ----------
+        alpha : float
+            The allowed non-coverage: in (0, 1) in absolute mode (level
+            ``1 - alpha``), in (0, 1] in relative mode (the allowed deviation
+            from the full-sample coverage, as a fraction of it).
+        threshold_mode : {"absolute", "relative"}, optional
+            Defaults to the estimator's ``threshold_mode``.
+        decision_rule : {"all", "first"}, optional
+            Defaults to the estimator's ``decision_rule``.
+
+        Returns
+        -------
+        int or None
+        """
+        return self._reread(alpha, threshold_mode, decision_rule, "alpha")
+
 
 @fill_doc(common=COMMON_PARAMS_DOC, grid=GRID_PARAMS_DOC)
 class ALCSampleSize(_BallMixin, _PosteriorSampleSize):

@@ -17,7 +17,9 @@ order are the replicate's test part and the training set of size ``k`` is the
 first ``k`` rows (nested prefixes, the same test part at every size, as
 scikit-learn #23817 asks for). The criterion is the held-out score per size
 and replicate, and the intervals come from the template's resampling of the
-replicates.
+replicates. Its ``fit`` is its own only because it takes ``groups`` and
+routed per-sample metadata besides ``(X, y)``; it keeps them for ``_prepare``
+and runs the template's body, which writes every result attribute.
 """
 
 import math

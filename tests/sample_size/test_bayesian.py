@@ -212,6 +212,43 @@ def test_acc_increases_with_size_and_radius(reg_data):
         previous = m
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+def test_acc_sample_size_for_reads_alpha_not_the_radius(reg_data, mode):
+    # ACC's threshold is the ball radius, which the fitted coverage curve depends on; its
+    # level is 1 - alpha, so sample_size_for takes alpha: the m* of a refit with that alpha
+    X, y = reg_data
+    params = dict(sizes=[8, 12, 20, 35, 60, 100], n_repeats=10, method="monte-carlo",
+                  n_draws=200, threshold=0.5, threshold_mode=mode, random_state=0)
+    est = ACCSampleSize(alpha=0.05, **params).fit(X, y)
+    assert est.sample_size_for(0.05) == est.sample_size_
+    answers = set()
+    for alpha in (0.01, 0.1, 0.2, 0.4):
+        refit = ACCSampleSize(alpha=alpha, **params).fit(X, y)
+        np.testing.assert_array_equal(refit.criterion_, est.criterion_)
+        assert est.sample_size_for(alpha) == refit.sample_size_
+        answers.add(refit.sample_size_)
+    assert len(answers) > 1  # the alphas give different answers: the test can tell them apart
+    if mode == "absolute":
+        with pytest.raises(ValueError, match="alpha must be < 1"):
+            est.sample_size_for(1.5)
+    with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
+        est.sample_size_for(0.0)
+
+
+def test_sample_size_for_checks_a_complement_level_like_fit():
+    # the s-score's level is 1 - threshold: fit refuses threshold >= 1, so does sample_size_for
+    from skcomplexity.sample_size import SSufficiency
+
+    X, y = make_linear_regression(120, 3, random_state=0)
+    est = SSufficiency(threshold_mode="absolute", threshold=0.5, sizes=4, n_repeats=5,
+                       random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="threshold must be < 1"):
+        est.sample_size_for(1.5)
+    with pytest.raises(ValueError, match="threshold must be < 1"):
+        SSufficiency(threshold_mode="absolute", threshold=1.5).fit(X, y)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("cls", CLASSES)
 def test_binomial(cls):
