@@ -11,9 +11,11 @@ along each row, no Python loop over ``k``.
 """
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.signal import lfilter
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .._decision import sufficient_size
 from .._parallel import root_seed_sequence
@@ -21,7 +23,13 @@ from ._model import per_object_losses
 
 __all__ = ["LandscapeCurve", "loss_difference_curve", "landscape_curve", "ema_smooth"]
 
+#: the EMA weight of the previous value, in [0, 1)
+_EMA = [Interval(Real, 0, 1, closed="left")]
+#: an int, a RandomState, None, or a SeedSequence (a caller's spawned child)
+_RANDOM_STATE = ["random_state", np.random.SeedSequence]
 
+
+@validate_params({"values": ["array-like"], "ema": _EMA}, prefer_skip_nested_validation=True)
 def ema_smooth(values, ema):
     """Exponential moving average ``s_1 = x_1``, ``s_k = ema * s_{k-1} + (1 - ema) * x_k``.
 
@@ -42,8 +50,6 @@ def ema_smooth(values, ema):
     array([1.  , 0.5 , 0.25])
     """
     x = np.asarray(values, dtype=float)
-    if not (0 <= ema < 1):
-        raise ValueError(f"ema must lie in [0, 1), got {ema!r}.")
     if x.size == 0:
         return x
     y, _ = lfilter([1.0 - ema], [1.0, -ema], x, zi=[ema * x[0]])
@@ -117,6 +123,16 @@ class LandscapeCurve:
         return ax
 
 
+@validate_params(
+    {
+        "losses": ["array-like"],
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "ema": _EMA,
+        "random_state": _RANDOM_STATE,
+        "max_elements": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def loss_difference_curve(losses, *, n_permutations=100, ema=0.99, random_state=None,
                           max_elements=10_000_000):
     """``|L_{k+1} − L_k|`` over random orders of fixed per-object losses.
@@ -151,9 +167,6 @@ def loss_difference_curve(losses, *, n_permutations=100, ema=0.99, random_state=
         raise ValueError(f"losses must hold at least 2 objects, got {losses.size}.")
     if not np.all(np.isfinite(losses)):
         raise ValueError("losses contain NaN or inf.")
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) \
-            or n_permutations < 1:
-        raise ValueError(f"n_permutations must be a positive integer, got {n_permutations!r}.")
     m = losses.size
     rng = np.random.default_rng(root_seed_sequence(random_state))
     k = np.arange(1, m + 1, dtype=float)
@@ -178,6 +191,21 @@ def loss_difference_curve(losses, *, n_permutations=100, ema=0.99, random_state=
     )
 
 
+@validate_params(
+    {
+        # the model and its data are checked where they are read (per_object_losses)
+        "model": "no_validation",
+        "X": "no_validation",
+        "y": "no_validation",
+        "loss": [callable, None],
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "ema": _EMA,
+        "radius": [Interval(Real, 0, np.inf, closed="left")],
+        "n_directions": [Interval(Integral, 1, None, closed="left")],
+        "random_state": _RANDOM_STATE,
+    },
+    prefer_skip_nested_validation=True,
+)
 def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, radius=0.0,
                     n_directions=1, random_state=None):
     """Loss-difference curve of a fitted model on ``(X, y)`` (the experiments of §2.4).
@@ -222,16 +250,11 @@ def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, rad
     >>> curve.sizes.shape
     (149,)
     """
-    if isinstance(radius, bool) or not np.isfinite(radius) or radius < 0:
-        raise ValueError(f"radius must be a finite number >= 0, got {radius!r}.")
     if radius == 0:
         losses = per_object_losses(model, X, y, loss=loss)
         return loss_difference_curve(
             losses, n_permutations=n_permutations, ema=ema, random_state=random_state
         )
-    if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)) \
-            or n_directions < 1:
-        raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}.")
     import torch
 
     from ._model import is_torch_model, as_functional
