@@ -9,7 +9,10 @@ seeding convention of the curvature layer. This is the bottom of the layer:
 :mod:`~skcomplexity.landscape.curvature` (diagonals, Laplace) both build on it.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._parallel import root_seed_sequence
 from ._model import as_functional
@@ -19,16 +22,21 @@ __all__ = ["HessianOperator", "draw_probes", "probe_chunk", "torch_generator"]
 
 _KINDS = ("full", "gauss_newton")
 
+# The constraints the curvature layer's public functions share (sklearn's validate_params).
+#: ``kind``: the Hessian or its Gauss-Newton term
+KIND = [StrOptions(set(_KINDS))]
+#: a count of at least one (probes, iterations, objects, parameters, bytes)
+POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+#: a finite tolerance > 0
+TOL = [Interval(Real, 0, np.inf, closed="neither")]
+#: what :func:`skcomplexity._parallel.root_seed_sequence` turns into a seed: an int, a
+#: ``RandomState``, None, or a caller's spawned ``SeedSequence``
+RANDOM_STATE = ["random_state", np.random.SeedSequence]
+
 
 def _check_kind(kind):
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}.")
-
-
-def _check_tol(tol):
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) \
-            or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}.")
 
 
 def _check_int(value, name, low=1):
@@ -40,7 +48,7 @@ def torch_generator(random_state):
     """The one seeding convention of the curvature layer: a CPU ``torch.Generator``.
 
     Seeded from ``random_state`` through :func:`skcomplexity._parallel.root_seed_sequence`
-    (an int, a ``SeedSequence``, a ``RandomState``/``Generator`` or None); random
+    (an int, a ``SeedSequence``, a ``RandomState`` or None); random
     vectors are drawn on the CPU and moved to the model's device, so that the
     same seed gives the same probes on CPU and GPU.
     """

@@ -11,14 +11,19 @@ and works on the flat parameter vector of
 the biases fixed).
 """
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._exact import _chunk_size, _dense_full, _dense_ggn, _ggn_chunks, exact_diagonal
 from ._model import as_functional
 from ._operator import (
+    KIND,
+    POSITIVE_INT,
+    RANDOM_STATE,
     HessianOperator,
     _check_int,
-    _check_kind,
     draw_probes,
     probe_chunk,
     torch_generator,
@@ -119,6 +124,23 @@ def ggn_factor(model, X=None, y=None, *, loss=None, dtype=None, include_bias=Tru
     return torch.cat(rows)
 
 
+#: the model, its data, the loss and the dtype are checked where they are read
+#: (as_functional, HessianOperator)
+_MODEL_AND_DATA = {name: "no_validation" for name in ("model", "X", "y", "loss", "dtype")}
+
+
+@validate_params(
+    {
+        **_MODEL_AND_DATA,
+        "method": [StrOptions({"exact", "hutchinson"})],
+        "kind": KIND,
+        "n_probes": POSITIVE_INT,
+        "include_bias": ["boolean"],
+        "max_params": POSITIVE_INT,
+        "random_state": RANDOM_STATE,
+    },
+    prefer_skip_nested_validation=True,
+)
 def hessian_diagonal(model, X=None, y=None, *, method="exact", kind="full", n_probes=64,
                      loss=None, dtype=None, include_bias=True, max_params=5000,
                      random_state=None):
@@ -161,11 +183,7 @@ def hessian_diagonal(model, X=None, y=None, *, method="exact", kind="full", n_pr
     """
     import torch
 
-    _check_kind(kind)
-    if method not in ("exact", "hutchinson"):
-        raise ValueError(f"method must be 'exact' or 'hutchinson', got {method!r}.")
     if method == "hutchinson":
-        _check_int(n_probes, "n_probes")
         H = model if isinstance(model, HessianOperator) else HessianOperator(
             model, X, y, loss=loss, kind=kind, dtype=dtype, include_bias=include_bias)
         gen = torch_generator(random_state)
@@ -180,6 +198,17 @@ def hessian_diagonal(model, X=None, y=None, *, method="exact", kind="full", n_pr
     return exact_diagonal(fm, kind, max_params)
 
 
+@validate_params(
+    {
+        **_MODEL_AND_DATA,
+        "kind": KIND,
+        "prior_precision": [Interval(Real, 0, None, closed="neither")],
+        "include_bias": ["boolean"],
+        "max_params": POSITIVE_INT,
+        "return_precision": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def laplace_covariance(model, X=None, y=None, *, kind="full", prior_precision=1.0, loss=None,
                        dtype=None, include_bias=True, max_params=5000, return_precision=False):
     """Laplace-approximation posterior covariance ``Σ = (n H_+ + τ I)^{-1}``.
@@ -217,10 +246,7 @@ def laplace_covariance(model, X=None, y=None, *, kind="full", prior_precision=1.
     >>> laplace_covariance(net, X, y, loss=torch.nn.CrossEntropyLoss(reduction="none")).shape
     (8, 8)
     """
-    _check_kind(kind)
     tau = prior_precision
-    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.floating)) or not tau > 0:
-        raise ValueError(f"prior_precision must be a real number > 0, got {tau!r}.")
     fm = _functional(model, X, y, loss, dtype, include_bias)
     if fm.n_params > max_params:
         raise ValueError(

@@ -11,7 +11,7 @@ along each row, no Python loop over ``k``.
 """
 
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.signal import lfilter
@@ -20,13 +20,12 @@ from sklearn.utils._param_validation import Interval, validate_params
 from .._decision import sufficient_size
 from .._parallel import root_seed_sequence
 from ._model import per_object_losses
+from ._operator import POSITIVE_INT, RANDOM_STATE
 
 __all__ = ["LandscapeCurve", "loss_difference_curve", "landscape_curve", "ema_smooth"]
 
 #: the EMA weight of the previous value, in [0, 1)
 _EMA = [Interval(Real, 0, 1, closed="left")]
-#: an int, a RandomState, None, or a SeedSequence (a caller's spawned child)
-_RANDOM_STATE = ["random_state", np.random.SeedSequence]
 
 
 @validate_params({"values": ["array-like"], "ema": _EMA}, prefer_skip_nested_validation=True)
@@ -126,10 +125,10 @@ class LandscapeCurve:
 @validate_params(
     {
         "losses": ["array-like"],
-        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "n_permutations": POSITIVE_INT,
         "ema": _EMA,
-        "random_state": _RANDOM_STATE,
-        "max_elements": [Interval(Integral, 1, None, closed="left")],
+        "random_state": RANDOM_STATE,
+        "max_elements": POSITIVE_INT,
     },
     prefer_skip_nested_validation=True,
 )
@@ -198,11 +197,11 @@ def loss_difference_curve(losses, *, n_permutations=100, ema=0.99, random_state=
         "X": "no_validation",
         "y": "no_validation",
         "loss": [callable, None],
-        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "n_permutations": POSITIVE_INT,
         "ema": _EMA,
         "radius": [Interval(Real, 0, np.inf, closed="left")],
-        "n_directions": [Interval(Integral, 1, None, closed="left")],
-        "random_state": _RANDOM_STATE,
+        "n_directions": POSITIVE_INT,
+        "random_state": RANDOM_STATE,
     },
     prefer_skip_nested_validation=True,
 )

@@ -15,16 +15,18 @@ holds the estimators built on them.
 """
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from .._parallel import root_seed_sequence
 from . import _krylov
 from ._exact import _dense_full, _is_piecewise_linear, exact_diagonal
 from ._krylov import _GAP_SAFETY, _lanczos  # noqa: F401 (_GAP_SAFETY: benchmarks read it here)
 from ._operator import (
+    POSITIVE_INT,
+    RANDOM_STATE,
+    TOL,
     HessianOperator,
     _as_operator,
-    _check_int,
-    _check_tol,
     draw_probes,
     probe_chunk,
     torch_generator,
@@ -41,6 +43,23 @@ __all__ = [
 ]
 
 
+#: the model (an estimator, a net, a module, an operator) and its data are checked where
+#: they are read (_as_operator)
+_MODEL_AND_DATA = {"model": "no_validation", "X": "no_validation", "y": "no_validation"}
+
+
+@validate_params(
+    {
+        **_MODEL_AND_DATA,
+        "method": [StrOptions({"lanczos", "power", "eigsh"})],
+        "tol": TOL,
+        "maxiter": POSITIVE_INT,
+        "random_state": RANDOM_STATE,
+        "return_vector": ["boolean"],
+        "warm_start": [StrOptions({"auto"}), *POSITIVE_INT, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter=1000,
                    random_state=None, return_vector=False, warm_start="auto",
                    **operator_kwargs):
@@ -107,12 +126,6 @@ def top_eigenvalue(model, X=None, y=None, *, method="lanczos", tol=1e-6, maxiter
     """
     import torch
 
-    _check_tol(tol)
-    _check_int(maxiter, "maxiter")
-    if method not in ("lanczos", "power", "eigsh"):
-        raise ValueError(f"method must be 'lanczos', 'power' or 'eigsh', got {method!r}.")
-    if not (warm_start is None or warm_start == "auto"):
-        _check_int(warm_start, "warm_start")
     H = _as_operator(model, X, y, operator_kwargs)
     gen = torch_generator(random_state)
     # drawn on the CPU (CPU and GPU start alike), in the operator's precision for Lanczos
@@ -213,6 +226,17 @@ _WARM_MIN = 16  # the smallest warm-start subsample
 _WARM_TOL = 3.0  # a warm vector needs less than the answer: its levels stop at 3 tol
 
 
+@validate_params(
+    {
+        **_MODEL_AND_DATA,
+        "method": [StrOptions({"hutchinson", "exact"})],
+        "n_probes": POSITIVE_INT,
+        "random_state": RANDOM_STATE,
+        "return_std": ["boolean"],
+        "probe_chunk_bytes": POSITIVE_INT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
                   random_state=None, return_std=False, probe_chunk_bytes=2 ** 26,
                   **operator_kwargs):
@@ -256,9 +280,6 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
     """
     import torch
 
-    _check_int(n_probes, "n_probes")
-    if method not in ("hutchinson", "exact"):
-        raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}.")
     H = _as_operator(model, X, y, operator_kwargs)
     P = H.n_params
     chunk = probe_chunk(P, H.dtype.itemsize, probe_chunk_bytes)
@@ -287,6 +308,18 @@ def hessian_trace(model, X=None, y=None, *, method="hutchinson", n_probes=100,
     return (est, se) if return_std else est
 
 
+@validate_params(
+    {
+        **_MODEL_AND_DATA,
+        "n_objects": [*POSITIVE_INT, None],
+        "reference_size": [*POSITIVE_INT, None],
+        "tol": TOL,
+        "maxiter": POSITIVE_INT,
+        "random_state": RANDOM_STATE,
+        "return_all": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, tol=1e-4,
                    maxiter=200, random_state=None, return_all=False, **operator_kwargs):
     """The landscape measure (2.8): ``μ_f = E_i ‖H_i − H̄‖₂`` over objects.
@@ -332,8 +365,6 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
     """
     import torch
 
-    _check_tol(tol)
-    _check_int(maxiter, "maxiter")
     H = _as_operator(model, X, y, operator_kwargs)
     if not isinstance(H, HessianOperator):
         raise TypeError("hessian_spread needs per-object Hessians: pass a fitted torch model "
@@ -343,11 +374,9 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
     if n_objects is None or n_objects >= n:
         idx = np.arange(n)
     else:
-        _check_int(n_objects, "n_objects")
         idx = np.sort(rng.choice(n, n_objects, replace=False))
     ref = H
     if reference_size is not None and reference_size < n:
-        _check_int(reference_size, "reference_size")
         sub = np.sort(rng.choice(n, reference_size, replace=False))
         ref = H.subset(sub)
 
@@ -369,6 +398,8 @@ def hessian_spread(model, X=None, y=None, *, n_objects=32, reference_size=None, 
     return (mu, norms, idx) if return_all else mu
 
 
+@validate_params({**_MODEL_AND_DATA, "max_params": POSITIVE_INT},
+                 prefer_skip_nested_validation=True)
 def dense_hessian(model, X=None, y=None, *, max_params=5000, **operator_kwargs):
     """The dense Hessian of the mean loss, for small reference models only.
 
