@@ -1,9 +1,17 @@
 """What every bound of :mod:`skcomplexity.landscape.bounds` shares: the generic one-object
-loss-change bound, Rule A, and the numeric helpers (scalar or broadcast output, checks)."""
+loss-change bound, Rule A, and the numeric helpers (scalar or broadcast output, checks).
+
+The bounds broadcast over array arguments, which scikit-learn's parameter constraints
+cannot check elementwise: their options (``variant``, ``kind``, ``ratio``) and scalar
+arguments are declared with :func:`~sklearn.utils._param_validation.validate_params`,
+and only the elementwise checks of array arguments are written here (``_positive``).
+"""
 
 import math
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 _SQRT2 = math.sqrt(2.0)
 
@@ -36,6 +44,13 @@ def loss_difference_bound(k, loss_term, hessian_bound, radius2, *, halve=False):
                  * np.asarray(radius2, float)) / (k + 1.0))
 
 
+@validate_params(
+    {
+        "B": [Interval(Real, 0, np.inf, closed="left")],
+        "eps": [Interval(Real, 0, np.inf, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def sufficient_sample_size_from_bound(B, eps):
     """Rule A: smallest ``m*`` with ``B/(k+1) <= eps`` for all ``k >= m*``.
 
@@ -49,7 +64,4 @@ def sufficient_sample_size_from_bound(B, eps):
     >>> sufficient_sample_size_from_bound(149.0782104868, 0.01)
     14907
     """
-    _positive(eps, "eps")
-    if not np.isfinite(B) or B < 0:
-        raise ValueError(f"B must be finite and >= 0, got {B!r}.")
     return max(1, int(math.ceil(B / eps)) - 1)

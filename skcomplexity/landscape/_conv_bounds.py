@@ -3,6 +3,7 @@
 convolutions, pooling, a fully connected head."""
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._bound_common import _SQRT2, _out, loss_difference_bound
 
@@ -128,6 +129,7 @@ def conv2d_landscape_asymptotic(L, C, k, M, m, n):
                 * (q2 * np.asarray(M, float) ** 2) ** L)
 
 
+@validate_params({"kind": [StrOptions({"max", "avg"})]}, prefer_skip_nested_validation=True)
 def conv2d_pool_hessian_bound(x_norm, L, C, k, w, m, n, k_pool, pool_position, kind="max"):
     """Theorems 15 (max) / 16 (avg): Theorem 14 times ``(1/k_pool²)^{L−l+2}``.
 
@@ -141,13 +143,13 @@ def conv2d_pool_hessian_bound(x_norm, L, C, k, w, m, n, k_pool, pool_position, k
     >>> round(conv2d_pool_hessian_bound(1.0, 2, 2, 3, 0.1, 8, 8, 2, 1), 4)
     81078.1261
     """
-    if kind not in ("max", "avg"):
-        raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}.")
     factor = (1.0 / np.asarray(k_pool, float) ** 2) ** (np.asarray(L, float)
                                                         - np.asarray(pool_position, float) + 2)
     return _out(conv2d_hessian_bound(x_norm, L, C, k, w, m, n) * factor)
 
 
+@validate_params({"ratio": [StrOptions({"text", "rederived"})]},
+                 prefer_skip_nested_validation=True)
 def conv2d_fc_head_hessian_bound(x_norm, L, C, k, w, m, n, P, h, w_tilde, *, ratio="text"):
     """Theorem 17: ``L+1`` 2-D convolutions followed by ``P`` linear layers.
 
@@ -166,11 +168,6 @@ def conv2d_fc_head_hessian_bound(x_norm, L, C, k, w, m, n, P, h, w_tilde, *, rat
     q2 = _q2(C, k, m, n)
     conv = q2 * np.asarray(w, float) ** 2
     head = np.asarray(h, float) ** 2 * np.asarray(w_tilde, float) ** 2
-    if ratio == "text":
-        rho = head / conv
-    elif ratio == "rederived":
-        rho = conv / head
-    else:
-        raise ValueError(f"ratio must be 'text' or 'rederived', got {ratio!r}.")
+    rho = head / conv if ratio == "text" else conv / head
     return _out(_SQRT2 * np.asarray(x_norm, float) ** 2 * q2 * head ** P * conv ** L
                 * (L + 1 + P * rho))

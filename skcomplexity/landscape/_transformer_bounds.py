@@ -4,6 +4,7 @@
 import math
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._bound_common import _out, _positive, loss_difference_bound
 
@@ -16,6 +17,8 @@ __all__ = [
 ]
 
 
+@validate_params({"variant": [StrOptions({"statement", "proof"})]},
+                 prefer_skip_nested_validation=True)
 def self_attention_hessian_bound(L, d_V, d_K, X_norm, WQ_norm, WK_norm, WV_norm, target_norm,
                                  *, variant="statement"):
     """Theorem 18: bound ``M`` on ``‖H_i‖₂`` of one single-head self-attention layer (MSE).
@@ -39,12 +42,10 @@ def self_attention_hessian_bound(L, d_V, d_K, X_norm, WQ_norm, WK_norm, WV_norm,
         c1, c2, c3 = 8.0, 4.0, 4.0
         vq2 = c3 * r / (L ** 2 * math.sqrt(dK))
         qk2 = 4.0 * r * res / (L * dV * math.sqrt(dK))
-    elif variant == "proof":
+    else:  # "proof"
         c1, c2 = 2.0, 2.0
         vq2 = 2.0 * r / (L ** 2 * math.sqrt(dV * dK))
         qk2 = 2.0 * r * res / (L * dV * math.sqrt(dV * dK))
-    else:
-        raise ValueError(f"variant must be 'statement' or 'proof', got {variant!r}.")
     vv = 2.0 * L / dV * X ** 2
     qq = c1 / (L ** 3 * dV * dK) * K ** 2 * V ** 2 * X ** 6 \
         + 12.0 / (dV * dK) * r * res * V * K ** 2 * X ** 5

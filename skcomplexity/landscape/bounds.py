@@ -25,6 +25,7 @@ a model.
 import warnings
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._bound_common import (
     _SQRT2,
@@ -71,6 +72,10 @@ def _corrected_fc(L, mx, mw, mb, c, bias):
     return _SQRT2 * total
 
 
+@validate_params(
+    {"variant": [StrOptions({"text", "corrected"})], "bias": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def fc_hessian_bound(L, M_x, M_W, *, variant="text", bias=True, M_b=0.0, lipschitz=1.0):
     """Theorem 9: bound on ``‖H_i‖₂`` (G-term, cross-entropy) of an ``L``-layer network.
 
@@ -145,14 +150,13 @@ def fc_hessian_bound(L, M_x, M_W, *, variant="text", bias=True, M_b=0.0, lipschi
         q = np.asarray(M_W, dtype=float) ** 2
         mx2 = np.asarray(M_x, dtype=float) ** 2
         return _out(L * _SQRT2 * mx2 * q ** L + _SQRT2 * _geom(q, L, 1))
-    if variant == "corrected":
-        for name, value in (("M_x", M_x), ("M_W", M_W), ("M_b", M_b), ("lipschitz", lipschitz)):
-            v = np.asarray(value, float)
-            if np.any(~np.isfinite(v)) or np.any(v < 0):
-                raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
-        return _out(np.vectorize(_corrected_fc, otypes=[float])(
-            L, M_x, M_W, M_b, lipschitz, bool(bias)))
-    raise ValueError(f"variant must be 'text' or 'corrected', got {variant!r}.")
+    # "corrected"; the arguments broadcast, so they are checked elementwise here
+    for name, value in (("M_x", M_x), ("M_W", M_W), ("M_b", M_b), ("lipschitz", lipschitz)):
+        v = np.asarray(value, float)
+        if np.any(~np.isfinite(v)) or np.any(v < 0):
+            raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
+    return _out(np.vectorize(_corrected_fc, otypes=[float])(
+        L, M_x, M_W, M_b, lipschitz, bool(bias)))
 
 
 def fc_hessian_bound_elementwise(L, M_x, h, M, *, variant="text", bias=True):
