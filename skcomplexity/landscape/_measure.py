@@ -43,6 +43,8 @@ def _is_classification(model, kwargs):
                      "know the constant predictor's loss.")
 
 
+@validate_params({"y": ["array-like"], "classification": ["boolean"]},
+                 prefer_skip_nested_validation=True)
 def baseline_loss(y, *, classification):
     """Loss of the best constant prediction on ``y``: the normaliser of ``normalize=True``.
 

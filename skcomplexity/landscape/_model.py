@@ -10,11 +10,13 @@ Accepted models:
 """
 
 import copy
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -493,6 +495,8 @@ def encode_target(estimator, net, y):
     return y
 
 
+@validate_params({"batch_size": [Interval(Integral, 1, None, closed="left")]},
+                 prefer_skip_nested_validation=True)
 def per_object_losses(model, X, y, *, loss=None, batch_size=4096):
     """Per-object losses ``l_i = l(f(x_i), y_i)`` of a fitted model.
 
@@ -523,8 +527,6 @@ def per_object_losses(model, X, y, *, loss=None, batch_size=4096):
     >>> per_object_losses(LogisticRegression(max_iter=500).fit(X, y), X, y).shape
     (150,)
     """
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     if is_torch_model(model):
         import torch
 
