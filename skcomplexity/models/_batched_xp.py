@@ -1,0 +1,200 @@
+"""The conjugate engine's batched linear algebra on any array API namespace (torch, CUDA).
+
+The NumPy routines of :mod:`skcomplexity.models._batched` and
+:mod:`skcomplexity.models.posterior` stay exactly as they are; these are their
+counterparts for arrays of another namespace (scikit-learn's array API
+convention, :mod:`skcomplexity._array_api`), computing the same numbers (to
+rounding) on the arrays' device in float64:
+
+* :func:`prefix_grams_xp` — the Gram matrices of every prefix of every
+  replicate's index sequence, gathered on the device in pieces within an element
+  budget (so a 10,000,000-row sequence never needs a ``(R, m, q)`` copy);
+* :func:`neighbour_criteria_xp` — KL, s-score and ``λ_min`` between neighbouring
+  prefixes of the conjugate Bayesian linear regression, by either route of
+  :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria` (prefix Gram
+  matrices and one batched Cholesky solve per size, or block Kalman updates
+  along the orders).
+
+The index sequences (the random draws) come in as NumPy arrays from the host
+and are moved onto the device piece by piece; the per-replicate results go
+back to the host as NumPy arrays of shape ``(J, R)``, which is all the
+estimators read.
+"""
+
+import numpy as np
+
+from .._array_api import cho_solve, cholesky, namespace_of, solve_triangular, to_numpy
+
+__all__ = ["neighbour_criteria_xp", "prefix_grams_xp"]
+
+#: Largest number of elements of the rows gathered at once on the device.
+_GATHER_ELEMENTS = 2**25
+
+
+def _device(a):
+    from sklearn.externals import array_api_compat
+
+    return array_api_compat.device(a)
+
+
+def _gather(xp, A, index):
+    """``A[index]`` for a NumPy ``index`` of any shape, on ``A``'s device."""
+    idx = xp.asarray(np.ascontiguousarray(index, dtype=np.int64).reshape(-1),
+                     device=_device(A))
+    return xp.reshape(xp.take(A, idx, axis=0), tuple(np.shape(index)) + tuple(A.shape[1:]))
+
+
+def _rows(xp, X, y, index):
+    """``[X, y][index]``: shape ``index.shape + (p + 1,)`` (``y`` None: ``X[index]``)."""
+    rows = _gather(xp, X, index)
+    if y is None:
+        return rows
+    return xp.concat([rows, _gather(xp, y, index)[..., None]], axis=-1)
+
+
+def prefix_grams_xp(X, index, sizes, y=None, *, budget=_GATHER_ELEMENTS):
+    """Gram matrices of every prefix of every replicate's index sequence, on ``X``'s device.
+
+    ``out[r, j] = A[index[r, :sizes[j]]]ᵀ A[index[r, :sizes[j]]]`` with ``A = X``, or
+    ``A = [X, y]`` when ``y`` is given: :func:`skcomplexity.models._batched.prefix_grams`
+    for an array of another namespace. The sequence is read in pieces of at most
+    ``budget`` gathered elements; between consecutive sizes the rows are multiplied
+    once (batched over the replicates) and accumulated.
+
+    Parameters
+    ----------
+    X : array of shape (m, p), of a namespace other than NumPy
+    index : ndarray of int, shape (R, length)
+        On the host; moved onto the device a piece at a time.
+    sizes : ndarray of int, shape (J,)
+        Increasing prefix lengths ``<= length``.
+    y : array of shape (m,), optional
+    budget : int
+        Largest ``R x piece x q`` gathered at once.
+
+    Returns
+    -------
+    grams : array of shape (R, J, q, q), on ``X``'s device
+    """
+    xp = namespace_of(X)
+    sizes = np.asarray(sizes, dtype=int)
+    R, q = index.shape[0], X.shape[1] + (y is not None)
+    top = int(sizes[-1])
+    piece = max(1, budget // max(1, R * q))
+    acc = xp.zeros((R, q, q), dtype=X.dtype, device=_device(X))
+    out = []
+    for a in range(0, top, piece):
+        b = min(a + piece, top)
+        rows = _rows(xp, X, y, index[:, a:b])  # (R, b - a, q)
+        # the sizes that end inside this piece cut it into segments; each segment's rows
+        # are multiplied once and added to the running Gram matrices
+        cuts = [int(k) - a for k in sizes[(sizes > a) & (sizes <= b)]]
+        ends = cuts + ([b - a] if not cuts or cuts[-1] < b - a else [])
+        start, n_cuts = 0, len(cuts)
+        for i, c in enumerate(ends):
+            if c > start:
+                seg = rows[:, start:c, :]
+                acc = acc + xp.matmul(xp.matrix_transpose(seg), seg)
+            if i < n_cuts:
+                out.append(acc)
+            start = c
+    return xp.stack(out, axis=1)
+
+
+def _closed_forms(xp, t, r2, sigma2, expected):
+    """The one-object KL and s-score of :mod:`~skcomplexity.models.posterior`."""
+    if expected:
+        return 0.5 * (2.0 * t - xp.log1p(t)), xp.sqrt((2.0 + t) / (2.0 + 2.0 * t))
+    kl = 0.5 * (t - xp.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
+    s = xp.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
+    return kl, s
+
+
+def _host_t(a):
+    """(R, J) on the device -> (J, R) NumPy."""
+    return np.ascontiguousarray(to_numpy(a).T)
+
+
+def neighbour_criteria_xp(X, y, index, sizes, *, prior_precision, sigma2, lambda_min,
+                          expected, route, on_failure):
+    """KL, s-score and ``λ_min`` between neighbouring prefixes, computed on ``X``'s device.
+
+    The device counterpart of
+    :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria` (same arguments,
+    ``route`` the one :func:`~skcomplexity.models.posterior.neighbour_route` chose).
+    ``on_failure()`` is called when a posterior precision is not positive definite (the
+    NumPy routine's error, from the host).
+
+    Returns
+    -------
+    kl, s : ndarrays of shape (J, R), on the host
+    lam : ndarray of shape (J, R) or None
+    """
+    xp = namespace_of(X)
+    if route == "sequential":
+        kl, s = _sequential_xp(xp, X, y, index, sizes, prior_precision, sigma2, expected,
+                               on_failure)
+        return _host_t(kl), _host_t(s), None
+    sizes = np.asarray(sizes, dtype=int)
+    p = X.shape[1]
+    S = prefix_grams_xp(X, index, sizes, y)  # (R, J, p+1, p+1)
+    gram = S[..., :p, :p]
+    eye = xp.eye(p, dtype=X.dtype, device=_device(X))
+    prec = gram / sigma2 + prior_precision * eye
+    new = index[:, sizes]  # (R, J): the object each prefix takes next
+    x_new = _gather(xp, X, new)  # (R, J, p)
+    y_new = _gather(xp, y, new)
+    # one factorisation, two right-hand sides: the mean P⁻¹Xᵀy/σ² and P⁻¹x of the new object
+    rhs = xp.stack([S[..., :p, p] / sigma2, x_new], axis=-1)
+    L, ok = cholesky(xp, prec)
+    if not bool(xp.all(ok)):
+        on_failure(to_numpy(prec))
+    sol = cho_solve(xp, L, rhs)
+    mean, u = sol[..., 0], sol[..., 1]
+    t = xp.sum(x_new * u, axis=-1) / sigma2
+    r2 = None if expected else (y_new - xp.sum(x_new * mean, axis=-1)) ** 2
+    kl, s = _closed_forms(xp, t, r2, sigma2, expected)
+    lam = _host_t(xp.linalg.eigvalsh(gram)[..., 0]) if lambda_min else None
+    return _host_t(kl), _host_t(s), lam
+
+
+def _sequential_xp(xp, X, y, index, sizes, prior_precision, sigma2, expected, on_failure,
+                   block=32):
+    """:func:`~skcomplexity.models.posterior._sequential_neighbour_criteria` on the device.
+
+    Block Kalman updates of the conjugate posterior along each order (batched over
+    the orders); the criteria at the grid sizes inside a block are its objects'
+    predictive variances and innovations. Returns ``(kl, s)`` of shape (R, J) on the
+    device.
+    """
+    R, p = index.shape[0], X.shape[1]
+    dev = _device(X)
+    sizes = np.asarray(sizes, dtype=int)
+    cov = xp.broadcast_to(xp.eye(p, dtype=X.dtype, device=dev) / prior_precision, (R, p, p))
+    mean = xp.zeros((R, p), dtype=X.dtype, device=dev)
+    stop = int(sizes[-1]) + 1  # objects 0 .. sizes[-1] are read
+    ts, r2s = [], []
+    for start in range(0, stop, block):
+        rows = index[:, start:min(start + block, stop)]  # (R, b)
+        b = rows.shape[1]
+        Xb, yb = _gather(xp, X, rows), _gather(xp, y, rows)  # (R, b, p), (R, b)
+        U = xp.matmul(cov, xp.matrix_transpose(Xb))  # (R, p, b)
+        M = xp.matmul(Xb, U) + sigma2 * xp.eye(b, dtype=X.dtype, device=dev)
+        C, ok = cholesky(xp, M)  # M = C Cᵀ, C = L D^½
+        if not bool(xp.all(ok)):
+            on_failure(to_numpy(M))
+        d = xp.linalg.diagonal(C)  # D^½
+        innov = yb - xp.sum(Xb * mean[:, None, :], axis=-1)
+        z = solve_triangular(xp, C, innov[..., None])[..., 0]  # D^-½ L⁻¹ (y - Xμ)
+        want = (sizes >= start) & (sizes < start + b)
+        if want.any():
+            pos = xp.asarray(sizes[want] - start, device=dev)
+            ts.append(xp.take(d**2 / sigma2 - 1.0, pos, axis=1))
+            r2s.append(xp.take((z * d) ** 2, pos, axis=1))
+        if start + b >= stop:
+            break
+        W = solve_triangular(xp, C, xp.matrix_transpose(U))  # C⁻¹ Uᵀ, (R, b, p)
+        cov = cov - xp.matmul(xp.matrix_transpose(W), W)
+        mean = mean + xp.sum(W * z[..., None], axis=1)
+    t, r2 = xp.concat(ts, axis=1), xp.concat(r2s, axis=1)
+    return _closed_forms(xp, t, None if expected else r2, sigma2, expected)
