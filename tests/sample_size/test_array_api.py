@@ -1,0 +1,229 @@
+"""The sample-size engine under scikit-learn's array API convention (issue 22, item 4).
+
+Under ``sklearn.config_context(array_api_dispatch=True)`` torch tensors (CPU here,
+CUDA in the ``gpu`` tests) give the fitted numbers of NumPy input to 1e-8, and the
+heavy linear algebra (Gram prefixes, Cholesky factorisations and solves) really runs
+in torch on the tensors' device. scikit-learn refuses dispatch unless
+``SCIPY_ARRAY_API=1`` is set; scipy reads it only when first imported, which pytest
+has done long before, so the in-process tests set it for scikit-learn's check alone
+(the engine never hands a device array to scipy) and one test runs a fresh
+interpreter with the variable set from the start, as a user would.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sklearn
+
+from skcomplexity.datasets import make_linear_regression, make_logistic_regression
+from skcomplexity.models.posterior import prefix_neighbour_criteria
+from skcomplexity.sample_size import KLSufficiency, SSufficiency, SufficientSampleSize
+
+torch = pytest.importorskip("torch")
+
+from skcomplexity.models._batched import prefix_grams  # noqa: E402
+from skcomplexity.models._batched_xp import prefix_grams_xp  # noqa: E402
+
+ATOL = 1e-8
+#: What the answer is made of; compared number by number.
+ATTRIBUTES = ("sizes_", "criterion_", "criterion_std_", "criterion_replicates_", "threshold_",
+              "sample_size_", "sample_size_interval_", "extrapolated_size_",
+              "extrapolated_interval_", "status_")
+
+CASES = {
+    # the front door's default on a regression target: KL on the conjugate engine,
+    # sequential route (every size up to 2,000 rows)
+    "default-every-size": (lambda: SufficientSampleSize(random_state=0), 600, 5),
+    # past 2,000 rows: 100 geometric sizes, the prefix route (Gram prefixes + Cholesky)
+    "default-geometric": (lambda: SufficientSampleSize(random_state=0), 4000, 6),
+    "kl-lambda-min": (lambda: KLSufficiency(n_repeats=20, track_lambda_min=True,
+                                            random_state=1), 400, 4),
+    "kl-observed-mean": (lambda: KLSufficiency(n_repeats=20, divergence="observed",
+                                               aggregate="mean", decision_rule="all",
+                                               threshold=0.05, random_state=2), 300, 3),
+    "s-sufficiency": (lambda: SSufficiency(n_repeats=20, random_state=3), 3000, 5),
+}
+
+
+@pytest.fixture
+def dispatch(monkeypatch):
+    """``array_api_dispatch=True`` for the test (see the module docstring for the variable)."""
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with sklearn.config_context(array_api_dispatch=True):
+        yield
+
+
+@pytest.fixture
+def torch_linalg_calls(monkeypatch):
+    """Every torch Cholesky factorisation and solve the engine makes: (what, shape, dtype,
+    device)."""
+    calls = []
+
+    def spy(name, func):
+        def wrapped(*args, **kwargs):
+            a = args[0]
+            calls.append((name, tuple(a.shape), a.dtype, a.device))
+            return func(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(torch.linalg, "cholesky_ex", spy("cholesky", torch.linalg.cholesky_ex))
+    monkeypatch.setattr(torch.linalg, "solve_triangular",
+                        spy("solve_triangular", torch.linalg.solve_triangular))
+    monkeypatch.setattr(torch, "cholesky_solve", spy("cholesky_solve", torch.cholesky_solve))
+    return calls
+
+
+def _fit_pair(case, device="cpu"):
+    make, n, d = CASES[case]
+    X, y = make_linear_regression(n, d, random_state=0)
+    ref = make().fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        got = make().fit(torch.asarray(X, device=device), torch.asarray(y, device=device))
+    return ref, got
+
+
+def _max_diff(ref, got):
+    """Largest absolute difference over the answer's attributes (asserting equal shapes);
+    the front door's and its fitted method's."""
+    worst = 0.0
+    if hasattr(ref, "estimator_"):
+        worst = _max_diff(ref.estimator_, got.estimator_)
+    for name in ATTRIBUTES:
+        if not hasattr(ref, name):  # the front door copies the common answer only
+            continue
+        a, b = getattr(ref, name), getattr(got, name)
+        if a is None or isinstance(a, str):
+            assert b == a, name
+            continue
+        assert not any(isinstance(v, torch.Tensor) for v in np.ravel(np.asarray(b, object))), name
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        assert a.shape == b.shape, name
+        assert np.array_equal(np.isfinite(a), np.isfinite(b)), name
+        fin = np.isfinite(a)
+        worst = max(worst, float(np.max(np.abs(a[fin] - b[fin]), initial=0.0)))
+    return worst
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_torch_cpu_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls):
+    ref, got = _fit_pair(case)
+    assert _max_diff(ref, got) <= ATOL
+    assert isinstance(got.criterion_, np.ndarray)
+    assert got.sample_size_ == ref.sample_size_
+    if case == "kl-lambda-min":
+        np.testing.assert_allclose(got.lambda_min_, ref.lambda_min_, rtol=1e-10, atol=ATOL)
+    # the factorisations ran in torch, in float64 on the tensors' device
+    assert any(name == "cholesky" for name, *_ in torch_linalg_calls)
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cpu")}
+
+
+def test_the_prefix_route_factorises_every_size_at_once(dispatch, torch_linalg_calls):
+    ref, got = _fit_pair("default-geometric")
+    chol = [shape for name, shape, *_ in torch_linalg_calls if name == "cholesky"]
+    # one (R, J, p, p) batch per chunk of orders: every order and every grid size
+    assert sum(shape[0] for shape in chol) == 100
+    assert {shape[1:] for shape in chol} == {(len(ref.sizes_), 7, 7)}
+
+
+def test_numpy_input_under_dispatch_is_todays_path(dispatch, torch_linalg_calls):
+    X, y = make_linear_regression(600, 5, random_state=0)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = SufficientSampleSize(random_state=0).fit(X, y)
+    got = SufficientSampleSize(random_state=0).fit(X, y)
+    assert torch_linalg_calls == []
+    for name in ATTRIBUTES[:3] + ATTRIBUTES[4:]:  # bitwise
+        assert np.array_equal(np.asarray(getattr(ref, name), dtype=object),
+                              np.asarray(getattr(got, name), dtype=object)), name
+
+
+def test_torch_input_without_dispatch_is_converted_to_numpy(torch_linalg_calls):
+    X, y = make_linear_regression(600, 5, random_state=0)
+    ref = SufficientSampleSize(random_state=0).fit(X, y)
+    got = SufficientSampleSize(random_state=0).fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert _max_diff(ref, got) == 0.0
+
+
+def test_binary_target_falls_back_to_the_host(dispatch, torch_linalg_calls):
+    # the Laplace (logistic) posteriors have no device route yet: same numbers, from NumPy
+    X, y = make_logistic_regression(150, 2, random_state=0)
+    make = lambda: KLSufficiency(n_repeats=5, sizes=8, random_state=0)  # noqa: E731
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert _max_diff(ref, got) == 0.0
+
+
+@pytest.mark.parametrize("expected", [True, False])
+@pytest.mark.parametrize("lambda_min", [True, False])
+@pytest.mark.parametrize("grid", ["every", "geometric"])
+def test_prefix_neighbour_criteria_on_torch(expected, lambda_min, grid):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((2500, 5)), rng.standard_normal(2500)
+    index = np.stack([rng.permutation(2500) for _ in range(4)])
+    sizes = (np.arange(7, 2499) if grid == "every"
+             else np.unique(np.geomspace(7, 2499, 30).astype(int)))
+    kw = dict(prior_precision=0.5, sigma2=0.7, lambda_min=lambda_min, expected=expected)
+    ref = prefix_neighbour_criteria(X, y, index, sizes, **kw)
+    got = prefix_neighbour_criteria(torch.asarray(X), torch.asarray(y), index, sizes, **kw)
+    for a, b in zip(ref, got):
+        if a is None:
+            assert b is None
+            continue
+        assert isinstance(b, np.ndarray) and b.shape == a.shape
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-10)
+
+
+def test_prefix_grams_in_pieces():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((300, 3)), rng.standard_normal(300)
+    index = rng.integers(0, 300, (5, 250))
+    sizes = np.array([1, 2, 17, 64, 65, 200, 250])
+    ref = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)
+    for budget in (1, 37, 10**6):  # a piece of one row, pieces across sizes, one piece
+        got = prefix_grams_xp(torch.asarray(X), index, sizes, torch.asarray(y), budget=budget)
+        np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12, atol=1e-10)
+
+
+SCRIPT = """
+import json, numpy as np, sklearn, torch
+from skcomplexity.datasets import make_linear_regression
+from skcomplexity import SufficientSampleSize
+X, y = make_linear_regression(600, 5, random_state=0)
+with sklearn.config_context(array_api_dispatch=True):
+    est = SufficientSampleSize(random_state=0).fit(torch.asarray(X), torch.asarray(y))
+print(json.dumps({"sample_size": est.sample_size_, "criterion": est.criterion_.tolist(),
+                  "interval": list(est.sample_size_interval_)}))
+"""
+
+
+def test_as_a_user_runs_it_with_scipy_array_api_set():
+    env = dict(os.environ, SCIPY_ARRAY_API="1", OPENBLAS_NUM_THREADS="1")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    X, y = make_linear_regression(600, 5, random_state=0)
+    ref = SufficientSampleSize(random_state=0).fit(X, y)
+    assert got["sample_size"] == ref.sample_size_
+    np.testing.assert_allclose(got["criterion"], ref.criterion_, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(got["interval"], ref.sample_size_interval_, rtol=0, atol=ATOL)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("case", ["default-every-size", "default-geometric", "kl-lambda-min"])
+def test_cuda_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls):
+    ref, got = _fit_pair(case, device="cuda")
+    assert _max_diff(ref, got) <= ATOL
+    assert got.sample_size_ == ref.sample_size_
+    assert torch_linalg_calls
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cuda")}
