@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DeviceSpec", "cho_solve", "cholesky", "input_device", "namespace_of",
-           "solve_triangular", "to_numpy"]
+__all__ = ["DeviceSpec", "cho_solve", "cholesky", "input_device", "is_torch_namespace",
+           "namespace_of", "solve_triangular", "to_numpy"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ def to_numpy(a):
     return _convert_to_numpy(a, xp)
 
 
-def _is_torch(xp):
+def is_torch_namespace(xp):
+    """Whether ``xp`` is (scikit-learn's wrapper of) torch."""
     from sklearn.externals import array_api_compat
 
     return array_api_compat.is_torch_namespace(xp)
@@ -104,7 +105,7 @@ def cholesky(xp, A):
 
     Returns ``(L, ok)``; where ``ok`` is False the factor is not to be used.
     """
-    if _is_torch(xp):
+    if is_torch_namespace(xp):
         import torch
 
         L, info = torch.linalg.cholesky_ex(A)
@@ -121,7 +122,7 @@ def cholesky(xp, A):
 
 def solve_triangular(xp, L, B, *, lower=True):
     """``L⁻¹ B`` for triangular ``L`` (..., q, q) and ``B`` (..., q, r)."""
-    if _is_torch(xp):
+    if is_torch_namespace(xp):
         import torch
 
         return torch.linalg.solve_triangular(L, B, upper=not lower)
@@ -130,7 +131,7 @@ def solve_triangular(xp, L, B, *, lower=True):
 
 def cho_solve(xp, L, B):
     """``(L Lᵀ)⁻¹ B`` from the lower Cholesky factor ``L`` (..., q, q); ``B`` (..., q, r)."""
-    if _is_torch(xp):
+    if is_torch_namespace(xp):
         import torch
 
         return torch.cholesky_solve(B, L)

@@ -23,7 +23,14 @@ estimators read.
 
 import numpy as np
 
-from .._array_api import cho_solve, cholesky, namespace_of, solve_triangular, to_numpy
+from .._array_api import (
+    cho_solve,
+    cholesky,
+    is_torch_namespace,
+    namespace_of,
+    solve_triangular,
+    to_numpy,
+)
 
 __all__ = ["neighbour_criteria_xp", "prefix_grams_xp"]
 
@@ -41,51 +48,48 @@ def _gather(xp, A, index):
     """``A[index]`` for a NumPy ``index`` of any shape, on ``A``'s device."""
     idx = xp.asarray(np.ascontiguousarray(index, dtype=np.int64).reshape(-1),
                      device=_device(A))
-    return xp.reshape(xp.take(A, idx, axis=0), tuple(np.shape(index)) + tuple(A.shape[1:]))
+    if is_torch_namespace(xp):  # the standard's take checks for negative indices first
+        import torch
+
+        rows = torch.index_select(A, 0, idx)
+    else:
+        rows = xp.take(A, idx, axis=0)
+    return xp.reshape(rows, tuple(np.shape(index)) + tuple(A.shape[1:]))
 
 
-def _rows(xp, X, y, index):
-    """``[X, y][index]``: shape ``index.shape + (p + 1,)`` (``y`` None: ``X[index]``)."""
-    rows = _gather(xp, X, index)
-    if y is None:
-        return rows
-    return xp.concat([rows, _gather(xp, y, index)[..., None]], axis=-1)
+def prefix_grams_xp(A, index, sizes, *, budget=_GATHER_ELEMENTS):
+    """Gram matrices of every prefix of every replicate's index sequence, on ``A``'s device.
 
-
-def prefix_grams_xp(X, index, sizes, y=None, *, budget=_GATHER_ELEMENTS):
-    """Gram matrices of every prefix of every replicate's index sequence, on ``X``'s device.
-
-    ``out[r, j] = A[index[r, :sizes[j]]]ᵀ A[index[r, :sizes[j]]]`` with ``A = X``, or
-    ``A = [X, y]`` when ``y`` is given: :func:`skcomplexity.models._batched.prefix_grams`
-    for an array of another namespace. The sequence is read in pieces of at most
-    ``budget`` gathered elements; between consecutive sizes the rows are multiplied
-    once (batched over the replicates) and accumulated.
+    ``out[r, j] = A[index[r, :sizes[j]]]ᵀ A[index[r, :sizes[j]]]``:
+    :func:`skcomplexity.models._batched.prefix_grams` for an array of another
+    namespace. The sequence is read in pieces of at most ``budget`` gathered
+    elements; between consecutive sizes the rows are multiplied once (batched over
+    the replicates) and accumulated.
 
     Parameters
     ----------
-    X : array of shape (m, p), of a namespace other than NumPy
+    A : array of shape (m, q), of a namespace other than NumPy
     index : ndarray of int, shape (R, length)
         On the host; moved onto the device a piece at a time.
     sizes : ndarray of int, shape (J,)
         Increasing prefix lengths ``<= length``.
-    y : array of shape (m,), optional
     budget : int
         Largest ``R x piece x q`` gathered at once.
 
     Returns
     -------
-    grams : array of shape (R, J, q, q), on ``X``'s device
+    grams : array of shape (R, J, q, q), on ``A``'s device
     """
-    xp = namespace_of(X)
+    xp = namespace_of(A)
     sizes = np.asarray(sizes, dtype=int)
-    R, q = index.shape[0], X.shape[1] + (y is not None)
+    R, q = index.shape[0], A.shape[1]
     top = int(sizes[-1])
     piece = max(1, budget // max(1, R * q))
-    acc = xp.zeros((R, q, q), dtype=X.dtype, device=_device(X))
+    acc = xp.zeros((R, q, q), dtype=A.dtype, device=_device(A))
     out = []
     for a in range(0, top, piece):
         b = min(a + piece, top)
-        rows = _rows(xp, X, y, index[:, a:b])  # (R, b - a, q)
+        rows = _gather(xp, A, index[:, a:b])  # (R, b - a, q)
         # the sizes that end inside this piece cut it into segments; each segment's rows
         # are multiplied once and added to the running Gram matrices
         cuts = [int(k) - a for k in sizes[(sizes > a) & (sizes <= b)]]
@@ -137,13 +141,14 @@ def neighbour_criteria_xp(X, y, index, sizes, *, prior_precision, sigma2, lambda
         return _host_t(kl), _host_t(s), None
     sizes = np.asarray(sizes, dtype=int)
     p = X.shape[1]
-    S = prefix_grams_xp(X, index, sizes, y)  # (R, J, p+1, p+1)
+    A = xp.concat([X, y[:, None]], axis=1)  # [X, y]: one gather per piece
+    S = prefix_grams_xp(A, index, sizes)  # (R, J, p+1, p+1)
     gram = S[..., :p, :p]
     eye = xp.eye(p, dtype=X.dtype, device=_device(X))
     prec = gram / sigma2 + prior_precision * eye
-    new = index[:, sizes]  # (R, J): the object each prefix takes next
-    x_new = _gather(xp, X, new)  # (R, J, p)
-    y_new = _gather(xp, y, new)
+    new = _gather(xp, A, index[:, sizes])  # (R, J, p+1): the object each prefix takes next
+    del A
+    x_new, y_new = new[..., :p], new[..., p]
     # one factorisation, two right-hand sides: the mean P⁻¹Xᵀy/σ² and P⁻¹x of the new object
     rhs = xp.stack([S[..., :p, p] / sigma2, x_new], axis=-1)
     L, ok = cholesky(xp, prec)

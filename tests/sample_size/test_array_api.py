@@ -186,7 +186,8 @@ def test_prefix_grams_in_pieces():
     sizes = np.array([1, 2, 17, 64, 65, 200, 250])
     ref = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)
     for budget in (1, 37, 10**6):  # a piece of one row, pieces across sizes, one piece
-        got = prefix_grams_xp(torch.asarray(X), index, sizes, torch.asarray(y), budget=budget)
+        A = torch.asarray(np.hstack([X, y[:, None]]))
+        got = prefix_grams_xp(A, index, sizes, budget=budget)
         np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12, atol=1e-10)
 
 
