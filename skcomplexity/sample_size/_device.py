@@ -32,10 +32,14 @@ class DeviceMixin:
     _device = None
 
     def _check_xy(self, X, y):
+        return super()._check_xy(*self._host_xy(X, y))
+
+    def _host_xy(self, X, y):
+        """Record the input's device; its values on the host (NumPy input as it is)."""
         self._device = input_device(X, y)
         if self._device is not None:
             X, y = to_numpy(X), to_numpy(y)
-        return super()._check_xy(X, y)
+        return X, y
 
     def _to_device(self, *arrays):
         """The arrays on the input's device (float64), or None for NumPy input."""

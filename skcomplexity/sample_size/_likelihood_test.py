@@ -23,6 +23,7 @@ from ..models import IdentifiabilityWarning
 from ..models.glm import fisher_information, fit_glm, fit_restricted, get_family
 from ._base import Curve, Forecast, SampleSizeEstimator, make_size_grid
 from ._common import gchisq_sf, prepare_glm_data
+from ._device import DeviceMixin
 
 __all__ = [
     "MAX_SAMPLE_SIZE",
@@ -203,7 +204,7 @@ class PilotFit:
     fitted: dict = field(default_factory=dict)
 
 
-class _LikelihoodTest(SampleSizeEstimator):
+class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
     """Shared machinery of the three asymptotic tests (not public).
 
     A closed-form method of the template: ``_prepare`` fits the pilot and the

@@ -159,6 +159,32 @@ def test_binary_target_falls_back_to_the_host(dispatch, torch_linalg_calls):
     assert _max_diff(ref, got) == 0.0
 
 
+@pytest.mark.parametrize("method", ["lagrange", "likelihood-ratio", "wald"])
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_statistical_methods_take_torch_tensors(method, target, dispatch, torch_linalg_calls):
+    # one pilot fit on the host (no device route yet): the NumPy numbers exactly
+    make_data = make_linear_regression if target == "regression" else make_logistic_regression
+    X, y = make_data(400, 4, random_state=0)
+    make = lambda: SufficientSampleSize(method)  # noqa: E731
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert _max_diff(ref, got) == 0.0
+    for name in ("power_sample_size_", "noncentrality_per_object_", "coef_", "sigma2_",
+                 "alpha_effective_"):
+        np.testing.assert_array_equal(getattr(got.estimator_, name),
+                                      getattr(ref.estimator_, name))
+
+
+def test_logistic_z_test_takes_torch_tensors(dispatch):
+    from skcomplexity.sample_size.statistical import LogisticZTestSampleSize
+
+    X, y = make_logistic_regression(300, 3, random_state=0)
+    ref = LogisticZTestSampleSize().fit(X, y)
+    got = LogisticZTestSampleSize().fit(torch.asarray(X), torch.asarray(y))
+    assert (got.sample_size_, got.p0_, got.p1_) == (ref.sample_size_, ref.p0_, ref.p1_)
+
+
 @pytest.mark.parametrize("expected", [True, False])
 @pytest.mark.parametrize("lambda_min", [True, False])
 @pytest.mark.parametrize("grid", ["every", "geometric"])
