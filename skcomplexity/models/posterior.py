@@ -28,7 +28,7 @@ import numpy as np
 
 from .._array_api import namespace_of
 from ._batched import prefix_grams, solve_spd
-from ._batched_xp import neighbour_criteria_xp
+from .batched_xp import neighbour_criteria_xp
 
 __all__ = [
     "neighbour_route",
@@ -403,7 +403,7 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
 
     Arrays of another namespace than NumPy (torch tensors, on the CPU or a CUDA
     device: scikit-learn's array API convention) are computed on their device in
-    float64 (:mod:`skcomplexity.models._batched_xp`); ``index`` is a NumPy array
+    float64 (:mod:`skcomplexity.models.batched_xp`); ``index`` is a NumPy array
     on the host, and the results come back as NumPy arrays.
 
     Returns

@@ -50,7 +50,7 @@ from ..models.posterior import (
 )
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import prepare_glm_data
-from ._device import DeviceMixin
+from ._device import DeviceMixin, prepare_conjugate_on_device
 
 __all__ = ["KLSufficiency", "POSTERIOR_PROTOCOL", "PUBLISHED_PARAMS", "SSufficiency",
            "get_gaussian_posterior"]
@@ -149,6 +149,16 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         return make_size_grid(self.sizes, n_samples, lo, n_samples - 1)
 
     def _prepare(self, X, y):
+        if self._device is not None and self.estimator is None:  # prepared on the device
+            prepared = prepare_conjugate_on_device(
+                self._device, X, y, family=self.family, standardize=self.standardize,
+                standardize_target=self.standardize_target, fit_intercept=self.fit_intercept,
+                sigma2=self.sigma2)
+            if prepared is not None:
+                data, on_device = prepared
+                self.sigma2_, self.family_ = data.sigma2, data.family
+                return _ProximityState("conjugate", None, data.y, data.X, data=data,
+                                       on_device=on_device)
         m = X.shape[0]
         if self.standardize:
             # overflow-safe (1e300 columns) and with errors naming the column

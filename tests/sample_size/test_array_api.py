@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ from skcomplexity.sample_size import KLSufficiency, SSufficiency, SufficientSamp
 torch = pytest.importorskip("torch")
 
 from skcomplexity.models._batched import prefix_grams  # noqa: E402
-from skcomplexity.models._batched_xp import prefix_grams_xp  # noqa: E402
+from skcomplexity.models.batched_xp import prefix_grams_xp  # noqa: E402
 
 ATOL = 1e-8
 #: What the answer is made of; compared number by number.
@@ -124,10 +125,63 @@ def test_torch_cpu_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls):
 
 def test_the_prefix_route_factorises_every_size_at_once(dispatch, torch_linalg_calls):
     ref, got = _fit_pair("default-geometric")
-    chol = [shape for name, shape, *_ in torch_linalg_calls if name == "cholesky"]
+    chol = [shape for name, shape, *_ in torch_linalg_calls
+            if name == "cholesky" and len(shape) == 4]  # not the noise variance's (p, p)
     # one (R, J, p, p) batch per chunk of orders: every order and every grid size
     assert sum(shape[0] for shape in chol) == 100
     assert {shape[1:] for shape in chol} == {(len(ref.sizes_), 7, 7)}
+
+
+def _spy_device_preparation(monkeypatch):
+    """The results of the conjugate preparation on the device (None: the host path ran)."""
+    from skcomplexity.sample_size import posterior_proximity
+
+    seen = []
+    real = posterior_proximity.prepare_conjugate_on_device
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(posterior_proximity, "prepare_conjugate_on_device", spy)
+    return seen
+
+
+def test_the_preparation_runs_on_the_device(dispatch, monkeypatch):
+    seen = _spy_device_preparation(monkeypatch)
+    ref, got = _fit_pair("default-geometric")
+    assert len(seen) == 1 and seen[0] is not None
+    data, (Xd, yd) = seen[0]
+    assert isinstance(Xd, torch.Tensor) and Xd.dtype == torch.float64 and Xd.shape == (4000, 7)
+    # the standardised design and the noise variance the host would have used
+    assert abs(got.estimator_.sigma2_ - ref.estimator_.sigma2_) <= 1e-12
+    assert got.estimator_.family_ == "gaussian" and got.estimator_.posterior_kind_ == "conjugate"
+
+
+@pytest.mark.parametrize("problem", ["constant", "aliased", "labels"])
+def test_data_the_host_must_judge_take_the_host_preparation(problem, dispatch, monkeypatch):
+    # a constant or aliased column (the identifiability warning names it) or a binary
+    # target: the host prepares, as for NumPy input; the replicates still run on the device
+    seen = _spy_device_preparation(monkeypatch)
+    X, y = make_linear_regression(300, 3, random_state=0)
+    if problem == "constant":
+        X[:, 1] = 2.5
+    elif problem == "aliased":
+        X = np.c_[X, X[:, 0] - X[:, 2]]
+    else:
+        X, y = make_logistic_regression(300, 3, random_state=0)
+    make = lambda: KLSufficiency(n_repeats=10, sizes=8, random_state=0)  # noqa: E731
+    with warnings.catch_warnings(record=True) as ref_warnings:
+        warnings.simplefilter("always")
+        ref = make().fit(X, y)
+    with warnings.catch_warnings(record=True) as got_warnings:
+        warnings.simplefilter("always")
+        got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert seen == [None]
+    assert [str(w.message) for w in got_warnings] == [str(w.message) for w in ref_warnings]
+    assert (problem == "labels") != any("Aliased" in str(w.message) for w in ref_warnings)
+    assert _max_diff(ref, got) <= ATOL
 
 
 def test_numpy_input_under_dispatch_is_todays_path(dispatch, torch_linalg_calls):

@@ -13,7 +13,11 @@ rounding) on the arrays' device in float64:
   prefixes of the conjugate Bayesian linear regression, by either route of
   :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria` (prefix Gram
   matrices and one batched Cholesky solve per size, or block Kalman updates
-  along the orders).
+  along the orders);
+* :func:`standardize_columns_xp`, :func:`aliased_column_found_xp`,
+  :func:`least_squares_rss_xp` — the preparation of a regression design on the
+  device (z-scored columns, the identifiability rule, the residual variance)
+  for the ordinary case, None or True where the host must decide (and report).
 
 The index sequences (the random draws) come in as NumPy arrays from the host
 and are moved onto the device piece by piece; the per-replicate results go
@@ -31,8 +35,10 @@ from .._array_api import (
     solve_triangular,
     to_numpy,
 )
+from ._identifiability import ALIAS_TOL
 
-__all__ = ["neighbour_criteria_xp", "prefix_grams_xp"]
+__all__ = ["aliased_column_found_xp", "least_squares_rss_xp", "neighbour_criteria_xp",
+           "prefix_grams_xp", "standardize_columns_xp"]
 
 #: Largest number of elements of the rows gathered at once on the device.
 _GATHER_ELEMENTS = 2**25
@@ -203,3 +209,64 @@ def _sequential_xp(xp, X, y, index, sizes, prior_precision, sigma2, expected, on
         mean = mean + xp.sum(W * z[..., None], axis=1)
     t, r2 = xp.concat(ts, axis=1), xp.concat(r2s, axis=1)
     return _closed_forms(xp, t, None if expected else r2, sigma2, expected)
+
+
+# ----------------------------------------------------------- preparation on the device
+def standardize_columns_xp(X, *, center=True):
+    """:func:`skcomplexity._validation.standardize_columns` on ``X``'s device, ordinary case.
+
+    Each column divided by its largest absolute value, centred (``center``) and
+    divided by its standard deviation (root mean square without centring). Returns
+    None where the host must decide: a column whose largest absolute value is zero
+    or below the smallest normal double (the host's error), or a constant one (its
+    scaling, and the identifiability warning that names it).
+    """
+    xp = namespace_of(X)
+    amax = xp.max(xp.abs(X), axis=0)
+    if np.any(to_numpy(amax) < np.finfo(np.float64).tiny):
+        return None
+    Xd = X / amax
+    if np.any(to_numpy(xp.max(Xd, axis=0) - xp.min(Xd, axis=0)) == 0):
+        return None
+    offset = xp.mean(Xd, axis=0) if center else None
+    dev = Xd - offset if center else Xd
+    spread = xp.sqrt(xp.mean(dev * dev, axis=0))
+    if np.any(to_numpy(spread) == 0):
+        return None
+    return dev / spread
+
+
+def aliased_column_found_xp(D, tol=ALIAS_TOL):
+    """Whether :func:`skcomplexity.models._identifiability.aliased_columns`'s rule finds an
+    aliased column of ``D`` (on its device): Gram–Schmidt in column order with
+    re-orthogonalisation, column ``j`` aliased when its residual on the earlier columns has
+    norm at most ``tol`` times its own."""
+    xp = namespace_of(D)
+    m, p = D.shape
+    Q = xp.zeros((p, m), dtype=D.dtype, device=_device(D))  # the orthonormal columns, as rows
+    for j in range(p):
+        col = D[:, j]
+        norm = float(xp.linalg.vector_norm(col))
+        r = col
+        for _ in range(2):  # twice is enough (Kahan–Parlett)
+            if j:
+                r = r - xp.matmul(xp.matrix_transpose(Q[:j, :]), xp.matmul(Q[:j, :], r))
+        rn = float(xp.linalg.vector_norm(r))
+        if norm == 0 or rn <= tol * norm:
+            return True
+        Q[j, :] = r / rn
+    return False
+
+
+def least_squares_rss_xp(D, y):
+    """Residual sum of squares of the least-squares fit of ``y`` on ``D`` (normal equations by
+    Cholesky, on the device); None when ``DᵀD`` is not positive definite."""
+    xp = namespace_of(D)
+    G = xp.matmul(xp.matrix_transpose(D), D)
+    b = xp.matmul(xp.matrix_transpose(D), y[:, None])
+    L, ok = cholesky(xp, G)
+    if not bool(xp.all(ok)):
+        return None
+    coef = cho_solve(xp, L, b)
+    resid = y - xp.matmul(D, coef)[:, 0]
+    return float(xp.sum(resid * resid))
