@@ -184,6 +184,27 @@ def test_data_the_host_must_judge_take_the_host_preparation(problem, dispatch, m
     assert _max_diff(ref, got) <= ATOL
 
 
+class _RefusesImplicitNumpy(torch.Tensor):
+    """A CPU tensor that, like a CUDA one, cannot be turned into NumPy implicitly
+    (``np.asarray``): only the explicit ``.cpu().numpy()`` of the array API route."""
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("implicit conversion of a device tensor to NumPy")
+
+
+@pytest.mark.parametrize("method", ["auto", "s-sufficiency", "wald"])
+def test_no_implicit_conversion_to_numpy(method, dispatch):
+    # what a CUDA tensor would catch, on the CPU: no np.asarray of the input on the way
+    X, y = make_linear_regression(600, 5, random_state=0)
+    Xt = torch.asarray(X).as_subclass(_RefusesImplicitNumpy)
+    yt = torch.asarray(y).as_subclass(_RefusesImplicitNumpy)
+    with pytest.raises(TypeError, match="implicit"):
+        np.asarray(Xt)
+    ref = SufficientSampleSize(method, random_state=0).fit(X, y)
+    got = SufficientSampleSize(method, random_state=0).fit(Xt, yt)
+    assert _max_diff(ref, got) <= ATOL
+
+
 def test_numpy_input_under_dispatch_is_todays_path(dispatch, torch_linalg_calls):
     X, y = make_linear_regression(600, 5, random_state=0)
     with sklearn.config_context(array_api_dispatch=False):
