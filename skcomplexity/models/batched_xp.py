@@ -216,10 +216,12 @@ def standardize_columns_xp(X, *, center=True):
     """:func:`skcomplexity._validation.standardize_columns` on ``X``'s device, ordinary case.
 
     Each column divided by its largest absolute value, centred (``center``) and
-    divided by its standard deviation (root mean square without centring). Returns
-    None where the host must decide: a column whose largest absolute value is zero
-    or below the smallest normal double (the host's error), or a constant one (its
-    scaling, and the identifiability warning that names it).
+    divided by its standard deviation (root mean square without centring):
+    ``(Xs, offset, scale)`` with ``Xs = (X - offset) / scale`` on the device and
+    ``offset``, ``scale`` NumPy arrays. Returns None where the host must decide: a
+    column whose largest absolute value is zero or below the smallest normal double
+    (the host's error), or a constant one (its scaling, and the identifiability
+    warning that names it).
     """
     xp = namespace_of(X)
     amax = xp.max(xp.abs(X), axis=0)
@@ -233,7 +235,9 @@ def standardize_columns_xp(X, *, center=True):
     spread = xp.sqrt(xp.mean(dev * dev, axis=0))
     if np.any(to_numpy(spread) == 0):
         return None
-    return dev / spread
+    a = to_numpy(amax)
+    offset = to_numpy(offset) * a if center else np.zeros(X.shape[1])
+    return dev / spread, offset, to_numpy(spread) * a
 
 
 def aliased_column_found_xp(D, tol=ALIAS_TOL):

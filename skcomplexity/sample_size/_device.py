@@ -27,12 +27,8 @@ import numpy as np
 
 from .._array_api import input_device, to_numpy
 from .._validation import resolve_family, standardize_columns
-from ..models.batched_xp import (
-    aliased_column_found_xp,
-    least_squares_rss_xp,
-    standardize_columns_xp,
-)
-from ._common import GLMData
+from ..models.batched_xp import standardize_columns_xp
+from ._common import GLMData, glm_design_on_device
 
 __all__ = ["DeviceMixin", "prepare_conjugate_on_device"]
 
@@ -69,12 +65,13 @@ def prepare_conjugate_on_device(spec, X, y, *, family, standardize, standardize_
     """KL/S-sufficiency's conjugate preparation on the device, or None for the host path.
 
     The device counterpart of the built-in model's ``_prepare`` for a regression
-    target: the z-scored columns (:func:`~skcomplexity._validation.standardize_columns`),
-    the intercept column, the identifiability rule (no aliased column) and the noise
-    variance ``RSS / (m - p)`` of the full-data least-squares fit when ``sigma2`` is
-    None. The target (one column) is checked and standardised on the host as before.
-    None wherever the host path would warn, raise or treat a column specially, so
-    that those cases keep its messages.
+    target: the z-scored columns (centred, as
+    :func:`~skcomplexity._validation.standardize_columns` there), then
+    :func:`~skcomplexity.sample_size._common.glm_design_on_device` (the intercept
+    column, the identifiability rule, the noise variance ``RSS / (m - p)`` when
+    ``sigma2`` is None). The target (one column) is checked and standardised on the
+    host as before. None wherever the host path would warn, raise or treat a column
+    specially, so that those cases keep its messages.
 
     Returns
     -------
@@ -84,27 +81,18 @@ def prepare_conjugate_on_device(spec, X, y, *, family, standardize, standardize_
     """
     Xd = spec.asarray(X)
     if standardize:
-        Xd = standardize_columns_xp(Xd)  # same centring as the host path: always
-        if Xd is None:
+        out = standardize_columns_xp(Xd)  # centred whatever fit_intercept, as on the host
+        if out is None:
             return None
+        Xd = out[0]
     if resolve_family(family, y) != "gaussian":
         return None
     if standardize_target:
         y = standardize_columns(y[:, None], name="y")[0][:, 0]
-    y = np.asarray(y, dtype=float)
-    xp = spec.xp
-    if fit_intercept:
-        Xd = xp.concat([xp.ones((Xd.shape[0], 1), dtype=Xd.dtype, device=spec.device), Xd],
-                       axis=1)
-    if aliased_column_found_xp(Xd):
+    prepared = glm_design_on_device(Xd, y, fit_intercept=fit_intercept, sigma2=sigma2)
+    if prepared is None:
         return None
-    yd = spec.asarray(y)
-    m, p = Xd.shape
-    if sigma2 is None:
-        rss = least_squares_rss_xp(Xd, yd)
-        sigma2 = None if rss is None else rss / max(m - p, 1)
-        if sigma2 is None or not np.isfinite(sigma2) or sigma2 <= 0:
-            return None
-    data = GLMData(X=Xd, y=y, family="gaussian", sigma2=float(sigma2),
-                   columns=np.arange(p), separation=None)
-    return data, (Xd, yd)
+    Xd, y, sigma2, _ = prepared
+    data = GLMData(X=Xd, y=y, family="gaussian", sigma2=sigma2,
+                   columns=np.arange(Xd.shape[1]), separation=None)
+    return data, (Xd, spec.asarray(y))

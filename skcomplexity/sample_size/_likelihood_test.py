@@ -284,7 +284,7 @@ class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
         # answer does not depend on the units of the data; coef_ etc. are mapped back
         data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False,
                                 feature_names=getattr(self, "feature_names_in_", None),
-                                standardize=True)
+                                standardize=True, device=self._device)
         family, Z, y, scaling = data.family, data.X, data.y, data.scaling
         u = self._tested_columns(X.shape[1])
         u_full = u + int(self.fit_intercept)
