@@ -326,13 +326,30 @@ def test_as_a_user_runs_it_with_scipy_array_api_set():
     np.testing.assert_allclose(got["interval"], ref.sample_size_interval_, rtol=0, atol=ATOL)
 
 
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.parametrize("case", ["default-every-size", "default-geometric", "kl-lambda-min"])
-def test_cuda_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls):
+@needs_cuda
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cuda_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls, monkeypatch):
+    seen = _spy_device_preparation(monkeypatch)
     ref, got = _fit_pair(case, device="cuda")
     assert _max_diff(ref, got) <= ATOL
     assert got.sample_size_ == ref.sample_size_
+    assert len(seen) == 1 and seen[0][1][0].device.type == "cuda"  # prepared on the GPU
     assert torch_linalg_calls
     assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
         (torch.float64, "cuda")}
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("method", ["lagrange", "likelihood-ratio", "wald"])
+def test_cuda_statistical_methods(method, dispatch):
+    X, y = make_linear_regression(400, 4, random_state=0)
+    ref = SufficientSampleSize(method).fit(X, y)
+    got = SufficientSampleSize(method).fit(torch.asarray(X, device="cuda"),
+                                           torch.asarray(y, device="cuda"))
+    assert _max_diff(ref, got) <= ATOL
+    np.testing.assert_allclose(got.estimator_.coef_, ref.estimator_.coef_, rtol=1e-10)
