@@ -31,9 +31,10 @@ door given torch float64 tensors on that device under
 on ``--shapes`` (default ``1000000x20 10000000x50``; ``--quick``: ``20000x20 50000x50``). Each
 cell (a fresh process) first fits 2,000 rows once untimed (CUDA context, cuBLAS/cuSOLVER
 handles), then times the fit from tensors already on the device to the fitted answer
-(synchronised), split into "prepare" (validation, standardisation, noise variance and the
-identifiability check on the host, the design's upload) and "replicates" (the host draws and
-the device's Gram prefixes and Cholesky solves); the rest is the curve and its intervals.
+(synchronised), split into "prepare" (the design's upload; standardisation, identifiability
+check and noise variance on the device) and "replicates" (the device's Gram prefixes and Cholesky
+solves, and the host's NumPy draws, also shown alone as "draws"); the rest is the input checks on
+the host, the curve and its intervals.
 ``--baseline`` (default: cells up to 2e7 values) also fits the NumPy arrays in the same process
 and prints the NumPy seconds and the largest difference of ``criterion_``::
 
@@ -117,7 +118,7 @@ cuda = device.startswith("cuda")
 sync = torch.cuda.synchronize if cuda else (lambda: None)
 X, y = make_linear_regression(n, d, random_state=0)
 Xt, yt = torch.asarray(X, device=device), torch.asarray(y, device=device)
-phases = dict(prepare=0.0, replicates=0.0)
+phases = dict(prepare=0.0, replicates=0.0, draws=0.0)
 def timed(name, func):
     def wrapper(*args, **kwargs):
         sync(); t = time.perf_counter()
@@ -127,11 +128,12 @@ def timed(name, func):
     return wrapper
 KLSufficiency._prepare = timed("prepare", KLSufficiency._prepare)
 KLSufficiency._evaluate_chunk = timed("replicates", KLSufficiency._evaluate_chunk)
+KLSufficiency._draw = timed("draws", KLSufficiency._draw)  # host NumPy, inside "replicates"
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     with sklearn.config_context(array_api_dispatch=True):  # warm-up, untimed
         SufficientSampleSize(random_state=0).fit(Xt[:2000], yt[:2000])
-    phases.update(prepare=0.0, replicates=0.0)
+    phases.update(prepare=0.0, replicates=0.0, draws=0.0)
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     sync(); t = time.perf_counter()
@@ -251,7 +253,7 @@ def device_table(args):
     else:
         shapes = ["20000x20", "50000x50"] if args.quick else ["1000000x20", "10000000x50"]
     timeout = args.timeout if "--timeout" in sys.argv else 600.0
-    print(f"{'n':>10}{'d':>5}{'device':>8}{'seconds':>9}{'prepare':>9}{'replic.':>9}"
+    print(f"{'n':>10}{'d':>5}{'device':>8}{'seconds':>9}{'prepare':>9}{'replic.':>9}{'draws':>7}"
           f"{'m*':>7}{'numpy s':>9}{'numpy m*':>9}{'max|dKL|':>10}{'dev MiB':>9}")
     start = time.perf_counter()
     for shape in shapes:
@@ -265,6 +267,7 @@ def device_table(args):
             continue
         fmt = lambda v, spec: "-" if v is None else format(v, spec)  # noqa: E731
         print(f"{head}{res['seconds']:>9.2f}{res['prepare']:>9.2f}{res['replicates']:>9.2f}"
+              f"{res['draws']:>7.2f}"
               f"{fmt(res['m_star'], 'd'):>7}{fmt(res.get('numpy_seconds'), '.2f'):>9}"
               f"{fmt(res.get('numpy_m_star'), 'd'):>9}{fmt(res.get('max_diff'), '.1e'):>10}"
               f"{fmt(res['device_mib'], '.0f'):>9}", flush=True)

@@ -205,6 +205,19 @@ def test_no_implicit_conversion_to_numpy(method, dispatch):
     assert _max_diff(ref, got) <= ATOL
 
 
+def test_a_device_fit_pickles_and_clones(dispatch):
+    import pickle
+
+    from sklearn.base import clone
+
+    _, got = _fit_pair("default-every-size")
+    est = got.estimator_
+    assert est._device is not None and isinstance(est._device.device, str)  # no tensor kept
+    back = pickle.loads(pickle.dumps(got))
+    np.testing.assert_array_equal(back.criterion_, got.criterion_)
+    assert clone(got).get_params() == got.get_params()
+
+
 def test_numpy_input_under_dispatch_is_todays_path(dispatch, torch_linalg_calls):
     X, y = make_linear_regression(600, 5, random_state=0)
     with sklearn.config_context(array_api_dispatch=False):
