@@ -123,6 +123,23 @@ def test_torch_cpu_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls):
         (torch.float64, "cpu")}
 
 
+@pytest.mark.parametrize("params", [
+    {"fit_intercept": False}, {"standardize": False}, {"standardize_target": False},
+    {"sigma2": 0.5}, {"prior_precision": 10.0}, {"sizes": [10, 40, 41, 200, 398]},
+    {"n_jobs": 2},
+], ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
+def test_options_on_the_device(params, dispatch, monkeypatch):
+    seen = _spy_device_preparation(monkeypatch)
+    X, y = make_linear_regression(400, 4, random_state=0)
+    X = X * [1.0, 10.0, 1e-3, 5.0] + 3.0  # units and offsets that standardisation removes
+    make = lambda: KLSufficiency(n_repeats=12, random_state=0, **params)  # noqa: E731
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert seen[0] is not None
+    assert _max_diff(ref, got) <= ATOL
+    assert abs(got.sigma2_ - ref.sigma2_) <= 1e-12 * ref.sigma2_
+
+
 def test_the_prefix_route_factorises_every_size_at_once(dispatch, torch_linalg_calls):
     ref, got = _fit_pair("default-geometric")
     chol = [shape for name, shape, *_ in torch_linalg_calls
