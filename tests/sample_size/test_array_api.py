@@ -235,6 +235,20 @@ def test_a_device_fit_pickles_and_clones(dispatch):
     assert clone(got).get_params() == got.get_params()
 
 
+def test_a_users_posterior_estimator_runs_on_the_host(dispatch, torch_linalg_calls):
+    # estimator=BayesianRidge is refitted per size with scikit-learn on NumPy arrays
+    from sklearn.linear_model import BayesianRidge
+
+    X, y = make_linear_regression(120, 3, random_state=0)
+    make = lambda: SSufficiency(BayesianRidge(), n_repeats=3, sizes=5,  # noqa: E731
+                                random_state=0)
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert got.posterior_kind_ == "generic"
+    assert _max_diff(ref, got) == 0.0
+
+
 def test_numpy_input_under_dispatch_is_todays_path(dispatch, torch_linalg_calls):
     X, y = make_linear_regression(600, 5, random_state=0)
     with sklearn.config_context(array_api_dispatch=False):
