@@ -36,7 +36,9 @@ check and noise variance on the device) and "replicates" (the device's Gram pref
 solves, and the host's NumPy draws, also shown alone as "draws"); the rest is the input checks on
 the host, the curve and its intervals.
 ``--baseline`` (default: cells up to 2e7 values) also fits the NumPy arrays in the same process
-and prints the NumPy seconds and the largest difference of ``criterion_``::
+and prints the NumPy seconds and the largest difference of ``criterion_``. The cells raise the
+memory budget to ``--memory-budget`` (default 48GiB): under the default 2 GiB the engine refuses
+10,000,000 x 50 before it starts (its estimate of the host's working copies)::
 
     python benchmarks/bench_scaling.py --device cuda                  # on a GPU machine
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_scaling.py --device cpu --quick   # seconds
@@ -113,7 +115,9 @@ import sklearn, torch
 from skcomplexity.datasets import make_linear_regression
 from skcomplexity import SufficientSampleSize
 from skcomplexity.sample_size import KLSufficiency
+from skcomplexity._memory import set_memory_budget
 n, d, device, baseline = {n}, {d}, {device!r}, {baseline!r}
+set_memory_budget({budget!r})  # 10,000,000 x 50 is refused under the default 2 GiB
 cuda = device.startswith("cuda")
 sync = torch.cuda.synchronize if cuda else (lambda: None)
 X, y = make_linear_regression(n, d, random_state=0)
@@ -192,6 +196,8 @@ def main():
                         help="device table on 20000x20 50000x50 (the CPU check)")
     parser.add_argument("--baseline", choices=["auto", "yes", "no"], default="auto",
                         help="also time NumPy input (auto: cells up to 2e7 values)")
+    parser.add_argument("--memory-budget", default="48GiB",
+                        help="host memory budget of the device cells (default 48GiB)")
     args = parser.parse_args()
     if args.device is not None:
         return device_table(args)
@@ -259,7 +265,8 @@ def device_table(args):
     for shape in shapes:
         n, d = (int(v) for v in shape.lower().split("x"))
         baseline = {"yes": True, "no": False}.get(args.baseline, n * d <= 2e7)
-        code = DEVICE_CELL.format(root=ROOT, n=n, d=d, device=args.device, baseline=baseline)
+        code = DEVICE_CELL.format(root=ROOT, n=n, d=d, device=args.device, baseline=baseline,
+                                  budget=args.memory_budget)
         res = run_cell(n, None, timeout, code=code)
         head = f"{n:>10}{d:>5}{args.device:>8}"
         if "error" in res:
