@@ -24,6 +24,24 @@ memory against the data's own size::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_scaling.py --grid --sizes 1000 10000 \
         --features 20 --targets regression binary --timeout 300
+
+``--device cuda`` (or ``cpu``, ``cuda:1``) prints the device table instead: the default front
+door given torch float64 tensors on that device under
+``sklearn.config_context(array_api_dispatch=True)`` (``SCIPY_ARRAY_API=1`` is set in the cell),
+on ``--shapes`` (default ``1000000x20 10000000x50``; ``--quick``: ``20000x20 50000x50``). Each
+cell (a fresh process) first fits 2,000 rows once untimed (CUDA context, cuBLAS/cuSOLVER
+handles), then times the fit from tensors already on the device to the fitted answer
+(synchronised), split into "prepare" (the design's upload; standardisation, identifiability
+check and noise variance on the device) and "replicates" (the device's Gram prefixes and Cholesky
+solves, and the host's NumPy draws, also shown alone as "draws"); the rest is the input checks on
+the host, the curve and its intervals.
+``--baseline`` (default: cells up to 2e7 values) also fits the NumPy arrays in the same process
+and prints the NumPy seconds and the largest difference of ``criterion_``. The cells raise the
+memory budget to ``--memory-budget`` (default 48GiB): under the default 2 GiB the engine refuses
+10,000,000 x 50 before it starts (its estimate of the host's working copies)::
+
+    python benchmarks/bench_scaling.py --device cuda                  # on a GPU machine
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_scaling.py --device cpu --quick   # seconds
 """
 
 import argparse
@@ -88,6 +106,54 @@ print(json.dumps({{"seconds": dt, "cpu": cpu, "floor": floor, "peak_mib": peak /
                   "data_mib": X.nbytes / 2**20, "m_star": m_star}}))
 """
 
+DEVICE_CELL = r"""
+import json, os, sys, time, warnings
+os.environ["SCIPY_ARRAY_API"] = "1"  # before scipy is imported: scikit-learn's dispatch needs it
+import numpy as np
+sys.path.insert(0, {root!r})
+import sklearn, torch
+from skcomplexity.datasets import make_linear_regression
+from skcomplexity import SufficientSampleSize
+from skcomplexity.sample_size import KLSufficiency
+from skcomplexity._memory import set_memory_budget
+n, d, device, baseline = {n}, {d}, {device!r}, {baseline!r}
+set_memory_budget({budget!r})  # 10,000,000 x 50 is refused under the default 2 GiB
+cuda = device.startswith("cuda")
+sync = torch.cuda.synchronize if cuda else (lambda: None)
+X, y = make_linear_regression(n, d, random_state=0)
+Xt, yt = torch.asarray(X, device=device), torch.asarray(y, device=device)
+phases = dict(prepare=0.0, replicates=0.0, draws=0.0)
+def timed(name, func):
+    def wrapper(*args, **kwargs):
+        sync(); t = time.perf_counter()
+        out = func(*args, **kwargs)
+        sync(); phases[name] += time.perf_counter() - t
+        return out
+    return wrapper
+KLSufficiency._prepare = timed("prepare", KLSufficiency._prepare)
+KLSufficiency._evaluate_chunk = timed("replicates", KLSufficiency._evaluate_chunk)
+KLSufficiency._draw = timed("draws", KLSufficiency._draw)  # host NumPy, inside "replicates"
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    with sklearn.config_context(array_api_dispatch=True):  # warm-up, untimed
+        SufficientSampleSize(random_state=0).fit(Xt[:2000], yt[:2000])
+    phases.update(prepare=0.0, replicates=0.0, draws=0.0)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    sync(); t = time.perf_counter()
+    with sklearn.config_context(array_api_dispatch=True):
+        est = SufficientSampleSize(random_state=0).fit(Xt, yt)
+    sync(); dt = time.perf_counter() - t
+    res = dict(seconds=dt, m_star=est.sample_size_, **phases,
+               device_mib=torch.cuda.max_memory_allocated() / 2**20 if cuda else None)
+    if baseline:
+        t = time.perf_counter()
+        ref = SufficientSampleSize(random_state=0).fit(X, y)
+        res.update(numpy_seconds=time.perf_counter() - t, numpy_m_star=ref.sample_size_,
+                   max_diff=float(np.max(np.abs(ref.criterion_ - est.criterion_))))
+print(json.dumps(res))
+"""
+
 DEFAULT_METHODS = ["floor", "default", "d-sufficiency", "m-sufficiency", "kl-sufficiency",
                    "s-sufficiency", "lagrange", "likelihood-ratio", "wald", "cross-validation",
                    "bootstrap", "apvc", "acc", "alc", "utility", "kl-neighbours"]
@@ -122,7 +188,19 @@ def main():
     parser.add_argument("--features", type=int, nargs="+", default=[20, 100, 300])
     parser.add_argument("--targets", nargs="+", default=["regression", "binary"],
                         choices=["regression", "binary"])
+    parser.add_argument("--device", default=None,
+                        help="cpu, cuda or cuda:N: the device table (docstring)")
+    parser.add_argument("--shapes", nargs="+", default=None,
+                        help="NxD cells of the device table (default 1000000x20 10000000x50)")
+    parser.add_argument("--quick", action="store_true",
+                        help="device table on 20000x20 50000x50 (the CPU check)")
+    parser.add_argument("--baseline", choices=["auto", "yes", "no"], default="auto",
+                        help="also time NumPy input (auto: cells up to 2e7 values)")
+    parser.add_argument("--memory-budget", default="48GiB",
+                        help="host memory budget of the device cells (default 48GiB)")
     args = parser.parse_args()
+    if args.device is not None:
+        return device_table(args)
     if args.grid:
         return shape_grid(args)
     explicit = "--sizes" in sys.argv or "--methods" in sys.argv
@@ -171,6 +249,35 @@ def shape_grid(args):
                 print(f"{head}{res['seconds']:>9.2f}{res['cpu']:>8.2f}{res['floor']:>9.3f}"
                       f"{res['cpu'] / res['floor']:>8.1f}x{res['peak_mib']:>10.0f}"
                       f"{res['data_mib']:>10.1f}{m_star:>8}", flush=True)
+    print(f"total {time.perf_counter() - start:.0f} s")
+
+
+def device_table(args):
+    """The default front door on torch tensors on ``--device`` (docstring)."""
+    if args.shapes is not None:
+        shapes = args.shapes
+    else:
+        shapes = ["20000x20", "50000x50"] if args.quick else ["1000000x20", "10000000x50"]
+    timeout = args.timeout if "--timeout" in sys.argv else 600.0
+    print(f"{'n':>10}{'d':>5}{'device':>8}{'seconds':>9}{'prepare':>9}{'replic.':>9}{'draws':>7}"
+          f"{'m*':>7}{'numpy s':>9}{'numpy m*':>9}{'max|dKL|':>10}{'dev MiB':>9}")
+    start = time.perf_counter()
+    for shape in shapes:
+        n, d = (int(v) for v in shape.lower().split("x"))
+        baseline = {"yes": True, "no": False}.get(args.baseline, n * d <= 2e7)
+        code = DEVICE_CELL.format(root=ROOT, n=n, d=d, device=args.device, baseline=baseline,
+                                  budget=args.memory_budget)
+        res = run_cell(n, None, timeout, code=code)
+        head = f"{n:>10}{d:>5}{args.device:>8}"
+        if "error" in res:
+            print(f"{head}  not run / failed: {res['error']}", flush=True)
+            continue
+        fmt = lambda v, spec: "-" if v is None else format(v, spec)  # noqa: E731
+        print(f"{head}{res['seconds']:>9.2f}{res['prepare']:>9.2f}{res['replicates']:>9.2f}"
+              f"{res['draws']:>7.2f}"
+              f"{fmt(res['m_star'], 'd'):>7}{fmt(res.get('numpy_seconds'), '.2f'):>9}"
+              f"{fmt(res.get('numpy_m_star'), 'd'):>9}{fmt(res.get('max_diff'), '.1e'):>10}"
+              f"{fmt(res['device_mib'], '.0f'):>9}", flush=True)
     print(f"total {time.perf_counter() - start:.0f} s")
 
 

@@ -26,7 +26,9 @@ closed forms (``t = x^T Σ_k x / σ²``, ``r = y - x^T m_k``, ``p_k`` the poster
 
 import numpy as np
 
+from .._array_api import namespace_of
 from ._batched import prefix_grams, solve_spd
+from .batched_xp import neighbour_criteria_xp
 
 __all__ = [
     "neighbour_route",
@@ -60,6 +62,14 @@ def _solve_posterior(prec, B):
     if not np.all(ok):
         _chol(prec, "the posterior precision")
     return x
+
+
+def _not_positive_definite(A):
+    """The error of a posterior precision (or a block update's system) a device found not
+    positive definite: NumPy's message where it agrees, a plain one otherwise."""
+    _chol(A, "the posterior precision")
+    raise ValueError("The posterior precision is not numerically positive definite on the "
+                     "device (it is on the host); use a larger prior_precision.")
 
 
 def _check_pair(mean1, cov1, mean2, cov2):
@@ -391,6 +401,11 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
         spikes of an outlying target); the leverage ``t`` of the added object
         is still the observed one.
 
+    Arrays of another namespace than NumPy (torch tensors, on the CPU or a CUDA
+    device: scikit-learn's array API convention) are computed on their device in
+    float64 (:mod:`skcomplexity.models.batched_xp`); ``index`` is a NumPy array
+    on the host, and the results come back as NumPy arrays.
+
     Returns
     -------
     kl, s : ndarrays of shape (J, R)
@@ -408,6 +423,12 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     >>> bool(np.isclose(kl[0, 0], gaussian_kl(m1, c1, m2, c2)))
     True
     """
+    if namespace_of(X) is not None:  # torch tensors (CPU or CUDA): computed on their device
+        sizes = np.asarray(sizes, dtype=int)
+        return neighbour_criteria_xp(
+            X, y, np.asarray(index), sizes, prior_precision=prior_precision, sigma2=sigma2,
+            lambda_min=lambda_min, expected=expected, on_failure=_not_positive_definite,
+            route=neighbour_route(len(sizes), int(sizes[-1]) + 1, X.shape[1], lambda_min))
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)

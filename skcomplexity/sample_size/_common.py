@@ -26,7 +26,13 @@ from .._validation import (
     resolve_family,
     standardize_columns,
 )
+from .._array_api import to_numpy
 from ..models import check_identifiability
+from ..models.batched_xp import (
+    aliased_column_found_xp,
+    least_squares_rss_xp,
+    standardize_columns_xp,
+)
 from ..models.glm import add_intercept, fit_glm, laplace_posterior
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "gchisq_cdf",
     "gchisq_quantile",
     "gchisq_sf",
+    "glm_design_on_device",
     "posterior_batch",
     "prepare_glm_data",
 ]
@@ -140,7 +147,7 @@ def estimate_noise_variance(X, y, prior_precision=0.0):
 
 
 def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
-                     estimate_sigma2=True, feature_names=None, standardize=False):
+                     estimate_sigma2=True, feature_names=None, standardize=False, device=None):
     """Resolve the family, map a binary target to {0, 1} and build the design matrix.
 
     Parameters
@@ -166,6 +173,13 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
         answer does not depend on the units of the data; ``data.scaling``
         maps back. A given ``sigma2`` is then read in the units of ``y``
         (and divided by ``y_scale²``).
+    device : DeviceSpec or None, default=None
+        The input's device (array API dispatch,
+        :mod:`skcomplexity.sample_size._device`): for the Gaussian family the
+        passes over the design (standardisation, identifiability, noise
+        variance) run there (:func:`glm_design_on_device`) and the design comes
+        back to the host; where the data need the host's judgement, the host
+        path below runs instead.
 
     Aliased columns (a linear combination of earlier ones, e.g. a constant
     column next to the intercept or a duplicated one) are left out of the
@@ -179,6 +193,14 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
     """
     check_family(family)
     fam = resolve_family(family, y)
+    if device is not None and fam == "gaussian":
+        prepared = glm_design_on_device(device.asarray(X), y, fit_intercept=fit_intercept,
+                                        sigma2=sigma2, estimate_sigma2=estimate_sigma2,
+                                        standardize=standardize)
+        if prepared is not None:
+            Xd, y, sigma2, scaling = prepared
+            return GLMData(X=to_numpy(Xd), y=y, family=fam, sigma2=sigma2,
+                           columns=np.arange(Xd.shape[1]), scaling=scaling)
     classes = None
     if fam == "binomial":
         classes, y = check_binary_target(y)
@@ -209,6 +231,59 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
         sigma2 = 1.0
     return GLMData(X=design, y=y, family=fam, classes=classes, sigma2=float(sigma2),
                    columns=columns, separation=report.separation, scaling=scaling)
+
+
+def glm_design_on_device(Xd, y, *, fit_intercept, sigma2=None, estimate_sigma2=True,
+                         standardize=False):
+    """:func:`prepare_glm_data`'s passes over a Gaussian design, on the device of ``Xd``.
+
+    ``Xd`` (validated features on the device) is z-scored (with ``standardize``:
+    centred when ``fit_intercept``, and ``y``, one column, on the host), given the
+    intercept column, checked by the identifiability rule and, when ``sigma2`` is
+    None and ``estimate_sigma2``, gives the noise variance ``RSS / (m - p)``.
+
+    Returns
+    -------
+    (design, y, sigma2, scaling) or None
+        The design on the device, the (standardised) host target, the noise variance
+        and the :class:`Standardization` (or None); None where the host must judge (a
+        constant, all-zero, tiny or aliased column, an exact fit), so that its warnings
+        and errors are the ones given.
+    """
+    from .._array_api import namespace_of
+
+    y = np.asarray(y, dtype=float)
+    scaling = None
+    if standardize:
+        out = standardize_columns_xp(Xd, center=fit_intercept)
+        if out is None:
+            return None
+        Xd, x_offset, x_scale = out
+        scaling = Standardization(x_offset, x_scale)
+        ys, y_offset, y_scale = standardize_columns(y[:, None], center=fit_intercept, name="y")
+        y = ys[:, 0]
+        scaling.y_offset, scaling.y_scale = float(y_offset[0]), float(y_scale[0])
+        if sigma2 is not None:
+            sigma2 = float(sigma2) / scaling.y_scale / scaling.y_scale
+    xp = namespace_of(Xd)
+    if fit_intercept:
+        ones = xp.ones((Xd.shape[0], 1), dtype=Xd.dtype, device=_device_of(Xd))
+        Xd = xp.concat([ones, Xd], axis=1)
+    if aliased_column_found_xp(Xd):
+        return None
+    if sigma2 is None and estimate_sigma2:
+        rss = least_squares_rss_xp(Xd, xp.asarray(y, device=_device_of(Xd)))
+        m, p = Xd.shape
+        sigma2 = None if rss is None else rss / max(m - p, 1)
+        if sigma2 is None or not np.isfinite(sigma2) or sigma2 <= 0:
+            return None
+    return Xd, y, 1.0 if sigma2 is None else float(sigma2), scaling
+
+
+def _device_of(a):
+    from sklearn.externals import array_api_compat
+
+    return array_api_compat.device(a)
 
 
 # ------------------------------------------------------------- resampling

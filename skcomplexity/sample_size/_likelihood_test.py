@@ -23,6 +23,7 @@ from ..models import IdentifiabilityWarning
 from ..models.glm import fisher_information, fit_glm, fit_restricted, get_family
 from ._base import Curve, Forecast, SampleSizeEstimator, make_size_grid
 from ._common import gchisq_sf, prepare_glm_data
+from ._device import DeviceMixin
 
 __all__ = [
     "MAX_SAMPLE_SIZE",
@@ -203,7 +204,7 @@ class PilotFit:
     fitted: dict = field(default_factory=dict)
 
 
-class _LikelihoodTest(SampleSizeEstimator):
+class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
     """Shared machinery of the three asymptotic tests (not public).
 
     A closed-form method of the template: ``_prepare`` fits the pilot and the
@@ -283,7 +284,7 @@ class _LikelihoodTest(SampleSizeEstimator):
         # answer does not depend on the units of the data; coef_ etc. are mapped back
         data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False,
                                 feature_names=getattr(self, "feature_names_in_", None),
-                                standardize=True)
+                                standardize=True, device=self._device)
         family, Z, y, scaling = data.family, data.X, data.y, data.scaling
         u = self._tested_columns(X.shape[1])
         u_full = u + int(self.fit_intercept)

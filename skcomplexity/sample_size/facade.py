@@ -365,7 +365,9 @@ class SufficientSampleSize(BaseEstimator):
         self.method_ = self._resolved()[0]
         for name in _COMMON:
             setattr(self, name, getattr(est, name, None))
-        self.n_features_in_ = getattr(est, "n_features_in_", np.asarray(X).shape[1])
+        # (not getattr's default: np.asarray of a CUDA tensor raises)
+        self.n_features_in_ = (est.n_features_in_ if hasattr(est, "n_features_in_")
+                               else np.asarray(X).shape[1])
         if hasattr(est, "feature_names_in_"):
             self.feature_names_in_ = est.feature_names_in_
         return self

@@ -50,6 +50,7 @@ from ..models.posterior import (
 )
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import prepare_glm_data
+from ._device import DeviceMixin, prepare_conjugate_on_device
 
 __all__ = ["KLSufficiency", "POSTERIOR_PROTOCOL", "PUBLISHED_PARAMS", "SSufficiency",
            "get_gaussian_posterior"]
@@ -79,6 +80,8 @@ class _ProximityState:
     design: np.ndarray
     data: object = None
     estimator: object = None
+    #: (X, y) of the conjugate model on the input's device (array API dispatch), or None
+    on_device: object = None
 
 
 def _one_step_expected(mean, cov, x):
@@ -103,7 +106,7 @@ def _one_step_expected(mean, cov, x):
     return kl, s
 
 
-class _PosteriorProximity(SampleSizeEstimator):
+class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
     """Shared mechanism of KL- and S-sufficiency (not for direct use)."""
 
     _replace = False
@@ -146,6 +149,16 @@ class _PosteriorProximity(SampleSizeEstimator):
         return make_size_grid(self.sizes, n_samples, lo, n_samples - 1)
 
     def _prepare(self, X, y):
+        if self._device is not None and self.estimator is None:  # prepared on the device
+            prepared = prepare_conjugate_on_device(
+                self._device, X, y, family=self.family, standardize=self.standardize,
+                standardize_target=self.standardize_target, fit_intercept=self.fit_intercept,
+                sigma2=self.sigma2)
+            if prepared is not None:
+                data, on_device = prepared
+                self.sigma2_, self.family_ = data.sigma2, data.family
+                return _ProximityState("conjugate", None, data.y, data.X, data=data,
+                                       on_device=on_device)
         m = X.shape[0]
         if self.standardize:
             # overflow-safe (1e300 columns) and with errors naming the column
@@ -164,7 +177,10 @@ class _PosteriorProximity(SampleSizeEstimator):
             self.sigma2_ = data.sigma2
             self.family_ = data.family
             kind = "conjugate" if data.family == "gaussian" else "laplace"
-            return _ProximityState(kind, Xs, data.y, data.X, data=data)
+            # the conjugate engine runs on the input's device (torch tensors under array API
+            # dispatch); the Laplace one on the host
+            on_device = self._to_device(data.X, data.y) if kind == "conjugate" else None
+            return _ProximityState(kind, Xs, data.y, data.X, data=data, on_device=on_device)
         design = np.hstack([np.ones((m, 1)), Xs]) if self.fit_intercept else Xs
         get_gaussian_posterior(clone(self.estimator).fit(Xs, y))  # fail early
         return _ProximityState("generic", Xs, y, design, estimator=self.estimator)
@@ -178,7 +194,8 @@ class _PosteriorProximity(SampleSizeEstimator):
         sizes, index = draws.sizes, draws.index
         if state.kind == "conjugate":
             data = state.data
-            kl, s, lam = prefix_neighbour_criteria(data.X, data.y, index, sizes,
+            X, y = (data.X, data.y) if state.on_device is None else state.on_device
+            kl, s, lam = prefix_neighbour_criteria(X, y, index, sizes,
                                                    prior_precision=self.prior_precision,
                                                    sigma2=data.sigma2,
                                                    lambda_min=self.track_lambda_min,

@@ -39,6 +39,7 @@ from .._validation import (
 )
 from ..models.glm import add_intercept, fit_glm, solve_spd
 from ._base import Curve, Forecast, SampleSizeEstimator
+from ._device import DeviceMixin
 from ._likelihood_test import (
     _ATTRS_DOC,
     _PARAMS_DOC,
@@ -247,7 +248,7 @@ class _Proportions:
     n_samples: int
 
 
-class LogisticZTestSampleSize(SampleSizeEstimator):
+class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
     """Sample size of the logistic-regression Z-test of §4.2 (spec §5.1).
 
     Tests whether feature ``feature_index`` matters through the proportion of
@@ -371,7 +372,7 @@ class LogisticZTestSampleSize(SampleSizeEstimator):
                                      power_sample_size=power_size, question=question))
 
     def _check_xy(self, X, y):
-        return validate_xy(self, X, y)
+        return validate_xy(self, *self._host_xy(X, y))
 
 
 def z_test_sample_size(p0, p1, alpha=0.05, beta=0.2):

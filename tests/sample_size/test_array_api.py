@@ -1,0 +1,399 @@
+"""The sample-size engine under scikit-learn's array API convention (issue 22, item 4).
+
+Under ``sklearn.config_context(array_api_dispatch=True)`` torch tensors (CPU here,
+CUDA in the ``gpu`` tests) give the fitted numbers of NumPy input to 1e-8, and the
+heavy linear algebra (Gram prefixes, Cholesky factorisations and solves) really runs
+in torch on the tensors' device. scikit-learn refuses dispatch unless
+``SCIPY_ARRAY_API=1`` is set; scipy reads it only when first imported, which pytest
+has done long before, so the in-process tests set it for scikit-learn's check alone
+(the engine never hands a device array to scipy) and one test runs a fresh
+interpreter with the variable set from the start, as a user would.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+
+from skcomplexity.datasets import make_linear_regression, make_logistic_regression
+from skcomplexity.models.posterior import prefix_neighbour_criteria
+from skcomplexity.sample_size import KLSufficiency, SSufficiency, SufficientSampleSize
+
+torch = pytest.importorskip("torch")
+
+from skcomplexity.models._batched import prefix_grams  # noqa: E402
+from skcomplexity.models.batched_xp import prefix_grams_xp  # noqa: E402
+
+ATOL = 1e-8
+#: What the answer is made of; compared number by number.
+ATTRIBUTES = ("sizes_", "criterion_", "criterion_std_", "criterion_replicates_", "threshold_",
+              "sample_size_", "sample_size_interval_", "extrapolated_size_",
+              "extrapolated_interval_", "status_")
+
+CASES = {
+    # the front door's default on a regression target: KL on the conjugate engine,
+    # sequential route (every size up to 2,000 rows)
+    "default-every-size": (lambda: SufficientSampleSize(random_state=0), 600, 5),
+    # past 2,000 rows: 100 geometric sizes, the prefix route (Gram prefixes + Cholesky)
+    "default-geometric": (lambda: SufficientSampleSize(random_state=0), 4000, 6),
+    "kl-lambda-min": (lambda: KLSufficiency(n_repeats=20, track_lambda_min=True,
+                                            random_state=1), 400, 4),
+    "kl-observed-mean": (lambda: KLSufficiency(n_repeats=20, divergence="observed",
+                                               aggregate="mean", decision_rule="all",
+                                               threshold=0.05, random_state=2), 300, 3),
+    "s-sufficiency": (lambda: SSufficiency(n_repeats=20, random_state=3), 3000, 5),
+}
+
+
+@pytest.fixture
+def dispatch(monkeypatch):
+    """``array_api_dispatch=True`` for the test (see the module docstring for the variable)."""
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with sklearn.config_context(array_api_dispatch=True):
+        yield
+
+
+@pytest.fixture
+def torch_linalg_calls(monkeypatch):
+    """Every torch Cholesky factorisation and solve the engine makes: (what, shape, dtype,
+    device)."""
+    calls = []
+
+    def spy(name, func):
+        def wrapped(*args, **kwargs):
+            a = args[0]
+            calls.append((name, tuple(a.shape), a.dtype, a.device))
+            return func(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(torch.linalg, "cholesky_ex", spy("cholesky", torch.linalg.cholesky_ex))
+    monkeypatch.setattr(torch.linalg, "solve_triangular",
+                        spy("solve_triangular", torch.linalg.solve_triangular))
+    monkeypatch.setattr(torch, "cholesky_solve", spy("cholesky_solve", torch.cholesky_solve))
+    return calls
+
+
+def _fit_pair(case, device="cpu"):
+    make, n, d = CASES[case]
+    X, y = make_linear_regression(n, d, random_state=0)
+    ref = make().fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        got = make().fit(torch.asarray(X, device=device), torch.asarray(y, device=device))
+    return ref, got
+
+
+def _max_diff(ref, got):
+    """Largest absolute difference over the answer's attributes (asserting equal shapes);
+    the front door's and its fitted method's."""
+    worst = 0.0
+    if hasattr(ref, "estimator_"):
+        worst = _max_diff(ref.estimator_, got.estimator_)
+    for name in ATTRIBUTES:
+        if not hasattr(ref, name):  # the front door copies the common answer only
+            continue
+        a, b = getattr(ref, name), getattr(got, name)
+        if a is None or isinstance(a, str):
+            assert b == a, name
+            continue
+        assert not any(isinstance(v, torch.Tensor) for v in np.ravel(np.asarray(b, object))), name
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        assert a.shape == b.shape, name
+        assert np.array_equal(np.isfinite(a), np.isfinite(b)), name
+        fin = np.isfinite(a)
+        worst = max(worst, float(np.max(np.abs(a[fin] - b[fin]), initial=0.0)))
+    return worst
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_torch_cpu_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls):
+    ref, got = _fit_pair(case)
+    assert _max_diff(ref, got) <= ATOL
+    assert isinstance(got.criterion_, np.ndarray)
+    assert got.sample_size_ == ref.sample_size_
+    if case == "kl-lambda-min":
+        np.testing.assert_allclose(got.lambda_min_, ref.lambda_min_, rtol=1e-10, atol=ATOL)
+    # the factorisations ran in torch, in float64 on the tensors' device
+    assert any(name == "cholesky" for name, *_ in torch_linalg_calls)
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cpu")}
+
+
+@pytest.mark.parametrize("params", [
+    {"fit_intercept": False}, {"standardize": False}, {"standardize_target": False},
+    {"sigma2": 0.5}, {"prior_precision": 10.0}, {"sizes": [10, 40, 41, 200, 398]},
+    {"n_jobs": 2},
+], ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
+def test_options_on_the_device(params, dispatch, monkeypatch):
+    seen = _spy_device_preparation(monkeypatch)
+    X, y = make_linear_regression(400, 4, random_state=0)
+    X = X * [1.0, 10.0, 1e-3, 5.0] + 3.0  # units and offsets that standardisation removes
+    make = lambda: KLSufficiency(n_repeats=12, random_state=0, **params)  # noqa: E731
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert seen[0] is not None
+    assert _max_diff(ref, got) <= ATOL
+    assert abs(got.sigma2_ - ref.sigma2_) <= 1e-12 * ref.sigma2_
+
+
+def test_the_prefix_route_factorises_every_size_at_once(dispatch, torch_linalg_calls):
+    ref, got = _fit_pair("default-geometric")
+    chol = [shape for name, shape, *_ in torch_linalg_calls
+            if name == "cholesky" and len(shape) == 4]  # not the noise variance's (p, p)
+    # one (R, J, p, p) batch per chunk of orders: every order and every grid size
+    assert sum(shape[0] for shape in chol) == 100
+    assert {shape[1:] for shape in chol} == {(len(ref.sizes_), 7, 7)}
+
+
+def _spy_device_preparation(monkeypatch):
+    """The results of the conjugate preparation on the device (None: the host path ran)."""
+    from skcomplexity.sample_size import posterior_proximity
+
+    seen = []
+    real = posterior_proximity.prepare_conjugate_on_device
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(posterior_proximity, "prepare_conjugate_on_device", spy)
+    return seen
+
+
+def test_the_preparation_runs_on_the_device(dispatch, monkeypatch):
+    seen = _spy_device_preparation(monkeypatch)
+    ref, got = _fit_pair("default-geometric")
+    assert len(seen) == 1 and seen[0] is not None
+    data, (Xd, yd) = seen[0]
+    assert isinstance(Xd, torch.Tensor) and Xd.dtype == torch.float64 and Xd.shape == (4000, 7)
+    # the standardised design and the noise variance the host would have used
+    assert abs(got.estimator_.sigma2_ - ref.estimator_.sigma2_) <= 1e-12
+    assert got.estimator_.family_ == "gaussian" and got.estimator_.posterior_kind_ == "conjugate"
+
+
+@pytest.mark.parametrize("problem", ["constant", "aliased", "labels"])
+def test_data_the_host_must_judge_take_the_host_preparation(problem, dispatch, monkeypatch):
+    # a constant or aliased column (the identifiability warning names it) or a binary
+    # target: the host prepares, as for NumPy input; the replicates still run on the device
+    seen = _spy_device_preparation(monkeypatch)
+    X, y = make_linear_regression(300, 3, random_state=0)
+    if problem == "constant":
+        X[:, 1] = 2.5
+    elif problem == "aliased":
+        X = np.c_[X, X[:, 0] - X[:, 2]]
+    else:
+        X, y = make_logistic_regression(300, 3, random_state=0)
+    make = lambda: KLSufficiency(n_repeats=10, sizes=8, random_state=0)  # noqa: E731
+    with warnings.catch_warnings(record=True) as ref_warnings:
+        warnings.simplefilter("always")
+        ref = make().fit(X, y)
+    with warnings.catch_warnings(record=True) as got_warnings:
+        warnings.simplefilter("always")
+        got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert seen == [None]
+    assert [str(w.message) for w in got_warnings] == [str(w.message) for w in ref_warnings]
+    assert (problem == "labels") != any("Aliased" in str(w.message) for w in ref_warnings)
+    assert _max_diff(ref, got) <= ATOL
+
+
+class _RefusesImplicitNumpy(torch.Tensor):
+    """A CPU tensor that, like a CUDA one, cannot be turned into NumPy implicitly
+    (``np.asarray``): only the explicit ``.cpu().numpy()`` of the array API route."""
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("implicit conversion of a device tensor to NumPy")
+
+
+@pytest.mark.parametrize("method", ["auto", "s-sufficiency", "wald"])
+def test_no_implicit_conversion_to_numpy(method, dispatch):
+    # what a CUDA tensor would catch, on the CPU: no np.asarray of the input on the way
+    X, y = make_linear_regression(600, 5, random_state=0)
+    Xt = torch.asarray(X).as_subclass(_RefusesImplicitNumpy)
+    yt = torch.asarray(y).as_subclass(_RefusesImplicitNumpy)
+    with pytest.raises(TypeError, match="implicit"):
+        np.asarray(Xt)
+    ref = SufficientSampleSize(method, random_state=0).fit(X, y)
+    got = SufficientSampleSize(method, random_state=0).fit(Xt, yt)
+    assert _max_diff(ref, got) <= ATOL
+
+
+def test_a_device_fit_pickles_and_clones(dispatch):
+    import pickle
+
+    from sklearn.base import clone
+
+    _, got = _fit_pair("default-every-size")
+    est = got.estimator_
+    assert est._device is not None and isinstance(est._device.device, str)  # no tensor kept
+    back = pickle.loads(pickle.dumps(got))
+    np.testing.assert_array_equal(back.criterion_, got.criterion_)
+    assert clone(got).get_params() == got.get_params()
+
+
+def test_a_users_posterior_estimator_runs_on_the_host(dispatch, torch_linalg_calls):
+    # estimator=BayesianRidge is refitted per size with scikit-learn on NumPy arrays
+    from sklearn.linear_model import BayesianRidge
+
+    X, y = make_linear_regression(120, 3, random_state=0)
+    make = lambda: SSufficiency(BayesianRidge(), n_repeats=3, sizes=5,  # noqa: E731
+                                random_state=0)
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert got.posterior_kind_ == "generic"
+    assert _max_diff(ref, got) == 0.0
+
+
+def test_numpy_input_under_dispatch_is_todays_path(dispatch, torch_linalg_calls):
+    X, y = make_linear_regression(600, 5, random_state=0)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = SufficientSampleSize(random_state=0).fit(X, y)
+    got = SufficientSampleSize(random_state=0).fit(X, y)
+    assert torch_linalg_calls == []
+    for name in ATTRIBUTES[:3] + ATTRIBUTES[4:]:  # bitwise
+        assert np.array_equal(np.asarray(getattr(ref, name), dtype=object),
+                              np.asarray(getattr(got, name), dtype=object)), name
+
+
+def test_torch_input_without_dispatch_is_converted_to_numpy(torch_linalg_calls):
+    X, y = make_linear_regression(600, 5, random_state=0)
+    ref = SufficientSampleSize(random_state=0).fit(X, y)
+    got = SufficientSampleSize(random_state=0).fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert _max_diff(ref, got) == 0.0
+
+
+def test_binary_target_falls_back_to_the_host(dispatch, torch_linalg_calls):
+    # the Laplace (logistic) posteriors have no device route yet: same numbers, from NumPy
+    X, y = make_logistic_regression(150, 2, random_state=0)
+    make = lambda: KLSufficiency(n_repeats=5, sizes=8, random_state=0)  # noqa: E731
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    assert torch_linalg_calls == []
+    assert _max_diff(ref, got) == 0.0
+
+
+@pytest.mark.parametrize("method", ["lagrange", "likelihood-ratio", "wald"])
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_statistical_methods_take_torch_tensors(method, target, dispatch, monkeypatch):
+    # regression: the design's passes (z-scores, identifiability) on the device, the pilot
+    # fits on the host; binary: all on the host, the NumPy numbers exactly
+    from skcomplexity.sample_size import _common
+
+    seen, real = [], _common.glm_design_on_device
+    monkeypatch.setattr(_common, "glm_design_on_device",
+                        lambda Xd, *a, **k: seen.append(Xd) or real(Xd, *a, **k))
+    make_data = make_linear_regression if target == "regression" else make_logistic_regression
+    X, y = make_data(400, 4, random_state=0)
+    make = lambda: SufficientSampleSize(method)  # noqa: E731
+    ref = make().fit(X, y)
+    got = make().fit(torch.asarray(X), torch.asarray(y))
+    regression = target == "regression"
+    assert [type(a) for a in seen] == ([torch.Tensor] if regression else [])
+    assert _max_diff(ref, got) <= (ATOL if regression else 0.0)
+    for name in ("power_sample_size_", "noncentrality_per_object_", "coef_", "sigma2_",
+                 "alpha_effective_"):
+        np.testing.assert_allclose(getattr(got.estimator_, name), getattr(ref.estimator_, name),
+                                   rtol=1e-10 if regression else 0, atol=0)
+
+
+def test_logistic_z_test_takes_torch_tensors(dispatch):
+    from skcomplexity.sample_size.statistical import LogisticZTestSampleSize
+
+    X, y = make_logistic_regression(300, 3, random_state=0)
+    ref = LogisticZTestSampleSize().fit(X, y)
+    got = LogisticZTestSampleSize().fit(torch.asarray(X), torch.asarray(y))
+    assert (got.sample_size_, got.p0_, got.p1_) == (ref.sample_size_, ref.p0_, ref.p1_)
+
+
+@pytest.mark.parametrize("expected", [True, False])
+@pytest.mark.parametrize("lambda_min", [True, False])
+@pytest.mark.parametrize("grid", ["every", "geometric"])
+def test_prefix_neighbour_criteria_on_torch(expected, lambda_min, grid):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((2500, 5)), rng.standard_normal(2500)
+    index = np.stack([rng.permutation(2500) for _ in range(4)])
+    sizes = (np.arange(7, 2499) if grid == "every"
+             else np.unique(np.geomspace(7, 2499, 30).astype(int)))
+    kw = dict(prior_precision=0.5, sigma2=0.7, lambda_min=lambda_min, expected=expected)
+    ref = prefix_neighbour_criteria(X, y, index, sizes, **kw)
+    got = prefix_neighbour_criteria(torch.asarray(X), torch.asarray(y), index, sizes, **kw)
+    for a, b in zip(ref, got):
+        if a is None:
+            assert b is None
+            continue
+        assert isinstance(b, np.ndarray) and b.shape == a.shape
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-10)
+
+
+def test_prefix_grams_in_pieces():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((300, 3)), rng.standard_normal(300)
+    index = rng.integers(0, 300, (5, 250))
+    sizes = np.array([1, 2, 17, 64, 65, 200, 250])
+    ref = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)
+    for budget in (1, 37, 10**6):  # a piece of one row, pieces across sizes, one piece
+        A = torch.asarray(np.hstack([X, y[:, None]]))
+        got = prefix_grams_xp(A, index, sizes, budget=budget)
+        np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12, atol=1e-10)
+
+
+SCRIPT = """
+import json, numpy as np, sklearn, torch
+from skcomplexity.datasets import make_linear_regression
+from skcomplexity import SufficientSampleSize
+X, y = make_linear_regression(600, 5, random_state=0)
+with sklearn.config_context(array_api_dispatch=True):
+    est = SufficientSampleSize(random_state=0).fit(torch.asarray(X), torch.asarray(y))
+print(json.dumps({"sample_size": est.sample_size_, "criterion": est.criterion_.tolist(),
+                  "interval": list(est.sample_size_interval_)}))
+"""
+
+
+def test_as_a_user_runs_it_with_scipy_array_api_set():
+    env = dict(os.environ, SCIPY_ARRAY_API="1", OPENBLAS_NUM_THREADS="1")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    X, y = make_linear_regression(600, 5, random_state=0)
+    ref = SufficientSampleSize(random_state=0).fit(X, y)
+    assert got["sample_size"] == ref.sample_size_
+    np.testing.assert_allclose(got["criterion"], ref.criterion_, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(got["interval"], ref.sample_size_interval_, rtol=0, atol=ATOL)
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cuda_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls, monkeypatch):
+    seen = _spy_device_preparation(monkeypatch)
+    ref, got = _fit_pair(case, device="cuda")
+    assert _max_diff(ref, got) <= ATOL
+    assert got.sample_size_ == ref.sample_size_
+    assert len(seen) == 1 and seen[0][1][0].device.type == "cuda"  # prepared on the GPU
+    assert torch_linalg_calls
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cuda")}
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("method", ["lagrange", "likelihood-ratio", "wald"])
+def test_cuda_statistical_methods(method, dispatch):
+    X, y = make_linear_regression(400, 4, random_state=0)
+    ref = SufficientSampleSize(method).fit(X, y)
+    got = SufficientSampleSize(method).fit(torch.asarray(X, device="cuda"),
+                                           torch.asarray(y, device="cuda"))
+    assert _max_diff(ref, got) <= ATOL
+    np.testing.assert_allclose(got.estimator_.coef_, ref.estimator_.coef_, rtol=1e-10)
