@@ -8,7 +8,7 @@ the joblib backend (``joblib.parallel_config(backend="dask")`` works as is).
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 
 __all__ = ["root_seed_sequence", "spawn_generators", "parallel_map"]
@@ -39,7 +39,9 @@ def spawn_generators(seed_sequence, n):
 def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
     """``[func(*t) for t in tasks]`` through joblib, with a tqdm bar when ``verbose``.
 
-    Results come back in task order whatever ``n_jobs`` is.
+    Results come back in task order whatever ``n_jobs`` is. The tasks go to the
+    workers in equal batches (one per worker), so that arguments the tasks share
+    are sent once per worker.
     """
     tasks = list(tasks)
     total = len(tasks) if total is None else total
@@ -50,7 +52,13 @@ def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
 
             iterator = tqdm(tasks, desc=desc, total=total, leave=False)
         return [func(*t) for t in iterator]
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    # one batch of tasks per worker: the tasks of one batch travel in one pickle, so what
+    # they share (the data of a fit) is sent, and hashed for memory mapping, once per worker
+    # rather than once per task; the chunks are balanced (sample_size._chunking), so equal
+    # batches are equal work
+    workers = effective_n_jobs(n_jobs)
+    batch_size = max(1, -(-len(tasks) // workers)) if workers > 0 else "auto"
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=batch_size)
     gen = parallel(delayed(func)(*t) for t in tasks)
     if verbose:
         from tqdm.auto import tqdm

@@ -1,0 +1,107 @@
+"""The one-pass computations of issue 24 (items 4, 5) against the straightforward ones.
+
+Each fast path is pinned, on small cases, to the computation it replaced (kept in
+the code as the reference), to a tight tolerance; and chunking / ``n_jobs`` do not
+change any fitted number.
+"""
+
+import numpy as np
+import pytest
+
+from skcomplexity.datasets import make_linear_regression
+from skcomplexity.sample_size._bayes_base import posterior_path
+from skcomplexity.sample_size.bayesian import KLNeighbourSampleSize
+
+
+def _kl_neighbour_reference(est, X, y):
+    """KL-neighbours' criterion size by size: ``_value`` on every batch of ``posterior_path``."""
+    from skcomplexity.sample_size._results import Draws
+
+    est._validate_params()
+    data = est._prepare(*est._check_xy(X, y))
+    sizes = est._size_grid(*X.shape)
+    seeds = np.random.SeedSequence(est.random_state).spawn(est.n_repeats + 1)[:-1]
+    k1 = max(int(sizes[0]), 2)
+    labels = est._binary_labels(data)
+    strata = None if labels is None else sorted(
+        (np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)), key=lambda s: s[0])
+    drawn = [est._draw(s, int(sizes[-1]), X.shape[0], strata, k1) for s in seeds]
+    draws = Draws(index=np.stack([d[0] for d in drawn]), sizes=sizes,
+                  rngs=[d[1] for d in drawn], n_samples=X.shape[0], replace=False)
+    return np.stack([est._value(data, batch, draws.rngs)
+                     for batch in posterior_path(data, draws, est.prior_precision)])
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+@pytest.mark.parametrize("sizes", [None, [8, 9, 40, 41, 150, 300]])
+def test_kl_neighbours_one_pass_equals_size_by_size(family, sizes):
+    X, y = make_linear_regression(300, 4, random_state=3)
+    if family == "binomial":
+        y = (y > np.median(y)).astype(int)
+    est = KLNeighbourSampleSize(sizes=sizes, n_repeats=6, random_state=1)
+    fast = est.fit(X, y).criterion_replicates_
+    ref = _kl_neighbour_reference(KLNeighbourSampleSize(sizes=sizes, n_repeats=6,
+                                                        random_state=1), X, y)
+    assert np.all(np.isfinite(ref))
+    np.testing.assert_allclose(fast, ref, rtol=1e-11, atol=0)
+
+
+def test_kl_neighbours_blocks_do_not_matter(monkeypatch):
+    # the rows are taken in blocks of a fixed number of elements; one row per block
+    # gives the same numbers as the default blocks
+    import skcomplexity.sample_size._utility_kl as kl
+
+    X, y = make_linear_regression(200, 3, random_state=0)
+    est = KLNeighbourSampleSize(sizes=[10, 57, 200], n_repeats=4, random_state=0)
+    default = est.fit(X, y).criterion_replicates_
+    monkeypatch.setattr(kl, "_LOO_BLOCK_ELEMENTS", 1)
+    np.testing.assert_allclose(est.fit(X, y).criterion_replicates_, default,
+                               rtol=1e-12, atol=0)
+
+
+# ------------------------------------------------------------------ chunks and n_jobs
+def _fitted(est):
+    return {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+
+
+def _assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        va, vb = a[k], b[k]
+        if isinstance(va, np.ndarray):
+            np.testing.assert_array_equal(va, vb, err_msg=k)
+        elif isinstance(va, (tuple, list)) and va and isinstance(va[0], (float, int, np.number)):
+            assert tuple(va) == tuple(vb), k
+        elif isinstance(va, (float, int, str, type(None), np.number)):
+            assert (va == vb) or (va != va and vb != vb), k
+
+
+@pytest.mark.parametrize("n_repeats, cap, chunk", [
+    (100, 41, 25), (100, 100, 100), (100, 500, 100), (1000, 41, 36), (5, 2, 2), (3, 1, 1),
+    (9, 4, 3), (7, 7, 7),
+])
+def test_balanced_chunk(n_repeats, cap, chunk):
+    from skcomplexity.sample_size._chunking import _CHUNK_MULTIPLE, balanced_chunk
+
+    got = balanced_chunk(n_repeats, cap)
+    assert got == chunk and 1 <= got <= cap
+    if n_repeats % (_CHUNK_MULTIPLE * got) == 0 and got < n_repeats:
+        assert (n_repeats // got) % _CHUNK_MULTIPLE == 0  # equal chunks, a multiple of 4
+
+
+def test_front_door_same_numbers_for_any_n_jobs_and_chunks(monkeypatch):
+    from skcomplexity import SufficientSampleSize
+    import skcomplexity.sample_size._chunking as chunking
+
+    X, y = make_linear_regression(600, 4, random_state=0)
+    one = SufficientSampleSize(random_state=0, params={"n_repeats": 30}).fit(X, y)
+    # five chunks of at most 7 replicates, balanced to eight chunks of 4
+    monkeypatch.setattr(chunking, "_CHUNK_ELEMENTS", 600 * 7)
+    serial = SufficientSampleSize(random_state=0, n_jobs=1, params={"n_repeats": 30}).fit(X, y)
+    two = SufficientSampleSize(random_state=0, n_jobs=2, params={"n_repeats": 30}).fit(X, y)
+    _assert_same(_fitted(serial), _fitted(two))
+    _assert_same(_fitted(serial.estimator_), _fitted(two.estimator_))
+    # the replicate-to-seed mapping does not depend on the chunks: one chunk, same numbers
+    np.testing.assert_allclose(serial.estimator_.criterion_replicates_,
+                               one.estimator_.criterion_replicates_, rtol=1e-12, atol=0)
+    assert serial.sample_size_ == one.sample_size_
