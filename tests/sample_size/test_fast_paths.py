@@ -105,3 +105,38 @@ def test_front_door_same_numbers_for_any_n_jobs_and_chunks(monkeypatch):
     np.testing.assert_allclose(serial.estimator_.criterion_replicates_,
                                one.estimator_.criterion_replicates_, rtol=1e-12, atol=0)
     assert serial.sample_size_ == one.sample_size_
+
+
+# ------------------------------------------------------------------ D and M share replicates
+def test_compare_methods_d_and_m_share_replicates_same_numbers():
+    from skcomplexity.sample_size import DSufficiency, MSufficiency
+    from skcomplexity.sample_size.facade import compare_methods
+
+    X, y = make_linear_regression(400, 3, random_state=2)
+    params = {"d-sufficiency": {"n_repeats": 40}, "m-sufficiency": {"n_repeats": 40}}
+    _, fitted = compare_methods(X, y, ["d-sufficiency", "m-sufficiency"], params=params,
+                                random_state=5, recommend=False, return_estimators=True)
+    for name, cls in (("d-sufficiency", DSufficiency), ("m-sufficiency", MSufficiency)):
+        alone = cls(n_repeats=40, random_state=5).fit(X, y)
+        _assert_same(_fitted(fitted[name].estimator_), _fitted(alone))
+    d, m = fitted["d-sufficiency"].estimator_, fitted["m-sufficiency"].estimator_
+    np.testing.assert_array_equal(d.loss_replicates_, m.loss_replicates_)
+    assert d.loss_replicates_ is not m.loss_replicates_
+
+
+def test_shared_replicates_need_the_same_seeds_and_data():
+    from skcomplexity.sample_size import DSufficiency, MSufficiency
+    from skcomplexity.sample_size.likelihood_bootstrap import share_bootstrap_replicates
+
+    X, y = make_linear_regression(300, 3, random_state=0)
+    with share_bootstrap_replicates():
+        d = DSufficiency(n_repeats=10, sizes=6, random_state=0).fit(X, y)
+        m_other_seed = MSufficiency(n_repeats=10, sizes=6, random_state=1).fit(X, y)
+        m_other_data = MSufficiency(n_repeats=10, sizes=6, random_state=0).fit(X, 2 * y)
+        m_other_model = MSufficiency(n_repeats=10, sizes=6, random_state=0,
+                                     prior_precision=1.0).fit(X, y)
+    for m, kw, yy in ((m_other_seed, {"random_state": 1}, y), (m_other_data, {}, 2 * y),
+                      (m_other_model, {"prior_precision": 1.0}, y)):
+        alone = MSufficiency(**{"n_repeats": 10, "sizes": 6, "random_state": 0, **kw}).fit(X, yy)
+        np.testing.assert_array_equal(m.loss_replicates_, alone.loss_replicates_)
+        assert not np.array_equal(m.loss_replicates_, d.loss_replicates_)
