@@ -328,7 +328,7 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     # s_i = Σ_{a<=b} (2 - δ_ab) Σ_ab x_ia x_ib: each covariance's upper half, off-diagonal
     # entries doubled, as a row of V (R, J, pairs)
     V = covs[:, :, iu, ju] * np.where(iu == ju, 1.0, 2.0)
-    XT = np.ascontiguousarray(X.T)  # (p, m): gathers and products along rows
+    X = np.ascontiguousarray(X)  # whole rows gathered (the design may be column-major)
     step = max(1, _LOO_BLOCK_ELEMENTS // (R * iu.size))
     buf = np.empty(iu.size * R * min(step, int(sizes[-1])))
     total = np.zeros((R, J))
@@ -336,7 +336,9 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     for j, hi in enumerate(sizes):
         for a in range(lo, int(hi), step):
             rows = index[:, a:min(a + step, int(hi))]  # (R, b): the rows first in size j
-            XbT = np.take(XT, rows, axis=1)  # (p, R, b)
+            # (p, R, b): rows gathered whole, then transposed (a gather along XT's rows
+            # is several times slower)
+            XbT = np.take(X, rows.ravel(), axis=0).T.copy().reshape((p,) + rows.shape)
             pairs = _lift_rows(XbT, buf[:iu.size * rows.size].reshape((iu.size,) + rows.shape))
             # s_i and θ_i at every size from j on: (R, J - j, b)
             s = V[:, j:] @ pairs.transpose(1, 0, 2)
