@@ -8,12 +8,21 @@ Runs :func:`skcomplexity.sample_size.compare_methods` on
 ``random_state=0`` and prints the ``seconds`` column (each method timed by
 compare_methods itself), the answer ``m*`` and the total. ``--profile`` also
 prints the 25 most expensive functions (cumulative time) from cProfile.
+
+``--speedup ROUNDS`` times the default front door instead,
+``SufficientSampleSize(random_state=0, n_jobs=j).fit(X, y)`` for ``j`` = 1 and 2,
+interleaved, ``ROUNDS`` times each after one warm-up each (the workers' start), and
+prints every time, the fastest of each and their ratio, the load average before
+and after, and whether the fitted numbers are identical.
 """
 
 import argparse
 import cProfile
+import os
 import pstats
 import time
+
+import numpy as np
 
 from skcomplexity.datasets import make_linear_regression
 from skcomplexity.sample_size.facade import METHODS, compare_methods
@@ -30,8 +39,11 @@ def main():
     ap.add_argument("--methods", nargs="*", default=list(ALL))
     ap.add_argument("--n-jobs", type=int, default=None)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--speedup", type=int, default=0, metavar="ROUNDS")
     args = ap.parse_args()
     X, y = make_linear_regression(args.rows, args.features, random_state=0)
+    if args.speedup:
+        return speedup(X, y, args.speedup)
     prof = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
     if prof:
@@ -52,6 +64,28 @@ def main():
     print(f"{'total':<18}{'':>10}{total:>10.2f}")
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
+def speedup(X, y, rounds):
+    from skcomplexity import SufficientSampleSize
+
+    load = os.getloadavg()[0]
+    times, fits = {1: [], 2: []}, {}
+    for r in range(rounds + 1):
+        for n_jobs in (1, 2):
+            start = time.perf_counter()
+            fits[n_jobs] = SufficientSampleSize(random_state=0, n_jobs=n_jobs).fit(X, y)
+            if r:  # round 0 is the warm-up (it starts the workers)
+                times[n_jobs].append(time.perf_counter() - start)
+    same = all(np.array_equal(getattr(fits[1].estimator_, a), getattr(fits[2].estimator_, a))
+               for a in ("criterion_", "criterion_replicates_", "criterion_std_"))
+    same = same and fits[1].sample_size_ == fits[2].sample_size_
+    print(f"SufficientSampleSize(random_state=0, n_jobs=j).fit on {X.shape[0]:,} x {X.shape[1]}, "
+          f"{rounds} rounds after a warm-up; load average {load:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after")
+    for n_jobs, ts in times.items():
+        print(f"n_jobs={n_jobs}: min {min(ts):.3f} s  all {' '.join(f'{t:.2f}' for t in ts)}")
+    print(f"speed-up (min / min): {min(times[1]) / min(times[2]):.2f}x; identical numbers: {same}")
 
 
 if __name__ == "__main__":
