@@ -254,16 +254,17 @@ def _lift_rows(XT, out):
 def _kl_sum(s, h, g, axis):
     """``leave_one_out_kl(s, h, g).sum(axis)``, the same operations, in place."""
     t = s * h
-    kl = np.log1p(-t)
-    np.negative(kl, out=kl)
-    kl -= t
-    q = np.square(g)
-    q *= s
-    denom = np.subtract(1.0, t, out=t)
-    bad = denom <= 0.0  # t >= 1: no leave-one-out posterior
-    q /= denom
-    kl += q
-    kl *= 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.log1p(-t)
+        np.negative(kl, out=kl)
+        kl -= t
+        q = np.square(g)
+        q *= s
+        denom = np.subtract(1.0, t, out=t)
+        bad = denom <= 0.0  # t >= 1: no leave-one-out posterior
+        q /= denom
+        kl += q
+        kl *= 0.5
     if bad.any():
         kl[bad] = np.inf
     return kl.sum(axis=axis)

@@ -140,3 +140,19 @@ def test_shared_replicates_need_the_same_seeds_and_data():
         alone = MSufficiency(**{"n_repeats": 10, "sizes": 6, "random_state": 0, **kw}).fit(X, yy)
         np.testing.assert_array_equal(m.loss_replicates_, alone.loss_replicates_)
         assert not np.array_equal(m.loss_replicates_, d.loss_replicates_)
+
+
+def test_kl_sum_matches_leave_one_out_kl_with_infinite_terms():
+    import warnings
+
+    from skcomplexity.sample_size._utility_kl import _kl_sum, leave_one_out_kl
+
+    rng = np.random.default_rng(0)
+    s = rng.uniform(0, 1.5, size=(3, 4, 5))  # some t = h s >= 1
+    g = rng.normal(size=(3, 4, 5))
+    for h in (1.0, rng.uniform(0.1, 1.0, size=s.shape)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no RuntimeWarning where t >= 1
+            got = _kl_sum(s, h, g, axis=2)
+        np.testing.assert_array_equal(got, leave_one_out_kl(s, h, g).sum(axis=2))
+        assert np.isinf(got).any() and np.isfinite(got).any()
