@@ -39,9 +39,10 @@ def spawn_generators(seed_sequence, n):
 def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
     """``[func(*t) for t in tasks]`` through joblib, with a tqdm bar when ``verbose``.
 
-    Results come back in task order whatever ``n_jobs`` is. The tasks go to the
-    workers in equal batches (one per worker), so that arguments the tasks share
-    are sent once per worker.
+    Results come back in task order whatever ``n_jobs`` is. Tasks whose first
+    argument is one shared object (the data of a fit, split into balanced chunks of
+    replicates) go to the workers in equal batches, one per worker, so that the
+    shared data are sent once per worker rather than once per task.
     """
     tasks = list(tasks)
     total = len(tasks) if total is None else total
@@ -52,12 +53,15 @@ def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
 
             iterator = tqdm(tasks, desc=desc, total=total, leave=False)
         return [func(*t) for t in iterator]
-    # one batch of tasks per worker: the tasks of one batch travel in one pickle, so what
-    # they share (the data of a fit) is sent, and hashed for memory mapping, once per worker
-    # rather than once per task; the chunks are balanced (sample_size._chunking), so equal
-    # batches are equal work
+    # tasks that share their first argument (a fit's data: chunks of replicates, which are
+    # balanced) go in one batch per worker, so that the shared data travel in one pickle, and
+    # are hashed for memory mapping, once per worker rather than once per task; other tasks
+    # (of uneven cost) are dispatched as joblib sees fit
+    batch_size = "auto"
     workers = effective_n_jobs(n_jobs)
-    batch_size = max(1, -(-len(tasks) // workers)) if workers > 0 else "auto"
+    if workers > 1 and len(tasks) > workers and all(
+            len(t) and t[0] is tasks[0][0] for t in tasks):
+        batch_size = -(-len(tasks) // workers)
     parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=batch_size)
     gen = parallel(delayed(func)(*t) for t in tasks)
     if verbose:

@@ -156,3 +156,16 @@ def test_kl_sum_matches_leave_one_out_kl_with_infinite_terms():
             got = _kl_sum(s, h, g, axis=2)
         np.testing.assert_array_equal(got, leave_one_out_kl(s, h, g).sum(axis=2))
         assert np.isinf(got).any() and np.isfinite(got).any()
+
+
+def _square_plus(shared, i):
+    return i * i + len(shared)
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_parallel_map_order_with_batches_per_worker(share):
+    from skcomplexity._parallel import parallel_map
+
+    shared = np.zeros(3)
+    tasks = [(shared if share else np.zeros(3), i) for i in range(7)]
+    assert parallel_map(_square_plus, tasks, n_jobs=2) == [i * i + 3 for i in range(7)]
