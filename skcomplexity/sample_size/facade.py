@@ -400,7 +400,11 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     params : dict of {str: dict} or None, default=None
         Per-method hyper-parameters, e.g. ``{"kl-sufficiency": {"n_repeats": 50}}``.
     random_state, n_jobs, verbose :
-        Forwarded to every method.
+        Forwarded to every method. With the same ``random_state`` and settings,
+        D- and M-sufficiency bootstrap the same replicates, so the second reuses
+        the first's (see
+        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`):
+        the same numbers as fitting each alone, at the cost of one.
     errors : {"raise", "record"}, default="raise"
         "record" puts a failing method's exception text in the ``error``
         column instead of raising.
