@@ -164,10 +164,12 @@ def prefix_grams(A, index, sizes):
         return out
     bounds = np.concatenate([[0], sizes])
     for r in range(R):
-        rows = np.take(A, index[r, :top], axis=0)
+        idx = index[r]
         acc = np.zeros((q, q))
         for j in range(J):
-            seg = rows[bounds[j]:bounds[j + 1]]
+            # each segment's rows gathered just before their product, while in cache (a
+            # gather of the whole sequence first spilled it; the same numbers)
+            seg = np.take(A, idx[bounds[j]:bounds[j + 1]], axis=0)
             acc = acc + seg.T @ seg
             out[r, j] = acc
     return out
