@@ -163,6 +163,7 @@ def prefix_grams(A, index, sizes):
             out[r] = cum[sizes - 1]
         return out
     bounds = np.concatenate([[0], sizes])
+    A = np.ascontiguousarray(A)  # whole rows gathered (a column-major A is many times slower)
     for r in range(R):
         idx = index[r]
         acc = np.zeros((q, q))

@@ -169,3 +169,18 @@ def test_parallel_map_order_with_batches_per_worker(share):
     shared = np.zeros(3)
     tasks = [(shared if share else np.zeros(3), i) for i in range(7)]
     assert parallel_map(_square_plus, tasks, n_jobs=2) == [i * i + 3 for i in range(7)]
+
+
+def test_prefix_grams_same_for_any_memory_layout():
+    from skcomplexity.models._batched import prefix_grams
+
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(500, 4))
+    index = rng.integers(0, 500, size=(3, 450))
+    sizes = np.array([5, 6, 40, 200, 450])  # a sparse grid: segment by segment
+    C = prefix_grams(A, index, sizes)
+    np.testing.assert_array_equal(prefix_grams(np.asfortranarray(A), index, sizes), C)
+    for r in range(3):
+        for j, k in enumerate(sizes):
+            rows = A[index[r, :k]]
+            np.testing.assert_allclose(C[r, j], rows.T @ rows, rtol=1e-12, atol=1e-12)
