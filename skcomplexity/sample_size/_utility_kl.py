@@ -236,6 +236,8 @@ def leave_one_out_kl(s, h, g):
 #: Elements of the (parameter pairs x replicates x rows) block of row outer products that
 #: :func:`prefix_leave_one_out_kl` holds at once (2**20 float64: 8 MiB, near the cache).
 _LOO_BLOCK_ELEMENTS = 2**20
+#: Fewest rows in a block (fewer replicates per group instead, for many parameters).
+_MIN_BLOCK_ROWS = 64
 
 
 def _lift_rows(XT, out):
@@ -268,6 +270,35 @@ def _kl_sum(s, h, g, axis):
     if bad.any():
         kl[bad] = np.inf
     return kl.sum(axis=axis)
+
+
+def _loo_kl_totals(X, y, index, sizes, V, means, family, sigma2, step, buf):
+    """Sum over each prefix's rows of the leave-one-out KL, (R, J), blocks of ``step`` rows."""
+    R, J, p = means.shape
+    n_pairs = V.shape[-1]
+    total = np.zeros((R, J))
+    lo = 0
+    for j, hi in enumerate(sizes):
+        for a in range(lo, int(hi), step):
+            rows = index[:, a:min(a + step, int(hi))]  # (R, b): the rows first in size j
+            # (p, R, b): rows gathered whole, then transposed (a gather along the rows of
+            # X.T is several times slower)
+            XbT = np.take(X, rows.ravel(), axis=0).T.copy().reshape((p,) + rows.shape)
+            pairs = _lift_rows(XbT, buf[:n_pairs * rows.size].reshape((n_pairs,) + rows.shape))
+            # s_i and θ_i at every size from j on: (R, J - j, b)
+            s = V[:, j:] @ pairs.transpose(1, 0, 2)
+            theta = means[:, j:] @ XbT.transpose(1, 0, 2)
+            yb = y[rows][:, None, :]
+            if family == "gaussian":
+                h = 1.0 / sigma2
+                g = (yb - theta) / sigma2
+            else:
+                mu = BINOMIAL.mean(theta)
+                h = mu * (1.0 - mu)
+                g = yb - mu
+            total[:, j:] += _kl_sum(s, h, g, axis=2)
+        lo = int(hi)
+    return total
 
 
 def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", sigma2=1.0):
@@ -323,37 +354,36 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     >>> bool(np.isclose(kl[0, 0], leave_one_out_kl(s, h, g).mean()))
     True
     """
+    return _prefix_loo_kl(X, y, index, sizes, means, _pair_weights(covs), family, sigma2)
+
+
+def _pair_weights(cov):
+    """``(2 - δ_ab) Σ_ab`` for ``a <= b`` (:func:`numpy.triu_indices` order): (..., p (p + 1) / 2).
+
+    ``s = x_iᵀ Σ x_i`` is then the dot product of these with ``vech(x_i x_iᵀ)``.
+    """
+    p = cov.shape[-1]
+    iu, ju = np.triu_indices(p)
+    flat = np.take(cov.reshape(cov.shape[:-2] + (p * p,)), iu * p + ju, axis=-1)
+    return flat * np.where(iu == ju, 1.0, 2.0)
+
+
+def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
+    """:func:`prefix_leave_one_out_kl` with the covariances as :func:`_pair_weights` ``V``."""
     sizes = np.asarray(sizes, dtype=int)
     R, J, p = means.shape
-    iu, ju = np.triu_indices(p)
-    # s_i = Σ_{a<=b} (2 - δ_ab) Σ_ab x_ia x_ib: each covariance's upper half, off-diagonal
-    # entries doubled, as a row of V (R, J, pairs)
-    V = covs[:, :, iu, ju] * np.where(iu == ju, 1.0, 2.0)
     X = np.ascontiguousarray(X)  # whole rows gathered (the design may be column-major)
-    step = max(1, _LOO_BLOCK_ELEMENTS // (R * iu.size))
-    buf = np.empty(iu.size * R * min(step, int(sizes[-1])))
+    # replicates in groups small enough that a block holds at least _MIN_BLOCK_ROWS rows:
+    # each block reads its replicates' V once, so a block of few rows is memory-bound
+    n_pairs = V.shape[-1]
+    group = int(max(1, min(R, _LOO_BLOCK_ELEMENTS // (n_pairs * _MIN_BLOCK_ROWS))))
+    step = int(max(_MIN_BLOCK_ROWS, _LOO_BLOCK_ELEMENTS // (group * n_pairs)))
+    buf = np.empty(n_pairs * group * min(step, int(sizes[-1])))
     total = np.zeros((R, J))
-    lo = 0
-    for j, hi in enumerate(sizes):
-        for a in range(lo, int(hi), step):
-            rows = index[:, a:min(a + step, int(hi))]  # (R, b): the rows first in size j
-            # (p, R, b): rows gathered whole, then transposed (a gather along XT's rows
-            # is several times slower)
-            XbT = np.take(X, rows.ravel(), axis=0).T.copy().reshape((p,) + rows.shape)
-            pairs = _lift_rows(XbT, buf[:iu.size * rows.size].reshape((iu.size,) + rows.shape))
-            # s_i and θ_i at every size from j on: (R, J - j, b)
-            s = V[:, j:] @ pairs.transpose(1, 0, 2)
-            theta = means[:, j:] @ XbT.transpose(1, 0, 2)
-            yb = y[rows][:, None, :]
-            if family == "gaussian":
-                h = 1.0 / sigma2
-                g = (yb - theta) / sigma2
-            else:
-                mu = BINOMIAL.mean(theta)
-                h = mu * (1.0 - mu)
-                g = yb - mu
-            total[:, j:] += _kl_sum(s, h, g, axis=2)
-        lo = int(hi)
+    for g0 in range(0, R, group):
+        part = slice(g0, min(g0 + group, R))
+        total[part] = _loo_kl_totals(X, y, index[part], sizes, V[part], means[part], family,
+                                     sigma2, step, buf)
     return (total / sizes).T
 
 
@@ -452,11 +482,11 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         # every size's posterior first (one cumulative pass), then each row's leave-one-out
         # terms against every size it belongs to at once (prefix_leave_one_out_kl)
         R, J, p = draws.n_replicates, len(draws.sizes), data.n_params
-        means, covs = np.empty((R, J, p)), np.empty((R, J, p, p))
+        means, V = np.empty((R, J, p)), np.empty((R, J, p * (p + 1) // 2))
         for j, batch in enumerate(posterior_path(data, draws, self.prior_precision)):
-            means[:, j], covs[:, j] = batch.mean, batch.cov
-        return CriterionResult(prefix_leave_one_out_kl(
-            data.X, data.y, draws.index, draws.sizes, means, covs, data.family, data.sigma2))
+            means[:, j], V[:, j] = batch.mean, _pair_weights(batch.cov)
+        return CriterionResult(_prefix_loo_kl(data.X, data.y, draws.index, draws.sizes, means,
+                                              V, data.family, data.sigma2))
 
     def _value(self, data, batch, rngs):
         # The straightforward computation, size by size (O(R k p²) each, the subsample's
