@@ -156,6 +156,7 @@ def prefix_grams(A, index, sizes):
     R, q, J = index.shape[0], A.shape[1], sizes.size
     top = int(sizes[-1])
     out = np.empty((R, J, q, q))
+    A = np.ascontiguousarray(A)  # whole rows gathered (a column-major A is many times slower)
     if top <= 8 * J:  # dense grid: cumulative sum of the row outer products
         for r in range(R):
             rows = np.take(A, index[r, :top], axis=0)  # (faster than A[...] here)
@@ -163,7 +164,6 @@ def prefix_grams(A, index, sizes):
             out[r] = cum[sizes - 1]
         return out
     bounds = np.concatenate([[0], sizes])
-    A = np.ascontiguousarray(A)  # whole rows gathered (a column-major A is many times slower)
     for r in range(R):
         idx = index[r]
         acc = np.zeros((q, q))
