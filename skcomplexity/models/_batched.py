@@ -308,7 +308,7 @@ def _min_norm_lstsq(A, t, alpha, center):
     return Vt.T @ (f * (U.T @ t))
 
 
-def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
+def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True, cache=None):
     """Least squares / ridge on every prefix of every replicate's index sequence.
 
     Minimises ``Σ_{i ∈ prefix} (y_i - b - x_iᵀ w)² + alpha ||w||²`` (the
@@ -320,6 +320,10 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     systems that are singular or badly conditioned fall back to the
     minimum-norm solution on the subsample's rows (what ``LinearRegression``
     returns).
+
+    ``cache``: a dict the caller keeps across calls on the same ``X`` and ``y``
+    (chunks of replicates of one fit); the standardised design ``[1, Z, y - ȳ]``
+    is built at the first call and reused (the same numbers).
 
     Returns
     -------
@@ -342,11 +346,18 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)
     m, n = X.shape
-    Z, mu, sd = standardize_columns(X, center=fit_intercept)
-    ymu = y.mean() if fit_intercept else 0.0
-    yc = y - ymu
-    cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
-    S = prefix_grams(np.hstack(cols), index, sizes)
+    key = ("linear design", bool(fit_intercept))
+    if cache is not None and key in cache:
+        A, mu, sd, ymu = cache[key]
+    else:
+        Z, mu, sd = standardize_columns(X, center=fit_intercept)
+        ymu = y.mean() if fit_intercept else 0.0
+        yc = y - ymu
+        cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
+        A = np.ascontiguousarray(np.hstack(cols))
+        if cache is not None:
+            cache[key] = A, mu, sd, ymu
+    S = prefix_grams(A, index, sizes)
     if fit_intercept:
         k = S[..., 0, 0]
         sz, sy = S[..., 0, 1:-1], S[..., 0, -1]

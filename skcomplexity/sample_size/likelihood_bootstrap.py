@@ -100,6 +100,9 @@ class _BootstrapState:
     mean: np.ndarray = None
     sd: np.ndarray = None
     y_mean: float = 0.0
+    #: The standardised design of the linear fits, built by the first chunk a process
+    #: evaluates and reused by the others (fit_linear_prefix's cache).
+    design_cache: dict = None
     #: What determines the replicates' values besides their seeds and the grid (a hash),
     #: within share_bootstrap_replicates; None otherwise.
     share_key: str = None
@@ -192,6 +195,7 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         if type(est) in (LinearRegression, Ridge) and not params["positive"] and (
                 type(est) is LinearRegression or np.ndim(params["alpha"]) == 0):
             state.kind = "linear"
+            state.design_cache = {}
             state.alpha = 0.0 if type(est) is LinearRegression else float(params["alpha"])
             state.fit_intercept = bool(params["fit_intercept"])
             (state.loglik_max, state.gram_z, state.coef_hat_z, state.mean, state.sd,
@@ -272,7 +276,8 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         R = draws.n_replicates
         if state.kind == "linear":
             coef, b0 = fit_linear_prefix(state.X, state.y, index, sizes, alpha=state.alpha,
-                                         fit_intercept=state.fit_intercept)
+                                         fit_intercept=state.fit_intercept,
+                                         cache=state.design_cache)
             return CriterionResult(self._gaussian_loglik(state, coef, b0).T)
         out = np.empty((len(sizes), R))
         if state.kind == "logistic":
