@@ -8,7 +8,7 @@ the joblib backend (``joblib.parallel_config(backend="dask")`` works as is).
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 
 __all__ = ["root_seed_sequence", "spawn_generators", "parallel_map"]
@@ -39,7 +39,10 @@ def spawn_generators(seed_sequence, n):
 def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
     """``[func(*t) for t in tasks]`` through joblib, with a tqdm bar when ``verbose``.
 
-    Results come back in task order whatever ``n_jobs`` is.
+    Results come back in task order whatever ``n_jobs`` is. Tasks whose first
+    argument is one shared object (the data of a fit, split into balanced chunks of
+    replicates) go to the workers in equal batches, one per worker, so that the
+    shared data are sent once per worker rather than once per task.
     """
     tasks = list(tasks)
     total = len(tasks) if total is None else total
@@ -50,7 +53,16 @@ def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
 
             iterator = tqdm(tasks, desc=desc, total=total, leave=False)
         return [func(*t) for t in iterator]
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    # tasks that share their first argument (a fit's data: chunks of replicates, which are
+    # balanced) go in one batch per worker, so that the shared data travel in one pickle, and
+    # are hashed for memory mapping, once per worker rather than once per task; other tasks
+    # (of uneven cost) are dispatched as joblib sees fit
+    batch_size = "auto"
+    workers = effective_n_jobs(n_jobs)
+    if workers > 1 and len(tasks) > workers and all(
+            len(t) and t[0] is tasks[0][0] for t in tasks):
+        batch_size = -(-len(tasks) // workers)
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=batch_size)
     gen = parallel(delayed(func)(*t) for t in tasks)
     if verbose:
         from tqdm.auto import tqdm

@@ -156,6 +156,7 @@ def prefix_grams(A, index, sizes):
     R, q, J = index.shape[0], A.shape[1], sizes.size
     top = int(sizes[-1])
     out = np.empty((R, J, q, q))
+    A = np.ascontiguousarray(A)  # whole rows gathered (a column-major A is many times slower)
     if top <= 8 * J:  # dense grid: cumulative sum of the row outer products
         for r in range(R):
             rows = np.take(A, index[r, :top], axis=0)  # (faster than A[...] here)
@@ -164,10 +165,12 @@ def prefix_grams(A, index, sizes):
         return out
     bounds = np.concatenate([[0], sizes])
     for r in range(R):
-        rows = np.take(A, index[r, :top], axis=0)
+        idx = index[r]
         acc = np.zeros((q, q))
         for j in range(J):
-            seg = rows[bounds[j]:bounds[j + 1]]
+            # each segment's rows gathered just before their product, while in cache (a
+            # gather of the whole sequence first spilled it; the same numbers)
+            seg = np.take(A, idx[bounds[j]:bounds[j + 1]], axis=0)
             acc = acc + seg.T @ seg
             out[r, j] = acc
     return out
@@ -305,7 +308,7 @@ def _min_norm_lstsq(A, t, alpha, center):
     return Vt.T @ (f * (U.T @ t))
 
 
-def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
+def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True, cache=None):
     """Least squares / ridge on every prefix of every replicate's index sequence.
 
     Minimises ``Σ_{i ∈ prefix} (y_i - b - x_iᵀ w)² + alpha ||w||²`` (the
@@ -317,6 +320,10 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     systems that are singular or badly conditioned fall back to the
     minimum-norm solution on the subsample's rows (what ``LinearRegression``
     returns).
+
+    ``cache``: a dict the caller keeps across calls on the same ``X`` and ``y``
+    (chunks of replicates of one fit); the standardised design ``[1, Z, y - ȳ]``
+    is built at the first call and reused (the same numbers).
 
     Returns
     -------
@@ -339,11 +346,18 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True):
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)
     m, n = X.shape
-    Z, mu, sd = standardize_columns(X, center=fit_intercept)
-    ymu = y.mean() if fit_intercept else 0.0
-    yc = y - ymu
-    cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
-    S = prefix_grams(np.hstack(cols), index, sizes)
+    key = ("linear design", bool(fit_intercept))
+    if cache is not None and key in cache:
+        A, mu, sd, ymu = cache[key]
+    else:
+        Z, mu, sd = standardize_columns(X, center=fit_intercept)
+        ymu = y.mean() if fit_intercept else 0.0
+        yc = y - ymu
+        cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
+        A = np.ascontiguousarray(np.hstack(cols))
+        if cache is not None:
+            cache[key] = A, mu, sd, ymu
+    S = prefix_grams(A, index, sizes)
     if fit_intercept:
         k = S[..., 0, 0]
         sz, sy = S[..., 0, 1:-1], S[..., 0, -1]

@@ -102,14 +102,15 @@ def aliased_columns(X, tol=ALIAS_TOL):
     """
     X = np.asarray(X, dtype=float)
     m, p = X.shape
-    Q = np.zeros((m, 0))
+    Q = np.empty((p, m))  # the kept orthonormal directions as rows, filled in place
     keep, aliased = [], {}
     for j in range(p):
         col = X[:, j]
         norm = np.linalg.norm(col)
         r = col.copy()
+        Qk = Q[:len(keep)]
         for _ in range(2):  # twice is enough (Kahan–Parlett)
-            r -= Q @ (Q.T @ r)
+            r -= Qk.T @ (Qk @ r)
         rn = np.linalg.norm(r)
         if norm == 0 or rn <= tol * norm:
             if keep:
@@ -120,7 +121,7 @@ def aliased_columns(X, tol=ALIAS_TOL):
                 used = np.array([], dtype=int)
             aliased[j] = used
         else:
-            Q = np.column_stack([Q, r / rn])
+            Q[len(keep)] = r / rn
             keep.append(j)
     return np.asarray(keep, dtype=int), aliased
 

@@ -8,7 +8,9 @@ one replicate alone does not fit is refused with a
 :class:`~skcomplexity._memory.MemoryBudgetError` before anything large is
 allocated, and ``n_repeats`` above 10,000 gets a
 :class:`~skcomplexity._memory.LongRunWarning`. Chunks never depend on
-``n_jobs``.
+``n_jobs``; where there are several, their number is a multiple of 4 and
+their sizes nearly equal (:func:`balanced_chunk`), so that 2 or 4 workers
+get equal work.
 
 A binary target whose fits need both classes in every subsample is checked
 here too: a class with a single member is refused, and one so rare that the
@@ -24,7 +26,7 @@ import numpy as np
 from .._memory import LongRunWarning, MemoryBudgetError, format_bytes, get_memory_budget
 from .._validation import warn_at_caller
 
-__all__ = ["ChunkPlanMixin", "RareClassWarning"]
+__all__ = ["ChunkPlanMixin", "RareClassWarning", "balanced_chunk"]
 
 #: Rows x replicates per chunk of work (fixed, so chunks never depend on n_jobs); the
 #: memory budget (:mod:`skcomplexity._memory`) can only make a chunk smaller.
@@ -33,8 +35,35 @@ _CHUNK_ELEMENTS = 2**22
 #: statistics, the regularised system, its factor, the solver's copy and a slice; a method
 #: may declare its own ``_stat_copies``).
 _STAT_COPIES = 5
+#: Where the replicates take more than one chunk, the number of chunks is a multiple of this
+#: (chunks of nearly equal size), so that 2 or 4 workers get equal work whatever n_jobs is.
+_CHUNK_MULTIPLE = 4
 #: More replicates than this get a LongRunWarning.
 _MANY_REPEATS = 10_000
+
+
+def balanced_chunk(n_repeats, cap):
+    """Replicates per chunk: at most ``cap``, the chunks a multiple of :data:`_CHUNK_MULTIPLE`.
+
+    One chunk where ``cap`` holds every replicate; otherwise the fewest chunks of at
+    most ``cap`` replicates, rounded up to a multiple of :data:`_CHUNK_MULTIPLE` and
+    of nearly equal size, so that ``n_jobs`` workers (2 or 4) are given equal work
+    (three chunks on two workers leave one idle half the time). It depends on
+    ``n_repeats`` and ``cap`` only, never on ``n_jobs``: every replicate keeps its
+    seed (child ``i`` of the fit's SeedSequence) and the chunks are the same for
+    every ``n_jobs``, so the numbers are too.
+
+    Examples
+    --------
+    >>> balanced_chunk(100, 41), balanced_chunk(100, 100), balanced_chunk(1000, 41)
+    (25, 100, 36)
+    """
+    n_repeats, cap = int(n_repeats), max(1, int(cap))
+    if cap >= n_repeats:
+        return n_repeats
+    n_chunks = -(-n_repeats // cap)
+    n_chunks = min(n_repeats, -(-n_chunks // _CHUNK_MULTIPLE) * _CHUNK_MULTIPLE)
+    return -(-n_repeats // n_chunks)
 
 
 class RareClassWarning(UserWarning):
@@ -126,7 +155,8 @@ class ChunkPlanMixin:
         budget = get_memory_budget()
         by_memory = (budget - fixed) // per_replicate
         per_rep_elements = self._chunk_elements(state, sizes, n_samples)
-        return int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_rep_elements, by_memory)))
+        cap = int(max(1, min(n_repeats, _CHUNK_ELEMENTS // per_rep_elements, by_memory)))
+        return balanced_chunk(n_repeats, cap)
 
     def _chunk_elements(self, state, sizes, n_samples):
         """Elements one replicate of a chunk holds: an (m,) row and (J, q, q) statistics."""

@@ -9,13 +9,15 @@ from scipy.special import log_expit
 
 from .._docstrings import fill_doc
 from ..models.glm import BINOMIAL
-from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize
+from ._base import CriterionResult
+from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize, posterior_path
 
 __all__ = [
     "KLNeighbourSampleSize",
     "UtilitySampleSize",
     "leave_one_out_kl",
     "leave_one_out_posteriors",
+    "prefix_leave_one_out_kl",
 ]
 
 
@@ -231,6 +233,160 @@ def leave_one_out_kl(s, h, g):
     return np.where(t < 1.0, kl, np.inf)
 
 
+#: Elements of the (parameter pairs x replicates x rows) block of row outer products that
+#: :func:`prefix_leave_one_out_kl` holds at once (2**20 float64: 8 MiB, near the cache).
+_LOO_BLOCK_ELEMENTS = 2**20
+#: Fewest rows in a block (fewer replicates per group instead, for many parameters).
+_MIN_BLOCK_ROWS = 64
+
+
+def _lift_rows(XT, out):
+    """``vech(x xᵀ)`` of gathered rows: ``XT`` (p, ...) -> ``out`` (p (p + 1) / 2, ...).
+
+    In :func:`numpy.triu_indices` order (row ``a``, columns ``a..p-1``); each
+    product is one long contiguous loop over the rows.
+    """
+    p, o = XT.shape[0], 0
+    for a in range(p):
+        np.multiply(XT[a:a + 1], XT[a:], out=out[o:o + p - a])
+        o += p - a
+    return out
+
+
+def _kl_sum(s, h, g, axis):
+    """``leave_one_out_kl(s, h, g).sum(axis)``, the same operations, in place."""
+    t = s * h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.log1p(-t)
+        np.negative(kl, out=kl)
+        kl -= t
+        q = np.square(g)
+        q *= s
+        denom = np.subtract(1.0, t, out=t)
+        bad = denom <= 0.0  # t >= 1: no leave-one-out posterior
+        q /= denom
+        kl += q
+        kl *= 0.5
+    if bad.any():
+        kl[bad] = np.inf
+    return kl.sum(axis=axis)
+
+
+def _loo_kl_totals(X, y, index, sizes, V, means, family, sigma2, step, buf):
+    """Sum over each prefix's rows of the leave-one-out KL, (R, J), blocks of ``step`` rows."""
+    R, J, p = means.shape
+    n_pairs = V.shape[-1]
+    total = np.zeros((R, J))
+    lo = 0
+    for j, hi in enumerate(sizes):
+        for a in range(lo, int(hi), step):
+            rows = index[:, a:min(a + step, int(hi))]  # (R, b): the rows first in size j
+            # (p, R, b): rows gathered whole, then transposed (a gather along the rows of
+            # X.T is several times slower)
+            XbT = np.take(X, rows.ravel(), axis=0).T.copy().reshape((p,) + rows.shape)
+            pairs = _lift_rows(XbT, buf[:n_pairs * rows.size].reshape((n_pairs,) + rows.shape))
+            # s_i and θ_i at every size from j on: (R, J - j, b)
+            s = V[:, j:] @ pairs.transpose(1, 0, 2)
+            theta = means[:, j:] @ XbT.transpose(1, 0, 2)
+            yb = y[rows][:, None, :]
+            if family == "gaussian":
+                h = 1.0 / sigma2
+                g = (yb - theta) / sigma2
+            else:
+                mu = BINOMIAL.mean(theta)
+                h = mu * (1.0 - mu)
+                g = yb - mu
+            total[:, j:] += _kl_sum(s, h, g, axis=2)
+        lo = int(hi)
+    return total
+
+
+def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", sigma2=1.0):
+    """Mean leave-one-out KL divergence of every prefix of every replicate, at once.
+
+    For replicate ``r`` and size ``k = sizes[j]`` with posterior
+    ``N(means[r, j], covs[r, j])`` on the rows ``index[r, :k]``, the mean over
+    those rows of :func:`leave_one_out_kl` of the rank-one terms
+    ``s_i = x_iᵀ Σ x_i``, ``h_i``, ``g_i`` (see :func:`leave_one_out_posteriors`),
+    the same numbers as forming them size by size, up to round-off.
+
+    Each row enters once, in the block of rows its position first belongs to:
+    its outer product ``vech(x_i x_iᵀ)`` (``p (p + 1) / 2`` numbers) is formed
+    once and meets the covariances of every size from there on in one matrix
+    product, so ``s_i`` costs ``p (p + 1) / 2`` multiply-adds per size it
+    belongs to (the quadratic form ``x_iᵀ Σ x_i`` costs ``p² + p``), and
+    nothing of size ``(R, k, p)`` is gathered per size: ``O(R p² Σ_j k_j / 2)``
+    in all, the size-by-size computation's arithmetic halved.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+    y : ndarray of shape (m,)
+    index : ndarray of int, shape (R, length)
+        Each replicate's row sequence (``length >= sizes[-1]``).
+    sizes : ndarray of int, shape (J,)
+        Increasing prefix lengths.
+    means : ndarray of shape (R, J, p)
+    covs : ndarray of shape (R, J, p, p)
+    family : {"gaussian", "binomial"}, default="gaussian"
+    sigma2 : float, default=1
+        Noise variance (Gaussian family).
+
+    Returns
+    -------
+    kl : ndarray of shape (J, R)
+        ``inf`` where some row's ``t_i = h_i s_i >= 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcomplexity.models.glm import laplace_posterior
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    >>> index, sizes = rng.permutation(30)[None], np.array([10, 30])
+    >>> post = [laplace_posterior(X[index[0, :k]], y[index[0, :k]], "gaussian",
+    ...                           prior_precision=1.0) for k in sizes]
+    >>> means = np.stack([m for m, _ in post])[None]
+    >>> covs = np.stack([c for _, c in post])[None]
+    >>> kl = prefix_leave_one_out_kl(X, y, index, sizes, means, covs)
+    >>> s, h, g = _loo_terms(X[index[0, :10]], y[index[0, :10]], means[:, 0], covs[:, 0],
+    ...                      "gaussian", 1.0)
+    >>> bool(np.isclose(kl[0, 0], leave_one_out_kl(s, h, g).mean()))
+    True
+    """
+    return _prefix_loo_kl(X, y, index, sizes, means, _pair_weights(covs), family, sigma2)
+
+
+def _pair_weights(cov):
+    """``(2 - δ_ab) Σ_ab`` for ``a <= b`` (:func:`numpy.triu_indices` order): (..., p (p + 1) / 2).
+
+    ``s = x_iᵀ Σ x_i`` is then the dot product of these with ``vech(x_i x_iᵀ)``.
+    """
+    p = cov.shape[-1]
+    iu, ju = np.triu_indices(p)
+    flat = np.take(cov.reshape(cov.shape[:-2] + (p * p,)), iu * p + ju, axis=-1)
+    return flat * np.where(iu == ju, 1.0, 2.0)
+
+
+def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
+    """:func:`prefix_leave_one_out_kl` with the covariances as :func:`_pair_weights` ``V``."""
+    sizes = np.asarray(sizes, dtype=int)
+    R, J, p = means.shape
+    X = np.ascontiguousarray(X)  # whole rows gathered (the design may be column-major)
+    # replicates in groups small enough that a block holds at least _MIN_BLOCK_ROWS rows:
+    # each block reads its replicates' V once, so a block of few rows is memory-bound
+    n_pairs = V.shape[-1]
+    group = int(max(1, min(R, _LOO_BLOCK_ELEMENTS // (n_pairs * _MIN_BLOCK_ROWS))))
+    step = int(max(_MIN_BLOCK_ROWS, _LOO_BLOCK_ELEMENTS // (group * n_pairs)))
+    buf = np.empty(n_pairs * group * min(step, int(sizes[-1])))
+    total = np.zeros((R, J))
+    for g0 in range(0, R, group):
+        part = slice(g0, min(g0 + group, R))
+        total[part] = _loo_kl_totals(X, y, index[part], sizes, V[part], means[part], family,
+                                     sigma2, step, buf)
+    return (total / sizes).T
+
+
 @fill_doc(common=COMMON_PARAMS_DOC)
 class KLNeighbourSampleSize(_PosteriorSampleSize):
     """Sufficient sample size by the KL divergence between neighbouring subsamples.
@@ -322,8 +478,20 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def _criterion(self, data, draws):
+        # every size's posterior first (one cumulative pass), then each row's leave-one-out
+        # terms against every size it belongs to at once (prefix_leave_one_out_kl)
+        R, J, p = draws.n_replicates, len(draws.sizes), data.n_params
+        means, V = np.empty((R, J, p)), np.empty((R, J, p * (p + 1) // 2))
+        for j, batch in enumerate(posterior_path(data, draws, self.prior_precision)):
+            means[:, j], V[:, j] = batch.mean, _pair_weights(batch.cov)
+        return CriterionResult(_prefix_loo_kl(data.X, data.y, draws.index, draws.sizes, means,
+                                              V, data.family, data.sigma2))
+
     def _value(self, data, batch, rngs):
-        # the subsample's distinct objects only (drawn without replacement): O(R k p²)
+        # The straightforward computation, size by size (O(R k p²) each, the subsample's
+        # objects gathered per size); not used by fit, kept as the reference the tests
+        # pin _criterion's one-pass computation against.
         Xs = data.X[batch.rows]  # (R, k, p)
         ys = data.y[batch.rows]
         theta = np.einsum("rkp,rp->rk", Xs, batch.mean)

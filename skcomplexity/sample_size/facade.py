@@ -402,7 +402,11 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     params : dict of {str: dict} or None, default=None
         Per-method hyper-parameters, e.g. ``{"kl-sufficiency": {"n_repeats": 50}}``.
     random_state, n_jobs, verbose :
-        Forwarded to every method.
+        Forwarded to every method. With the same ``random_state`` and settings,
+        D- and M-sufficiency bootstrap the same replicates, so the second reuses
+        the first's (see
+        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`):
+        the same numbers as fitting each alone, at the cost of one.
     errors : {"raise", "record"}, default="raise"
         "record" puts a failing method's exception text in the ``error``
         column instead of raising.
@@ -449,6 +453,8 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     """
     import pandas as pd
 
+    from .likelihood_bootstrap import share_bootstrap_replicates
+
     if errors not in ("raise", "record"):
         raise ValueError(f"errors must be 'raise' or 'record', got {errors!r}.")
     methods = list(TABLE_4_6_METHODS if methods is None else methods)
@@ -464,39 +470,10 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         from tqdm.auto import tqdm
 
         iterator = tqdm(methods, desc="sample-size methods")
-    for name in iterator:
-        if progress:
-            iterator.set_postfix_str(name)
-        row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "low": np.nan,
-               "high": np.nan, "status": None, "threshold": np.nan, "threshold_unit": None,
-               "question": None, "seconds": np.nan, "n_sizes": np.nan, "estimator": None,
-               "error": None}
-        start = time.perf_counter()
-        try:
-            sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
-                                       n_jobs=n_jobs, verbose=verbose)
-            cls = get_method(name)
-            row.update(question=cls.question, threshold_unit=cls.threshold_unit)
-            sss.fit(X, y)
-        except Exception as exc:  # noqa: BLE001 - recorded on request
-            if errors == "raise":
-                raise
-            row["error"] = f"{type(exc).__name__}: {exc}"
-        else:
-            fitted[name] = sss
-            interval = sss.sample_size_interval_ or sss.extrapolated_interval_
-            if interval is not None:
-                row.update(low=interval[0], high=interval[1])
-            row.update(
-                status=sss.status_,
-                sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
-                extrapolated=np.nan if sss.extrapolated_size_ is None else sss.extrapolated_size_,
-                threshold=np.nan if sss.threshold_ is None else sss.threshold_,
-                n_sizes=np.nan if sss.sizes_ is None else len(sss.sizes_),
-                estimator=type(sss.estimator_).__name__,
-            )
-        row["seconds"] = time.perf_counter() - start
-        rows.append(row)
+    with share_bootstrap_replicates():  # D and M: the same replicates, fitted once
+        for name in iterator:
+            _compare_one(name, X, y, params, random_state, n_jobs, verbose, errors, progress,
+                         iterator, rows, fitted)
     table = pd.DataFrame(rows).set_index("method")
     table["sample_size"] = table["sample_size"].astype("Int64")
     table.attrs["recommendation"] = None
@@ -507,3 +484,40 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         table.attrs["recommendation"] = recommendation(
             table.loc["auto"].to_dict(), len(y), n_features + int(bool(intercept)))
     return (table, fitted) if return_estimators else table
+
+
+def _compare_one(name, X, y, params, random_state, n_jobs, verbose, errors, progress, iterator,
+                 rows, fitted):
+    """Fit one method of :func:`compare_methods` and append its row."""
+    if progress:
+        iterator.set_postfix_str(name)
+    row = {"method": name, "sample_size": np.nan, "extrapolated": np.nan, "low": np.nan,
+           "high": np.nan, "status": None, "threshold": np.nan, "threshold_unit": None,
+           "question": None, "seconds": np.nan, "n_sizes": np.nan, "estimator": None,
+           "error": None}
+    start = time.perf_counter()
+    try:
+        sss = SufficientSampleSize(name, params=params.get(name), random_state=random_state,
+                                   n_jobs=n_jobs, verbose=verbose)
+        cls = get_method(name)
+        row.update(question=cls.question, threshold_unit=cls.threshold_unit)
+        sss.fit(X, y)
+    except Exception as exc:  # noqa: BLE001 - recorded on request
+        if errors == "raise":
+            raise
+        row["error"] = f"{type(exc).__name__}: {exc}"
+    else:
+        fitted[name] = sss
+        interval = sss.sample_size_interval_ or sss.extrapolated_interval_
+        if interval is not None:
+            row.update(low=interval[0], high=interval[1])
+        row.update(
+            status=sss.status_,
+            sample_size=np.nan if sss.sample_size_ is None else sss.sample_size_,
+            extrapolated=np.nan if sss.extrapolated_size_ is None else sss.extrapolated_size_,
+            threshold=np.nan if sss.threshold_ is None else sss.threshold_,
+            n_sizes=np.nan if sss.sizes_ is None else len(sss.sizes_),
+            estimator=type(sss.estimator_).__name__,
+        )
+    row["seconds"] = time.perf_counter() - start
+    rows.append(row)

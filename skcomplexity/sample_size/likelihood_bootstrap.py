@@ -22,6 +22,9 @@ batched Newton steps warm-started from the previous size of the same
 replicate; any other scikit-learn estimator is cloned and fitted per replicate.
 """
 
+import contextlib
+import contextvars
+import copy
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -38,7 +41,41 @@ from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 from ._units import standardise_features
 
-__all__ = ["DSufficiency", "MSufficiency"]
+__all__ = ["DSufficiency", "MSufficiency", "share_bootstrap_replicates"]
+
+#: Within :func:`share_bootstrap_replicates`: chunk results by what determines them.
+_SHARED = contextvars.ContextVar("skcomplexity_shared_bootstrap", default=None)
+
+
+@contextlib.contextmanager
+def share_bootstrap_replicates():
+    """Let D- and M-sufficiency fitted within the block share their replicates.
+
+    D and M bootstrap the same quantity (the full-data log-likelihood of every
+    replicate at every size) and differ only in how the curve is read from it,
+    so with the same data, model, grid and ``random_state`` the second fit
+    reuses the first one's replicates (chunk by chunk, keyed by the data, the
+    model, the grid and the replicates' seeds) instead of refitting them: the
+    same numbers at half the cost. :func:`~skcomplexity.sample_size.compare_methods`
+    fits its methods within this block. Only chunks evaluated in this process
+    are shared (with ``n_jobs > 1`` each fit computes its own).
+
+    Examples
+    --------
+    >>> from skcomplexity.datasets import make_linear_regression
+    >>> from skcomplexity.sample_size import DSufficiency, MSufficiency
+    >>> X, y = make_linear_regression(200, 3, random_state=0)
+    >>> with share_bootstrap_replicates():
+    ...     d = DSufficiency(n_repeats=20, sizes=5, random_state=0).fit(X, y)
+    ...     m = MSufficiency(n_repeats=20, sizes=5, random_state=0).fit(X, y)
+    >>> bool((d.loss_replicates_ == m.loss_replicates_).all())
+    True
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 @dataclass
@@ -63,6 +100,12 @@ class _BootstrapState:
     mean: np.ndarray = None
     sd: np.ndarray = None
     y_mean: float = 0.0
+    #: The standardised design of the linear fits, built by the first chunk a process
+    #: evaluates and reused by the others (fit_linear_prefix's cache).
+    design_cache: dict = None
+    #: What determines the replicates' values besides their seeds and the grid (a hash),
+    #: within share_bootstrap_replicates; None otherwise.
+    share_key: str = None
 
 
 def _gaussian_full_data_stats(X, y, fit_intercept, sigma2):
@@ -152,6 +195,7 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         if type(est) in (LinearRegression, Ridge) and not params["positive"] and (
                 type(est) is LinearRegression or np.ndim(params["alpha"]) == 0):
             state.kind = "linear"
+            state.design_cache = {}
             state.alpha = 0.0 if type(est) is LinearRegression else float(params["alpha"])
             state.fit_intercept = bool(params["fit_intercept"])
             (state.loglik_max, state.gram_z, state.coef_hat_z, state.mean, state.sd,
@@ -169,7 +213,30 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
                 "batched=True needs estimator=None, LinearRegression, Ridge or a binary L2 "
                 f"LogisticRegression with scoring=None; got {type(est).__name__}."
             )
+        if _SHARED.get() is not None and (self.scoring is None or isinstance(self.scoring, str)):
+            state.share_key = self._share_key(state)
         return state
+
+    def _share_key(self, state):
+        """A hash of everything ``_criterion`` reads from the state (None if not hashable)."""
+        from joblib import hash as joblib_hash
+
+        try:
+            return joblib_hash((state.kind, state.estimator, self.scoring, state.X, state.y,
+                                state.sigma2, state.classification, state.y01, state.alpha,
+                                state.inv_c, state.fit_intercept, self._replace))
+        except Exception:  # noqa: BLE001 - an estimator that does not pickle is not shared
+            return None
+
+    def _evaluate_chunk(self, state, sizes, seeds, m):
+        shared = _SHARED.get()
+        if shared is None or state.share_key is None:
+            return super()._evaluate_chunk(state, sizes, seeds, m)
+        key = (state.share_key, tuple(int(k) for k in sizes), int(m),
+               tuple((s.entropy, s.spawn_key) for s in seeds))
+        if key not in shared:
+            shared[key] = super()._evaluate_chunk(state, sizes, seeds, m)
+        return copy.deepcopy(shared[key])
 
     def _binary_labels(self, state):
         # a binary classifier's fits need both classes: stratified sequences (see _base)
@@ -209,7 +276,8 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         R = draws.n_replicates
         if state.kind == "linear":
             coef, b0 = fit_linear_prefix(state.X, state.y, index, sizes, alpha=state.alpha,
-                                         fit_intercept=state.fit_intercept)
+                                         fit_intercept=state.fit_intercept,
+                                         cache=state.design_cache)
             return CriterionResult(self._gaussian_loglik(state, coef, b0).T)
         out = np.empty((len(sizes), R))
         if state.kind == "logistic":
