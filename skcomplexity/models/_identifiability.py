@@ -103,14 +103,15 @@ def aliased_columns(X, tol=ALIAS_TOL):
     """
     X = np.asarray(X, dtype=float)
     m, p = X.shape
-    Q = np.zeros((m, 0))
+    basis = np.zeros((p, m))  # the kept orthonormal columns, as rows (filled in order)
     keep, aliased = [], {}
     for j in range(p):
         col = X[:, j]
         norm = np.linalg.norm(col)
         r = col.copy()
+        Q = basis[:len(keep)]
         for _ in range(2):  # twice is enough (Kahan–Parlett)
-            r -= Q @ (Q.T @ r)
+            r -= (Q @ r) @ Q
         rn = np.linalg.norm(r)
         if norm == 0 or rn <= tol * norm:
             if keep:
@@ -121,7 +122,7 @@ def aliased_columns(X, tol=ALIAS_TOL):
                 used = np.array([], dtype=int)
             aliased[j] = used
         else:
-            Q = np.column_stack([Q, r / rn])
+            basis[len(keep)] = r / rn
             keep.append(j)
     return np.asarray(keep, dtype=int), aliased
 
@@ -197,7 +198,7 @@ def _overlap_certificate(A, y01, max_iter=30):
     coef = np.zeros(p)
     for _ in range(max_iter):
         theta = X @ coef
-        if np.max(np.abs(theta)) > 50.0:  # fitted probabilities near 0 or 1: undecided
+        if np.max(np.abs(theta)) > 100.0:  # diverging (λ = expit(-100) is still > 0)
             return False
         lam = expit(-(A @ coef))  # |y - μ|, accurate where it is tiny
         g = A.T @ lam
