@@ -21,10 +21,11 @@ step by BFGS) and uses exact products with the prefix on the gathered rows:
   exactly, and ``rᵀ M r`` in place of the last term leaves an error of about
   ``δ³ v_k`` when ``M`` is within a factor ``1 ± δ`` of ``H_k⁻¹`` (``rᵀ M r ≈ δ² v_k``).
 * When that correction exceeds ``refresh`` of ``v_k`` (the mode has moved since the
-  last rebuild), or a Newton step leaves more than ``_SLOW`` of its decrement, ``M``
-  is rebuilt at the current point (one Gram product and one inverse) and ``v_k`` is
-  read exactly: with the default ``1e-4`` the read ``v_k`` is within about ``1e-6``
-  of the exact one.
+  last rebuild), conjugate-gradient steps on ``H_k u = x`` preconditioned by ``M`` (a
+  pair of passes each) shrink it below ``refresh^1.5`` of ``v_k``; when two do not, or
+  a Newton step leaves more than ``_SLOW`` of its decrement, ``M`` is rebuilt at the
+  current point (one Gram product and one inverse) and ``v_k`` is read exactly. With
+  the default ``1e-4`` the read ``v_k`` is within about ``1e-6`` of the exact one.
 """
 
 import numpy as np
@@ -40,6 +41,8 @@ _BATCHED_ELEMENTS = 2**18
 _TRUST = 0.5
 #: Rebuild the reference Hessian when the correction of ``v`` exceeds this fraction of it.
 _REFRESH = 1e-4
+#: Conjugate-gradient steps on ``H u = x`` before ``M`` is rebuilt (see :func:`_read_v`).
+_CG_STEPS = 2
 #: A Newton step that leaves more than this fraction of its decrement rebuilds ``M``.
 _SLOW = 0.3
 
@@ -296,19 +299,46 @@ def _step_length(theta, dtheta, y, c, step, dec, f, idx, alpha):
 
 def _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn):
     """``xᵀ H_k⁻¹ x`` at the current point from ``u`` (about ``H_k⁻¹ x``), ``M`` and the
-    exact ``q + αu = H_k u`` (``q`` NaN where it is still to be computed; see module)."""
+    exact ``q + αu = H_k u`` (``q`` NaN where it is still to be computed; see module).
+
+    Where the correction ``rᵀ M r`` exceeds ``refresh`` of ``v``, up to ``_CG_STEPS``
+    conjugate-gradient steps on ``H_k u = x`` preconditioned by ``M`` (a pair of passes
+    each) shrink it below ``refresh^1.5`` of ``v`` (then the error, at most the
+    correction times ``‖I - M H_k‖``, is below that too); past those ``M`` is rebuilt
+    and ``v`` read exactly.
+    """
     missing = np.flatnonzero(np.isnan(q[:, 0]))
     if missing.size:  # no fused product at the final point: one more pair of passes
         w = _curvature(theta[missing, :k])
         zm = rows.mat(u[missing, None, :], 0, k, missing)[:, 0]
         q[missing] = rows.tmat((w * zm)[:, None, :], 0, k, missing)[:, 0]
     r = x - (q + alpha * u)
-    corr = np.einsum("ri,ri->r", r, _mv(M, r))
-    v = np.einsum("ri,ri->r", x, u) + np.einsum("ri,ri->r", u, r) + corr
-    stale = np.flatnonzero(corr > refresh * np.abs(v))
-    if stale.size:  # the mode moved since the last rebuild: rebuild, read v exactly
-        p = x.shape[1]
-        M[stale] = inv_spd(rows.gram(_curvature(theta[stale, :k]), 0, k, stale)
-                           + alpha * np.eye(p), warn=warn)
-        v[stale] = np.einsum("ri,ri->r", x[stale], _mv(M[stale], x[stale]))
+    Mr = _mv(M, r)
+    rz = np.einsum("ri,ri->r", r, Mr)
+    v = np.einsum("ri,ri->r", x + r, u) + rz
+    todo = np.flatnonzero(rz > refresh * np.abs(v))
+    if not todo.size:
+        return v
+    u, r, Mr, rz, xt = u[todo], r[todo], Mr[todo], rz[todo], x[todo]
+    w = _curvature(theta[todo, :k])
+    d, Mt = Mr.copy(), M[todo]
+    for _ in range(_CG_STEPS):
+        Xd = rows.mat(d[:, None, :], 0, k, todo)[:, 0]
+        Hd = rows.tmat((w * Xd)[:, None, :], 0, k, todo)[:, 0] + alpha * d
+        a = rz / np.einsum("ri,ri->r", d, Hd)
+        u = u + a[:, None] * d
+        r = r - a[:, None] * Hd
+        Mr = _mv(Mt, r)
+        rz_new = np.einsum("ri,ri->r", r, Mr)
+        vt = np.einsum("ri,ri->r", xt + r, u) + rz_new
+        v[todo] = vt
+        keep = rz_new > refresh**1.5 * np.abs(vt)
+        if not keep.any():
+            return v
+        d = Mr + (rz_new / rz)[:, None] * d
+        todo, u, r, Mr, rz, w, d, Mt, xt = (todo[keep], u[keep], r[keep], Mr[keep],
+                                            rz_new[keep], w[keep], d[keep], Mt[keep], xt[keep])
+    # M is far from H_k⁻¹ (the mode moved since the last rebuild): rebuild, read v exactly
+    M[todo] = inv_spd(rows.gram(w, 0, k, todo) + alpha * np.eye(x.shape[1]), warn=warn)
+    v[todo] = np.einsum("ri,ri->r", xt, _mv(M[todo], xt))
     return v
