@@ -90,6 +90,7 @@ def _one_step_expected(mean, cov, x):
     (``E g² = w``): ``E KL = (2t - log(1 + t)) / 2`` and
     ``E s = μ exp(-(1 - μ)² c) + (1 - μ) exp(-μ² c)``, ``c = xᵀΣx / (2 (1 + t)(2 + t))``.
     The step is exact for the Gaussian model and off by ``O(1/k²)`` for the logistic.
+    ``cov`` is ``Σ`` (R, p, p) or only ``xᵀΣx`` (R,), which is all the criteria use.
     """
     from scipy.special import expit
 
