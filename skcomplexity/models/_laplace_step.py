@@ -71,8 +71,8 @@ class _Rows:
     def mat(self, V, a, b, sel):
         """``V_r @ X_r[a:b]ᵀ`` for the replicates ``sel``: (len(sel), c, p) -> (·, c, b - a)."""
         Xs = self._block(a, b, sel)
-        if Xs is not None:
-            return V @ Xs.swapaxes(1, 2)
+        if Xs is not None:  # (X V̄ᵀ)ᵀ: the rows contiguous in the product (BLAS-friendly)
+            return (Xs @ V.swapaxes(1, 2)).swapaxes(1, 2)
         out = np.empty((len(sel), V.shape[1], b - a))
         for i, r in enumerate(sel):
             np.dot(V[i], self.X[r, a:b].T, out=out[i])
@@ -218,12 +218,13 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
         prod = rows.mat(V, 0, k, idx)
         dtheta = prod[:, 0]
         z[sel] = prod[:, 1]
-        th = theta[sel, :k]
+        th = theta[sel, :k]  # a view when every replicate is still iterating
         t = _step_length(th, dtheta, yk[sel], coef[sel], step[sel], dec[sel], f, idx, alpha)
         s = t[:, None] * step[sel]
         coef[sel] += s
-        th += t[:, None] * dtheta
-        theta[sel, :k] = th
+        th += dtheta if np.all(t == 1.0) else t[:, None] * dtheta
+        if n < R:
+            theta[sel, :k] = th
         mu = expit(th)
         U = buf[:n, :, :k]
         np.subtract(yk[sel], mu, out=U[:, 0])
