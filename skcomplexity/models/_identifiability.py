@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
+from scipy.special import expit
 
 __all__ = [
     "IdentifiabilityReport",
@@ -102,15 +103,15 @@ def aliased_columns(X, tol=ALIAS_TOL):
     """
     X = np.asarray(X, dtype=float)
     m, p = X.shape
-    Q = np.empty((p, m))  # the kept orthonormal directions as rows, filled in place
+    basis = np.zeros((p, m))  # the kept orthonormal columns, as rows (filled in order)
     keep, aliased = [], {}
     for j in range(p):
         col = X[:, j]
         norm = np.linalg.norm(col)
         r = col.copy()
-        Qk = Q[:len(keep)]
+        Q = basis[:len(keep)]
         for _ in range(2):  # twice is enough (Kahan–Parlett)
-            r -= Qk.T @ (Qk @ r)
+            r -= (Q @ r) @ Q
         rn = np.linalg.norm(r)
         if norm == 0 or rn <= tol * norm:
             if keep:
@@ -121,7 +122,7 @@ def aliased_columns(X, tol=ALIAS_TOL):
                 used = np.array([], dtype=int)
             aliased[j] = used
         else:
-            Q[len(keep)] = r / rn
+            basis[len(keep)] = r / rn
             keep.append(j)
     return np.asarray(keep, dtype=int), aliased
 
@@ -156,6 +157,8 @@ def separation(X, y01):
     s = 2.0 * np.asarray(y01, dtype=float) - 1.0
     scale = np.max(np.abs(X), axis=0)
     A = s[:, None] * (X / np.where(scale > 0, scale, 1.0))
+    if _overlap_certificate(A, np.asarray(y01, dtype=float)):
+        return None, np.zeros(p)
     # maximise sum(A b) subject to A b >= 0, |b| <= 1
     res = optimize.linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(m), bounds=[(-1, 1)] * p,
                            method="highs")
@@ -175,6 +178,47 @@ def separation(X, y01):
         if res2.status == 0 and res2.x[-1] > 1e-9:
             kind, b = "complete", res2.x[:p]
     return kind, b / np.where(scale > 0, scale, 1.0)
+
+
+def _overlap_certificate(A, y01, max_iter=30):
+    """Whether a cheap certificate shows that no separating direction exists.
+
+    By Gordan's alternative, no ``b != 0`` has ``A b >= 0`` when some ``λ > 0`` (every
+    entry) has ``Aᵀλ = 0``. The logistic maximum-likelihood fit gives one: at its
+    optimum ``Σ_i (y_i - μ_i) x_i = 0``, i.e. ``Aᵀλ = 0`` with ``λ_i = |y_i - μ_i| > 0``.
+    A few Newton steps (one Gram product each) bring the score near 0; a correction on
+    the rows of the overlap (``λ_i > 0.05``, whose Gram matrix must be well conditioned:
+    under quasi-separation a separating direction is in its null space) then makes it 0,
+    and the certificate holds when it changes none of those ``λ_i`` by half. False
+    (undecided: the linear program decides) when the fit does not settle, as under
+    separation, where the estimate diverges.
+    """
+    m, p = A.shape
+    X = A * (2.0 * y01 - 1.0)[:, None]  # the (scaled) design itself
+    coef = np.zeros(p)
+    for _ in range(max_iter):
+        theta = X @ coef
+        if np.max(np.abs(theta)) > 100.0:  # diverging (λ = expit(-100) is still > 0)
+            return False
+        lam = expit(-(A @ coef))  # |y - μ|, accurate where it is tiny
+        g = A.T @ lam
+        if np.linalg.norm(g) <= 1e-9 * np.sqrt(m):
+            break
+        mu = expit(theta)
+        try:
+            coef = coef + np.linalg.solve((X.T * (mu * (1.0 - mu))) @ X, X.T @ (y01 - mu))
+        except np.linalg.LinAlgError:
+            return False
+    else:
+        return False
+    core = lam > 0.05
+    As = A[core]
+    G = As.T @ As
+    ev = np.linalg.eigvalsh(G)
+    if ev[0] <= 1e-10 * ev[-1]:
+        return False
+    corr = As @ np.linalg.solve(G, g)
+    return bool(np.all(np.abs(corr) < 0.5 * lam[core]))
 
 
 def _names(cols, names, intercept, limit=8):

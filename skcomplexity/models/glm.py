@@ -44,6 +44,7 @@ from ._batched import (
     standardize_columns,
 )
 from ._gathered import laplace_rows_path, logistic_rows_path, sklearn_logistic_prefix_path
+from ._laplace_step import laplace_one_step_path
 
 __all__ = [
     "BINOMIAL",
@@ -56,6 +57,7 @@ __all__ = [
     "fit_linear_prefix",
     "fit_restricted",
     "get_family",
+    "laplace_one_step_path",
     "laplace_posterior",
     "laplace_rows_path",
     "log_likelihood",

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid, median_of_means, offset_power_law
 from .._validation import resolve_family, standardize_columns
-from ..models.glm import laplace_rows_path
+from ..models.glm import check_fit, laplace_one_step_path, laplace_rows_path
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
     gaussian_kl,
@@ -67,9 +67,8 @@ PUBLISHED_PARAMS = {"threshold": 0.05, "threshold_mode": "relative", "sigma2": 1
 
 #: Below this many rows the default grid is every size (the published experiments' grid).
 _EVERY_SIZE_UP_TO = 2000
-#: Newton decrement at which the Laplace posteriors behind the one-step divergence stop
-#: (about 1e-3 posterior standard deviations from the mode).
-_ONE_STEP_TOL = 1e-6
+#: Newton decrement at which the Laplace posteriors behind the one-step divergence stop.
+_ONE_STEP_TOL = 1e-10
 
 
 @dataclass
@@ -94,11 +93,12 @@ def _one_step_expected(mean, cov, x):
     (``E g² = w``): ``E KL = (2t - log(1 + t)) / 2`` and
     ``E s = μ exp(-(1 - μ)² c) + (1 - μ) exp(-μ² c)``, ``c = xᵀΣx / (2 (1 + t)(2 + t))``.
     The step is exact for the Gaussian model and off by ``O(1/k²)`` for the logistic.
+    ``cov`` is ``Σ`` (R, p, p) or only ``xᵀΣx`` (R,), which is all the criteria use.
     """
     from scipy.special import expit
 
     mu = expit(np.einsum("rp,rp->r", x, mean))
-    v = np.einsum("rp,rpq,rq->r", x, cov, x)
+    v = cov if np.ndim(cov) == 1 else np.einsum("rp,rpq,rq->r", x, cov, x)
     t = mu * (1.0 - mu) * v
     kl = 0.5 * (2.0 * t - np.log1p(t))
     c = v / (2.0 * (1.0 + t) * (2.0 + t))
@@ -204,18 +204,20 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
             J, R = len(sizes), draws.n_replicates
             kl, s, lam = np.empty((J, R)), np.empty((J, R)), np.empty((J, R))
             one_step = state.kind == "laplace" and self.divergence == "expected"
-            if state.kind == "laplace":
-                # Laplace posteriors of the prefixes k (and k + 1 for the observed divergence),
-                # fitted on their gathered rows (Newton warm-started along the path; the
-                # posterior is strictly log-concave); the one-step divergence is itself a
-                # Newton step from the mode, which it needs to about 1e-3 sd, not 1e-10
-                segments = [seg for k in sizes
-                            for seg in (((0, int(k)),) if one_step
-                                        else ((0, int(k)), (0, int(k) + 1)))]
+            if one_step:
+                # the one-step divergence needs, per size, the MAP of the prefix and the
+                # next row's posterior variance xᵀΣx, not Σ: Newton on the gathered rows
+                # warm-started along the path, Hessian-vector products on the prefix against
+                # a reference Hessian rebuilt only when the mode has moved
+                posteriors = laplace_one_step_path(state.data.X, state.data.y, index, sizes,
+                                                   self.prior_precision, tol=_ONE_STEP_TOL)
+            elif state.kind == "laplace":
+                # Laplace posteriors of the prefixes k and k + 1, fitted on their gathered
+                # rows (Newton warm-started along the path; the posterior is strictly
+                # log-concave)
+                segments = [seg for k in sizes for seg in ((0, int(k)), (0, int(k) + 1))]
                 posteriors = laplace_rows_path(state.data.X, state.data.y, index, segments,
-                                               self.prior_precision,
-                                               **({"tol": _ONE_STEP_TOL, "coarse": True}
-                                                  if one_step else {}))
+                                               self.prior_precision)
             # the (R, m) count matrices only where λ_min needs the prefix Gram matrices
             steps = (draws.iter_counts() if self.track_lambda_min
                      else ((j, None) for j in range(J)))
@@ -226,8 +228,9 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
                                      optimize=True)
                     lam[j] = np.linalg.eigvalsh(gram)[:, 0]
                 if one_step:
-                    m1, c1 = next(posteriors)
-                    kl[j], s[j] = _one_step_expected(m1, c1, state.data.X[index[:, k]])
+                    m1, v1, converged = next(posteriors)
+                    check_fit(state.data.X, m1, converged, None, self.prior_precision)
+                    kl[j], s[j] = _one_step_expected(m1, v1, state.data.X[index[:, k]])
                     continue
                 if state.kind == "laplace":
                     (m1, c1), (m2, c2) = next(posteriors), next(posteriors)

@@ -146,3 +146,30 @@ def test_bayesian_methods_with_a_constant_column_equal_the_identifiable_part(cls
     ref = cls(n_repeats=5, sizes=sizes, random_state=0, threshold=0.5).fit(X, y)
     np.testing.assert_allclose(est.criterion_, ref.criterion_, rtol=1e-8)
     assert est.sample_size_ == ref.sample_size_ is not None
+
+
+def test_overlap_certificate_agrees_with_the_linear_program(monkeypatch):
+    # the cheap certificate of no separation (Gordan's alternative from the logistic fit)
+    # only ever skips the linear program where the program finds no separation
+    from skcomplexity.models import _identifiability as ident
+
+    rng = np.random.default_rng(0)
+    cases, certified = [], 0
+    for trial in range(60):
+        n, d = int(rng.integers(10, 300)), int(rng.integers(1, 6))
+        X = np.c_[np.ones(n), rng.normal(size=(n, d))]
+        y = (X[:, 1:] @ rng.normal(size=d) * rng.choice([0.5, 2.0, 8.0, 50.0])
+             + rng.logistic(size=n) > 0).astype(float)
+        if trial % 3 == 0:  # quasi-complete: a separable set and one tied row of each class
+            y = (X[:, 1] > 0).astype(float)
+            X[0, 1:], X[1, 1:], y[0], y[1] = 0.0, 0.0, 0.0, 1.0
+        if 0 < y.sum() < n:
+            cases.append((X, y))
+    fast = [ident.separation(X, y)[0] for X, y in cases]
+    for X, y in cases:
+        s = 2 * y - 1
+        A = s[:, None] * X / np.abs(X).max(axis=0)
+        certified += ident._overlap_certificate(A, y)
+    monkeypatch.setattr(ident, "_overlap_certificate", lambda A, y: False)
+    assert fast == [ident.separation(X, y)[0] for X, y in cases]
+    assert "quasi-complete" in fast and None in fast and certified >= 10

@@ -263,13 +263,25 @@ def test_sklearn_compatible(estimator, check):
 
 
 def test_kl_binary_one_step_route_against_converged_route(monkeypatch):
-    # the default binary KL stops its Laplace fits at a Newton decrement of 1e-6; at
-    # 1e-10 (the route before) the curve and the answer are the same
+    # the default binary KL reads the MAP and xᵀΣx of each prefix by Newton against a
+    # reference Hessian (laplace_one_step_path); the route before it fitted every prefix's
+    # full Laplace posterior to a Newton decrement of 1e-10 (laplace_rows_path): the same
+    # curve and answer
+    from skcomplexity.models.glm import laplace_rows_path
     from skcomplexity.sample_size import KLSufficiency, posterior_proximity
 
     X, y = make_logistic_regression(2500, 5, random_state=2)
     fast = KLSufficiency(n_repeats=20, random_state=0).fit(X, y)
-    monkeypatch.setattr(posterior_proximity, "_ONE_STEP_TOL", 1e-10)
+
+    def full_route(X, y, index, sizes, alpha, tol):
+        for k, (mean, cov) in zip(sizes, laplace_rows_path(X, y, index,
+                                                           [(0, int(k)) for k in sizes], alpha),
+                                  strict=True):
+            x = X[index[:, k]]
+            yield mean, np.einsum("rp,rpq,rq->r", x, cov, x), np.ones(len(mean), dtype=bool)
+
+    monkeypatch.setattr(posterior_proximity, "laplace_one_step_path", full_route)
     slow = KLSufficiency(n_repeats=20, random_state=0).fit(X, y)
-    np.testing.assert_allclose(fast.criterion_, slow.criterion_, rtol=1e-4)
+    np.testing.assert_allclose(fast.criterion_replicates_, slow.criterion_replicates_,
+                               rtol=1e-5)
     assert fast.sample_size_ == slow.sample_size_

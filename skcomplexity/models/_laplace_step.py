@@ -1,0 +1,345 @@
+"""The logistic Laplace posterior along nested prefixes, read in one direction per size.
+
+The expected one-step divergence of KL- and S-sufficiency needs, at each grid size
+``k`` of a replicate's order, the MAP ``w_k`` of the penalised logistic fit on the
+first ``k`` rows and ``v_k = xᵀ H_k⁻¹ x`` for ONE vector ``x`` (the next row), where
+``H_k = Σ_{i<k} μ_i (1 - μ_i) x_i x_iᵀ + α I`` is the Hessian at the MAP; the
+``p x p`` covariance itself is not needed.
+
+:func:`laplace_one_step_path` keeps, per replicate, a matrix ``M`` close to ``H_k⁻¹``
+(rebuilt from the Hessian at some point of the path, then updated: the added rows'
+curvature at the estimate of their size by Woodbury, the secant pair of every Newton
+step by BFGS) and uses exact products with the prefix on the gathered rows:
+
+* Newton with ``M`` as the metric: a step costs two passes over the prefix
+  (``Δθ = X s``, then the gradient ``Xᵀ(y - μ)``), not a Gram product; it stops at the
+  same Newton decrement (``gᵀ M g <= tol``) and the last step, below ``tol``, is taken
+  on the mean; the gradient carries over to the next size (only the added rows' part
+  is new).
+* ``v_k`` from ``u = M x`` and the exact ``H_k u`` (the same two passes, fused with
+  the last Newton step's): with ``r = x - H_k u``, ``v_k = xᵀu + uᵀr + rᵀ H_k⁻¹ r``
+  exactly, and ``rᵀ M r`` in place of the last term leaves an error of about
+  ``δ³ v_k`` when ``M`` is within a factor ``1 ± δ`` of ``H_k⁻¹`` (``rᵀ M r ≈ δ² v_k``).
+* When that correction exceeds ``refresh`` of ``v_k`` (the mode has moved since the
+  last rebuild), conjugate-gradient steps on ``H_k u = x`` preconditioned by ``M`` (a
+  pair of passes each) shrink it below ``refresh^1.5`` of ``v_k``; when two do not, or
+  a Newton step leaves more than ``_SLOW`` of its decrement, ``M`` is rebuilt at the
+  current point (one Gram product and one inverse) and ``v_k`` is read exactly. With
+  the default ``1e-4`` the read ``v_k`` is within about ``1e-6`` of the exact one.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+from ._batched import SINGULAR, _penalised_nll, inv_spd
+
+__all__ = ["laplace_one_step_path"]
+
+#: Below this many elements a product over the replicates is one batched call.
+_BATCHED_ELEMENTS = 2**18
+#: Newton steps moving no linear predictor by more than this are taken whole.
+_TRUST = 0.5
+#: Rebuild the reference Hessian when the correction of ``v`` exceeds this fraction of it.
+_REFRESH = 1e-4
+#: Conjugate-gradient steps on ``H u = x`` before ``M`` is rebuilt (see :func:`_read_v`).
+_CG_STEPS = 2
+#: A Newton step that leaves more than this fraction of its decrement rebuilds ``M``.
+_SLOW = 0.3
+
+
+class _Rows:
+    """Each replicate's rows gathered once in its order (R, top, p): a prefix is a slice.
+
+    Vectors over rows are stored as (R, c, k): a product is ``V @ X_kᵀ`` or ``U @ X_k``,
+    ``c`` columns in one pass over the rows (the pass, not the flops, is the cost).
+    """
+
+    def __init__(self, X, y, index, top):
+        rows = index[:, :top]
+        self.X, self.y = np.take(X, rows, axis=0), np.take(y, rows)
+        self.R = self.X.shape[0]
+
+    def _block(self, a, b, sel):
+        """Rows ``a:b`` of the replicates ``sel`` as one array (a view for every replicate),
+        or None when a loop over the replicates is cheaper than the copy."""
+        if len(sel) == self.R:
+            return self.X[:, a:b]
+        if (b - a) * self.X.shape[2] * len(sel) <= _BATCHED_ELEMENTS:
+            return self.X[sel, a:b]
+        return None
+
+    def mat(self, V, a, b, sel):
+        """``V_r @ X_r[a:b]ᵀ`` for the replicates ``sel``: (len(sel), c, p) -> (·, c, b - a)."""
+        Xs = self._block(a, b, sel)
+        if Xs is not None:  # (X V̄ᵀ)ᵀ: the rows contiguous in the product (BLAS-friendly)
+            return (Xs @ V.swapaxes(1, 2)).swapaxes(1, 2)
+        out = np.empty((len(sel), V.shape[1], b - a))
+        for i, r in enumerate(sel):
+            np.dot(V[i], self.X[r, a:b].T, out=out[i])
+        return out
+
+    def tmat(self, U, a, b, sel):
+        """``U_r @ X_r[a:b]``: (len(sel), c, b - a) -> (·, c, p)."""
+        Xs = self._block(a, b, sel)
+        if Xs is not None:
+            return U @ Xs
+        out = np.empty((len(sel), U.shape[1], self.X.shape[2]))
+        for i, r in enumerate(sel):
+            np.dot(U[i], self.X[r, a:b], out=out[i])
+        return out
+
+    def gram(self, weights, a, b, sel):
+        """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel`` (a SYRK per replicate)."""
+        root = np.sqrt(weights)
+        Xs = self._block(a, b, sel)
+        if Xs is not None and (b - a) * self.X.shape[2] * len(sel) <= _BATCHED_ELEMENTS:
+            scaled = Xs * root[:, :, None]
+            return scaled.swapaxes(1, 2) @ scaled
+        p = self.X.shape[2]
+        out = np.empty((len(sel), p, p))
+        scaled = np.empty((b - a, p))
+        for i, r in enumerate(sel):
+            np.multiply(self.X[r, a:b], root[i, :, None], out=scaled)
+            out[i] = scaled.T @ scaled
+        return out
+
+
+def _curvature(theta):
+    mu = expit(theta)
+    return mu * (1.0 - mu)
+
+
+def _woodbury(M, Xa, w):
+    """``(M⁻¹ + Xaᵀ diag(w) Xa)⁻¹`` from ``M`` (batched; ``Xa`` (R, d, p), ``w`` (R, d))."""
+    U = M @ Xa.swapaxes(1, 2)  # (R, p, d)
+    S = Xa @ U
+    d = S.shape[-1]
+    S[:, np.arange(d), np.arange(d)] += 1.0 / w
+    return M - U @ np.linalg.solve(S, U.swapaxes(1, 2))
+
+
+def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, refresh=None,
+                          max_iter=100):
+    """MAP and ``xᵀ Σ x`` of the logistic Laplace posterior on nested prefixes.
+
+    Prior ``N(0, α⁻¹ I)`` (``α = prior_precision > 0``) on every coefficient; the
+    posterior on the first ``k`` rows of replicate ``r``'s sequence ``index[r]`` is
+    ``N(w_k, H_k⁻¹)`` as :func:`~skcomplexity.models.glm.laplace_posterior` gives with
+    the prefix counts as weights. See the module docstring for the method.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+    y : ndarray of shape (m,)
+        {0, 1} target.
+    index : ndarray of int, shape (R, length)
+        Each replicate's sequence; ``length > max(sizes)`` (the next row is read).
+    sizes : sequence of int
+        Increasing prefix lengths.
+    prior_precision : float
+    tol : float, default=1e-10
+        Newton stops at a decrement ``gᵀ M g <= tol`` (that of
+        :func:`~skcomplexity.models.glm.newton_logistic`).
+    refresh : float or None, default=None
+        Rebuild ``M`` when the correction of ``v`` exceeds this fraction of it (the
+        remaining error is about ``refresh^1.5``); None: ``1e-4``.
+    max_iter : int, default=100
+
+    Yields
+    ------
+    mean : ndarray of shape (R, p)
+    v : ndarray of shape (R,)
+        ``x_kᵀ H_k⁻¹ x_k`` for the next row ``x_k = X[index[:, k]]``.
+    converged : ndarray of bool, shape (R,)
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    refresh = _REFRESH if refresh is None else refresh
+    sizes = [int(k) for k in sizes]
+    R, p = index.shape[0], X.shape[1]
+    alpha = float(prior_precision)
+    rows = _Rows(X, y, index, max(sizes) if sizes else 0)
+    warn = SINGULAR.format("the posterior precision")
+    everyone = np.arange(R)
+    coef = np.zeros((R, p))
+    theta = np.zeros((R, rows.y.shape[1]))
+    grad = np.zeros((R, p))  # penalised gradient of the log posterior at coef
+    M = np.broadcast_to(np.eye(p) / alpha, (R, p, p)).copy()  # about H_k⁻¹
+    done = 0
+    for k in sizes:
+        if k > done:  # the added rows at the current estimate
+            ta = rows.mat(coef[:, None, :], done, k, everyone)[:, 0]
+            theta[:, done:k] = ta
+            mu = expit(ta)
+            wa = mu * (1.0 - mu)
+            grad += rows.tmat((rows.y[:, done:k] - mu)[:, None, :], done, k, everyone)[:, 0]
+            if (k - done) * 2 < p and np.all(wa > 1e-12):
+                M = _woodbury(M, rows.X[:, done:k], wa)
+            else:
+                M = inv_spd(inv_spd(M) + rows.gram(wa, done, k, everyone), warn=warn)
+        done = k
+        x = X[index[:, k]]
+        converged, last, u, z, q = _newton(rows, coef, theta, grad, M, x, alpha, k, tol=tol,
+                                           max_iter=max_iter, warn=warn)
+        v = _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn)
+        # the last Newton step (decrement <= tol) taken on the mean only: the state stays
+        # at the point its gradient and linear predictor describe
+        yield coef + last, v, converged
+
+
+def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
+    """Newton on prefix ``k`` from ``coef`` with the metric ``M`` (all updated in place).
+
+    Returns ``converged``, the next step ``M g`` (its decrement at most ``tol``) and, per
+    replicate, ``u`` and the products ``z = X_k u``, ``q = X_kᵀ(w ⊙ z)`` at the returned
+    point (``z`` and ``q`` NaN where no step was taken).
+    """
+    R, p = coef.shape
+    yk = rows.y[:, :k]
+    z = np.full((R, k), np.nan)
+    q = np.full((R, p), np.nan)
+    u = _mv(M, x)  # the u of z and q
+    step = _mv(M, grad)
+    dec = np.einsum("ri,ri->r", grad, step)
+    idx = np.flatnonzero(dec > tol)
+    f = np.full(R, np.nan)  # penalised objective at coef, where known
+    buf = np.empty((R, 2, max(k, p)))
+    for _ in range(max_iter):
+        if not idx.size:
+            break
+        sel = slice(None) if idx.size == R else idx
+        n = idx.size
+        if n < R:
+            u[idx] = _mv(M[idx], x[idx])
+        else:
+            u = _mv(M, x)
+        V = buf[:n, :, :p]
+        V[:, 0], V[:, 1] = step[sel], u[sel]
+        prod = rows.mat(V, 0, k, idx)
+        dtheta = prod[:, 0]
+        z[sel] = prod[:, 1]
+        th = theta[sel, :k]  # a view when every replicate is still iterating
+        t = _step_length(th, dtheta, yk[sel], coef[sel], step[sel], dec[sel], f, idx, alpha)
+        s = t[:, None] * step[sel]
+        coef[sel] += s
+        th += dtheta if np.all(t == 1.0) else t[:, None] * dtheta
+        if n < R:
+            theta[sel, :k] = th
+        mu = expit(th)
+        U = buf[:n, :, :k]
+        np.subtract(yk[sel], mu, out=U[:, 0])
+        np.multiply(mu * (1.0 - mu), prod[:, 1], out=U[:, 1])
+        back = rows.tmat(U, 0, k, idx)
+        g_new = back[:, 0] - alpha * coef[sel]
+        q[sel] = back[:, 1]
+        # the secant pair of the step (BFGS) corrects M in the step's direction
+        _bfgs(M, idx, s, grad[sel] - g_new)
+        grad[sel] = g_new
+        step[sel] = _mv(M[sel], g_new)
+        new = np.einsum("ri,ri->r", g_new, step[sel])
+        # M no longer contracts the decrement: rebuild it at the current point
+        slow = np.flatnonzero((new > tol) & (new > _SLOW * dec[sel]))
+        if slow.size:
+            r = idx[slow]
+            M[r] = inv_spd(rows.gram(_curvature(theta[r, :k]), 0, k, r) + alpha * np.eye(p),
+                           warn=warn)
+            step[r] = _mv(M[r], grad[r])
+            new[slow] = np.einsum("ri,ri->r", grad[r], step[r])
+        dec[sel] = new
+        idx = idx[new > tol]
+    return dec <= tol, step, u, z, q
+
+
+def _bfgs(M, idx, s, yv):
+    """BFGS update of the inverse Hessian ``M`` (replicates ``idx``) by the pairs ``(s, yv)``."""
+    sy = np.einsum("ri,ri->r", s, yv)
+    ok = sy > 1e-12 * np.einsum("ri,ri->r", s, s)
+    if not np.all(ok):
+        s, yv, sy, idx = s[ok], yv[ok], sy[ok], idx[ok]
+    whole = idx.size == M.shape[0]
+    Mm = M if whole else M[idx]
+    My = _mv(Mm, yv)
+    rho = 1.0 / sy
+    # M - ρ (s Myᵀ + My sᵀ) + (ρ² yᵀMy + ρ) s sᵀ = M + s bᵀ - ρ My sᵀ: one rank-2 product
+    b = s * (rho * (rho * np.einsum("ri,ri->r", yv, My) + 1.0))[:, None] - My * rho[:, None]
+    Mm += np.stack([s, -rho[:, None] * My], axis=2) @ np.stack([b, s], axis=1)
+    if not whole:
+        M[idx] = Mm
+
+
+def _mv(M, v):
+    """Batched ``M_r v_r``."""
+    return (M @ v[:, :, None])[:, :, 0]
+
+
+def _step_length(theta, dtheta, y, c, step, dec, f, idx, alpha):
+    """Armijo step lengths; steps moving no linear predictor by more than ``_TRUST`` are
+    taken whole (the quadratic model is accurate there). ``f`` caches the objective."""
+    t = np.ones(len(idx))
+    todo = np.flatnonzero(np.abs(dtheta).max(axis=1) > _TRUST)
+    if not todo.size:
+        f[idx] = np.nan
+        return t
+    pen = np.full(c.shape[1], alpha)
+    unknown = todo[np.isnan(f[idx[todo]])]
+    f[idx[unknown]] = _penalised_nll(theta[unknown], y[unknown], c[unknown], pen)
+    f0 = f[idx]
+    f_new = np.full(len(idx), np.nan)
+    for _ in range(31):
+        if not todo.size:
+            break
+        tt = t[todo]
+        f_new[todo] = _penalised_nll(theta[todo] + tt[:, None] * dtheta[todo], y[todo],
+                                     c[todo] + tt[:, None] * step[todo], pen)
+        bad = f_new[todo] > f0[todo] - 1e-4 * tt * dec[todo]
+        todo = todo[bad]
+        t[todo] *= 0.5
+    f[idx] = f_new
+    return t
+
+
+def _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn):
+    """``xᵀ H_k⁻¹ x`` at the current point from ``u`` (about ``H_k⁻¹ x``), ``M`` and the
+    exact ``q + αu = H_k u`` (``q`` NaN where it is still to be computed; see module).
+
+    Where the correction ``rᵀ M r`` exceeds ``refresh`` of ``v``, up to ``_CG_STEPS``
+    conjugate-gradient steps on ``H_k u = x`` preconditioned by ``M`` (a pair of passes
+    each) shrink it below ``refresh^1.5`` of ``v`` (then the error, at most the
+    correction times ``‖I - M H_k‖``, is below that too); past those ``M`` is rebuilt
+    and ``v`` read exactly.
+    """
+    missing = np.flatnonzero(np.isnan(q[:, 0]))
+    if missing.size:  # no fused product at the final point: one more pair of passes
+        w = _curvature(theta[missing, :k])
+        zm = rows.mat(u[missing, None, :], 0, k, missing)[:, 0]
+        q[missing] = rows.tmat((w * zm)[:, None, :], 0, k, missing)[:, 0]
+    r = x - (q + alpha * u)
+    Mr = _mv(M, r)
+    rz = np.einsum("ri,ri->r", r, Mr)
+    v = np.einsum("ri,ri->r", x + r, u) + rz
+    todo = np.flatnonzero(rz > refresh * np.abs(v))
+    if not todo.size:
+        return v
+    u, r, Mr, rz, xt = u[todo], r[todo], Mr[todo], rz[todo], x[todo]
+    w = _curvature(theta[todo, :k])
+    d, Mt = Mr.copy(), M[todo]
+    for _ in range(_CG_STEPS):
+        Xd = rows.mat(d[:, None, :], 0, k, todo)[:, 0]
+        Hd = rows.tmat((w * Xd)[:, None, :], 0, k, todo)[:, 0] + alpha * d
+        a = rz / np.einsum("ri,ri->r", d, Hd)
+        u = u + a[:, None] * d
+        r = r - a[:, None] * Hd
+        Mr = _mv(Mt, r)
+        rz_new = np.einsum("ri,ri->r", r, Mr)
+        vt = np.einsum("ri,ri->r", xt + r, u) + rz_new
+        v[todo] = vt
+        keep = rz_new > refresh**1.5 * np.abs(vt)
+        if not keep.any():
+            return v
+        d = Mr + (rz_new / rz)[:, None] * d
+        todo, u, r, Mr, rz, w, d, Mt, xt = (todo[keep], u[keep], r[keep], Mr[keep],
+                                            rz_new[keep], w[keep], d[keep], Mt[keep], xt[keep])
+    # M is far from H_k⁻¹ (the mode moved since the last rebuild): rebuild, read v exactly
+    M[todo] = inv_spd(rows.gram(w, 0, k, todo) + alpha * np.eye(x.shape[1]), warn=warn)
+    v[todo] = np.einsum("ri,ri->r", xt, _mv(M[todo], xt))
+    return v
