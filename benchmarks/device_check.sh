@@ -12,12 +12,15 @@
 #      device-placement tests and the four tests that failed on CUDA in issue 22;
 #   3. bench_hessian.py on the device (top eigenvalue and trace; 1M parameters, 5,000 objects);
 #   4. bench_scorers.py on the device (landscape, Rademacher and the Belsley pruner against
-#      the fit; 100k and 1M parameters, 10,000 objects, 5 epochs).
+#      the fit; 100k and 1M parameters, 10,000 objects, 5 epochs);
+#   5. bench_scaling.py --device: the default sample-size front door on torch tensors under
+#      scikit-learn's array API dispatch (1,000,000 x 20 and 10,000,000 x 50; --quick: 20,000 x 20
+#      and 50,000 x 50 with the NumPy baseline and the largest difference from it).
 # The benchmark tables are printed as the scripts print them; the last lines are a summary
 # (step, status, seconds). Exit status: 0 when every step passed, 1 otherwise, 2 on bad use.
 set -uo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 DEVICE=cuda
 QUICK=0
@@ -72,17 +75,19 @@ QUICK_SUITE=(tests/neural/test_device_placement.py
              tests/pruning/test_pruners.py::test_half_pruned_digits_net_stays_above_chance)
 
 if [ "$QUICK" = 1 ]; then
-    # seconds per step: the whole quick check stays under 3 minutes on 2 cores
-    LIMITS=(60 100 60 60)
+    # seconds per step: the whole quick check stays under 4 minutes on 2 cores
+    LIMITS=(60 100 60 60 60)
     SUITE=("${QUICK_SUITE[@]}")
     HESSIAN=(--sizes 100k --n-objects 500 --seeds 0 --tasks eig)
     SCORERS=(--sizes 10k --n-objects 1000 --epochs 1 --repeat 1 --skip-pruner)
+    SCALING=(--quick)
 else
     # the whole check stays under 8 minutes on an H200
-    LIMITS=(60 240 100 80)
+    LIMITS=(60 200 100 80 90)
     SUITE=("${NEURAL_SUITE[@]}")
     HESSIAN=(--sizes 1M --n-objects 5000 --seeds 0)
     SCORERS=(--sizes 100k 1M --n-objects 10000 --epochs 5 --repeat 1)
+    SCALING=(--baseline no)  # the NumPy row of 1,000,000 x 20 is the README's CPU table
 fi
 
 NAMES=()
@@ -113,11 +118,13 @@ step() {  # step LIMIT NAME COMMAND...
 }
 
 TOTAL_START=$SECONDS
-step "${LIMITS[0]}" "gpu tests" "${PYTEST[@]}" -m gpu -rs "${NEURAL_SUITE[@]}"
+step "${LIMITS[0]}" "gpu tests" "${PYTEST[@]}" -m gpu -rs "${NEURAL_SUITE[@]}" \
+    tests/sample_size/test_array_api.py
 step "${LIMITS[1]}" "neural suite on $resolved" "${PYTEST[@]}" -m "not slow and not gpu" \
     "${XDIST[@]}" "${SUITE[@]}"
 step "${LIMITS[2]}" "bench_hessian $DEVICE" "$PY" benchmarks/bench_hessian.py --device "$DEVICE" "${HESSIAN[@]}"
 step "${LIMITS[3]}" "bench_scorers $DEVICE" "$PY" benchmarks/bench_scorers.py --device "$DEVICE" "${SCORERS[@]}"
+step "${LIMITS[4]}" "bench_scaling $DEVICE" "$PY" benchmarks/bench_scaling.py --device "$DEVICE" "${SCALING[@]}"
 
 echo
 echo "=== device_check summary (--device $DEVICE, quick=$QUICK)"
