@@ -453,6 +453,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     """
     import pandas as pd
 
+    from ._shared import share_computations
     from .likelihood_bootstrap import share_bootstrap_replicates
 
     if errors not in ("raise", "record"):
@@ -470,7 +471,9 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         from tqdm.auto import tqdm
 
         iterator = tqdm(methods, desc="sample-size methods")
-    with share_bootstrap_replicates():  # D and M: the same replicates, fitted once
+    # D and M: the same replicates, fitted once; APVC, ACC, ALC, utility and KL between
+    # neighbours: the same posteriors; KL- and S-sufficiency: the same neighbour criteria
+    with share_bootstrap_replicates(), share_computations():
         for name in iterator:
             _compare_one(name, X, y, params, random_state, n_jobs, verbose, errors, progress,
                          iterator, rows, fitted)
