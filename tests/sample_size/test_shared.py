@@ -95,3 +95,40 @@ def test_nothing_is_cached_outside_the_block():
         for _ in range(2):
             out = _shared.cached("x", "key", lambda: (calls.append(1), np.zeros(2))[1])
         assert len(calls) == 3 and not out.flags.writeable
+
+
+def test_linear_percentiles_equal_numpy_bitwise():
+    from skcomplexity.sample_size.heuristic import linear_percentiles
+
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n = int(rng.integers(1, 120))
+        shape = [int(rng.integers(1, 4)) for _ in range(int(rng.integers(1, 4)))]
+        axis = int(rng.integers(0, len(shape) + 1))
+        shape.insert(axis, n)
+        x = rng.normal(size=shape) * 10 ** rng.uniform(-5, 5)
+        if trial % 3 == 0:
+            x = np.round(x, 1) + 0.0  # ties (no negative zeros: their sign may differ)
+        if trial % 17 == 0:
+            x.flat[0] = np.inf
+        if trial % 19 == 0:
+            x.flat[-1] = np.nan
+        a = float(rng.choice([0.05, 0.1, 0.01, rng.uniform(0, 1)]))
+        q = [100 * a / 2, 100 * (1 - a / 2)] if trial % 2 else [0, 100, *rng.uniform(0, 100, 3)]
+        np.testing.assert_array_equal(linear_percentiles(x, q, axis),
+                                      np.percentile(x, q, axis=axis))
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("data", ["regression", "classification"])
+def test_bootstrap_widths_equal_numpy_percentile_fit(data, monkeypatch):
+    from skcomplexity.sample_size import heuristic
+
+    X, y = (make_linear_regression(400, 3, random_state=2) if data == "regression"
+            else _classification())
+    kw = {"n_repeats": 30, "sizes": 6, "random_state": 3}
+    fast = heuristic.BootstrapSampleSize(**kw).fit(X, y)
+    monkeypatch.setattr(heuristic, "linear_percentiles",
+                        lambda x, q, axis: np.percentile(x, q, axis=axis))
+    _assert_same(_fitted(fast), _fitted(heuristic.BootstrapSampleSize(**kw).fit(X, y)),
+                 "bootstrap")
