@@ -135,20 +135,28 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     }
 
     def _prepare(self, X, y):
-        family = resolve_family(self.family, y)
-        if self.standardize:
-            X, _ = standardise_features(X, center=self.fit_intercept,
-                                        feature_names=getattr(self, "feature_names_in_", None),
-                                        owner=type(self).__name__)
-        if self.standardize_target and family == "gaussian":
-            y = standardise_target(y)
-        data = prepare_glm_data(X, y, family, self.fit_intercept, sigma2=self.sigma2)
+        def compute():
+            family = resolve_family(self.family, y)
+            Xs = X
+            if self.standardize:
+                Xs, _ = standardise_features(X, center=self.fit_intercept, feature_names=names,
+                                             owner=type(self).__name__)
+            ys = y
+            if self.standardize_target and family == "gaussian":
+                ys = standardise_target(y)
+            return prepare_glm_data(Xs, ys, family, self.fit_intercept, sigma2=self.sigma2)
+
+        names = getattr(self, "feature_names_in_", None)
+        # within share_computations: the methods given the same data and settings share the
+        # prepared data, and those with the same prior too the posteriors of every chunk
+        # (the key: what they depend on besides the chunk; None outside, nothing shared)
+        key = data_key(X, y, self.family, self.fit_intercept, self.standardize,
+                       self.standardize_target, self.sigma2,
+                       None if names is None else [str(n) for n in names])
+        data = cached("posterior data", key, compute, per_chunk=False)
         self.family_ = data.family
         self.sigma2_ = data.sigma2
-        # within share_computations: what the posteriors of a chunk depend on besides the
-        # chunk (None outside, where nothing is shared)
-        self._share_key = data_key(data.X, data.y, data.family, float(data.sigma2),
-                                   data.n_params, float(self.prior_precision))
+        self._share_key = None if key is None else (key, float(self.prior_precision))
         return data
 
     def _evaluate_chunk_inner(self, state, sizes, seeds, m):

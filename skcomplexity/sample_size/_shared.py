@@ -1,18 +1,22 @@
 """Computations that several methods fitted in one block share (:func:`share_computations`).
 
 Within :func:`share_computations` (which :func:`~skcomplexity.sample_size.compare_methods`
-enters), a method may look up a chunk's expensive intermediate result under a key of
-everything that determines it (a hash of its data and parameters, the grid, the number
-of rows and the replicates' seeds) and reuse what another method computed: the
-posteriors of nested replicates shared by APVC, ACC, ALC, utility and KL between
-neighbours, the neighbouring-prefix criteria shared by KL- and S-sufficiency. The values
-are cached read-only, so a consumer that wrote into them would fail loudly rather than
-change another method's numbers. Only chunks evaluated in this process (and this
-thread) are shared; outside the block nothing is cached.
+enters), a method may look up an expensive intermediate result under a key of everything
+that determines it (a hash of its data and parameters; for a chunk of replicates also the
+grid, the number of rows and the replicates' seeds) and reuse what another method
+computed: the prepared (standardised) data and the posteriors of nested replicates
+shared by APVC, ACC, ALC, utility and KL between neighbours, the neighbouring-prefix
+criteria shared by KL- and S-sufficiency. Cached arrays (also within tuples and lists)
+are read-only, so a consumer that wrote into them would fail loudly rather than change
+another method's numbers; the arrays of other objects (the prepared data, which may be
+the caller's own arrays) are left writable and must not be written. Only what is
+computed in this process (and this thread) is shared; outside the block nothing is
+cached.
 """
 
 import contextlib
 import contextvars
+import warnings
 
 import numpy as np
 
@@ -86,16 +90,26 @@ def _freeze(value):
     return value
 
 
-def cached(name, key, compute):
+def cached(name, key, compute, *, per_chunk=True):
     """``compute()``, or what it returned in this block under ``(name, key, the chunk)``.
 
-    ``key`` None (what :func:`data_key` gives outside a block) computes without caching.
-    The arrays returned (also within tuples and lists) are made read-only.
+    ``key`` None (what :func:`data_key` gives outside a block) computes without caching;
+    ``per_chunk=False`` keys by ``(name, key)`` alone (what a fit prepares before its
+    chunks). The arrays returned (also within tuples and lists) are made read-only; those of
+    other objects are not (they may be the caller's), so their consumers must not write.
+    A computation that warns is not cached: it is run again, as if alone, whenever asked
+    (so that its warnings reach every caller, under the caller's filters).
     """
     cache, chunk = _CACHE.get(), _CHUNK.get()
-    if cache is None or key is None or chunk is None:
+    if cache is None or key is None or (per_chunk and chunk is None):
         return compute()
-    full = (name, key, chunk)
-    if full not in cache:
-        cache[full] = _freeze(compute())
-    return cache[full]
+    full = (name, key, chunk if per_chunk else None)
+    if full in cache:
+        return cache[full]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = compute()
+    if caught:
+        return compute()
+    cache[full] = _freeze(value)
+    return value

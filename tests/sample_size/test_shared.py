@@ -132,3 +132,15 @@ def test_bootstrap_widths_equal_numpy_percentile_fit(data, monkeypatch):
                         lambda x, q, axis: np.percentile(x, q, axis=axis))
     _assert_same(_fitted(fast), _fitted(heuristic.BootstrapSampleSize(**kw).fit(X, y)),
                  "bootstrap")
+
+
+def test_a_computation_that_warns_is_not_cached_and_warns_every_time():
+    from skcomplexity.sample_size import APVCSampleSize
+
+    X, y = make_linear_regression(200, 3, random_state=0)
+    X = np.c_[X, np.ones(len(y))]  # a constant column: a warning naming it, every fit
+    kw = {"n_repeats": 5, "sizes": 4, "random_state": 0}
+    with share_computations():
+        for _ in range(2):
+            with pytest.warns(Warning, match="constant"):
+                APVCSampleSize(**kw).fit(X, y)
