@@ -405,8 +405,11 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         Forwarded to every method. With the same ``random_state`` and settings,
         D- and M-sufficiency bootstrap the same replicates, so the second reuses
         the first's (see
-        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`):
-        the same numbers as fitting each alone, at the cost of one.
+        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`);
+        likewise APVC, ACC, ALC and utility share their prepared data and posteriors,
+        and KL- and S-sufficiency their neighbour criteria
+        (:func:`~skcomplexity.sample_size._shared.share_computations`): the same numbers
+        as fitting each alone, at the cost of one.
     errors : {"raise", "record"}, default="raise"
         "record" puts a failing method's exception text in the ``error``
         column instead of raising.
