@@ -19,6 +19,7 @@ from .._validation import resolve_family
 from ..models.glm import laplace_rows_path, prefix_grams, solve_spd
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import prepare_glm_data
+from ._shared import cached, chunk_scope, data_key
 from ._units import standardise_features, standardise_target
 
 __all__ = ["COMMON_PARAMS_DOC", "GRID_PARAMS_DOC", "PosteriorBatch", "posterior_path"]
@@ -134,17 +135,45 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     }
 
     def _prepare(self, X, y):
-        family = resolve_family(self.family, y)
-        if self.standardize:
-            X, _ = standardise_features(X, center=self.fit_intercept,
-                                        feature_names=getattr(self, "feature_names_in_", None),
-                                        owner=type(self).__name__)
-        if self.standardize_target and family == "gaussian":
-            y = standardise_target(y)
-        data = prepare_glm_data(X, y, family, self.fit_intercept, sigma2=self.sigma2)
+        def compute():
+            family = resolve_family(self.family, y)
+            Xs = X
+            if self.standardize:
+                Xs, _ = standardise_features(X, center=self.fit_intercept, feature_names=names,
+                                             owner=type(self).__name__)
+            ys = y
+            if self.standardize_target and family == "gaussian":
+                ys = standardise_target(y)
+            return prepare_glm_data(Xs, ys, family, self.fit_intercept, sigma2=self.sigma2)
+
+        names = getattr(self, "feature_names_in_", None)
+        # within share_computations: the methods given the same data and settings share the
+        # prepared data, and those with the same prior too the posteriors of every chunk
+        # (the key: what they depend on besides the chunk; None outside, nothing shared)
+        key = data_key(X, y, self.family, self.fit_intercept, self.standardize,
+                       self.standardize_target, self.sigma2,
+                       None if names is None else [str(n) for n in names])
+        data = cached("posterior data", key, compute, per_chunk=False)
         self.family_ = data.family
         self.sigma2_ = data.sigma2
+        self._share_key = None if key is None else (key, float(self.prior_precision))
         return data
+
+    def _evaluate_chunk_inner(self, state, sizes, seeds, m):
+        with chunk_scope(sizes, seeds, m, self._sequence_length(sizes), self._replace,
+                         type(self)._binary_labels.__qualname__):
+            return super()._evaluate_chunk_inner(state, sizes, seeds, m)
+
+    def _posterior_path(self, data, draws):
+        """:func:`posterior_path`, shared within
+        :func:`~skcomplexity.sample_size._shared.share_computations` by the methods whose
+        data, prior and chunk of replicates agree (the same arrays, read-only)."""
+        def compute():
+            return [(b.size, b.mean, b.cov, b.rows, b.gram, b.xty, b.yty)
+                    for b in posterior_path(data, draws, self.prior_precision)]
+
+        for args in cached("posterior_path", getattr(self, "_share_key", None), compute):
+            yield PosteriorBatch(*args)
 
     def _criterion(self, data, draws):
         out = np.empty((len(draws.sizes), draws.n_replicates))
@@ -155,7 +184,7 @@ class _PosteriorSampleSize(SampleSizeEstimator):
             # O(R n_draws p) per chunk instead of per size
             normals = np.stack([rng.standard_normal((self.n_draws, data.n_params))
                                 for rng in draws.rngs])
-        for j, batch in enumerate(posterior_path(data, draws, self.prior_precision)):
+        for j, batch in enumerate(self._posterior_path(data, draws)):
             batch.normals = normals
             out[j] = self._value(data, batch, draws.rngs)
         return CriterionResult(out)

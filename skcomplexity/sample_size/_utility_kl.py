@@ -10,7 +10,7 @@ from scipy.special import log_expit
 from .._docstrings import fill_doc
 from ..models.glm import BINOMIAL
 from ._base import CriterionResult
-from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize, posterior_path
+from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize
 
 __all__ = [
     "KLNeighbourSampleSize",
@@ -483,7 +483,7 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         # terms against every size it belongs to at once (prefix_leave_one_out_kl)
         R, J, p = draws.n_replicates, len(draws.sizes), data.n_params
         means, V = np.empty((R, J, p)), np.empty((R, J, p * (p + 1) // 2))
-        for j, batch in enumerate(posterior_path(data, draws, self.prior_precision)):
+        for j, batch in enumerate(self._posterior_path(data, draws)):
             means[:, j], V[:, j] = batch.mean, _pair_weights(batch.cov)
         return CriterionResult(_prefix_loo_kl(data.X, data.y, draws.index, draws.sizes, means,
                                               V, data.family, data.sigma2))

@@ -405,8 +405,11 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         Forwarded to every method. With the same ``random_state`` and settings,
         D- and M-sufficiency bootstrap the same replicates, so the second reuses
         the first's (see
-        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`):
-        the same numbers as fitting each alone, at the cost of one.
+        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`);
+        likewise APVC, ACC, ALC and utility share their prepared data and posteriors,
+        and KL- and S-sufficiency their neighbour criteria
+        (:func:`~skcomplexity.sample_size._shared.share_computations`): the same numbers
+        as fitting each alone, at the cost of one.
     errors : {"raise", "record"}, default="raise"
         "record" puts a failing method's exception text in the ``error``
         column instead of raising.
@@ -453,6 +456,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     """
     import pandas as pd
 
+    from ._shared import share_computations
     from .likelihood_bootstrap import share_bootstrap_replicates
 
     if errors not in ("raise", "record"):
@@ -470,7 +474,9 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         from tqdm.auto import tqdm
 
         iterator = tqdm(methods, desc="sample-size methods")
-    with share_bootstrap_replicates():  # D and M: the same replicates, fitted once
+    # D and M: the same replicates, fitted once; APVC, ACC, ALC, utility and KL between
+    # neighbours: the same posteriors; KL- and S-sufficiency: the same neighbour criteria
+    with share_bootstrap_replicates(), share_computations():
         for name in iterator:
             _compare_one(name, X, y, params, random_state, n_jobs, verbose, errors, progress,
                          iterator, rows, fitted)

@@ -22,6 +22,42 @@ def _ridge_from_stats(gram, xty, penalty):
     return solve_spd(gram + penalty * np.eye(gram.shape[-1]), xty)
 
 
+def linear_percentiles(x, q, axis):
+    """``np.percentile(x, q, axis=axis)`` (its default "linear" method), the same numbers.
+
+    The lanes are sorted (contiguous, vectorised) instead of partitioned at six ranks
+    each, several times faster on many short lanes (the bootstrap's intervals and their
+    resamples); the order statistics and numpy's interpolation (``_lerp``: ``a + (b - a)
+    γ``, or ``b - (b - a)(1 - γ)`` where ``γ >= 0.5``) are then the same floating-point
+    operations. A lane with a NaN goes to :func:`numpy.percentile` itself.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(3, 7, 2))
+    >>> q = [2.5, 50, 97.5]
+    >>> bool(np.array_equal(linear_percentiles(x, q, -2), np.percentile(x, q, axis=-2)))
+    True
+    """
+    x = np.ascontiguousarray(np.moveaxis(np.asarray(x, dtype=float), axis, -1))
+    if np.isnan(x).any():
+        return np.percentile(x, q, axis=-1)
+    n = x.shape[-1]
+    x.sort(axis=-1)
+    virtual = (n - 1) * np.true_divide(np.asarray(q, dtype=float), 100)
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    prev[virtual >= n - 1], nxt[virtual >= n - 1] = -1, -1
+    prev[virtual < 0], nxt[virtual < 0] = 0, 0
+    prev, nxt = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = np.asarray(virtual - prev, dtype=float)
+    a, b = np.moveaxis(x[..., prev], -1, 0), np.moveaxis(x[..., nxt], -1, 0)
+    gamma = gamma.reshape(gamma.shape + (1,) * (a.ndim - 1))
+    diff = b - a
+    out = np.add(a, diff * gamma)
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
+    return out
+
+
 def _mean_loglik(data, coef, rows):
     """Mean binomial log-likelihood of each replicate's ``coef`` (R, p) on its ``rows`` (R, k)."""
     theta = (data.X[rows] @ coef[:, :, None])[..., 0]
@@ -321,8 +357,8 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
 
 
     def _widths(self, coef):
-        lo, hi = np.percentile(coef, [100 * self.alpha / 2, 100 * (1 - self.alpha / 2)],
-                               axis=-2)
+        lo, hi = linear_percentiles(coef, [100 * self.alpha / 2, 100 * (1 - self.alpha / 2)],
+                                    axis=-2)
         return np.max(hi - lo, axis=-1)
 
     def _criterion(self, data, draws):

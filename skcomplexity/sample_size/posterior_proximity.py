@@ -51,6 +51,7 @@ from ..models.posterior import (
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import prepare_glm_data
 from ._device import DeviceMixin, prepare_conjugate_on_device
+from ._shared import cached, chunk_scope, data_key
 
 __all__ = ["KLSufficiency", "POSTERIOR_PROTOCOL", "PUBLISHED_PARAMS", "SSufficiency",
            "get_gaussian_posterior"]
@@ -81,6 +82,7 @@ class _ProximityState:
     estimator: object = None
     #: (X, y) of the conjugate model on the input's device (array API dispatch), or None
     on_device: object = None
+    share_key: object = None  # hash of the conjugate data (share_computations) or None
 
 
 def _one_step_expected(mean, cov, x):
@@ -180,10 +182,18 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
             # the conjugate engine runs on the input's device (torch tensors under array API
             # dispatch); the Laplace one on the host
             on_device = self._to_device(data.X, data.y) if kind == "conjugate" else None
-            return _ProximityState(kind, Xs, data.y, data.X, data=data, on_device=on_device)
+            key = None if kind != "conjugate" or on_device is not None else data_key(
+                data.X, data.y, data.sigma2, self.prior_precision, self.track_lambda_min,
+                self.divergence)
+            return _ProximityState(kind, Xs, data.y, data.X, data, on_device=on_device,
+                                   share_key=key)
         design = np.hstack([np.ones((m, 1)), Xs]) if self.fit_intercept else Xs
         get_gaussian_posterior(clone(self.estimator).fit(Xs, y))  # fail early
         return _ProximityState("generic", Xs, y, design, estimator=self.estimator)
+
+    def _evaluate_chunk_inner(self, state, sizes, seeds, m):
+        with chunk_scope(sizes, seeds, m, self._sequence_length(sizes), self._replace):
+            return super()._evaluate_chunk_inner(state, sizes, seeds, m)
 
     def _binary_labels(self, state):
         # the Laplace posteriors of a logistic fit need both classes: stratified orders
@@ -195,11 +205,11 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         if state.kind == "conjugate":
             data = state.data
             X, y = (data.X, data.y) if state.on_device is None else state.on_device
-            kl, s, lam = prefix_neighbour_criteria(X, y, index, sizes,
-                                                   prior_precision=self.prior_precision,
-                                                   sigma2=data.sigma2,
-                                                   lambda_min=self.track_lambda_min,
-                                                   expected=self.divergence == "expected")
+            kl, s, lam = cached("neighbour criteria", state.share_key, lambda: (
+                prefix_neighbour_criteria(X, y, index, sizes,
+                                          prior_precision=self.prior_precision,
+                                          sigma2=data.sigma2, lambda_min=self.track_lambda_min,
+                                          expected=self.divergence == "expected")))
         else:
             J, R = len(sizes), draws.n_replicates
             kl, s, lam = np.empty((J, R)), np.empty((J, R)), np.empty((J, R))
