@@ -37,6 +37,8 @@ __all__ = ["laplace_one_step_path"]
 
 #: Below this many elements a product over the replicates is one batched call.
 _BATCHED_ELEMENTS = 2**18
+#: Rows gathered (then transposed) per block when the rows are laid out by feature.
+_GATHER_BLOCK = 1024
 #: Newton steps moving no linear predictor by more than this are taken whole.
 _TRUST = 0.5
 #: Rebuild the reference Hessian when the correction of ``v`` exceeds this fraction of it.
@@ -48,59 +50,77 @@ _SLOW = 0.3
 
 
 class _Rows:
-    """Each replicate's rows gathered once in its order (R, top, p): a prefix is a slice.
+    """Each replicate's rows gathered once in its order, stored transposed (R, p, top): the
+    prefix ``k`` is the slice ``[:, :, :k]``, each feature's values contiguous.
 
     Vectors over rows are stored as (R, c, k): a product is ``V @ X_kᵀ`` or ``U @ X_k``,
-    ``c`` columns in one pass over the rows (the pass, not the flops, is the cost).
+    ``c`` columns in one pass over the rows (the pass, not the flops, is the cost). With
+    the features as rows both are a (c, p) x (p, k) or (c, k) x (k, p) product whose long
+    dimension is contiguous, which OpenBLAS runs 10-30 % faster for c = 2 than the
+    (k, p) x (p, c) product of the row layout.
     """
 
     def __init__(self, X, y, index, top):
         rows = index[:, :top]
-        self.X, self.y = np.take(X, rows, axis=0), np.take(y, rows)
-        self.R = self.X.shape[0]
+        self.R, self.p = rows.shape[0], X.shape[1]
+        top = rows.shape[1]
+        self.XT = np.empty((self.R, self.p, top))
+        # gathered by rows (a gather along the columns of Xᵀ is ~10x slower) and
+        # transposed in cache-sized blocks: no (R, top, p) temporary
+        buf = np.empty((min(top, _GATHER_BLOCK), self.p))
+        for r in range(self.R):
+            for a in range(0, top, _GATHER_BLOCK):
+                b = min(a + _GATHER_BLOCK, top)
+                np.take(X, rows[r, a:b], axis=0, out=buf[:b - a])
+                self.XT[r, :, a:b] = buf[:b - a].T
+        self.y = np.take(y, rows)
+
+    def rows(self, a, b):
+        """Rows ``a:b`` of every replicate as an (R, b - a, p) view."""
+        return self.XT[:, :, a:b].swapaxes(1, 2)
 
     def _block(self, a, b, sel):
-        """Rows ``a:b`` of the replicates ``sel`` as one array (a view for every replicate),
-        or None when a loop over the replicates is cheaper than the copy."""
+        """Rows ``a:b`` of the replicates ``sel`` as one (·, p, b - a) array (a view for every
+        replicate), or None when a loop over the replicates is cheaper than the copy."""
         if len(sel) == self.R:
-            return self.X[:, a:b]
-        if (b - a) * self.X.shape[2] * len(sel) <= _BATCHED_ELEMENTS:
-            return self.X[sel, a:b]
+            return self.XT[:, :, a:b]
+        if (b - a) * self.p * len(sel) <= _BATCHED_ELEMENTS:
+            return self.XT[sel, :, a:b]
         return None
 
     def mat(self, V, a, b, sel):
         """``V_r @ X_r[a:b]ᵀ`` for the replicates ``sel``: (len(sel), c, p) -> (·, c, b - a)."""
-        Xs = self._block(a, b, sel)
-        if Xs is not None:  # (X V̄ᵀ)ᵀ: the rows contiguous in the product (BLAS-friendly)
-            return (Xs @ V.swapaxes(1, 2)).swapaxes(1, 2)
+        XTs = self._block(a, b, sel)
+        if XTs is not None:
+            return V @ XTs
         out = np.empty((len(sel), V.shape[1], b - a))
         for i, r in enumerate(sel):
-            np.dot(V[i], self.X[r, a:b].T, out=out[i])
+            np.dot(V[i], self.XT[r, :, a:b], out=out[i])
         return out
 
     def tmat(self, U, a, b, sel):
         """``U_r @ X_r[a:b]``: (len(sel), c, b - a) -> (·, c, p)."""
-        Xs = self._block(a, b, sel)
-        if Xs is not None:
-            return U @ Xs
-        out = np.empty((len(sel), U.shape[1], self.X.shape[2]))
+        XTs = self._block(a, b, sel)
+        if XTs is not None:
+            return U @ XTs.swapaxes(1, 2)
+        out = np.empty((len(sel), U.shape[1], self.p))
         for i, r in enumerate(sel):
-            np.dot(U[i], self.X[r, a:b], out=out[i])
+            np.dot(U[i], self.XT[r, :, a:b].T, out=out[i])
         return out
 
     def gram(self, weights, a, b, sel):
         """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel`` (a SYRK per replicate)."""
         root = np.sqrt(weights)
-        Xs = self._block(a, b, sel)
-        if Xs is not None and (b - a) * self.X.shape[2] * len(sel) <= _BATCHED_ELEMENTS:
-            scaled = Xs * root[:, :, None]
-            return scaled.swapaxes(1, 2) @ scaled
-        p = self.X.shape[2]
+        XTs = self._block(a, b, sel)
+        if XTs is not None and (b - a) * self.p * len(sel) <= _BATCHED_ELEMENTS:
+            scaled = XTs * root[:, None, :]
+            return scaled @ scaled.swapaxes(1, 2)
+        p = self.p
         out = np.empty((len(sel), p, p))
-        scaled = np.empty((b - a, p))
+        scaled = np.empty((p, b - a))
         for i, r in enumerate(sel):
-            np.multiply(self.X[r, a:b], root[i, :, None], out=scaled)
-            out[i] = scaled.T @ scaled
+            np.multiply(self.XT[r, :, a:b], root[i, None, :], out=scaled)
+            out[i] = scaled @ scaled.T
         return out
 
 
@@ -174,7 +194,7 @@ def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, ref
             wa = mu * (1.0 - mu)
             grad += rows.tmat((rows.y[:, done:k] - mu)[:, None, :], done, k, everyone)[:, 0]
             if (k - done) * 2 < p and np.all(wa > 1e-12):
-                M = _woodbury(M, rows.X[:, done:k], wa)
+                M = _woodbury(M, rows.rows(done, k), wa)
             else:
                 M = inv_spd(inv_spd(M) + rows.gram(wa, done, k, everyone), warn=warn)
         done = k
