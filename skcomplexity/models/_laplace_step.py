@@ -29,6 +29,7 @@ step by BFGS) and uses exact products with the prefix on the gathered rows:
 """
 
 import numpy as np
+from scipy.linalg.blas import dger as _dger
 from scipy.special import expit
 
 from ._batched import SINGULAR, _penalised_nll, inv_spd
@@ -39,6 +40,8 @@ __all__ = ["laplace_one_step_path"]
 _BATCHED_ELEMENTS = 2**18
 #: Rows gathered (then transposed) per block when the rows are laid out by feature.
 _GATHER_BLOCK = 1024
+#: From this many coefficients the BFGS update runs in place, per replicate (BLAS GER).
+_GER_FEATURES = 64
 #: Newton steps moving no linear predictor by more than this are taken whole.
 _TRUST = 0.5
 #: Rebuild the reference Hessian when the correction of ``v`` exceeds this fraction of it.
@@ -193,7 +196,7 @@ def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, ref
             mu = expit(ta)
             wa = mu * (1.0 - mu)
             grad += rows.tmat((rows.y[:, done:k] - mu)[:, None, :], done, k, everyone)[:, 0]
-            if (k - done) * 2 < p and np.all(wa > 1e-12):
+            if k - done < p and np.all(wa > 1e-12):
                 M = _woodbury(M, rows.rows(done, k), wa)
             else:
                 M = inv_spd(inv_spd(M) + rows.gram(wa, done, k, everyone), warn=warn)
@@ -282,7 +285,13 @@ def _bfgs(M, idx, s, yv):
     rho = 1.0 / sy
     # M - ρ (s Myᵀ + My sᵀ) + (ρ² yᵀMy + ρ) s sᵀ = M + s bᵀ - ρ My sᵀ: one rank-2 product
     b = s * (rho * (rho * np.einsum("ri,ri->r", yv, My) + 1.0))[:, None] - My * rho[:, None]
-    Mm += np.stack([s, -rho[:, None] * My], axis=2) @ np.stack([b, s], axis=1)
+    if Mm.shape[1] >= _GER_FEATURES:  # in place, one BLAS GER per term
+        negr = -rho[:, None] * My
+        for i in range(Mm.shape[0]):  # Mᵀ (Fortran view) += b sᵀ, then += s (-ρ My)ᵀ
+            _dger(1.0, b[i], s[i], a=Mm[i].T, overwrite_a=1)
+            _dger(1.0, s[i], negr[i], a=Mm[i].T, overwrite_a=1)
+    else:
+        Mm += np.stack([s, -rho[:, None] * My], axis=2) @ np.stack([b, s], axis=1)
     if not whole:
         M[idx] = Mm
 
