@@ -20,6 +20,11 @@ step by BFGS) and uses exact products with the prefix on the gathered rows:
   the last Newton step's): with ``r = x - H_k u``, ``v_k = xᵀu + uᵀr + rᵀ H_k⁻¹ r``
   exactly, and ``rᵀ M r`` in place of the last term leaves an error of about
   ``δ³ v_k`` when ``M`` is within a factor ``1 ± δ`` of ``H_k⁻¹`` (``rᵀ M r ≈ δ² v_k``).
+* ``u`` itself is refined along the Newton steps (``u + M r`` with the exact residual
+  of the last fused pass, :func:`_refine_u`) rather than recomputed as ``M x``, so it
+  ends closer to ``H_k⁻¹ x`` than ``M`` is to ``H_k⁻¹``; such a ``u`` is read when its
+  correction is below ``refresh^1.5`` of ``v_k`` (the error is at most the correction
+  times ``‖I - M H_k‖``).
 * When that correction exceeds ``refresh`` of ``v_k`` (the mode has moved since the
   last rebuild), conjugate-gradient steps on ``H_k u = x`` preconditioned by ``M`` (a
   pair of passes each) shrink it below ``refresh^1.5`` of ``v_k``; when two do not, or
@@ -42,6 +47,8 @@ _BATCHED_ELEMENTS = 2**18
 _GATHER_BLOCK = 1024
 #: From this many coefficients the BFGS update runs in place, per replicate (BLAS GER).
 _GER_FEATURES = 64
+#: ``u`` is refined (not recomputed as ``M x``) while ``rᵀMr`` is below this fraction of ``v``.
+_REFINE = 0.1
 #: Newton steps moving no linear predictor by more than this are taken whole.
 _TRUST = 0.5
 #: Rebuild the reference Hessian when the correction of ``v`` exceeds this fraction of it.
@@ -202,9 +209,9 @@ def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, ref
                 M = inv_spd(inv_spd(M) + rows.gram(wa, done, k, everyone), warn=warn)
         done = k
         x = X[index[:, k]]
-        converged, last, u, z, q = _newton(rows, coef, theta, grad, M, x, alpha, k, tol=tol,
+        converged, last, u, z, q, refined = _newton(rows, coef, theta, grad, M, x, alpha, k, tol=tol,
                                            max_iter=max_iter, warn=warn)
-        v = _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn)
+        v = _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn, refined)
         # the last Newton step (decrement <= tol) taken on the mean only: the state stays
         # at the point its gradient and linear predictor describe
         yield coef + last, v, converged
@@ -222,6 +229,7 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
     z = np.full((R, k), np.nan)
     q = np.full((R, p), np.nan)
     u = _mv(M, x)  # the u of z and q
+    refined = np.zeros(R, dtype=bool)  # u refined (not M x) at the last step
     step = _mv(M, grad)
     dec = np.einsum("ri,ri->r", grad, step)
     idx = np.flatnonzero(dec > tol)
@@ -232,10 +240,7 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
             break
         sel = slice(None) if idx.size == R else idx
         n = idx.size
-        if n < R:
-            u[idx] = _mv(M[idx], x[idx])
-        else:
-            u = _mv(M, x)
+        refined[idx] = _refine_u(u, q, M, x, alpha, idx)
         V = buf[:n, :, :p]
         V[:, 0], V[:, 1] = step[sel], u[sel]
         prod = rows.mat(V, 0, k, idx)
@@ -270,7 +275,29 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
             new[slow] = np.einsum("ri,ri->r", grad[r], step[r])
         dec[sel] = new
         idx = idx[new > tol]
-    return dec <= tol, step, u, z, q
+    return dec <= tol, step, u, z, q, refined
+
+
+def _refine_u(u, q, M, x, alpha, idx):
+    """The ``u`` (about ``H⁻¹ x``) of the next fused pass, for the replicates ``idx``.
+
+    Where the last pass left ``q = X_kᵀ(w ⊙ X_k u)`` at the current point (so that
+    ``r = x - q - αu`` is the exact residual of ``H u = x`` there) and ``u`` is already
+    close (``rᵀMr`` below :data:`_REFINE` of the read ``v``), one step of iterative
+    refinement ``u + M r``: its error shrinks by ``‖I - M H‖`` per Newton step, as the
+    iterate's does, so the final ``v`` rarely needs the conjugate-gradient passes of
+    :func:`_read_v`; elsewhere ``M x`` afresh.
+    """
+    Mi = M[idx]
+    known = ~np.isnan(q[idx, 0])
+    r = np.where(known[:, None], x[idx] - (q[idx] + alpha * u[idx]), 0.0)
+    both = Mi @ np.stack([x[idx], r], axis=2)  # (n, p, 2): M x and M r in one product
+    Mx, Mr = both[:, :, 0], both[:, :, 1]
+    rz = np.einsum("ri,ri->r", r, Mr)
+    v = np.einsum("ri,ri->r", x[idx] + r, u[idx]) + rz
+    refine = known & (rz < _REFINE * np.abs(v))
+    u[idx] = np.where(refine[:, None], u[idx] + Mr, Mx)
+    return refine
 
 
 def _bfgs(M, idx, s, yv):
@@ -327,7 +354,7 @@ def _step_length(theta, dtheta, y, c, step, dec, f, idx, alpha):
     return t
 
 
-def _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn):
+def _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn, refined):
     """``xᵀ H_k⁻¹ x`` at the current point from ``u`` (about ``H_k⁻¹ x``), ``M`` and the
     exact ``q + αu = H_k u`` (``q`` NaN where it is still to be computed; see module).
 
@@ -346,7 +373,9 @@ def _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn):
     Mr = _mv(M, r)
     rz = np.einsum("ri,ri->r", r, Mr)
     v = np.einsum("ri,ri->r", x + r, u) + rz
-    todo = np.flatnonzero(rz > refresh * np.abs(v))
+    # a refined u (see _refine_u) is closer to H⁻¹x than M is to H⁻¹: its correction must
+    # be below refresh^1.5 of v, as after the conjugate-gradient steps below
+    todo = np.flatnonzero(rz > np.where(refined, refresh**1.5, refresh) * np.abs(v))
     if not todo.size:
         return v
     u, r, Mr, rz, xt = u[todo], r[todo], Mr[todo], rz[todo], x[todo]
