@@ -209,9 +209,9 @@ def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, ref
                 M = inv_spd(inv_spd(M) + rows.gram(wa, done, k, everyone), warn=warn)
         done = k
         x = X[index[:, k]]
-        converged, last, u, z, q, refined = _newton(rows, coef, theta, grad, M, x, alpha, k, tol=tol,
+        converged, last, u, q, refined = _newton(rows, coef, theta, grad, M, x, alpha, k, tol=tol,
                                            max_iter=max_iter, warn=warn)
-        v = _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn, refined)
+        v = _read_v(rows, theta, M, x, u, q, alpha, k, refresh, warn, refined)
         # the last Newton step (decrement <= tol) taken on the mean only: the state stays
         # at the point its gradient and linear predictor describe
         yield coef + last, v, converged
@@ -221,14 +221,13 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
     """Newton on prefix ``k`` from ``coef`` with the metric ``M`` (all updated in place).
 
     Returns ``converged``, the next step ``M g`` (its decrement at most ``tol``) and, per
-    replicate, ``u`` and the products ``z = X_k u``, ``q = X_kᵀ(w ⊙ z)`` at the returned
-    point (``z`` and ``q`` NaN where no step was taken).
+    replicate, ``u`` and the product ``q = X_kᵀ(w ⊙ X_k u)`` at the returned point (NaN
+    where no step was taken), and whether that ``u`` was refined (:func:`_refine_u`).
     """
     R, p = coef.shape
     yk = rows.y[:, :k]
-    z = np.full((R, k), np.nan)
     q = np.full((R, p), np.nan)
-    u = _mv(M, x)  # the u of z and q
+    u = _mv(M, x)  # the u of q
     refined = np.zeros(R, dtype=bool)  # u refined (not M x) at the last step
     step = _mv(M, grad)
     dec = np.einsum("ri,ri->r", grad, step)
@@ -245,18 +244,21 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
         V[:, 0], V[:, 1] = step[sel], u[sel]
         prod = rows.mat(V, 0, k, idx)
         dtheta = prod[:, 0]
-        z[sel] = prod[:, 1]
         th = theta[sel, :k]  # a view when every replicate is still iterating
-        t = _step_length(th, dtheta, yk[sel], coef[sel], step[sel], dec[sel], f, idx, alpha)
+        ys = yk if n == R else yk[idx]
+        t = _step_length(th, dtheta, ys, coef[sel], step[sel], dec[sel], f, idx, alpha)
         s = t[:, None] * step[sel]
         coef[sel] += s
         th += dtheta if np.all(t == 1.0) else t[:, None] * dtheta
         if n < R:
             theta[sel, :k] = th
-        mu = expit(th)
         U = buf[:n, :, :k]
-        np.subtract(yk[sel], mu, out=U[:, 0])
-        np.multiply(mu * (1.0 - mu), prod[:, 1], out=U[:, 1])
+        mu = expit(th, out=U[:, 1])
+        np.subtract(ys, mu, out=U[:, 0])
+        # w ⊙ (X u) = (mu - mu²) ⊙ (X u), in place over mu (no (n, k) temporaries)
+        wz = mu
+        wz -= np.square(mu, out=prod[:, 0])  # dtheta is spent
+        wz *= prod[:, 1]
         back = rows.tmat(U, 0, k, idx)
         g_new = back[:, 0] - alpha * coef[sel]
         q[sel] = back[:, 1]
@@ -275,7 +277,7 @@ def _newton(rows, coef, theta, grad, M, x, alpha, k, *, tol, max_iter, warn):
             new[slow] = np.einsum("ri,ri->r", grad[r], step[r])
         dec[sel] = new
         idx = idx[new > tol]
-    return dec <= tol, step, u, z, q, refined
+    return dec <= tol, step, u, q, refined
 
 
 def _refine_u(u, q, M, x, alpha, idx):
@@ -332,7 +334,7 @@ def _step_length(theta, dtheta, y, c, step, dec, f, idx, alpha):
     """Armijo step lengths; steps moving no linear predictor by more than ``_TRUST`` are
     taken whole (the quadratic model is accurate there). ``f`` caches the objective."""
     t = np.ones(len(idx))
-    todo = np.flatnonzero(np.abs(dtheta).max(axis=1) > _TRUST)
+    todo = np.flatnonzero(np.maximum(dtheta.max(axis=1), -dtheta.min(axis=1)) > _TRUST)
     if not todo.size:
         f[idx] = np.nan
         return t
@@ -354,7 +356,7 @@ def _step_length(theta, dtheta, y, c, step, dec, f, idx, alpha):
     return t
 
 
-def _read_v(rows, theta, M, x, u, z, q, alpha, k, refresh, warn, refined):
+def _read_v(rows, theta, M, x, u, q, alpha, k, refresh, warn, refined):
     """``xᵀ H_k⁻¹ x`` at the current point from ``u`` (about ``H_k⁻¹ x``), ``M`` and the
     exact ``q + αu = H_k u`` (``q`` NaN where it is still to be computed; see module).
 
