@@ -56,3 +56,26 @@ def test_against_laplace_posterior_with_duplicates(orders):
             x = Z[index[r, k]]
             np.testing.assert_allclose(mean[r], m_ref, rtol=1e-8, atol=1e-10)
             assert v[r] == pytest.approx(x @ c_ref @ x, rel=1e-7)
+
+
+def test_bfgs_update_in_place_matches_batched(monkeypatch):
+    # wide designs update the metric in place per replicate (BLAS GER); narrow ones by one
+    # batched rank-2 product: the same matrices, for every replicate or a subset
+    from skcomplexity.models import _laplace_step
+
+    rng = np.random.default_rng(3)
+    R, p = 4, 70
+    A = rng.normal(size=(R, p, p))
+    M = A @ A.swapaxes(1, 2) + np.eye(p)
+    s = rng.normal(size=(R, p))
+    yv = s + 0.1 * rng.normal(size=(R, p))
+    for idx in (np.arange(R), np.array([1, 3])):
+        out = {}
+        for name, features in (("ger", 1), ("batched", 10**9)):
+            monkeypatch.setattr(_laplace_step, "_GER_FEATURES", features)
+            out[name] = M.copy()
+            _laplace_step._bfgs(out[name], idx, s[idx], yv[idx])
+        np.testing.assert_allclose(out["ger"], out["batched"], rtol=1e-12, atol=1e-12)
+        assert not np.allclose(out["ger"][idx], M[idx])
+        if len(idx) == 2:  # the other replicates untouched
+            np.testing.assert_array_equal(out["ger"][[0, 2]], M[[0, 2]])
