@@ -404,9 +404,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     random_state, n_jobs, verbose :
         Forwarded to every method. With the same ``random_state`` and settings,
         D- and M-sufficiency bootstrap the same replicates, so the second reuses
-        the first's (see
-        :func:`~skcomplexity.sample_size.likelihood_bootstrap.share_bootstrap_replicates`);
-        likewise APVC, ACC, ALC and utility share their prepared data and posteriors,
+        the first's; likewise APVC, ACC, ALC and utility share their prepared data and posteriors,
         and KL- and S-sufficiency their neighbour criteria
         (:func:`~skcomplexity.sample_size._shared.share_computations`): the same numbers
         as fitting each alone, at the cost of one.
@@ -457,7 +455,6 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
     import pandas as pd
 
     from ._shared import share_computations
-    from .likelihood_bootstrap import share_bootstrap_replicates
 
     if errors not in ("raise", "record"):
         raise ValueError(f"errors must be 'raise' or 'record', got {errors!r}.")
@@ -476,7 +473,7 @@ def compare_methods(X, y, methods=None, *, params=None, random_state=None, n_job
         iterator = tqdm(methods, desc="sample-size methods")
     # D and M: the same replicates, fitted once; APVC, ACC, ALC, utility and KL between
     # neighbours: the same posteriors; KL- and S-sufficiency: the same neighbour criteria
-    with share_bootstrap_replicates(), share_computations():
+    with share_computations():
         for name in iterator:
             _compare_one(name, X, y, params, random_state, n_jobs, verbose, errors, progress,
                          iterator, rows, fitted)

@@ -22,8 +22,6 @@ batched Newton steps warm-started from the previous size of the same
 replicate; any other scikit-learn estimator is cloned and fitted per replicate.
 """
 
-import contextlib
-import contextvars
 import copy
 from dataclasses import dataclass
 from numbers import Integral
@@ -39,43 +37,11 @@ from .._validation import check_binary_target, resolve_family
 from ..models.glm import fit_linear_prefix, sklearn_logistic_prefix_path, standardize_columns
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
+from ._shared import cached, chunk_scope, data_key
 from ._units import standardise_features
 
-__all__ = ["DSufficiency", "MSufficiency", "share_bootstrap_replicates"]
+__all__ = ["DSufficiency", "MSufficiency"]
 
-#: Within :func:`share_bootstrap_replicates`: chunk results by what determines them.
-_SHARED = contextvars.ContextVar("skcomplexity_shared_bootstrap", default=None)
-
-
-@contextlib.contextmanager
-def share_bootstrap_replicates():
-    """Let D- and M-sufficiency fitted within the block share their replicates.
-
-    D and M bootstrap the same quantity (the full-data log-likelihood of every
-    replicate at every size) and differ only in how the curve is read from it,
-    so with the same data, model, grid and ``random_state`` the second fit
-    reuses the first one's replicates (chunk by chunk, keyed by the data, the
-    model, the grid and the replicates' seeds) instead of refitting them: the
-    same numbers at half the cost. :func:`~skcomplexity.sample_size.compare_methods`
-    fits its methods within this block. Only chunks evaluated in this process
-    are shared (with ``n_jobs > 1`` each fit computes its own).
-
-    Examples
-    --------
-    >>> from skcomplexity.datasets import make_linear_regression
-    >>> from skcomplexity.sample_size import DSufficiency, MSufficiency
-    >>> X, y = make_linear_regression(200, 3, random_state=0)
-    >>> with share_bootstrap_replicates():
-    ...     d = DSufficiency(n_repeats=20, sizes=5, random_state=0).fit(X, y)
-    ...     m = MSufficiency(n_repeats=20, sizes=5, random_state=0).fit(X, y)
-    >>> bool((d.loss_replicates_ == m.loss_replicates_).all())
-    True
-    """
-    token = _SHARED.set({})
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
 
 
 @dataclass
@@ -104,7 +70,7 @@ class _BootstrapState:
     #: evaluates and reused by the others (fit_linear_prefix's cache).
     design_cache: dict = None
     #: What determines the replicates' values besides their seeds and the grid (a hash),
-    #: within share_bootstrap_replicates; None otherwise.
+    #: within share_computations; None otherwise.
     share_key: str = None
 
 
@@ -213,30 +179,25 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
                 "batched=True needs estimator=None, LinearRegression, Ridge or a binary L2 "
                 f"LogisticRegression with scoring=None; got {type(est).__name__}."
             )
-        if _SHARED.get() is not None and (self.scoring is None or isinstance(self.scoring, str)):
-            state.share_key = self._share_key(state)
+        if self.scoring is None or isinstance(self.scoring, str):
+            # within share_computations (compare_methods): a hash of everything _criterion
+            # reads from the state, so that D and M share their replicates; None outside
+            state.share_key = data_key(
+                state.kind, state.estimator, self.scoring, state.X, state.y, state.sigma2,
+                state.classification, state.y01, state.alpha, state.inv_c,
+                state.fit_intercept, self._replace)
         return state
 
-    def _share_key(self, state):
-        """A hash of everything ``_criterion`` reads from the state (None if not hashable)."""
-        from joblib import hash as joblib_hash
-
-        try:
-            return joblib_hash((state.kind, state.estimator, self.scoring, state.X, state.y,
-                                state.sigma2, state.classification, state.y01, state.alpha,
-                                state.inv_c, state.fit_intercept, self._replace))
-        except Exception:  # noqa: BLE001 - an estimator that does not pickle is not shared
-            return None
-
-    def _evaluate_chunk(self, state, sizes, seeds, m):
-        shared = _SHARED.get()
-        if shared is None or state.share_key is None:
-            return super()._evaluate_chunk(state, sizes, seeds, m)
-        key = (state.share_key, tuple(int(k) for k in sizes), int(m),
-               tuple((s.entropy, s.spawn_key) for s in seeds))
-        if key not in shared:
-            shared[key] = super()._evaluate_chunk(state, sizes, seeds, m)
-        return copy.deepcopy(shared[key])
+    def _evaluate_chunk_inner(self, state, sizes, seeds, m):
+        # D and M bootstrap the same log-likelihoods and differ only in how the curve is
+        # read: with the same data, model, grid and seeds the second fit reuses the first's
+        if state.share_key is None:
+            return super()._evaluate_chunk_inner(state, sizes, seeds, m)
+        evaluate = super()._evaluate_chunk_inner
+        with chunk_scope(sizes, seeds, m):
+            result = cached("bootstrap log-likelihoods", state.share_key,
+                            lambda: evaluate(state, sizes, seeds, m))
+        return copy.deepcopy(result)  # the fitted attributes are the caller's own arrays
 
     def _binary_labels(self, state):
         # a binary classifier's fits need both classes: stratified sequences (see _base)

@@ -126,10 +126,10 @@ def test_compare_methods_d_and_m_share_replicates_same_numbers():
 
 def test_shared_replicates_need_the_same_seeds_and_data():
     from skcomplexity.sample_size import DSufficiency, MSufficiency
-    from skcomplexity.sample_size.likelihood_bootstrap import share_bootstrap_replicates
+    from skcomplexity.sample_size._shared import share_computations
 
     X, y = make_linear_regression(300, 3, random_state=0)
-    with share_bootstrap_replicates():
+    with share_computations():
         d = DSufficiency(n_repeats=10, sizes=6, random_state=0).fit(X, y)
         m_other_seed = MSufficiency(n_repeats=10, sizes=6, random_state=1).fit(X, y)
         m_other_data = MSufficiency(n_repeats=10, sizes=6, random_state=0).fit(X, 2 * y)
