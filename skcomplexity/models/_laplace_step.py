@@ -37,7 +37,8 @@ import numpy as np
 from scipy.linalg.blas import dger as _dger
 from scipy.special import expit
 
-from ._batched import SINGULAR, _penalised_nll, inv_spd
+from ._batched import SINGULAR, inv_spd
+from ._gathered import _TRUST, armijo_halving
 
 __all__ = ["laplace_one_step_path"]
 
@@ -49,8 +50,6 @@ _GATHER_BLOCK = 1024
 _GER_FEATURES = 64
 #: ``u`` is refined (not recomputed as ``M x``) while ``rᵀMr`` is below this fraction of ``v``.
 _REFINE = 0.1
-#: Newton steps moving no linear predictor by more than this are taken whole.
-_TRUST = 0.5
 #: Rebuild the reference Hessian when the correction of ``v`` exceeds this fraction of it.
 _REFRESH = 1e-4
 #: Conjugate-gradient steps on ``H u = x`` before ``M`` is rebuilt (see :func:`_read_v`).
@@ -333,26 +332,9 @@ def _mv(M, v):
 def _step_length(theta, dtheta, y, c, step, dec, f, idx, alpha):
     """Armijo step lengths; steps moving no linear predictor by more than ``_TRUST`` are
     taken whole (the quadratic model is accurate there). ``f`` caches the objective."""
-    t = np.ones(len(idx))
     todo = np.flatnonzero(np.maximum(dtheta.max(axis=1), -dtheta.min(axis=1)) > _TRUST)
-    if not todo.size:
-        f[idx] = np.nan
-        return t
-    pen = np.full(c.shape[1], alpha)
-    unknown = todo[np.isnan(f[idx[todo]])]
-    f[idx[unknown]] = _penalised_nll(theta[unknown], y[unknown], c[unknown], pen)
-    f0 = f[idx]
-    f_new = np.full(len(idx), np.nan)
-    for _ in range(31):
-        if not todo.size:
-            break
-        tt = t[todo]
-        f_new[todo] = _penalised_nll(theta[todo] + tt[:, None] * dtheta[todo], y[todo],
-                                     c[todo] + tt[:, None] * step[todo], pen)
-        bad = f_new[todo] > f0[todo] - 1e-4 * tt * dec[todo]
-        todo = todo[bad]
-        t[todo] *= 0.5
-    f[idx] = f_new
+    t, f[idx] = armijo_halving(theta, y, c, dtheta, step, dec, todo, f[idx],
+                               np.full(c.shape[1], alpha))
     return t
 
 
