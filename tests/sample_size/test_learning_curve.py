@@ -210,6 +210,60 @@ def test_sample_weight_legacy_and_routed():
         LearningCurveSampleSize(LinearRegression(), **kw).fit(X, y, sample_weight=w[:5])
 
 
+class _CountingLogistic(LogisticRegression):
+    """Records, per instance, how many times it was fitted and its solver's iterations."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_fits_ = getattr(self, "n_fits_", 0) + 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_warm_start_auto_only_for_convex_losses():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skcomplexity.sample_size.learning_curve import _warm_start_params
+
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    assert _warm_start_params(pipe, "auto") == ["logisticregression__warm_start"]
+    assert _warm_start_params(pipe, False) == []
+    hgb = HistGradientBoostingClassifier()
+    assert _warm_start_params(hgb, "auto") == []  # boosting would continue the old model
+    assert _warm_start_params(hgb, True) == ["warm_start"]
+
+
+def test_warm_start_refits_one_model_to_the_same_optimum():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8))
+    y = (X @ rng.normal(size=8) + rng.logistic(size=600) > 0).astype(int)
+    kw = dict(scoring="neg_log_loss", n_repeats=3, sizes=6, target_score=-0.45,
+              random_state=0)
+    fitted = []
+
+    def scorer(est, X, y):  # the model scored at each size, and its loss
+        fitted.append(est)
+        return get_scorer("neg_log_loss")(est, X, y)
+
+    base = _CountingLogistic(tol=1e-10, max_iter=5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        warm = LearningCurveSampleSize(base, **{**kw, "scoring": scorer}).fit(X, y)
+        n_warm = len({id(e) for e in fitted})
+        iters_warm = sum(int(e.n_iter_[0]) for e in fitted)
+        fitted.clear()
+        cold = LearningCurveSampleSize(base, **{**kw, "scoring": scorer},
+                                       warm_start=False).fit(X, y)
+        iters_cold = sum(int(e.n_iter_[0]) for e in fitted)
+    # one model per replicate, refitted at each of its 6 sizes; a fresh one per size cold
+    assert n_warm == 3 and max(e.n_fits_ for e in fitted) == 1
+    assert iters_warm < iters_cold
+    # a convex loss: the same optimum from either start (to the solver's tolerance)
+    np.testing.assert_allclose(warm.criterion_replicates_, cold.criterion_replicates_,
+                               atol=1e-7)
+    assert warm.sample_size_ == cold.sample_size_
+
+
 class _WorseWithData(_GroupRecorder):
     pass
 
