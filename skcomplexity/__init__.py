@@ -6,7 +6,7 @@ the torch/skorch parts live in :mod:`skcomplexity.neural`,
 :mod:`skcomplexity.distillation` and are imported on demand.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.3.0.dev0"
 
 from .sample_size import *  # noqa: F401,F403,E402
 from .sample_size import __all__ as _ss_all  # noqa: E402

@@ -30,14 +30,13 @@ criteria the text compares the initialisations by (:func:`fgsm_accuracy`,
 re-exported here.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
 from ..landscape import hutchinson_trace, torch_generator
@@ -56,24 +55,6 @@ __all__ = [
 ]
 
 INITS = ("xavier", "zero_pad", "uniform_pad", "net2net", "transfer", "anti_distillation")
-
-
-def _resolve_n_probes(n_probes, n_hutchinson, stacklevel=3):
-    """``n_probes``, or the deprecated ``n_hutchinson`` (with a FutureWarning) when it is given."""
-    if isinstance(n_hutchinson, str) and n_hutchinson == "deprecated":
-        return n_probes
-    if n_probes != 1:
-        raise ValueError(
-            f"Both n_probes={n_probes!r} and the deprecated n_hutchinson={n_hutchinson!r} were "
-            "given; use only n_probes."
-        )
-    warnings.warn(
-        "n_hutchinson was renamed n_probes (the curvature layer's name for the number of "
-        "Hutchinson probes) in 0.1.0 and will be removed in 0.2.0; use n_probes instead.",
-        FutureWarning,
-        stacklevel=stacklevel,
-    )
-    return n_hutchinson
 
 
 def _uniform_like(p, low, high, gen):
@@ -211,7 +192,7 @@ def _net2wider(t_lin, s_lin, output_rows, rs):
 def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0, 1.0),
                              delta=0.1, epochs=5, lr=1e-3, batch_size=128, n_probes=1,
                              noise_init=1e-3, start="uniform_pad", output_rows=None,
-                             random_state=None, n_hutchinson="deprecated"):
+                             random_state=None):
     """Solve the expansion problem (5.3) for the student's initial parameters, in place.
 
     Parameters
@@ -242,11 +223,6 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     output_rows : array-like of int, optional
         Student output index of each teacher output.
     random_state : int, RandomState or None
-    n_hutchinson : int
-        Former name of ``n_probes``.
-
-        .. deprecated:: 0.1.0
-           ``n_hutchinson`` was renamed ``n_probes`` in 0.1.0 and will be removed in 0.2.0.
 
     Returns
     -------
@@ -263,7 +239,6 @@ def anti_distillation_expand(teacher, student, X1, y1, *, lambdas=(1.0, 1.0, 1.0
     >>> type(s).__name__
     'MLPModule'
     """
-    n_probes = _resolve_n_probes(n_probes, n_hutchinson)
     lambdas = tuple(check_nonnegative(v, "lambdas") for v in lambdas)
     if len(lambdas) != 4:
         raise ValueError(f"lambdas must hold four weights, got {lambdas!r}.")
@@ -379,11 +354,6 @@ class AntiDistillationClassifier(MLPClassifier):
     random_state, verbose
         As in :class:`skcomplexity.neural.MLPClassifier`; the text's
         student: Adam, lr 1e-3, 10 epochs.
-    n_hutchinson : int
-        Former name of ``n_probes``.
-
-        .. deprecated:: 0.1.0
-           ``n_hutchinson`` was renamed ``n_probes`` in 0.1.0 and will be removed in 0.2.0.
 
     Attributes
     ----------
@@ -430,8 +400,6 @@ class AntiDistillationClassifier(MLPClassifier):
         "expand_lr": [Interval(Real, 0, None, closed="neither")],
         "expand_start": [StrOptions({"uniform_pad", "zero_pad"})],
         "n_probes": [Interval(Integral, 1, None, closed="left")],
-        "n_hutchinson": [Interval(Integral, 1, None, closed="left"),
-                         Hidden(StrOptions({"deprecated"}))],
         "freeze_epochs": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -440,7 +408,7 @@ class AntiDistillationClassifier(MLPClassifier):
                  expand_lr=1e-3, expand_start="uniform_pad", n_probes=1, freeze_epochs=3,
                  hidden_units=(256, 128, 64), activation="relu", lr=1e-3, max_epochs=10,
                  batch_size=64, weight_decay=0.0, optimizer="adam", callbacks=None,
-                 device="auto", random_state=None, verbose=0, n_hutchinson="deprecated"):
+                 device="auto", random_state=None, verbose=0):
         self.teacher = teacher
         self.init = init
         self.refit_teacher = refit_teacher
@@ -463,7 +431,6 @@ class AntiDistillationClassifier(MLPClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-        self.n_hutchinson = n_hutchinson
 
     def _build_module_kwargs(self, n_features, n_outputs):
         module, kwargs = super()._build_module_kwargs(n_features, n_outputs)
@@ -491,7 +458,7 @@ class AntiDistillationClassifier(MLPClassifier):
 
     def _fit_net(self, X, y, y_t, *, seed, seeded, **fit_params):
         """The teacher (refitted on the sub-task if asked), the student's initialisation, training."""
-        n_probes = _resolve_n_probes(self.n_probes, self.n_hutchinson, stacklevel=4)
+        n_probes = self.n_probes
         with seeded.fork():  # a refitted teacher's draws leave the student's stream alone
             if self.init != "xavier":
                 if self.teacher is None:

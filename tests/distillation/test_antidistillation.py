@@ -199,34 +199,11 @@ def test_refit_teacher_on_the_simple_classes(digits):
         clf.set_params(teacher_classes=[11]).fit(X, y)
 
 
-def test_deprecated_n_hutchinson_warns_and_equals_n_probes(digits, teacher):
-    # n_hutchinson was renamed n_probes (the curvature layer's name); the old name keeps
-    # working for one release, with a FutureWarning, and gives bit-identical students
-    X, y = digits
-    kw = dict(init="anti_distillation", hidden_units=(24, 12), max_epochs=1, expand_epochs=1,
-              lr=1e-2, batch_size=64, device="cpu", random_state=0)
-    new = AntiDistillationClassifier(teacher, n_probes=3, **kw)
-    assert new.get_params()["n_probes"] == 3 and new.get_params()["n_hutchinson"] == "deprecated"
-    new.fit(X, y)
-    old = AntiDistillationClassifier(teacher, n_hutchinson=3, **kw)
-    with pytest.warns(FutureWarning, match="n_hutchinson was renamed n_probes"):
-        old.fit(X, y)
-    for a, b in zip(new.module_.parameters(), old.module_.parameters(), strict=True):
-        assert torch.equal(a, b)
-    # a different probe count changes the (5.3) path, so the equality above is not vacuous
-    other = AntiDistillationClassifier(teacher, n_probes=1, **kw).fit(X, y)
-    assert not all(torch.equal(a, b) for a, b in
-                   zip(new.module_.parameters(), other.module_.parameters(), strict=True))
-    with pytest.raises(ValueError, match="use only n_probes"):
-        AntiDistillationClassifier(teacher, n_probes=2, n_hutchinson=3, **kw).fit(X, y)
-
-    simple = y < 5
-    args = (X[simple][:128], y[simple][:128])
-    fn_kw = dict(epochs=1, lr=1e-2, random_state=0)
-    s_new = anti_distillation_expand(teacher, MLPModule(64, 10, (24, 12)), *args, n_probes=2,
-                                     **fn_kw)
-    with pytest.warns(FutureWarning, match="use n_probes instead"):
-        s_old = anti_distillation_expand(teacher, MLPModule(64, 10, (24, 12)), *args,
-                                         n_hutchinson=2, **fn_kw)
-    for a, b in zip(s_new.parameters(), s_old.parameters(), strict=True):
-        assert torch.equal(a, b)
+def test_n_hutchinson_is_gone_after_its_deprecation(teacher):
+    # renamed n_probes in 0.1.0, announced for removal in 0.2.0: removed
+    assert "n_hutchinson" not in AntiDistillationClassifier(teacher).get_params()
+    with pytest.raises(TypeError, match="n_hutchinson"):
+        AntiDistillationClassifier(teacher, n_hutchinson=3)
+    with pytest.raises(TypeError, match="n_hutchinson"):
+        anti_distillation_expand(teacher, MLPModule(64, 10, (24, 12)), np.zeros((4, 64)),
+                                 np.zeros(4, dtype=int), n_hutchinson=2)

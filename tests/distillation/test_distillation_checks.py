@@ -66,8 +66,6 @@ def test_every_parameter_has_a_constraint(cls):
     [
         (dict(n_probes=0), "n_probes"),  # was a ZeroDivisionError
         (dict(n_probes=1.5), "n_probes"),
-        (dict(n_hutchinson=0), "n_hutchinson"),  # the deprecated name is still validated
-        (dict(n_hutchinson="many"), "n_hutchinson"),
         (dict(expand_epochs=0), "expand_epochs"),
         (dict(expand_epochs=-2), "expand_epochs"),
         (dict(expand_lr=0.0), "expand_lr"),
