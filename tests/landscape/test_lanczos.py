@@ -31,13 +31,15 @@ def _sym(rng, p, decay):
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(p=st.integers(5, 60), decay=st.floats(0.5, 0.99), seed=st.integers(0, 2 ** 16),
-       tol=st.sampled_from([1e-2, 1e-3, 1e-6]))
-def test_error_estimate_is_honest(p, decay, seed, tol):
-    """Whenever the recurrence says it converged, the Ritz value is within tol."""
+       tol=st.sampled_from([1e-2, 1e-3, 1e-6]), k=st.sampled_from([1, 5]))
+def test_error_estimate_is_honest(p, decay, seed, tol, k):
+    """Whenever the recurrence says it converged, the Ritz value is within tol (whether
+    the host reads the coefficients after every step or every k steps)."""
     rng = np.random.default_rng(seed)
     A, lam = _sym(rng, p, decay)
     At = torch.as_tensor(A)
-    res = _lanczos(lambda V: V @ At, torch.as_tensor(rng.normal(size=(1, p))), tol, 500)
+    res = _lanczos(lambda V: V @ At, torch.as_tensor(rng.normal(size=(1, p))), tol, 500,
+                   check_every=k)
     assert res.converged[0]
     truth = lam[np.argmax(np.abs(lam))]
     assert abs(res.values[0] - truth) <= tol * abs(truth) * 1.0001 + 1e-12
