@@ -2,10 +2,15 @@
 
 The model is an MLP with 100 inputs and 10 classes (two hidden layers of 270
 or 950 units: 1.0e5 or 1.0e6 parameters), briefly trained on synthetic data;
-the loss is the mean cross-entropy over ``--n-objects`` objects. Every row
-runs in a fresh subprocess with one torch thread and includes building the
-operator (our graph, PyHessian's ``create_graph`` gradient), so the seconds
-are end to end.
+the loss is the mean cross-entropy over ``--n-objects`` objects. With
+``--conv10m`` a convolutional row is added: eight 3x3 convolutions (64 to 512
+channels, three max-pools) and two linear layers on synthetic 3x32x32 images,
+1.0e7 parameters, over ``--conv10m-objects`` (64) objects; meant for a GPU
+(device_check.sh runs it on CUDA). All rows run in this one process with one
+torch thread (on CUDA: one context, initialised by an untimed warm-up run);
+``--isolate`` runs every row in a fresh subprocess instead. A row includes
+building the operator (our graph, PyHessian's ``create_graph`` gradient), so
+the seconds are end to end.
 
 * **top eigenvalue**, relative tolerance ``--tol`` for everyone:
   ``skcomplexity`` Lanczos on the graph-caching Hessian-vector product;
@@ -39,15 +44,39 @@ A peer that is not importable is reported as such and skipped.
 """
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+# the checkout this script lives in comes first, so it measures that checkout's code
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 N_FEATURES, N_CLASSES = 100, 10
 SIZES = {"100k": (270, 270), "1M": (950, 950)}
+CONV = "conv10m"  # the optional convolutional row (--conv10m)
+IMAGE = (3, 32, 32)
+
+
+def _conv10m():
+    """Eight 3x3 convolutions (64-512 channels), three max-pools, two linear layers:
+    10,007,978 parameters; a plain ``nn.Sequential`` of piecewise-linear layers, so the
+    exact trace (one forward, 10 backward passes) applies."""
+    from torch import nn
+
+    layers, c = [], IMAGE[0]
+    for width, pool in ((64, 0), (128, 1), (256, 0), (256, 1), (512, 0), (512, 1), (512, 0),
+                        (512, 0)):
+        layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU()]
+        layers += [nn.MaxPool2d(2)] if pool else []
+        c = width
+    side = IMAGE[1] // 8
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * side * side, 96), nn.ReLU(),
+                         nn.Linear(96, N_CLASSES))
 
 
 def _setup(size, n_objects, device="cpu"):
@@ -58,10 +87,11 @@ def _setup(size, n_objects, device="cpu"):
 
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(n_objects, N_FEATURES)).astype(np.float32)
-    w = rng.normal(size=(N_FEATURES, N_CLASSES))
-    y = np.argmax(X @ w + rng.normal(size=(n_objects, N_CLASSES)), axis=1)
-    net = MLPModule(N_FEATURES, N_CLASSES, SIZES[size])
+    shape = IMAGE if size == CONV else (N_FEATURES,)
+    X = rng.normal(size=(n_objects, *shape)).astype(np.float32)
+    w = rng.normal(size=(int(np.prod(shape)), N_CLASSES))
+    y = np.argmax(X.reshape(n_objects, -1) @ w + rng.normal(size=(n_objects, N_CLASSES)), axis=1)
+    net = _conv10m() if size == CONV else MLPModule(N_FEATURES, N_CLASSES, SIZES[size])
     net = net.to(device)
     Xt, yt = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -126,15 +156,40 @@ def run_one(tool, task, size, n_objects, tol, probes, device="cpu", seed=0):
     return dict(value=value, seconds=seconds, n_params=n_params, products=products)
 
 
-def _subprocess(tool, task, size, args, seed=0, tol=None):
-    cmd = [sys.executable, __file__, "--one", tool, task, size, "--n-objects", str(args.n_objects),
-           "--tol", str(args.tol if tol is None else tol), "--probes", str(args.probes), "--device", args.device,
-           "--seed", str(seed)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-        return dict(error=last[:60])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def _n_objects(size, args):
+    return args.conv10m_objects if size == CONV else args.n_objects
+
+
+def _run(tool, task, size, args, seed=0, tol=None):
+    """One row: in this process (the default), or in a fresh subprocess (``--isolate``)."""
+    tol = args.tol if tol is None else tol
+    if args.isolate:
+        cmd = [sys.executable, __file__, "--one", tool, task, size,
+               "--n-objects", str(_n_objects(size, args)), "--tol", str(tol),
+               "--probes", str(args.probes), "--device", args.device, "--seed", str(seed)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            return dict(error=last[:60])
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    try:
+        return run_one(tool, task, size, _n_objects(size, args), tol, args.probes, args.device,
+                       seed)
+    except Exception as exc:  # a peer's failure is a row of the table, not the end of it
+        return dict(error=f"{type(exc).__name__}: {exc}"[:60])
+    finally:  # the next row starts from an empty cache
+        import torch
+
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def _warm_up(args):
+    """Untimed: the first use of torch (and of the CUDA context, its libraries and
+    kernels) is paid here, not by the first row."""
+    if not args.isolate:
+        run_one("skcomplexity", "eig", "100k", 200, 1e-2, 2, args.device)
 
 
 def _runs(jobs, args):
@@ -149,7 +204,7 @@ def _runs(jobs, args):
         for seed in args.seeds:
             for job in jobs:
                 tool, task, size, tol = job
-                res = _subprocess(tool, task, size, args, seed=seed, tol=tol)
+                res = _run(tool, task, size, args, seed=seed, tol=tol)
                 key = job + (seed,)
                 if key not in best or ("seconds" in res and res["seconds"] < best[key].get(
                         "seconds", float("inf"))):
@@ -164,7 +219,7 @@ def _available(tool):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=[*SIZES, CONV])
     parser.add_argument("--n-objects", type=int, default=2000)
     parser.add_argument("--tol", type=float, default=1e-3)
     parser.add_argument("--probes", type=int, default=20)
@@ -181,6 +236,14 @@ def main():
                              "this close to the reference on every seed")
     parser.add_argument("--tasks", nargs="+", default=["eig", "trace"], choices=["eig", "trace"])
     parser.add_argument("--device", default="cpu", help="e.g. cuda (the model, data and products)")
+    parser.add_argument("--conv10m", action="store_true",
+                        help=f"add the {CONV} row: a convolutional net with 1.0e7 parameters "
+                             "(meant for a GPU)")
+    parser.add_argument("--conv10m-objects", type=int, default=64,
+                        help=f"synthetic 3x32x32 images the {CONV} row's loss runs over")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run every row in a fresh subprocess (the default: all in this "
+                             "process, one CUDA context)")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -188,19 +251,23 @@ def main():
         print(json.dumps(run_one(*args.one, args.n_objects, args.tol, args.probes, args.device,
                                  args.seed)))
         return
+    sizes = args.sizes + ([CONV] if args.conv10m and CONV not in args.sizes else [])
     peers = [t for t in ("pyhessian", "curvlinops") if _available(t)]
     missing = [t for t in ("pyhessian", "curvlinops") if t not in peers]
     print(f"n_objects={args.n_objects}  tol={args.tol}  probes={args.probes}  torch threads=1  "
           f"seeds {' '.join(map(str, args.seeds))}, median time over them"
           + (f" (each the fastest of {args.repeat} interleaved runs)" if args.repeat > 1 else "")
-          + (f"  device={args.device}" if args.device != "cpu" else ""))
+          + (f"  device={args.device}" if args.device != "cpu" else "")
+          + ("  one subprocess per row" if args.isolate else "  all rows in one process")
+          + (f"  ({CONV}: {args.conv10m_objects} objects)" if CONV in sizes else ""))
     if missing:
         print(f"not importable here (skipped): {', '.join(missing)}")
-    print(f"{'size':>5} {'task':<6} {'method':<26} {'value':>10} {'max rel.err':>11} "
+    print(f"{'size':>7} {'task':<6} {'method':<26} {'value':>10} {'max rel.err':>11} "
           f"{'median s':>9} {'min-max s':>12} {'speed-up vs fastest peer':>25} "
           f"{f'... within {args.accuracy:.1%}':>18}")
-    for size in args.sizes:
-        ref = _subprocess("skcomplexity", "eig-ref", size, args)
+    _warm_up(args)
+    for size in sizes:
+        ref = _run("skcomplexity", "eig-ref", size, args)
         tol = args.tol
         eig_peers = [(t, "eig", {"pyhessian": f"pyhessian power tol={tol:g}",
                                  "curvlinops": "curvlinops+eigsh"}[t], tol) for t in peers]
@@ -238,19 +305,19 @@ def main():
                               default=None)
             for name, (tool, ok, med, secs) in stats.items():
                 if med is None:
-                    print(f"{size:>5} {task:<6} {name:<26} failed: {ok}")
+                    print(f"{size:>7} {task:<6} {name:<26} failed: {ok}")
                     continue
                 ours = tool == "skcomplexity"
                 ratio = f"{fastest / med:.2f}x" if fastest and ours else ""
                 ratio_acc = f"{fastest_acc / med:.2f}x" if fastest_acc and ours else ""
-                print(f"{size:>5} {task:<6} {name:<26} {ok[0]['value']:>10.5g} {max_err(ok):>11.2e} "
+                print(f"{size:>7} {task:<6} {name:<26} {ok[0]['value']:>10.5g} {max_err(ok):>11.2e} "
                       f"{med:>9.2f} {f'{secs[0]:.2f}-{secs[-1]:.2f}':>12} {ratio:>25} "
                       f"{ratio_acc:>18}")
             for name, (tool, ok, med, _) in stats.items():
                 if tool == "skcomplexity" and med is not None and ok[0].get("products"):
-                    print(f"{size:>5} {task:<6} {name}: full-data products per seed "
+                    print(f"{size:>7} {task:<6} {name}: full-data products per seed "
                           f"{' '.join(str(r['products']) for r in ok)}")
-        print(f"{size:>5} reference eigenvalue {ref.get('value')!s} "
+        print(f"{size:>7} reference eigenvalue {ref.get('value')!s} "
               f"(Lanczos tol=1e-9, {ref.get('products')} products), "
               f"n_params={ref.get('n_params')}")
 

@@ -11,11 +11,19 @@ is "KT x3": ``min(r, 3 r^2 / delta) <= tol |theta|`` (delta from the Ritz values
 from the third step on); "change" is the rule it replaced (the Ritz value moved
 by less than ``tol``); "Bauer-Fike" is ``r <= tol |theta|`` (ARPACK's test).
 
+On a GPU the host reads the coefficients only every 5 steps (plus at most two
+reads where the error estimate, extrapolated, predicts convergence) and applies
+the rule to every step since the last read: the same Ritz value, so the same
+failures, but products run past the stopping step. The last lines give, for
+that schedule, the mean products and host reads against "ours" read after
+every step.
+
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/lanczos_stopping_rules.py
 """
 
 import numpy as np
 
+from skcomplexity.landscape._krylov import _EXTRA_CHECKS, _check_steps
 from skcomplexity.landscape.hessian import _GAP_SAFETY
 
 KINDS = ["gaussian", "near-degenerate pair", "cauchy", "top triple", "hessian-like"]
@@ -70,6 +78,22 @@ def _kt(c):
     return rule
 
 
+def _read_schedule(h, stop, tol, every):
+    """(products, host reads) when the host reads every ``every`` steps with the extra
+    reads of ``skcomplexity.landscape._krylov`` and the rule holds first at step ``stop``."""
+    history, reads, extra_left, next_read = [], 0, _EXTRA_CHECKS, every
+    for i, (th, r, gap) in enumerate(h, start=1):
+        err = min(r, _GAP_SAFETY * r * r / gap) if i >= 3 else r
+        history.append(err / max(abs(th), 1e-300))
+        if i == next_read or i == len(h):
+            reads += 1
+            if i >= stop or i == len(h):
+                return i, reads
+            ahead, extra = _check_steps(every, history, tol, extra_left)
+            next_read, extra_left = i + ahead, extra_left - extra
+    return len(h), reads
+
+
 RULES = {
     "change": lambda h, j, tol: j >= 1 and abs(h[j][0] - h[j - 1][0]) <= tol * abs(h[j][0]),
     "Bauer-Fike": lambda h, j, tol: h[j][1] <= tol * abs(h[j][0]),
@@ -83,6 +107,7 @@ def main(n_cases=150):
     fails = {(r, k): 0 for r in RULES for k in range(len(KINDS))}
     steps = {r: 0 for r in RULES}
     total = {k: 0 for k in range(len(KINDS))}
+    ours, schedules = _kt(_GAP_SAFETY), {1: [0, 0], 5: [0, 0]}
     for seed in range(n_cases):
         rng = np.random.default_rng(seed)
         p = int(rng.integers(20, 150))
@@ -97,6 +122,11 @@ def main(n_cases=150):
                 j = next((j for j in range(len(hist)) if rule(hist, j, tol)), len(hist) - 1)
                 fails[(name, kind)] += abs(hist[j][0] - truth) > tol * abs(truth) * 1.0001
                 steps[name] += j + 1
+            stop = next((j for j in range(len(hist)) if ours(hist, j, tol)), len(hist) - 1) + 1
+            for every, acc in schedules.items():
+                products, reads = _read_schedule(hist, stop, tol, every)
+                acc[0] += products
+                acc[1] += reads
     n = sum(total.values())
     print(f"{n} cases (matrix, tol); failures per spectrum kind, and mean steps")
     print(f"{'rule':<16}" + "".join(f"{k:>22}" for k in KINDS) + f"{'all':>8}{'steps':>8}")
@@ -104,6 +134,10 @@ def main(n_cases=150):
         row = [fails[(name, k)] for k in range(len(KINDS))]
         print(f"{name:<16}" + "".join(f"{f:>19}/{total[k]}" for k, f in enumerate(row))
               + f"{sum(row):>8}{steps[name] / n:>8.1f}")
+    for every, (products, reads) in schedules.items():
+        print(f"ours, host read every {every} step(s)"
+              + (f" (+ at most {_EXTRA_CHECKS} predicted)" if every > 1 else "")
+              + f": mean products {products / n:.2f}, mean host reads {reads / n:.2f}")
 
 
 if __name__ == "__main__":

@@ -210,12 +210,13 @@ class HessianOperator:
     def subset(self, idx):
         """The same operator over the objects ``idx`` only (mean over them).
 
-        Shares the parameters and the loss; the autograd graphs are built
-        afresh when the subset operator is first applied.
+        ``idx``: integers (a sequence, an array, or a tensor, best on the
+        operator's device). Shares the parameters and the loss; the autograd
+        graphs are built afresh when the subset operator is first applied.
         """
         sub = HessianOperator.__new__(HessianOperator)
         sub.__dict__.update(self.__dict__)
-        sub.fm = _SubsetView(self.fm, np.asarray(idx))
+        sub.fm = _SubsetView(self.fm, idx)
         sub.n_objects = len(idx)
         sub._graphs = None
         sub.n_products = 0
@@ -268,7 +269,7 @@ class HessianOperator:
 
         Parameters
         ----------
-        idx : array-like of int, shape (b,)
+        idx : array-like or torch.Tensor of int, shape (b,)
         V : torch.Tensor of shape (b, n_params)
 
         Returns
@@ -278,7 +279,7 @@ class HessianOperator:
         import torch
         from torch.func import vmap
 
-        idx = torch.as_tensor(np.asarray(idx), device=self.device)
+        idx = torch.as_tensor(idx, device=self.device)
         Xs, ys = self.fm.X[idx], self.fm.y[idx]
 
         def one(x, y, v):

@@ -31,13 +31,15 @@ def _sym(rng, p, decay):
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(p=st.integers(5, 60), decay=st.floats(0.5, 0.99), seed=st.integers(0, 2 ** 16),
-       tol=st.sampled_from([1e-2, 1e-3, 1e-6]))
-def test_error_estimate_is_honest(p, decay, seed, tol):
-    """Whenever the recurrence says it converged, the Ritz value is within tol."""
+       tol=st.sampled_from([1e-2, 1e-3, 1e-6]), k=st.sampled_from([1, 5]))
+def test_error_estimate_is_honest(p, decay, seed, tol, k):
+    """Whenever the recurrence says it converged, the Ritz value is within tol (whether
+    the host reads the coefficients after every step or every k steps)."""
     rng = np.random.default_rng(seed)
     A, lam = _sym(rng, p, decay)
     At = torch.as_tensor(A)
-    res = _lanczos(lambda V: V @ At, torch.as_tensor(rng.normal(size=(1, p))), tol, 500)
+    res = _lanczos(lambda V: V @ At, torch.as_tensor(rng.normal(size=(1, p))), tol, 500,
+                   check_every=k)
     assert res.converged[0]
     truth = lam[np.argmax(np.abs(lam))]
     assert abs(res.values[0] - truth) <= tol * abs(truth) * 1.0001 + 1e-12
@@ -163,3 +165,113 @@ def test_warm_start_cascade_levels():
     assert hh._warm_levels(H, 200) == [25, 200] and hh._warm_levels(H, 120) == [120]
     assert hh._warm_levels(H, 2000) == [] and hh._warm_levels(H, None) == []
     assert hh._warm_levels(H.subset(np.arange(1000)), "auto") == []
+
+
+class _HostReads:
+    """Counts the calls that make a device wait for the host (issue 22): reads of a tensor's
+    value (``item``, ``tolist``, ``cpu``, ``bool``/``float``/``int``/``index``), ``.to``
+    with a device, and tensors made from host data (``torch.as_tensor``/``torch.tensor`` of
+    a non-tensor, a blocking host-to-device copy on CUDA)."""
+
+    METHODS = ("item", "tolist", "cpu", "__bool__", "__float__", "__int__", "__index__")
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        for name in self.METHODS:
+            self._spy_method(monkeypatch, name)
+        orig_to = torch.Tensor.to
+
+        def to(t, *args, **kwargs):
+            if "device" in kwargs or any(isinstance(a, (str, torch.device)) for a in args):
+                self.calls.append("to")
+            return orig_to(t, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, "to", to)
+        for name in ("as_tensor", "tensor"):
+            orig = getattr(torch, name)
+
+            def make(data, *args, _orig=orig, _name=name, **kwargs):
+                if not torch.is_tensor(data):
+                    self.calls.append(_name)
+                return _orig(data, *args, **kwargs)
+
+            monkeypatch.setattr(torch, name, make)
+
+    def _spy_method(self, monkeypatch, name):
+        orig = getattr(torch.Tensor, name)
+
+        def spy(t, *args, **kwargs):
+            self.calls.append(name)
+            return orig(t, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_lanczos_reads_the_host_once_every_k_steps(monkeypatch, k):
+    """The coefficients stay on the device: a run of N steps reads them at most
+    ceil(N / k) + _EXTRA_CHECKS times, one transfer each, and nothing else reaches the
+    host; the values are those of a check after every step, with at most k - 1 more
+    products."""
+    import skcomplexity.landscape._krylov as kr
+
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.normal(size=(300, 300)))
+    At = torch.as_tensor((Q * np.linspace(-1, 1.01, 300)) @ Q.T)  # slow: 40 steps at 1e-12
+    V0 = torch.as_tensor(rng.normal(size=(2, 300)))
+    ref = _lanczos(lambda V: V @ At, V0, 1e-12, 40, check_every=1)
+    for tol in (1e-12, 1e-6):
+        products = []
+
+        def apply(V, products=products):
+            products.append(1)
+            return V @ At
+
+        base = _lanczos(lambda V: V @ At, V0, tol, 40, check_every=1)
+        with monkeypatch.context() as m:
+            reads = _HostReads(m)
+            res = _lanczos(apply, V0, tol, 40, check_every=k)
+        n = len(products)
+        assert res.steps == n and res.settled == base.steps
+        assert base.steps <= n <= base.steps + k - 1
+        assert len(reads.calls) == res.checks <= -(-n // k) + kr._EXTRA_CHECKS, reads.calls
+        assert set(reads.calls) == {"cpu"}
+        np.testing.assert_array_equal(res.values, base.values)
+        np.testing.assert_array_equal(res.errors, base.errors)
+    assert ref.steps == 40 and not ref.converged.any()  # the long case did run N = 40 steps
+
+
+def test_top_eigenvalue_syncs_and_value_with_k_steps_between_reads(wide_data, monkeypatch):
+    """The whole top_eigenvalue path (warm-start cascade included) with the accelerator's
+    schedule forced on the CPU: the same eigenvalue as a read after every step (and as
+    the dense Hessian), at most k - 1 more full products, and host reads only at the
+    checks plus a constant (the start vector, the subsample, each warm Ritz vector)."""
+    import skcomplexity.landscape._krylov as kr
+    import skcomplexity.landscape.hessian as hh
+
+    net, X, y = wide_data
+    w = np.linalg.eigvalsh(dense_hessian(net, X, y, loss=CE, dtype=torch.float64))
+    truth = w[np.argmax(np.abs(w))]
+    out = {}
+    for k in (1, 5):
+        runs = []
+
+        def spy(*args, _orig=hh._lanczos, runs=runs, **kwargs):
+            res = _orig(*args, **kwargs)
+            runs.append(res)
+            return res
+
+        H = HessianOperator(net, X, y, loss=CE, dtype=torch.float64)
+        with monkeypatch.context() as m:
+            m.setattr(kr, "_default_check_every", lambda device, k=k: k)
+            m.setattr(hh, "_lanczos", spy)
+            reads = _HostReads(m)
+            lam = top_eigenvalue(H, tol=1e-8, random_state=0)
+        checks = sum(r.checks for r in runs)
+        assert checks <= sum(-(-r.steps // k) + kr._EXTRA_CHECKS for r in runs)
+        assert len(reads.calls) - checks <= 2 + (len(runs) - 1), reads.calls
+        out[k] = lam, H.n_products, len(reads.calls), len(runs)
+    assert out[5][0] == out[1][0] == pytest.approx(truth, rel=1e-7)
+    assert out[1][1] <= out[5][1] <= out[1][1] + 4
+    assert out[5][3] == out[1][3] >= 2  # the warm start ran
+    assert out[5][2] < out[1][2] / 2
