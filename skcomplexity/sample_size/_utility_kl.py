@@ -318,13 +318,14 @@ def _row_positions(index, m):
     None where a replicate holds some row twice (a draw with replacement).
     """
     R, length = index.shape
-    pos = np.full((m, R), length, dtype=np.int64)
-    order = np.arange(length)
+    dtype = np.int32 if length < 2**31 - 1 else np.int64
+    pos = np.full((R, m), length, dtype=dtype)
+    order = np.arange(length, dtype=dtype)
     for r in range(R):
-        pos[index[r], r] = order
-        if not np.array_equal(pos[index[r], r], order):
+        pos[r, index[r]] = order
+        if not np.array_equal(pos[r, index[r]], order):
             return None
-    return pos
+    return np.ascontiguousarray(pos.T)
 
 
 def _late_totals(X, y, pos, sizes, V, means, family, sigma2):
