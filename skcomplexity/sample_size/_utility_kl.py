@@ -240,7 +240,7 @@ _LOO_BLOCK_ELEMENTS = 2**20
 _MIN_BLOCK_ROWS = 64
 #: Sizes of at least this fraction of the rows, where every replicate's rows are distinct,
 #: are evaluated over all rows in the data's order (:func:`_late_totals`).
-_LATE_FRACTION = 0.3
+_LATE_FRACTION = 0.45
 #: Elements of the (rows x replicates·sizes) blocks of :func:`_late_totals`.
 _LATE_BLOCK_ELEMENTS = 2**17
 
