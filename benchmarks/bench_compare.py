@@ -9,7 +9,10 @@ Runs :func:`skcomplexity.sample_size.compare_methods` on
 ``random_state=0`` and prints the ``seconds`` column (each method timed by
 compare_methods itself; ``--cpu``: this process's CPU seconds instead, which a
 shared machine's load disturbs less), the answer ``m*`` and the total. ``--profile`` also
-prints the 25 most expensive functions (cumulative time) from cProfile.
+prints the 25 most expensive functions (cumulative time, or ``--sort tottime``) from
+cProfile. ``--floor`` also prints each replicated method's floor, ``B`` full-data Gram
+products of ``[1, X, y]`` (``B`` its default ``n_repeats``; one product timed as the
+fastest of 5 runs of 20), and its seconds as a multiple of it.
 
 ``--speedup ROUNDS`` times the default front door instead,
 ``SufficientSampleSize(random_state=0, n_jobs=j).fit(X, y)`` for ``j`` = 1 and 2,
@@ -46,6 +49,9 @@ def main():
     ap.add_argument("--methods", nargs="*", default=list(ALL))
     ap.add_argument("--n-jobs", type=int, default=None)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--sort", default="cumulative", help="the profile's order (pstats key)")
+    ap.add_argument("--floor", action="store_true",
+                    help="also print B full-data Gram products per method and the ratio to it")
     ap.add_argument("--speedup", type=int, default=0, metavar="ROUNDS")
     ap.add_argument("--cpu", action="store_true",
                     help="seconds of CPU time (this process) instead of wall-clock seconds")
@@ -79,8 +85,32 @@ def main():
         err = "" if row["error"] is None else str(row["error"])[:60]
         print(f"{name:<18}{mstar:>10}{row['seconds']:>10.2f}  {err}")
     print(f"{'total':<18}{'':>10}{total:>10.2f}")
+    if args.floor:
+        floor(X, y, table, clock)
     if prof:
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(prof).sort_stats(args.sort).print_stats(25)
+
+
+def floor(X, y, table, clock):
+    """Each replicated method's B full-data Gram products and its seconds as a multiple."""
+    import skcomplexity.sample_size as ss
+
+    A = np.hstack([np.ones((X.shape[0], 1)), X, y[:, None]])
+    runs = []
+    for _ in range(5):
+        start = clock()
+        for _ in range(20):
+            A.T @ A
+        runs.append((clock() - start) / 20)
+    gram = min(runs)
+    print(f"floor: one full-data Gram product of [1, X, y] ({A.shape[0]:,} x {A.shape[1]}) "
+          f"{gram * 1e3:.2f} ms")
+    print(f"{'method':<18}{'B':>6}{'floor s':>10}{'x floor':>10}")
+    for name, row in table.iterrows():
+        B = getattr(getattr(ss, str(row["estimator"]), None), "__init__", None)
+        B = None if B is None else B.__kwdefaults__ and B.__kwdefaults__.get("n_repeats")
+        if B:
+            print(f"{name:<18}{B:>6}{B * gram:>10.2f}{row['seconds'] / (B * gram):>10.1f}")
 
 
 class _Timed:

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 from scipy.linalg import lapack
+from scipy.linalg.blas import dgemm as _dgemm
 from scipy.special import expit
 
 __all__ = [
@@ -30,6 +31,11 @@ __all__ = [
 #: Largest ``m x p(p+1)/2`` table of row outer products kept for the GEMM Gram matrix, and
 #: the largest ``(batch, m, p)`` product formed at once without it.
 _OUTER_ELEMENTS = 2**23
+#: :func:`prefix_grams` on a sparse grid: the sizes up to this many rows are gathered for
+#: every replicate at once; past them, rows are multiplied in blocks of ``_GRAM_BLOCK``
+#: (gathered into a buffer of ``_GRAM_BLOCK x q`` that stays in cache).
+_HEAD_ROWS = 1024
+_GRAM_BLOCK = 1024
 
 
 def _theta(X, coef, offset=None):
@@ -133,6 +139,14 @@ def prefix_grams(A, index, sizes):
     whole grid. Put ``[1, X, y]`` in ``A`` to get ``k``, ``Σx``, ``Σy``,
     ``XᵀX``, ``Xᵀy`` and ``yᵀy`` of every prefix at once.
 
+    On a sparse grid the rows of the first sizes (up to :data:`_HEAD_ROWS`) are
+    gathered for every replicate at once and their segments multiplied by one
+    batched product each; past them, each replicate's rows are gathered in
+    blocks of at most :data:`_GRAM_BLOCK` rows into a buffer that stays in
+    cache, and each block is added to the running Gram matrix by one BLAS
+    ``dgemm`` (``C += BᵀB``; the upper triangle is mirrored, so every matrix
+    is exactly symmetric).
+
     Parameters
     ----------
     A : ndarray of shape (m, q)
@@ -156,7 +170,8 @@ def prefix_grams(A, index, sizes):
     R, q, J = index.shape[0], A.shape[1], sizes.size
     top = int(sizes[-1])
     out = np.empty((R, J, q, q))
-    A = np.ascontiguousarray(A)  # whole rows gathered (a column-major A is many times slower)
+    # whole rows gathered (a column-major A is many times slower)
+    A = np.ascontiguousarray(A, dtype=float)
     if top <= 8 * J:  # dense grid: cumulative sum of the row outer products
         for r in range(R):
             rows = np.take(A, index[r, :top], axis=0)  # (faster than A[...] here)
@@ -164,15 +179,30 @@ def prefix_grams(A, index, sizes):
             out[r] = cum[sizes - 1]
         return out
     bounds = np.concatenate([[0], sizes])
+    # the first, short segments: every replicate's rows at once, one batched product each
+    head = int(np.searchsorted(sizes, _HEAD_ROWS, side="right"))
+    acc = np.zeros((R, q, q))
+    if head:
+        rows = np.take(A, index[:, :bounds[head]], axis=0)  # (R, k, q)
+        for j in range(head):
+            seg = rows[:, bounds[j]:bounds[j + 1]]
+            acc = acc + seg.swapaxes(1, 2) @ seg
+            out[:, j] = acc
+    if head == J:
+        return out
+    # the rest: blocks of each replicate's rows gathered into a buffer that stays in cache
+    buf = np.empty((_GRAM_BLOCK, q))
     for r in range(R):
         idx = index[r]
-        acc = np.zeros((q, q))
-        for j in range(J):
-            # each segment's rows gathered just before their product, while in cache (a
-            # gather of the whole sequence first spilled it; the same numbers)
-            seg = np.take(A, idx[bounds[j]:bounds[j + 1]], axis=0)
-            acc = acc + seg.T @ seg
-            out[r, j] = acc
+        c = np.asfortranarray(acc[r])
+        for j in range(head, J):
+            for a in range(bounds[j], bounds[j + 1], _GRAM_BLOCK):
+                b = min(a + _GRAM_BLOCK, bounds[j + 1])
+                block = np.take(A, idx[a:b], axis=0, out=buf[:b - a], mode="clip")
+                c = _dgemm(1.0, block.T, block.T, beta=1.0, c=c, trans_b=1, overwrite_c=1)
+            out[r, j] = c
+    lower = np.tril_indices(q, -1)
+    out[:, head:, lower[0], lower[1]] = out[:, head:, lower[1], lower[0]]
     return out
 
 

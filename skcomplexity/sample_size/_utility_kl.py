@@ -238,6 +238,11 @@ def leave_one_out_kl(s, h, g):
 _LOO_BLOCK_ELEMENTS = 2**20
 #: Fewest rows in a block (fewer replicates per group instead, for many parameters).
 _MIN_BLOCK_ROWS = 64
+#: Sizes of at least this fraction of the rows, where every replicate's rows are distinct,
+#: are evaluated over all rows in the data's order (:func:`_late_totals`).
+_LATE_FRACTION = 0.45
+#: Elements of the (rows x replicates·sizes) blocks of :func:`_late_totals`.
+_LATE_BLOCK_ELEMENTS = 2**17
 
 
 def _lift_rows(XT, out):
@@ -254,22 +259,35 @@ def _lift_rows(XT, out):
 
 
 def _kl_sum(s, h, g, axis):
-    """``leave_one_out_kl(s, h, g).sum(axis)``, the same operations, in place."""
-    t = s * h
+    """``leave_one_out_kl(s, h, g).sum(axis)``: the same numbers, in fewer passes.
+
+    Bitwise the same: with ``u = s * (-h) = -t`` (negation is exact),
+    ``-log1p(-t) - t`` is ``u - log1p(u)``, ``1 - t`` is ``1 + u``, and the
+    factor ``½`` (a power of two, exact) is applied to the sums.
+    """
+    u = s * -h
     with np.errstate(divide="ignore", invalid="ignore"):
-        kl = np.log1p(-t)
-        np.negative(kl, out=kl)
-        kl -= t
+        kl = np.log1p(u)
+        np.subtract(u, kl, out=kl)
         q = np.square(g)
         q *= s
-        denom = np.subtract(1.0, t, out=t)
+        denom = np.add(u, 1.0, out=u)
         bad = denom <= 0.0  # t >= 1: no leave-one-out posterior
         q /= denom
         kl += q
-        kl *= 0.5
     if bad.any():
         kl[bad] = np.inf
-    return kl.sum(axis=axis)
+    total = kl.sum(axis=axis)
+    total *= 0.5
+    return total
+
+
+def _curvature_and_residual(theta, yb, family, sigma2):
+    """``h_i`` and ``g_i`` of :func:`leave_one_out_kl` from the linear predictor ``θ_i``."""
+    if family == "gaussian":
+        return 1.0 / sigma2, (yb - theta) / sigma2
+    mu = BINOMIAL.mean(theta)
+    return mu * (1.0 - mu), yb - mu
 
 
 def _loo_kl_totals(X, y, index, sizes, V, means, family, sigma2, step, buf):
@@ -288,17 +306,55 @@ def _loo_kl_totals(X, y, index, sizes, V, means, family, sigma2, step, buf):
             # s_i and θ_i at every size from j on: (R, J - j, b)
             s = V[:, j:] @ pairs.transpose(1, 0, 2)
             theta = means[:, j:] @ XbT.transpose(1, 0, 2)
-            yb = y[rows][:, None, :]
-            if family == "gaussian":
-                h = 1.0 / sigma2
-                g = (yb - theta) / sigma2
-            else:
-                mu = BINOMIAL.mean(theta)
-                h = mu * (1.0 - mu)
-                g = yb - mu
+            h, g = _curvature_and_residual(theta, y[rows][:, None, :], family, sigma2)
             total[:, j:] += _kl_sum(s, h, g, axis=2)
         lo = int(hi)
     return total
+
+
+def _row_positions(index, m):
+    """Each row's position in each replicate's sequence, ``(m, R)`` (``length`` where absent).
+
+    None where a replicate holds some row twice (a draw with replacement).
+    """
+    R, length = index.shape
+    dtype = np.int32 if length < 2**31 - 1 else np.int64
+    pos = np.full((R, m), length, dtype=dtype)
+    order = np.arange(length, dtype=dtype)
+    for r in range(R):
+        pos[r, index[r]] = order
+        if not np.array_equal(pos[r, index[r]], order):
+            return None
+    return np.ascontiguousarray(pos.T)
+
+
+def _late_totals(X, y, pos, sizes, V, means, family, sigma2):
+    """Sum over each prefix's rows of the leave-one-out KL at the large ``sizes``, (R, K).
+
+    Where every size holds most of the rows, all rows are taken in the data's order
+    (contiguous blocks, nothing gathered): each block's ``vech(x_i x_iᵀ)`` is formed once
+    for every replicate, ``s_i`` and ``θ_i`` of every replicate and size come from one
+    matrix product each, and a row outside a replicate's prefix (``pos >= k``) enters
+    with ``s_i = g_i = 0``, whose divergence is exactly 0.
+    """
+    R, K, p = means.shape
+    n_pairs = V.shape[-1]
+    Vt = np.ascontiguousarray(V.reshape(R * K, n_pairs).T)
+    Mt = np.ascontiguousarray(means.reshape(R * K, p).T)
+    step = int(max(1, min(_LATE_BLOCK_ELEMENTS // (R * K), _LOO_BLOCK_ELEMENTS // n_pairs)))
+    buf = np.empty(n_pairs * step)
+    total = np.zeros(R * K)
+    for a in range(0, X.shape[0], step):
+        Xb = X[a:a + step]
+        b = Xb.shape[0]
+        pairs = _lift_rows(np.ascontiguousarray(Xb.T), buf[:n_pairs * b].reshape(n_pairs, b))
+        s = pairs.T @ Vt  # (b, R K)
+        h, g = _curvature_and_residual(Xb @ Mt, y[a:a + b, None], family, sigma2)
+        outside = (pos[a:a + b, :, None] >= sizes).reshape(b, R * K)
+        np.copyto(s, 0.0, where=outside)
+        np.copyto(g, 0.0, where=outside)
+        total += _kl_sum(s, h, g, axis=0)
+    return total.reshape(R, K)
 
 
 def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", sigma2=1.0):
@@ -316,7 +372,12 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     product, so ``s_i`` costs ``p (p + 1) / 2`` multiply-adds per size it
     belongs to (the quadratic form ``x_iᵀ Σ x_i`` costs ``p² + p``), and
     nothing of size ``(R, k, p)`` is gathered per size: ``O(R p² Σ_j k_j / 2)``
-    in all, the size-by-size computation's arithmetic halved.
+    in all, the size-by-size computation's arithmetic halved. Where no
+    replicate repeats a row (subsamples without replacement), the sizes that
+    hold at least :data:`_LATE_FRACTION` of the rows are taken over all rows
+    in the data's order instead: each row's outer product is formed once for
+    every replicate and meets all their covariances in one large matrix
+    product; a row outside a prefix contributes exactly 0 there.
 
     Parameters
     ----------
@@ -379,11 +440,18 @@ def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
     group = int(max(1, min(R, _LOO_BLOCK_ELEMENTS // (n_pairs * _MIN_BLOCK_ROWS))))
     step = int(max(_MIN_BLOCK_ROWS, _LOO_BLOCK_ELEMENTS // (group * n_pairs)))
     buf = np.empty(n_pairs * group * min(step, int(sizes[-1])))
+    # the sizes that hold most rows: over all rows in the data's order (_late_totals)
+    pos = _row_positions(index, X.shape[0])
+    j0 = J if pos is None else int(np.searchsorted(sizes, _LATE_FRACTION * X.shape[0]))
     total = np.zeros((R, J))
     for g0 in range(0, R, group):
         part = slice(g0, min(g0 + group, R))
-        total[part] = _loo_kl_totals(X, y, index[part], sizes, V[part], means[part], family,
-                                     sigma2, step, buf)
+        if j0:
+            total[part, :j0] = _loo_kl_totals(X, y, index[part], sizes[:j0], V[part, :j0],
+                                              means[part, :j0], family, sigma2, step, buf)
+    if j0 < J:
+        total[:, j0:] = _late_totals(X, y, pos, sizes[j0:], V[:, j0:], means[:, j0:], family,
+                                     sigma2)
     return (total / sizes).T
 
 

@@ -184,3 +184,29 @@ def test_prefix_grams_same_for_any_memory_layout():
         for j, k in enumerate(sizes):
             rows = A[index[r, :k]]
             np.testing.assert_allclose(C[r, j], rows.T @ rows, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+@pytest.mark.parametrize("replace", [False, True])
+def test_kl_late_sizes_in_data_order_equal_per_replicate_blocks(monkeypatch, family, replace):
+    # the large sizes over all rows in the data's order (rows outside a prefix set to 0)
+    # give the per-replicate blocks' numbers up to round-off; with repeated rows (a draw
+    # with replacement) that path is not taken
+    import skcomplexity.sample_size._utility_kl as kl
+    from skcomplexity.models.glm import laplace_posterior
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = rng.normal(size=120) if family == "gaussian" else (rng.random(120) < 0.5) * 1.0
+    index = np.stack([rng.integers(0, 120, 120) if replace else rng.permutation(120)
+                      for _ in range(3)])
+    sizes = np.array([10, 30, 60, 100, 120])
+    post = [[laplace_posterior(X[index[r, :k]], y[index[r, :k]], family, prior_precision=1.0)
+             for k in sizes] for r in range(3)]
+    means = np.array([[m for m, _ in row] for row in post])
+    covs = np.array([[c for _, c in row] for row in post])
+    got = kl.prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family)
+    monkeypatch.setattr(kl, "_LATE_FRACTION", 2.0)  # every size per replicate
+    ref = kl.prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+    assert (kl._row_positions(index, 120) is None) == replace
