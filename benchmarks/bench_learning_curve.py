@@ -249,7 +249,7 @@ def main():
                     help=f"{len(QUICK_CASES)} tables, linear and hgb, 10,000 rows, 5 replicates")
     ap.add_argument("--full", action="store_true",
                     help="every table whole (fertility 254,654 rows), 20 replicates, 10 sizes, "
-                    "5 truth splits, HGB 100 iterations, MLP (64, 64) for 20 epochs")
+                    "6 truth splits, HGB 100 iterations, MLP (64, 64) for 20 epochs")
     ap.add_argument("--tables", default=None, help=f"comma-separated (default {','.join(CASES)})")
     ap.add_argument("--learners", default=None, help="comma-separated of linear,hgb,mlp")
     ap.add_argument("--rows", type=int, default=None, help="rows kept per table")
