@@ -9,6 +9,7 @@ the four CUDA failures of issue 22 (a distillation target left on the CPU) fail 
 """
 
 import copy
+import os
 from pathlib import Path
 
 import numpy as np
@@ -221,3 +222,26 @@ def test_device_check_script_parses_and_refuses_bad_use():
     assert out.returncode == 0 and "--device cpu --quick" in out.stdout
     bad = subprocess.run([bash, str(script), "--device", "tpu"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--device must be" in bad.stderr
+
+
+@pytest.mark.slow
+def test_device_check_quick_mode_passes_on_the_cpu():
+    """Issue 22: the device check's quick mode, every step on the CPU, runs in CI (-m slow)."""
+    import shutil
+    import subprocess
+    import sys
+
+    bash = shutil.which("bash")
+    script = Path(__file__).parents[2] / "benchmarks" / "device_check.sh"
+    if bash is None or not script.exists():
+        pytest.skip("needs bash and a source checkout")
+    env = dict(os.environ, PYTHON=sys.executable, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out = subprocess.run([bash, str(script), "--device", "cpu", "--quick"], capture_output=True,
+                         text=True, env=env, timeout=420)
+    tail = out.stdout[-3000:] + out.stderr[-2000:]
+    assert out.returncode == 0, tail
+    summary = out.stdout.split("=== device_check summary", 1)[1]
+    for step in ("gpu tests", "neural suite on cpu", "bench_hessian cpu", "bench_scorers cpu",
+                 "bench_scaling cpu"):
+        assert step in summary, tail
+    assert summary.strip().splitlines()[-1].split()[:2] == ["total", "passed"], tail
