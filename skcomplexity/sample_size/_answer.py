@@ -2,7 +2,7 @@
 
 :class:`AnswerMixin` is the part of :class:`~skcomplexity.sample_size.SampleSizeEstimator`
 that turns the decided curve into what a user acts on: ``m*`` with its 95 %
-interval from resampling the replicates (no refits), or, when the data do not
+(``_confidence``) interval from resampling the replicates (no refits), or, when the data do not
 reach the criterion, the size its trend reaches it at (``extrapolated_size_``)
 with its interval, a ``status_`` and an :class:`InsufficientDataWarning` that
 says so. Methods with a known law override ``_forecast`` / ``_forecast_band``.
@@ -36,6 +36,11 @@ class AnswerMixin:
     Reads the template's ``_curve``, ``_write_curve`` and ``_decide`` and the fitted
     ``sizes_``, ``criterion_``, ``threshold_`` and ``sample_size_``.
     """
+
+    @property
+    def _confidence(self):
+        """The intervals' confidence: :data:`CONFIDENCE` unless an estimator takes ``confidence``."""
+        return CONFIDENCE
 
     def _forecast(self):
         """Where the trend of the curve reaches the level, past the data (or None).
@@ -96,8 +101,8 @@ class AnswerMixin:
         largest = int(self.sizes_[-1]) if len(self.sizes_) else n
         answers = self._resampled_answers(result, sizes, state)
         interval = (None if answers is None
-                    else answer_interval(answers, self._point_answer(), CONFIDENCE))
-        self.confidence_ = CONFIDENCE
+                    else answer_interval(answers, self._point_answer(), self._confidence))
+        self.confidence_ = self._confidence
         self.sample_size_interval_ = None
         self.extrapolated_size_ = None
         self.extrapolated_interval_ = None
@@ -114,7 +119,7 @@ class AnswerMixin:
                 hi = "beyond the data" if not np.isfinite(interval[1]) else f"{interval[1]:,.0f}"
                 warn_at_caller(
                     f"{type(self).__name__}: m* = {self.sample_size_:,} is at the edge of the "
-                    f"data: its {CONFIDENCE:.0%} interval reaches {hi} (the data have {n:,} "
+                    f"data: its {self._confidence:.0%} interval reaches {hi} (the data have {n:,} "
                     "rows), so the criterion is not settled within them; more rows or more "
                     "replicates (n_repeats) would settle it.",
                     InsufficientDataWarning)
@@ -153,7 +158,7 @@ class AnswerMixin:
         if interval is not None:
             hi = (f"more than {FORECAST_CAP}x the data" if not interval[1] <= cap
                   else _sig2(interval[1]))
-            span = f" ({CONFIDENCE:.0%} interval {_sig2(interval[0])} to {hi})"
+            span = f" ({self._confidence:.0%} interval {_sig2(interval[0])} to {hi})"
         warn_at_caller(
             f"{type(self).__name__}: the data ({n:,} rows) do not reach the criterion; its "
             f"trend reaches it near {_sig2(forecast)} rows{span}, about "

@@ -228,7 +228,7 @@ class FittedCurveMixin:
             # every replicate's own fits: the assurance (how often one model reaches the level)
             self._fits = fit_curves(scores, sizes, state.families, state.y.size)
             self._n_eff = max(2, min(values.shape[1], state.y.size // state.n_test))
-            self._kappa = resample_inflation(self._n_eff, values.shape[1])
+            self._kappa = resample_inflation(self._n_eff, values.shape[1], self._confidence)
             self._spread, self._start = score_spread(scores), informative_start(scores)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -333,7 +333,7 @@ class FittedCurveMixin:
         n : int or array-like of int
             Training sizes, inside or past the data.
         return_interval : bool, default=False
-            Also return the 95 % interval of the expected score (the fits to
+            Also return the interval (at ``confidence``) of the expected score (the fits to
             the resamples of the replicates that give the answer's interval).
 
         Returns
@@ -348,7 +348,7 @@ class FittedCurveMixin:
             return score
         if not len(self._boot_params):
             return score, score.copy(), score.copy()
-        q = (1 - CONFIDENCE) / 2
+        q = (1 - self.confidence_) / 2
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             lo, hi = np.nanquantile(self._mean_curves(n, self._boot_params), [q, 1 - q],

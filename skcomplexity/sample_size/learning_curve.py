@@ -5,7 +5,7 @@ scikit-learn estimator (or ``Pipeline``) under any scorer on nested training
 prefixes with a held-out test part per replicate, fits parametric curve
 families to every replicate, and reads off the training rows at which the
 curve reaches a target score (or comes within ``delta`` of its asymptote),
-inside the data or past them, with a 95 % interval; :meth:`predict_score` and
+inside the data or past them, with an interval (95 % by default); :meth:`predict_score` and
 :meth:`assurance` answer "what score at ``n`` rows, and how likely is the
 target?". The closed-form planning sizes before any data exist (Riley et al.)
 are in :mod:`skcomplexity.sample_size.planning`.
@@ -190,6 +190,10 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         ``warm_start`` parameter of the estimator (boosting or a network then
         *continues* training, a different curve); False: a fresh fit at every
         size.
+    confidence : float in (0, 1), default=0.95
+        The confidence of every interval: ``sample_size_interval_``,
+        ``extrapolated_interval_`` and ``predict_score(...,
+        return_interval=True)`` (``confidence_`` after the fit).
     error_score : "raise" or float, default="raise"
         What a failing fit gives: "raise" re-raises the estimator's error;
         a number (e.g. ``numpy.nan``) records it as that score with a warning
@@ -209,15 +213,15 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         Training rows at which the fitted curve reaches the level, when that
         lies within the data's training sizes; None otherwise.
     sample_size_interval_ : (float, float) or None
-        Its 95 % interval from resampling the replicates (see Notes); the
-        upper end is ``inf`` when more than 2.5 % of the resamples do not
-        reach the level within 100 times the data.
+        Its interval at ``confidence`` from resampling the replicates (see
+        Notes); the upper end is ``inf`` when more than (1 - ``confidence``) / 2
+        of the resamples do not reach the level within 100 times the data.
     extrapolated_size_ : float or None
         When the level lies past the data: the size the fitted curve reaches
         it at (None past 100 times the data, ``status_ == "beyond cap"``).
     extrapolated_interval_ : (float, float) or None
-        Its 95 % interval: the resampled answers, widened to the range of the
-        answers of the individual families that enter the average. Also set
+        Its interval at ``confidence``: the resampled answers, widened to the
+        range of the answers of the individual families that enter the average. Also set
         when ``status_ == "beyond cap"``: its lower end is then the fewest
         rows the data allow, and its upper end is usually ``inf``.
     status_ : str
@@ -306,12 +310,13 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         "families": [list, tuple],
         "error_score": [StrOptions({"raise"}), Real],
         "warm_start": [StrOptions({"auto"}), "boolean"],
+        "confidence": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(self, estimator=None, *, scoring=None, target_score=None, delta=None,
                  test_size=0.2, sizes=None, n_repeats=20, families=FAMILIES,
-                 warm_start="auto", error_score="raise", random_state=None, n_jobs=None,
-                 verbose=0):
+                 warm_start="auto", confidence=0.95, error_score="raise", random_state=None,
+                 n_jobs=None, verbose=0):
         self.estimator = estimator
         self.scoring = scoring
         self.target_score = target_score
@@ -321,6 +326,7 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         self.n_repeats = n_repeats
         self.families = families
         self.warm_start = warm_start
+        self.confidence = confidence
         self.error_score = error_score
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -581,6 +587,10 @@ class LearningCurveSampleSize(FittedCurveMixin, SampleSizeEstimator):
         self._answer = crossing(self._dense_grid, self._dense_mean, level)
         inside = self._answer is not None and self._answer <= self.sizes_[-1]
         self.sample_size_ = int(math.ceil(self._answer)) if inside else None
+
+    @property
+    def _confidence(self):
+        return self.confidence
 
     def _forecast(self):
         return None if self.sample_size_ is not None else self._answer

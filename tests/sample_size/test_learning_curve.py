@@ -97,6 +97,31 @@ def test_interval_covers_the_known_law_across_data_sets():
     assert covered >= n_sets - 1
 
 
+def test_confidence_sets_every_interval(ols_fit):
+    # the same fit (same point answer, same curve); narrower confidence, nested intervals
+    X, y, est = ols_fit
+    n = np.array([30, 60, 250])
+    prev = (est.sample_size_interval_, est.predict_score(n, return_interval=True))
+    assert est.confidence_ == 0.95
+    for confidence in (0.9, 0.5):
+        other = fit_ols(X, y, target_score=-ols_mse(60), confidence=confidence)
+        assert other.confidence_ == confidence and other.sample_size_ == est.sample_size_
+        np.testing.assert_array_equal(other.criterion_replicates_, est.criterion_replicates_)
+        (lo, hi), (score, s_lo, s_hi) = (other.sample_size_interval_,
+                                         other.predict_score(n, return_interval=True))
+        (wide_lo, wide_hi), (_, wide_s_lo, wide_s_hi) = prev
+        assert wide_lo <= lo <= other.sample_size_ <= hi <= wide_hi
+        assert np.all(wide_s_lo <= s_lo) and np.all(s_hi <= wide_s_hi)
+        assert np.all(s_lo <= score) and np.all(score <= s_hi)
+        prev = (other.sample_size_interval_, (score, s_lo, s_hi))
+    # the 90 % interval covers the closed form's size on most data sets
+    covered = sum(
+        lo <= 50 <= hi for lo, hi in (
+            fit_ols(*ols_data(600, 200 + seed), seed=seed, n_repeats=12, confidence=0.9,
+                    target_score=-ols_mse(50)).sample_size_interval_ for seed in range(6)))
+    assert covered >= 4
+
+
 def test_harder_target_needs_more_rows(ols_fit):
     X, y, est = ols_fit
     targets = -ols_mse(np.array([40, 60, 120, 240]))
@@ -297,6 +322,7 @@ def test_front_door_and_default_estimator():
     ({"families": ("pow3", "spline")}, "families must be"),
     ({"test_size": 97}, "leaves 3 of 100 rows"),
     ({"sizes": [5, 6, 7]}, "at least 4 training sizes"),
+    ({"confidence": 1.0}, "confidence"),
 ])
 def test_clear_errors(kw, match):
     X, y = ols_data(100, 0, p=2)
