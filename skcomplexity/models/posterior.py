@@ -512,7 +512,9 @@ def _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2, 
         C = np.linalg.cholesky(M)                         # M = C Cᵀ, C = L D^½
         d = np.diagonal(C, axis1=1, axis2=2)              # D^½
         innov = yb - np.einsum("rbp,rp->rb", Xb, mean)
-        z = np.linalg.solve(C, innov[..., None])[..., 0]  # D^-½ L⁻¹ (y - Xμ)
+        # C⁻¹ once (b right-hand sides, not p), then products: half the time of two solves
+        Ci = np.linalg.solve(C, np.eye(b))
+        z = np.einsum("rij,rj->ri", Ci, innov)            # D^-½ L⁻¹ (y - Xμ)
         t = d**2 / sigma2 - 1.0
         r2 = (z * d) ** 2                                 # squared innovations
         want = (sizes >= start) & (sizes < start + b)
@@ -527,7 +529,7 @@ def _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2, 
                 out_s[want] = np.exp(-r2j * tj / (2.0 * sigma2 * (1.0 + tj) * (2.0 + tj)))
         if start + b >= stop:
             break
-        W = np.linalg.solve(C, np.swapaxes(U, 1, 2))      # C⁻¹ Uᵀ, (R, b, p)
+        W = Ci @ np.swapaxes(U, 1, 2)                     # C⁻¹ Uᵀ, (R, b, p)
         cov -= np.swapaxes(W, 1, 2) @ W
         mean += np.einsum("rbp,rb->rp", W, z)
     return out_kl, out_s
