@@ -22,6 +22,9 @@ __all__ = [
     "check_fit",
     "fit_linear_prefix",
     "inv_spd",
+    "linear_prefix_design",
+    "linear_prefix_fallback",
+    "linear_prefix_normal_equations",
     "newton_logistic",
     "prefix_grams",
     "solve_spd",
@@ -375,37 +378,125 @@ def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True, cach
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)
-    m, n = X.shape
-    key = ("linear design", bool(fit_intercept))
-    if cache is not None and key in cache:
-        A, mu, sd, ymu = cache[key]
-    else:
-        Z, mu, sd = standardize_columns(X, center=fit_intercept)
-        ymu = y.mean() if fit_intercept else 0.0
-        yc = y - ymu
-        cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
-        A = np.ascontiguousarray(np.hstack(cols))
-        if cache is not None:
-            cache[key] = A, mu, sd, ymu
+    A, mu, sd, ymu = linear_prefix_design(X, y, fit_intercept=fit_intercept, cache=cache)
     S = prefix_grams(A, index, sizes)
-    if fit_intercept:
-        k = S[..., 0, 0]
-        sz, sy = S[..., 0, 1:-1], S[..., 0, -1]
-        G = S[..., 1:-1, 1:-1] - sz[..., :, None] * sz[..., None, :] / k[..., None, None]
-        b = S[..., 1:-1, -1] - sz * (sy / k)[..., None]
-    else:
-        G, b = S[..., :-1, :-1], S[..., :-1, -1]
+    G, b, k, sz, sy = linear_prefix_normal_equations(S, fit_intercept)
     G = G + np.diag(alpha / sd**2)
     coef_z, ok = solve_spd(G, b, return_ok=True)
-    for r, j in zip(*np.nonzero(~ok), strict=True):
-        rows = index[r, :sizes[j]]
-        coef_z[r, j] = _min_norm_lstsq(X[rows], y[rows], alpha, fit_intercept) * sd
+    for (r, j), value in linear_prefix_fallback(X, y, index, sizes, ~ok, alpha=alpha,
+                                                fit_intercept=fit_intercept, sd=sd):
+        coef_z[r, j] = value
     coef = coef_z / sd
     if fit_intercept:
         intercept = ymu + (sy - np.einsum("...j,...j->...", sz, coef_z)) / k - coef @ mu
     else:
         intercept = np.zeros(coef.shape[:-1])
     return coef, intercept
+
+
+def linear_prefix_design(X, y, *, fit_intercept=True, cache=None):
+    """The standardised design ``[1, Z, y - ȳ]`` whose prefix Grams give the normal equations.
+
+    The host half of :func:`fit_linear_prefix` (and of its device counterpart
+    :func:`skcomplexity.models.batched_xp.fit_linear_prefix_xp`): ``Z`` are the
+    columns of ``X`` standardised by :func:`standardize_columns` (centred only with
+    ``fit_intercept``), and the target is centred likewise; without an intercept
+    the leading column of ones is left out.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n)
+    y : ndarray of shape (m,)
+    fit_intercept : bool, default=True
+    cache : dict or None, default=None
+        Kept by the caller across calls on the same ``X`` and ``y``: the design is
+        built at the first call and returned from the cache afterwards.
+
+    Returns
+    -------
+    A : ndarray of shape (m, n + 2), or (m, n + 1) without an intercept
+        C-contiguous.
+    mu, sd : ndarray of shape (n,)
+        The columns' offsets and scales (``Z = (X - mu) / sd``).
+    ymu : float
+        The target's offset (0 without an intercept).
+    """
+    key = ("linear design", bool(fit_intercept))
+    if cache is not None and key in cache:
+        return cache[key]
+    m = X.shape[0]
+    Z, mu, sd = standardize_columns(X, center=fit_intercept)
+    ymu = y.mean() if fit_intercept else 0.0
+    yc = y - ymu
+    cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
+    A = np.ascontiguousarray(np.hstack(cols))
+    if cache is not None:
+        cache[key] = A, mu, sd, ymu
+    return A, mu, sd, ymu
+
+
+def linear_prefix_normal_equations(S, fit_intercept):
+    """Normal equations of every prefix from its Gram matrix of :func:`linear_prefix_design`.
+
+    Plain indexing and arithmetic, so ``S`` may be an array of any array API
+    namespace (NumPy, or torch on a device); the results are of its namespace.
+
+    Parameters
+    ----------
+    S : array of shape (..., q, q)
+        Prefix Gram matrices of the design ``[1, Z, y - ȳ]`` (``[Z, y]`` without an
+        intercept).
+    fit_intercept : bool
+
+    Returns
+    -------
+    G : array of shape (..., n, n)
+        ``ZᵀZ`` of the prefix (centred on the prefix's own means with an intercept),
+        without the ridge penalty.
+    b : array of shape (..., n)
+        ``Zᵀ(y - ȳ)`` likewise.
+    k, sz, sy : arrays of shapes (...), (..., n) and (...), or None
+        The prefix's size, column sums and target sum (None without an intercept),
+        which give the intercept.
+    """
+    if not fit_intercept:
+        return S[..., :-1, :-1], S[..., :-1, -1], None, None, None
+    k = S[..., 0, 0]
+    sz, sy = S[..., 0, 1:-1], S[..., 0, -1]
+    G = S[..., 1:-1, 1:-1] - sz[..., :, None] * sz[..., None, :] / k[..., None, None]
+    b = S[..., 1:-1, -1] - sz * (sy / k)[..., None]
+    return G, b, k, sz, sy
+
+
+def linear_prefix_fallback(X, y, index, sizes, failed, *, alpha, fit_intercept, sd):
+    """The minimum-norm (ridge) solutions of the prefixes whose normal equations failed.
+
+    The singular-subsample fallback of :func:`fit_linear_prefix` (and of its device
+    counterpart): a prefix whose system is singular or badly conditioned is solved
+    on its own rows by :func:`_min_norm_lstsq` (what ``LinearRegression`` returns),
+    on the host.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n)
+    y : ndarray of shape (m,)
+    index : ndarray of int, shape (R, length)
+    sizes : ndarray of int, shape (J,)
+    failed : ndarray of bool, shape (R, J)
+        The prefixes to solve (on the host).
+    alpha : float
+    fit_intercept : bool
+    sd : ndarray of shape (n,)
+        The columns' scales of :func:`linear_prefix_design`.
+
+    Yields
+    ------
+    (r, j), coef_z : tuple of int and ndarray of shape (n,)
+        The prefix and its coefficients in standardised coordinates.
+    """
+    for r, j in zip(*np.nonzero(failed), strict=True):
+        rows = index[r, :sizes[j]]
+        yield (r, j), _min_norm_lstsq(X[rows], y[rows], alpha, fit_intercept) * sd
 
 
 #: R's ``glm.fit`` rule: a fitted probability within 10 machine epsilons of 0 or 1
