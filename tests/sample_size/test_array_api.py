@@ -234,7 +234,15 @@ def test_no_implicit_conversion_to_numpy(method, dispatch):
 
 
 @pytest.mark.parametrize("method", ["d-sufficiency", "m-sufficiency"])
-def test_d_and_m_make_no_implicit_conversion_to_numpy(method, dispatch, torch_linalg_calls):
+def test_d_and_m_make_no_implicit_conversion_to_numpy(method, dispatch, torch_linalg_calls,
+                                                      monkeypatch):
+    # neither the input nor anything the route puts on the device (the design, the
+    # statistics, the fallback's coefficients) is turned into NumPy implicitly
+    from skcomplexity._array_api import DeviceSpec
+
+    real = DeviceSpec.asarray
+    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
+        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
     X, y, Xt, yt = _refusing_pair(600, 5)
     ref = SufficientSampleSize(method, random_state=0).fit(X, y)
     got = SufficientSampleSize(method, random_state=0).fit(Xt, yt)
