@@ -34,7 +34,10 @@ handles), then times the fit from tensors already on the device to the fitted an
 (synchronised), split into "prepare" (the design's upload; standardisation, identifiability
 check and noise variance on the device) and "replicates" (the device's Gram prefixes and Cholesky
 solves, and the host's NumPy draws, also shown alone as "draws"); the rest is the input checks on
-the host, the curve and its intervals.
+the host, the curve and its intervals. ``--device-method d-sufficiency`` (or
+``m-sufficiency``) times that method (``SufficientSampleSize(method, random_state=0)``,
+1,000 bootstrap replicates) instead of the default; its difference column is then the
+largest relative difference of ``criterion_`` ("max rel d").
 ``--baseline`` (default: cells up to 2e7 values) also fits the NumPy arrays in the same process
 and prints the NumPy seconds and the largest difference of ``criterion_``. The cells raise the
 memory budget to ``--memory-budget`` (default 48GiB): under the default 2 GiB the engine refuses
@@ -114,9 +117,12 @@ sys.path.insert(0, {root!r})
 import sklearn, torch
 from skcomplexity.datasets import make_linear_regression
 from skcomplexity import SufficientSampleSize
-from skcomplexity.sample_size import KLSufficiency
+from skcomplexity.sample_size import DSufficiency, KLSufficiency, MSufficiency
 from skcomplexity._memory import set_memory_budget
-n, d, device, baseline = {n}, {d}, {device!r}, {baseline!r}
+n, d, device, baseline, method = {n}, {d}, {device!r}, {baseline!r}, {method!r}
+kw = {{}} if method == "default" else {{"method": method}}
+cls = {{"default": KLSufficiency, "d-sufficiency": DSufficiency,
+        "m-sufficiency": MSufficiency}}[method]
 set_memory_budget({budget!r})  # 10,000,000 x 50 is refused under the default 2 GiB
 cuda = device.startswith("cuda")
 sync = torch.cuda.synchronize if cuda else (lambda: None)
@@ -130,27 +136,30 @@ def timed(name, func):
         sync(); phases[name] += time.perf_counter() - t
         return out
     return wrapper
-KLSufficiency._prepare = timed("prepare", KLSufficiency._prepare)
-KLSufficiency._evaluate_chunk = timed("replicates", KLSufficiency._evaluate_chunk)
-KLSufficiency._draw = timed("draws", KLSufficiency._draw)  # host NumPy, inside "replicates"
+cls._prepare = timed("prepare", cls._prepare)
+cls._evaluate_chunk = timed("replicates", cls._evaluate_chunk)
+cls._draw = timed("draws", cls._draw)  # host NumPy, inside "replicates"
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     with sklearn.config_context(array_api_dispatch=True):  # warm-up, untimed
-        SufficientSampleSize(random_state=0).fit(Xt[:2000], yt[:2000])
+        SufficientSampleSize(random_state=0, **kw).fit(Xt[:2000], yt[:2000])
     phases.update(prepare=0.0, replicates=0.0, draws=0.0)
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     sync(); t = time.perf_counter()
     with sklearn.config_context(array_api_dispatch=True):
-        est = SufficientSampleSize(random_state=0).fit(Xt, yt)
+        est = SufficientSampleSize(random_state=0, **kw).fit(Xt, yt)
     sync(); dt = time.perf_counter() - t
     res = dict(seconds=dt, m_star=est.sample_size_, **phases,
                device_mib=torch.cuda.max_memory_allocated() / 2**20 if cuda else None)
     if baseline:
         t = time.perf_counter()
-        ref = SufficientSampleSize(random_state=0).fit(X, y)
+        ref = SufficientSampleSize(random_state=0, **kw).fit(X, y)
+        diff = np.abs(ref.criterion_ - est.criterion_)
+        if method != "default":  # D(k) spans orders of magnitude: relative
+            diff = diff / np.abs(ref.criterion_)
         res.update(numpy_seconds=time.perf_counter() - t, numpy_m_star=ref.sample_size_,
-                   max_diff=float(np.max(np.abs(ref.criterion_ - est.criterion_))))
+                   max_diff=float(np.max(diff)))
 print(json.dumps(res))
 """
 
@@ -196,6 +205,9 @@ def main():
                         help="device table on 20000x20 50000x50 (the CPU check)")
     parser.add_argument("--baseline", choices=["auto", "yes", "no"], default="auto",
                         help="also time NumPy input (auto: cells up to 2e7 values)")
+    parser.add_argument("--device-method", default="default",
+                        choices=["default", "d-sufficiency", "m-sufficiency"],
+                        help="the method the device table times (default: the front door's)")
     parser.add_argument("--memory-budget", default="48GiB",
                         help="host memory budget of the device cells (default 48GiB)")
     args = parser.parse_args()
@@ -253,20 +265,24 @@ def shape_grid(args):
 
 
 def device_table(args):
-    """The default front door on torch tensors on ``--device`` (docstring)."""
+    """The default front door (or ``--device-method``) on torch tensors on ``--device``."""
     if args.shapes is not None:
         shapes = args.shapes
     else:
         shapes = ["20000x20", "50000x50"] if args.quick else ["1000000x20", "10000000x50"]
     timeout = args.timeout if "--timeout" in sys.argv else 600.0
+    method = args.device_method
+    if method != "default":
+        print(f"method: {method} (max rel d: the largest relative difference of criterion_)")
+    diff = "max|dKL|" if method == "default" else "max rel d"
     print(f"{'n':>10}{'d':>5}{'device':>8}{'seconds':>9}{'prepare':>9}{'replic.':>9}{'draws':>7}"
-          f"{'m*':>7}{'numpy s':>9}{'numpy m*':>9}{'max|dKL|':>10}{'dev MiB':>9}")
+          f"{'m*':>7}{'numpy s':>9}{'numpy m*':>9}{diff:>10}{'dev MiB':>9}")
     start = time.perf_counter()
     for shape in shapes:
         n, d = (int(v) for v in shape.lower().split("x"))
         baseline = {"yes": True, "no": False}.get(args.baseline, n * d <= 2e7)
         code = DEVICE_CELL.format(root=ROOT, n=n, d=d, device=args.device, baseline=baseline,
-                                  budget=args.memory_budget)
+                                  budget=args.memory_budget, method=method)
         res = run_cell(n, None, timeout, code=code)
         head = f"{n:>10}{d:>5}{args.device:>8}"
         if "error" in res:

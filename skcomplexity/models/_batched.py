@@ -20,7 +20,6 @@ from scipy.special import expit
 
 __all__ = [
     "check_fit",
-    "fit_linear_prefix",
     "inv_spd",
     "newton_logistic",
     "prefix_grams",
@@ -318,94 +317,6 @@ def _solve_spd_flat(A, B, rcond):
     d = np.diagonal(L, axis1=1, axis2=2)
     ok = np.all(d > 0, axis=1) & ((d.min(axis=1) / d.max(axis=1)) ** 2 > rcond)
     return x, ok, False
-
-
-def _min_norm_lstsq(A, t, alpha, center):
-    """Minimum-norm (ridge when ``alpha > 0``) least squares of rows ``A`` (k, n) on ``t``.
-
-    The solution ``scipy.linalg.lstsq`` gives on the centred rows (what
-    scikit-learn's ``LinearRegression`` solves).
-    """
-    if center:
-        A = A - A.mean(axis=0)
-        t = t - t.mean()
-    U, sv, Vt = np.linalg.svd(A, full_matrices=False)
-    if alpha > 0:
-        f = sv / (sv**2 + alpha)
-    else:
-        cut = np.finfo(float).eps * max(A.shape) * (sv[0] if sv.size else 0.0)
-        f = np.where(sv > cut, 1.0 / np.where(sv > 0, sv, 1.0), 0.0)
-    return Vt.T @ (f * (U.T @ t))
-
-
-def fit_linear_prefix(X, y, index, sizes, *, alpha=0.0, fit_intercept=True, cache=None):
-    """Least squares / ridge on every prefix of every replicate's index sequence.
-
-    Minimises ``Σ_{i ∈ prefix} (y_i - b - x_iᵀ w)² + alpha ||w||²`` (the
-    intercept ``b`` unpenalised, as scikit-learn's ``Ridge``;
-    ``LinearRegression`` is ``alpha = 0``) for every replicate ``r`` and size
-    ``k = sizes[j]``. The sufficient statistics of all prefixes come from one
-    cumulative pass (:func:`prefix_grams`); the normal equations are solved in
-    standardised coordinates by one batched Cholesky factorisation, and
-    systems that are singular or badly conditioned fall back to the
-    minimum-norm solution on the subsample's rows (what ``LinearRegression``
-    returns).
-
-    ``cache``: a dict the caller keeps across calls on the same ``X`` and ``y``
-    (chunks of replicates of one fit); the standardised design ``[1, Z, y - ȳ]``
-    is built at the first call and reused (the same numbers).
-
-    Returns
-    -------
-    coef : ndarray of shape (R, J, n)
-    intercept : ndarray of shape (R, J)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import Ridge
-    >>> rng = np.random.default_rng(0)
-    >>> X, y = rng.normal(size=(50, 3)), rng.normal(size=50)
-    >>> idx = rng.integers(0, 50, size=(2, 40))
-    >>> coef, b = fit_linear_prefix(X, y, idx, np.array([10, 40]), alpha=0.5)
-    >>> ref = Ridge(alpha=0.5).fit(X[idx[1, :10]], y[idx[1, :10]])
-    >>> bool(np.allclose(coef[1, 0], ref.coef_) and np.isclose(b[1, 0], ref.intercept_))
-    True
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    sizes = np.asarray(sizes, dtype=int)
-    m, n = X.shape
-    key = ("linear design", bool(fit_intercept))
-    if cache is not None and key in cache:
-        A, mu, sd, ymu = cache[key]
-    else:
-        Z, mu, sd = standardize_columns(X, center=fit_intercept)
-        ymu = y.mean() if fit_intercept else 0.0
-        yc = y - ymu
-        cols = [np.ones((m, 1)), Z, yc[:, None]] if fit_intercept else [Z, yc[:, None]]
-        A = np.ascontiguousarray(np.hstack(cols))
-        if cache is not None:
-            cache[key] = A, mu, sd, ymu
-    S = prefix_grams(A, index, sizes)
-    if fit_intercept:
-        k = S[..., 0, 0]
-        sz, sy = S[..., 0, 1:-1], S[..., 0, -1]
-        G = S[..., 1:-1, 1:-1] - sz[..., :, None] * sz[..., None, :] / k[..., None, None]
-        b = S[..., 1:-1, -1] - sz * (sy / k)[..., None]
-    else:
-        G, b = S[..., :-1, :-1], S[..., :-1, -1]
-    G = G + np.diag(alpha / sd**2)
-    coef_z, ok = solve_spd(G, b, return_ok=True)
-    for r, j in zip(*np.nonzero(~ok), strict=True):
-        rows = index[r, :sizes[j]]
-        coef_z[r, j] = _min_norm_lstsq(X[rows], y[rows], alpha, fit_intercept) * sd
-    coef = coef_z / sd
-    if fit_intercept:
-        intercept = ymu + (sy - np.einsum("...j,...j->...", sz, coef_z)) / k - coef @ mu
-    else:
-        intercept = np.zeros(coef.shape[:-1])
-    return coef, intercept
 
 
 #: R's ``glm.fit`` rule: a fitted probability within 10 machine epsilons of 0 or 1

@@ -9,6 +9,10 @@ rounding) on the arrays' device in float64:
 * :func:`prefix_grams_xp` — the Gram matrices of every prefix of every
   replicate's index sequence, gathered on the device in pieces within an element
   budget (so a 10,000,000-row sequence never needs a ``(R, m, q)`` copy);
+* :func:`fit_linear_prefix_xp` — least squares / ridge on every prefix of every
+  replicate (:func:`~skcomplexity.models._linear_prefix.fit_linear_prefix`: the prefix Gram
+  matrices and one batched Cholesky solve on the device; the rare singular prefix
+  solved on the host by the same fallback);
 * :func:`neighbour_criteria_xp` — KL, s-score and ``λ_min`` between neighbouring
   prefixes of the conjugate Bayesian linear regression, by either route of
   :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria` (prefix Gram
@@ -36,12 +40,23 @@ from .._array_api import (
     to_numpy,
 )
 from ._identifiability import ALIAS_TOL
+from ._linear_prefix import (
+    linear_prefix_design,
+    linear_prefix_fallback,
+    linear_prefix_normal_equations,
+)
 
-__all__ = ["aliased_column_found_xp", "least_squares_rss_xp", "neighbour_criteria_xp",
-           "prefix_grams_xp", "standardize_columns_xp"]
+__all__ = ["aliased_column_found_xp", "fit_linear_prefix_xp", "least_squares_rss_xp",
+           "neighbour_criteria_xp", "prefix_grams_xp", "standardize_columns_xp"]
 
-#: Largest number of elements of the rows gathered at once on the device.
+#: Largest number of elements of the rows gathered at once on a GPU (few, large kernels) and
+#: on the CPU (pieces whose gathered rows stay in cache until they are multiplied: D on
+#: 20,000 x 20 torch CPU tensors took 3.5 s with 2**20 against 6.0 s with 2**25).
 _GATHER_ELEMENTS = 2**25
+_GATHER_ELEMENTS_CPU = 2**20
+#: :func:`fit_linear_prefix_xp`: a factorised system whose squared Cholesky-diagonal ratio
+#: is below this is checked by its eigenvalues (on the host) before it is trusted.
+_DOUBTFUL_PIVOTS = 1e-8
 
 
 def _device(a):
@@ -63,7 +78,7 @@ def _gather(xp, A, index):
     return xp.reshape(rows, tuple(np.shape(index)) + tuple(A.shape[1:]))
 
 
-def prefix_grams_xp(A, index, sizes, *, budget=_GATHER_ELEMENTS):
+def prefix_grams_xp(A, index, sizes, *, budget=None):
     """Gram matrices of every prefix of every replicate's index sequence, on ``A``'s device.
 
     ``out[r, j] = A[index[r, :sizes[j]]]ᵀ A[index[r, :sizes[j]]]``:
@@ -79,8 +94,9 @@ def prefix_grams_xp(A, index, sizes, *, budget=_GATHER_ELEMENTS):
         On the host; moved onto the device a piece at a time.
     sizes : ndarray of int, shape (J,)
         Increasing prefix lengths ``<= length``.
-    budget : int
-        Largest ``R x piece x q`` gathered at once.
+    budget : int or None, default=None
+        Largest ``R x piece x q`` gathered at once; None: ``2**20`` on the CPU, ``2**25``
+        on any other device.
 
     Returns
     -------
@@ -90,6 +106,9 @@ def prefix_grams_xp(A, index, sizes, *, budget=_GATHER_ELEMENTS):
     sizes = np.asarray(sizes, dtype=int)
     R, q = index.shape[0], A.shape[1]
     top = int(sizes[-1])
+    if budget is None:
+        cpu = str(_device(A)).split(":")[0] == "cpu"
+        budget = _GATHER_ELEMENTS_CPU if cpu else _GATHER_ELEMENTS
     piece = max(1, budget // max(1, R * q))
     acc = xp.zeros((R, q, q), dtype=A.dtype, device=_device(A))
     out = []
@@ -109,6 +128,91 @@ def prefix_grams_xp(A, index, sizes, *, budget=_GATHER_ELEMENTS):
                 out.append(acc)
             start = c
     return xp.stack(out, axis=1)
+
+
+def fit_linear_prefix_xp(X, y, index, sizes, *, device, alpha=0.0, fit_intercept=True,
+                         cache=None, rcond=1e-12):
+    """Least squares / ridge on every prefix of every replicate's index sequence, on a device.
+
+    :func:`~skcomplexity.models._linear_prefix.fit_linear_prefix` with the heavy work on
+    ``device``: the standardised design ``[1, Z, y - ȳ]``
+    (:func:`~skcomplexity.models._linear_prefix.linear_prefix_design`, built on the host)
+    is moved there once, the prefix Gram matrices (:func:`prefix_grams_xp`), the
+    normal equations and one batched Cholesky factorisation and solve run there in
+    float64. A system that is not positive definite, or whose squared
+    Cholesky-diagonal ratio is at most ``rcond`` (the NumPy routine's rule), or whose
+    ratio is small and whose eigenvalue ratio is at most ``rcond`` (the NumPy routine's
+    rule after a failed factorisation: a numerically singular system factorises or not
+    as its rounding falls, on either route), is solved
+    on the host by the NumPy routine's minimum-norm fallback on the prefix's own rows
+    (:func:`~skcomplexity.models._linear_prefix.linear_prefix_fallback`) and its
+    coefficients moved back. The numbers are the NumPy routine's to rounding.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n)
+        The features, on the host (the fallback reads the rows of a singular prefix).
+    y : ndarray of shape (m,)
+        The target, on the host.
+    index : ndarray of int, shape (R, length)
+        The replicates' index sequences, on the host.
+    sizes : ndarray of int, shape (J,)
+        Increasing prefix lengths ``<= length``.
+    device : :class:`~skcomplexity._array_api.DeviceSpec`
+        Where to compute.
+    alpha : float, default=0.0
+        Ridge penalty of the coefficients (the intercept is not penalised).
+    fit_intercept : bool, default=True
+    cache : dict or None, default=None
+        Kept by the caller across calls on the same ``X``, ``y`` and ``device``: the
+        design is moved to the device at the first call and reused.
+    rcond : float, default=1e-12
+        The conditioning below which a prefix takes the fallback.
+
+    Returns
+    -------
+    coef : array of shape (R, J, n), on ``device``
+    intercept : array of shape (R, J), on ``device``
+    """
+    key = ("linear design on device", device, bool(fit_intercept))
+    if cache is not None and key in cache:
+        A, mu, sd, ymu = cache[key]
+    else:  # the host design is not kept: the device holds the only long-lived copy
+        A, mu, sd, ymu = linear_prefix_design(X, y, fit_intercept=fit_intercept)
+        A, mu = device.asarray(A), device.asarray(mu)
+        if cache is not None:
+            cache[key] = A, mu, sd, ymu
+    xp = namespace_of(A)
+    sizes = np.asarray(sizes, dtype=int)
+    S = prefix_grams_xp(A, index, sizes)
+    G, b, k, sz, sy = linear_prefix_normal_equations(S, fit_intercept)
+    G = G + device.asarray(np.diag(alpha / sd**2))
+    L, ok = cholesky(xp, G)
+    d = xp.linalg.diagonal(L)
+    ratio = (xp.min(d, axis=-1) / xp.max(d, axis=-1)) ** 2
+    ok = ok & xp.all(d > 0, axis=-1) & (ratio > rcond)
+    coef_z = cho_solve(xp, L, b[..., None])[..., 0]
+    failed = ~to_numpy(ok)
+    # a numerically singular system (a subsample with too few distinct rows) factorises or
+    # not as its rounding falls; one whose factorisation passed with a small pivot is judged
+    # by its eigenvalues instead (as NumPy's route judges it after a failed factorisation)
+    doubtful = to_numpy(ok & (ratio <= _DOUBTFUL_PIVOTS))
+    if doubtful.any():
+        lam = np.linalg.eigvalsh(to_numpy(G[xp.asarray(doubtful, device=_device(G))]))
+        failed[doubtful] = ~((lam[:, 0] > 0) & (lam[:, 0] > rcond * lam[:, -1]))
+        ok = xp.asarray(~failed, device=_device(G))
+    if failed.any():
+        fill = np.zeros(tuple(coef_z.shape))
+        for (r, j), value in linear_prefix_fallback(X, y, index, sizes, failed, alpha=alpha,
+                                                    fit_intercept=fit_intercept, sd=sd):
+            fill[r, j] = value
+        coef_z = xp.where(ok[..., None], coef_z, device.asarray(fill))
+    coef = coef_z / device.asarray(sd)
+    if fit_intercept:
+        intercept = ymu + (sy - xp.sum(sz * coef_z, axis=-1)) / k - xp.matmul(coef, mu)
+    else:
+        intercept = xp.zeros(tuple(coef.shape[:-1]), dtype=coef.dtype, device=_device(coef))
+    return coef, intercept
 
 
 def _closed_forms(xp, t, r2, sigma2, expected):

@@ -37,7 +37,6 @@ from ._batched import (
     _gram,
     _theta,
     check_fit,
-    fit_linear_prefix,
     newton_logistic,
     prefix_grams,
     solve_spd,
@@ -45,6 +44,7 @@ from ._batched import (
 )
 from ._gathered import laplace_rows_path, logistic_rows_path, sklearn_logistic_prefix_path
 from ._laplace_step import laplace_one_step_path
+from ._linear_prefix import fit_linear_prefix
 
 __all__ = [
     "BINOMIAL",

@@ -20,6 +20,13 @@ residual of ``ŵ`` is orthogonal to the columns of ``D``), ``O(d²)`` per
 replicate and size instead of ``O(m d)``. Logistic regression is fitted by
 batched Newton steps warm-started from the previous size of the same
 replicate; any other scikit-learn estimator is cloned and fitted per replicate.
+
+Under scikit-learn's array API dispatch (:mod:`skcomplexity.sample_size._device`),
+torch tensors given to least squares or ridge with ``scoring=None`` (the default
+on a regression target) put the prefix Gram matrices, the Cholesky solves and the
+full-data log-likelihoods on the tensors' device
+(:func:`skcomplexity.models.batched_xp.fit_linear_prefix_xp`); the preparation, the
+draws and the curve stay on the host. Every other case computes on the host.
 """
 
 import copy
@@ -32,11 +39,14 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .._array_api import namespace_of, to_numpy
 from .._decision import threshold_holds
 from .._validation import check_binary_target, resolve_family
+from ..models.batched_xp import fit_linear_prefix_xp
 from ..models.glm import fit_linear_prefix, sklearn_logistic_prefix_path, standardize_columns
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
+from ._device import DeviceMixin
 from ._shared import cached, chunk_scope, data_key
 from ._units import standardise_features
 
@@ -72,6 +82,8 @@ class _BootstrapState:
     #: What determines the replicates' values besides their seeds and the grid (a hash),
     #: within share_computations; None otherwise.
     share_key: str = None
+    #: Where the linear fits and their log-likelihoods run (a DeviceSpec), None for NumPy.
+    device: object = None
 
 
 def _gaussian_full_data_stats(X, y, fit_intercept, sigma2):
@@ -86,7 +98,7 @@ def _gaussian_full_data_stats(X, y, fit_intercept, sigma2):
     return ll_max, Z.T @ Z, coef_hat, mu, sd, ymu
 
 
-class _LikelihoodBootstrap(SampleSizeEstimator):
+class _LikelihoodBootstrap(DeviceMixin, SampleSizeEstimator):
     """Shared mechanism of D- and M-sufficiency (not for direct use)."""
 
     _direction = "below"
@@ -166,6 +178,7 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
             state.fit_intercept = bool(params["fit_intercept"])
             (state.loglik_max, state.gram_z, state.coef_hat_z, state.mean, state.sd,
              state.y_mean) = _gaussian_full_data_stats(X, y, state.fit_intercept, state.sigma2)
+            state.device = self._device  # torch tensors under array API dispatch: there
         elif (type(est) is LogisticRegression and y01 is not None
               and params.get("l1_ratio") in (0, 0.0, None)
               and params.get("penalty") in ("l2", "deprecated", None)
@@ -185,7 +198,7 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
             state.share_key = data_key(
                 state.kind, state.estimator, self.scoring, state.X, state.y, state.sigma2,
                 state.classification, state.y01, state.alpha, state.inv_c,
-                state.fit_intercept, self._replace)
+                state.fit_intercept, self._replace, state.device)
         return state
 
     def _evaluate_chunk_inner(self, state, sizes, seeds, m):
@@ -205,11 +218,27 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
 
     # --------------------------------------------------------- evaluation
     def _gaussian_loglik(self, state, coef, intercept):
-        """Full-data Gaussian log-likelihood from the sufficient statistics, O(d²) each."""
-        dz = coef * state.sd - state.coef_hat_z
-        q = np.einsum("...i,ij,...j->...", dz, state.gram_z, dz)
+        """Full-data Gaussian log-likelihood from the sufficient statistics, O(d²) each.
+
+        ``coef``, ``intercept``: NumPy arrays, or arrays on ``state.device`` (the
+        statistics are moved there once per process and the result stays there).
+        """
+        xp = namespace_of(coef)
+        if xp is None:
+            sd, coef_hat_z, gram_z, mean = state.sd, state.coef_hat_z, state.gram_z, state.mean
+        else:
+            key = ("full-data statistics on device", state.device)
+            if key not in state.design_cache:
+                state.design_cache[key] = tuple(state.device.asarray(a) for a in (
+                    state.sd, state.coef_hat_z, state.gram_z, state.mean))
+            sd, coef_hat_z, gram_z, mean = state.design_cache[key]
+        dz = coef * sd - coef_hat_z
+        if xp is None:
+            q = np.einsum("...i,ij,...j->...", dz, gram_z, dz)
+        else:
+            q = xp.sum(dz * xp.matmul(dz, gram_z), axis=-1)
         if state.fit_intercept:
-            b_z = intercept - state.y_mean + coef @ state.mean
+            b_z = intercept - state.y_mean + coef @ mean
             q = q + state.X.shape[0] * b_z**2
         return state.loglik_max - 0.5 * q / state.sigma2
 
@@ -235,6 +264,14 @@ class _LikelihoodBootstrap(SampleSizeEstimator):
         """Full-data log-likelihood (or score) of every replicate at every grid size."""
         sizes, index = draws.sizes, draws.index
         R = draws.n_replicates
+        if state.kind == "linear" and state.device is not None:
+            # the prefix Grams, the solves and the log-likelihoods on the input's device;
+            # the (R, J) table comes back to the host
+            coef, b0 = fit_linear_prefix_xp(state.X, state.y, index, sizes,
+                                            device=state.device, alpha=state.alpha,
+                                            fit_intercept=state.fit_intercept,
+                                            cache=state.design_cache)
+            return CriterionResult(to_numpy(self._gaussian_loglik(state, coef, b0)).T)
         if state.kind == "linear":
             coef, b0 = fit_linear_prefix(state.X, state.y, index, sizes, alpha=state.alpha,
                                          fit_intercept=state.fit_intercept,

@@ -242,6 +242,6 @@ def test_device_check_quick_mode_passes_on_the_cpu():
     assert out.returncode == 0, tail
     summary = out.stdout.split("=== device_check summary", 1)[1]
     for step in ("gpu tests", "neural suite on cpu", "bench_hessian cpu", "bench_scorers cpu",
-                 "bench_scaling cpu"):
+                 "bench_scaling cpu", "bench_scaling d-sufficiency cpu"):
         assert step in summary, tail
     assert summary.strip().splitlines()[-1].split()[:2] == ["total", "passed"], tail

@@ -22,7 +22,13 @@ import sklearn
 
 from skcomplexity.datasets import make_linear_regression, make_logistic_regression
 from skcomplexity.models.posterior import prefix_neighbour_criteria
-from skcomplexity.sample_size import KLSufficiency, SSufficiency, SufficientSampleSize
+from skcomplexity.sample_size import (
+    DSufficiency,
+    KLSufficiency,
+    MSufficiency,
+    SSufficiency,
+    SufficientSampleSize,
+)
 
 torch = pytest.importorskip("torch")
 
@@ -209,17 +215,210 @@ class _RefusesImplicitNumpy(torch.Tensor):
         raise TypeError("implicit conversion of a device tensor to NumPy")
 
 
-@pytest.mark.parametrize("method", ["auto", "s-sufficiency", "wald"])
-def test_no_implicit_conversion_to_numpy(method, dispatch):
-    # what a CUDA tensor would catch, on the CPU: no np.asarray of the input on the way
-    X, y = make_linear_regression(600, 5, random_state=0)
+def _refusing_pair(n, d):
+    X, y = make_linear_regression(n, d, random_state=0)
     Xt = torch.asarray(X).as_subclass(_RefusesImplicitNumpy)
     yt = torch.asarray(y).as_subclass(_RefusesImplicitNumpy)
     with pytest.raises(TypeError, match="implicit"):
         np.asarray(Xt)
+    return X, y, Xt, yt
+
+
+@pytest.mark.parametrize("method", ["auto", "s-sufficiency", "wald"])
+def test_no_implicit_conversion_to_numpy(method, dispatch):
+    # what a CUDA tensor would catch, on the CPU: no np.asarray of the input on the way
+    X, y, Xt, yt = _refusing_pair(600, 5)
     ref = SufficientSampleSize(method, random_state=0).fit(X, y)
     got = SufficientSampleSize(method, random_state=0).fit(Xt, yt)
     assert _max_diff(ref, got) <= ATOL
+
+
+@pytest.mark.parametrize("method", ["d-sufficiency", "m-sufficiency"])
+def test_d_and_m_make_no_implicit_conversion_to_numpy(method, dispatch, torch_linalg_calls,
+                                                      monkeypatch):
+    # neither the input nor anything the route puts on the device (the design, the
+    # statistics, the fallback's coefficients) is turned into NumPy implicitly
+    from skcomplexity._array_api import DeviceSpec
+
+    real = DeviceSpec.asarray
+    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
+        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
+    X, y, Xt, yt = _refusing_pair(600, 5)
+    ref = SufficientSampleSize(method, random_state=0).fit(X, y)
+    got = SufficientSampleSize(method, random_state=0).fit(Xt, yt)
+    assert torch_linalg_calls  # the device route ran
+    _assert_same_answer(ref.estimator_, got.estimator_)
+
+
+# ------------------------------------------------ D- and M-sufficiency on the device
+RTOL_DM = 1e-8
+#: The answer of D/M, compared relative to its size (the log-likelihoods are ~m nats and
+#: D(k) spans many orders of magnitude).
+DM_ATTRIBUTES = ("sizes_", "criterion_", "criterion_std_", "loss_replicates_", "loss_mean_",
+                 "loss_std_", "threshold_", "sample_size_", "sample_size_interval_",
+                 "extrapolated_size_", "extrapolated_interval_", "status_")
+
+
+def _ridge(alpha, **kw):
+    from sklearn.linear_model import Ridge
+
+    return Ridge(alpha=alpha, **kw)
+
+
+def _ols(**kw):
+    from sklearn.linear_model import LinearRegression
+
+    return LinearRegression(**kw)
+
+
+DM_CASES = {
+    # (estimator factory, n, d, data seed); the default grid: 50 sizes, or 100 geometric
+    # ones past 2,000 rows
+    "d-default": (lambda: DSufficiency(n_repeats=200, random_state=0), 600, 5, 0),
+    "m-default": (lambda: MSufficiency(n_repeats=200, random_state=0), 600, 5, 0),
+    "d-ols-geometric": (lambda: DSufficiency(_ols(), n_repeats=60, random_state=1), 2500, 8, 0),
+    "m-ols-no-intercept": (lambda: MSufficiency(_ols(fit_intercept=False), n_repeats=100,
+                                                random_state=2), 800, 4, 0),
+    "d-ridge": (lambda: DSufficiency(_ridge(2.0), n_repeats=100, random_state=3), 1000, 6, 0),
+    "m-ridge-no-intercept": (lambda: MSufficiency(_ridge(0.5, fit_intercept=False),
+                                                  n_repeats=100, sizes=12, random_state=4),
+                             3000, 5, 0),
+    "d-prior-sigma2": (lambda: DSufficiency(prior_precision=1.0, sigma2=0.5, n_repeats=100,
+                                            threshold_mode="fraction_of_max", threshold=0.5,
+                                            random_state=5), 700, 3, 0),
+    "m-absolute-unstandardised": (lambda: MSufficiency(standardize=False, per_object=False,
+                                                       threshold_mode="absolute", threshold=0.5,
+                                                       n_repeats=100, random_state=6),
+                                  500, 4, 0),
+    # subsamples of 6 or 7 draws (with replacement) from 40 or 60 rows: some have too few
+    # distinct rows, so their normal equations are singular and the minimum-norm fallback
+    # runs (on the host, for either input). The data seeds are ones where no subsample is
+    # nearly singular but solvable: there (a condition number ~1e10) both routes are only
+    # as good as float64 allows, and their log-likelihoods agree to ~1e-6.
+    "d-singular-subsamples": (lambda: DSufficiency(sizes=[6, 7, 9, 20, 40], n_repeats=100,
+                                                   random_state=1), 40, 4, 1),
+    "m-singular-subsamples": (lambda: MSufficiency(sizes=[7, 8, 10, 20, 60], n_repeats=100,
+                                                   random_state=2), 60, 5, 2),
+}
+
+
+def _fit_dm_pair(case, device="cpu"):
+    make, n, d, seed = DM_CASES[case]
+    X, y = make_linear_regression(n, d, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the small grids' "no answer" is the same either way
+        ref = make().fit(X, y)
+        with sklearn.config_context(array_api_dispatch=True):
+            got = make().fit(torch.asarray(X, device=device), torch.asarray(y, device=device))
+    return ref, got
+
+
+def _assert_same_answer(ref, got, rtol=RTOL_DM):
+    for name in DM_ATTRIBUTES:
+        a, b = getattr(ref, name), getattr(got, name)
+        if a is None or isinstance(a, str):
+            assert b == a, name
+            continue
+        assert not any(isinstance(v, torch.Tensor) for v in np.ravel(np.asarray(b, object))), name
+        np.testing.assert_allclose(np.asarray(b, dtype=float), np.asarray(a, dtype=float),
+                                   rtol=rtol, atol=0, err_msg=name)
+
+
+@pytest.mark.parametrize("case", sorted(DM_CASES))
+def test_d_and_m_on_torch_give_the_numpy_numbers(case, dispatch, torch_linalg_calls):
+    ref, got = _fit_dm_pair(case)
+    assert ref.estimator_kind_ == got.estimator_kind_ == "linear"
+    _assert_same_answer(ref, got)
+    # the prefix systems were factorised in torch, in float64 on the tensors' device
+    chol = [shape for name, shape, *_ in torch_linalg_calls if name == "cholesky"]
+    assert chol and all(shape[1] == len(ref.loss_mean_) for shape in chol)  # (R, J, n, n)
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cpu")}
+
+
+def _spy(monkeypatch, module, name, calls):
+    real = getattr(module, name)
+
+    def wrapped(*args, **kwargs):
+        calls.append((name, args))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+def test_d_and_m_device_route_computes_in_torch(dispatch, monkeypatch):
+    # the fits, their Gram prefixes and the singular-subsample fallback of the device
+    # route; the fallback is the NumPy route's own (the same prefixes take it)
+    from skcomplexity.models import _linear_prefix, batched_xp
+    from skcomplexity.sample_size import likelihood_bootstrap
+
+    device_calls, host_calls = [], []
+    _spy(monkeypatch, likelihood_bootstrap, "fit_linear_prefix_xp", device_calls)
+    _spy(monkeypatch, batched_xp, "prefix_grams_xp", device_calls)
+    _spy(monkeypatch, batched_xp, "linear_prefix_fallback", device_calls)
+    _spy(monkeypatch, _linear_prefix, "linear_prefix_fallback", host_calls)
+    _spy(monkeypatch, likelihood_bootstrap, "fit_linear_prefix", host_calls)
+    ref, got = _fit_dm_pair("d-singular-subsamples")
+    names = [name for name, _ in device_calls]
+    assert names[:2] == ["fit_linear_prefix_xp", "prefix_grams_xp"]
+    assert "linear_prefix_fallback" in names
+    assert sum(name == "fit_linear_prefix" for name, _ in host_calls) == 1  # NumPy's fit only
+    grams = [args for name, args in device_calls if name == "prefix_grams_xp"]
+    assert all(isinstance(a[0], torch.Tensor) and a[0].dtype == torch.float64 for a in grams)
+    fallback = [args for name, args in device_calls if name == "linear_prefix_fallback"]
+    host_fallback = [args for name, args in host_calls if name == "linear_prefix_fallback"]
+    assert all(isinstance(a[0], np.ndarray) for a in fallback)  # the host's rows
+    # the same singular prefixes on both routes
+    np.testing.assert_array_equal(fallback[0][4], host_fallback[0][4])
+    assert fallback[0][4].any()
+    _assert_same_answer(ref, got)
+
+
+@pytest.mark.filterwarnings("ignore::skcomplexity.sample_size.InsufficientDataWarning")
+@pytest.mark.parametrize("setting", ["binary", "scoring", "lasso", "unbatched"])
+def test_d_and_m_without_a_device_route_compute_on_the_host(setting, dispatch,
+                                                            torch_linalg_calls):
+    # a binary target (logistic), a scorer, another estimator or batched=False take torch
+    # tensors and compute with NumPy on the host: the NumPy numbers exactly
+    from sklearn.linear_model import Lasso
+
+    kw = dict(n_repeats=20, sizes=6, random_state=0)
+    make_data = make_linear_regression
+    if setting == "binary":
+        make_data = make_logistic_regression
+    elif setting == "scoring":
+        kw["scoring"] = "r2"
+    elif setting == "lasso":
+        kw["estimator"] = Lasso(alpha=0.1)
+    else:
+        kw["batched"] = False
+    X, y = make_data(200, 3, random_state=0)
+    for cls in (DSufficiency, MSufficiency):
+        ref = cls(**kw).fit(X, y)
+        got = cls(**kw).fit(torch.asarray(X), torch.asarray(y))
+        assert got.estimator_kind_ == ref.estimator_kind_ != "linear"
+        _assert_same_answer(ref, got, rtol=0)
+    assert torch_linalg_calls == []
+
+
+def test_d_and_m_share_replicates_per_device(dispatch, torch_linalg_calls):
+    # within share_computations, M reuses the log-likelihoods D computed on the same device,
+    # never those of another device (the device is part of the key)
+    from skcomplexity.sample_size._shared import share_computations
+
+    X, y = make_linear_regression(300, 3, random_state=0)
+    Xt, yt = torch.asarray(X), torch.asarray(y)
+    kw = dict(n_repeats=30, sizes=8, random_state=0)
+    with share_computations():
+        d_numpy = DSufficiency(**kw).fit(X, y)
+        m_torch = MSufficiency(**kw).fit(Xt, yt)  # not NumPy's replicates: computed in torch
+        assert torch_linalg_calls
+        n_calls = len(torch_linalg_calls)
+        d_torch = DSufficiency(**kw).fit(Xt, yt)  # M's replicates, reused
+        assert len(torch_linalg_calls) == n_calls
+    np.testing.assert_array_equal(d_torch.loss_replicates_, m_torch.loss_replicates_)
+    np.testing.assert_allclose(d_torch.loss_replicates_, d_numpy.loss_replicates_,
+                               rtol=RTOL_DM, atol=0)
 
 
 def test_a_device_fit_pickles_and_clones(dispatch):
@@ -382,6 +581,17 @@ def test_cuda_gives_the_numpy_numbers(case, dispatch, torch_linalg_calls, monkey
     assert _max_diff(ref, got) <= ATOL
     assert got.sample_size_ == ref.sample_size_
     assert len(seen) == 1 and seen[0][1][0].device.type == "cuda"  # prepared on the GPU
+    assert torch_linalg_calls
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cuda")}
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("case", sorted(DM_CASES))
+def test_cuda_d_and_m_give_the_numpy_numbers(case, dispatch, torch_linalg_calls):
+    ref, got = _fit_dm_pair(case, device="cuda")
+    _assert_same_answer(ref, got)
     assert torch_linalg_calls
     assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
         (torch.float64, "cuda")}
