@@ -2,7 +2,8 @@
 
 :class:`_PosteriorSampleSize` is the template method of
 :mod:`skcomplexity.sample_size.bayesian` (APVC, ACC, ALC) and of
-:mod:`skcomplexity.sample_size._utility_kl` (utility, KL between neighbours):
+:mod:`skcomplexity.sample_size._utility` (utility) and
+:mod:`skcomplexity.sample_size._utility_kl` (KL between neighbours):
 ``_prepare`` standardises the data and fixes the GLM, ``_criterion`` walks
 :func:`posterior_path` over the grid and a method implements
 ``_value(data, batch, rngs)``; the parameter blocks their docstrings share are
