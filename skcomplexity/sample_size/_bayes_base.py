@@ -102,7 +102,11 @@ def posterior_path(data, draws, prior_precision):
     sizes, index = draws.sizes, draws.index
     p = data.n_params
     if data.family == "gaussian":
-        S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, sizes)
+        # [X, y] built row-major at once (prefix_grams gathers whole rows; the design is
+        # often column-major, and np.hstack would keep that layout for a second copy)
+        A = np.empty((data.X.shape[0], p + 1))
+        A[:, :p], A[:, p] = data.X, data.y
+        S = prefix_grams(A, index, sizes)
         s2 = data.sigma2
         for j, k in enumerate(sizes):
             gram, xty, yty = S[:, j, :p, :p], S[:, j, :p, p], S[:, j, p, p]
