@@ -115,6 +115,13 @@ _MIN_BLOCK_ROWS = 64
 _LATE_FRACTION = 0.45
 #: Elements of the (rows x replicates·sizes) blocks of :func:`_late_totals`.
 _LATE_BLOCK_ELEMENTS = 2**17
+#: Rows that belong to at most this many of the per-replicate sizes take ``s_i`` as
+#: ``|Lᵀ x_i|²`` from the Cholesky factor ``Σ = L Lᵀ`` (:func:`_cholesky_s`): forming
+#: ``vech(x_i x_iᵀ)`` costs as much as about ten products with it.
+_CHOL_SIZES = 10
+#: Elements of the (replicates x sizes·parameters x rows) temporary of :func:`_cholesky_s`
+#: (2**18 float64: 2 MiB, within the cache).
+_CHOL_BLOCK_ELEMENTS = 2**18
 
 
 def _lift_rows(XT, out):
@@ -130,19 +137,20 @@ def _lift_rows(XT, out):
     return out
 
 
-def _kl_sum(s, h, g, axis):
+def _kl_sum(s, h, g, axis, overwrite=False):
     """``leave_one_out_kl(s, h, g).sum(axis)``: the same numbers, in fewer passes.
 
     Bitwise the same: with ``u = s * (-h) = -t`` (negation is exact),
     ``-log1p(-t) - t`` is ``u - log1p(u)``, ``1 - t`` is ``1 + u``, and the
     factor ``½`` (a power of two, exact) is applied to the sums.
+    ``overwrite=True`` uses ``s`` and ``g`` (of the full shape) as scratch.
     """
-    u = s * -h
     with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.square(g, out=g if overwrite else None)
+        q *= s
+        u = np.multiply(s, -h, out=s if overwrite else None)
         kl = np.log1p(u)
         np.subtract(u, kl, out=kl)
-        q = np.square(g)
-        q *= s
         denom = np.add(u, 1.0, out=u)
         bad = denom <= 0.0  # t >= 1: no leave-one-out posterior
         q /= denom
@@ -155,59 +163,97 @@ def _kl_sum(s, h, g, axis):
 
 
 def _curvature_and_residual(theta, yb, family, sigma2):
-    """``h_i`` and ``g_i`` of :func:`leave_one_out_kl` from the linear predictor ``θ_i``."""
+    """``h_i`` and ``g_i`` of :func:`leave_one_out_kl` from the linear predictor ``θ_i``.
+
+    The Gaussian family's ``g`` is computed in ``theta``'s memory (``theta`` has the
+    full shape).
+    """
     if family == "gaussian":
-        return 1.0 / sigma2, (yb - theta) / sigma2
+        g = np.subtract(yb, theta, out=theta)
+        g /= sigma2
+        return 1.0 / sigma2, g
     mu = BINOMIAL.mean(theta)
     return mu * (1.0 - mu), yb - mu
 
 
-def _loo_kl_totals(X, y, index, sizes, V, means, family, sigma2, step, buf):
-    """Sum over each prefix's rows of the leave-one-out KL, (R, J), blocks of ``step`` rows."""
+def _cholesky_s(Lt, XrT):
+    """``s_i = x_iᵀ Σ x_i = |Lᵀ x_i|²`` for every size: ``Lt`` (R, n, p, p) holds ``Lᵀ``.
+
+    ``XrT`` (R, p, b) holds each replicate's rows as columns; returns (R, n, b).
+    """
+    R, n, p = Lt.shape[:3]
+    Z = Lt.reshape(R, n * p, p) @ XrT
+    np.square(Z, out=Z)
+    return Z.reshape(R, n, p, -1).sum(axis=2)
+
+
+def _loo_kl_totals(X, y, index, sizes, V, Lt, means, family, sigma2, step, buf):
+    """Sum over each prefix's rows of the leave-one-out KL, (R, J), blocks of ``step`` rows.
+
+    The rows first in size ``j`` belong to the ``J - j`` sizes from ``j`` on; where
+    ``Lt`` (the transposed Cholesky factors of the covariances, None: not used) has
+    them, ``J - j <= _CHOL_SIZES``, ``s_i`` comes from :func:`_cholesky_s`, else from
+    the pair weights ``V`` and each row's ``vech(x_i x_iᵀ)``.
+    """
     R, J, p = means.shape
     n_pairs = V.shape[-1]
     total = np.zeros((R, J))
     lo = 0
     for j, hi in enumerate(sizes):
-        for a in range(lo, int(hi), step):
-            rows = index[:, a:min(a + step, int(hi))]  # (R, b): the rows first in size j
+        hi = int(hi)
+        chol = Lt is not None and J - j <= _CHOL_SIZES
+        b = max(1, _CHOL_BLOCK_ELEMENTS // (R * (J - j) * p)) if chol else step
+        for a in range(lo, hi, b):
+            rows = index[:, a:min(a + b, hi)]  # (R, b): the rows first in size j
             # (p, R, b): rows gathered whole, then transposed (a gather along the rows of
             # X.T is several times slower)
             XbT = np.take(X, rows.ravel(), axis=0).T.copy().reshape((p,) + rows.shape)
-            pairs = _lift_rows(XbT, buf[:n_pairs * rows.size].reshape((n_pairs,) + rows.shape))
+            XrT = XbT.transpose(1, 0, 2)
             # s_i and θ_i at every size from j on: (R, J - j, b)
-            s = V[:, j:] @ pairs.transpose(1, 0, 2)
-            theta = means[:, j:] @ XbT.transpose(1, 0, 2)
+            if chol:
+                s = _cholesky_s(Lt[:, j - J:], XrT)
+            else:
+                pairs = _lift_rows(XbT, buf[:n_pairs * rows.size].reshape((n_pairs,)
+                                                                          + rows.shape))
+                s = V[:, j:] @ pairs.transpose(1, 0, 2)
+            theta = means[:, j:] @ XrT
             h, g = _curvature_and_residual(theta, y[rows][:, None, :], family, sigma2)
-            total[:, j:] += _kl_sum(s, h, g, axis=2)
-        lo = int(hi)
+            total[:, j:] += _kl_sum(s, h, g, axis=2, overwrite=True)
+        lo = hi
     return total
 
 
-def _row_positions(index, m):
-    """Each row's position in each replicate's sequence, ``(m, R)`` (``length`` where absent).
+def _first_sizes(index, m, sizes):
+    """For each row and replicate, the first of ``sizes`` whose prefix holds it, ``(m, R)``.
 
-    None where a replicate holds some row twice (a draw with replacement).
+    The smallest unsigned integer type that holds ``len(sizes)``, the value for a
+    row in no prefix. None where a replicate holds some row twice (a draw with
+    replacement).
     """
     R, length = index.shape
-    dtype = np.int32 if length < 2**31 - 1 else np.int64
-    pos = np.full((R, m), length, dtype=dtype)
-    order = np.arange(length, dtype=dtype)
+    K = len(sizes)
+    first = np.full((R, m), K, dtype=np.min_scalar_type(K))
+    seen = np.zeros(m, dtype=bool)
+    bounds = np.concatenate([[0], sizes]).astype(int)
     for r in range(R):
-        pos[r, index[r]] = order
-        if not np.array_equal(pos[r, index[r]], order):
+        seen[:] = False
+        seen[index[r]] = True
+        if np.count_nonzero(seen) != length:
             return None
-    return np.ascontiguousarray(pos.T)
+        for k in range(K):
+            first[r, index[r, bounds[k]:bounds[k + 1]]] = k
+    return np.ascontiguousarray(first.T)
 
 
-def _late_totals(X, y, pos, sizes, V, means, family, sigma2):
-    """Sum over each prefix's rows of the leave-one-out KL at the large ``sizes``, (R, K).
+def _late_totals(X, y, first, V, means, family, sigma2):
+    """Sum over each prefix's rows of the leave-one-out KL at the large sizes, (R, K).
 
     Where every size holds most of the rows, all rows are taken in the data's order
     (contiguous blocks, nothing gathered): each block's ``vech(x_i x_iᵀ)`` is formed once
     for every replicate, ``s_i`` and ``θ_i`` of every replicate and size come from one
-    matrix product each, and a row outside a replicate's prefix (``pos >= k``) enters
-    with ``s_i = g_i = 0``, whose divergence is exactly 0.
+    matrix product each, and a row outside a replicate's prefix (``first`` (m, R) of
+    :func:`_first_sizes` above the size's number) enters with ``s_i = g_i = 0``, whose
+    divergence is exactly 0.
     """
     R, K, p = means.shape
     n_pairs = V.shape[-1]
@@ -215,6 +261,9 @@ def _late_totals(X, y, pos, sizes, V, means, family, sigma2):
     Mt = np.ascontiguousarray(means.reshape(R * K, p).T)
     step = int(max(1, min(_LATE_BLOCK_ELEMENTS // (R * K), _LOO_BLOCK_ELEMENTS // n_pairs)))
     buf = np.empty(n_pairs * step)
+    # row k of the table: 1.0 at the sizes from k on (the prefixes that hold a row first
+    # in size k), 0.0 before
+    table = (np.arange(K + 1)[:, None] <= np.arange(K)).astype(float)
     total = np.zeros(R * K)
     for a in range(0, X.shape[0], step):
         Xb = X[a:a + step]
@@ -222,10 +271,14 @@ def _late_totals(X, y, pos, sizes, V, means, family, sigma2):
         pairs = _lift_rows(np.ascontiguousarray(Xb.T), buf[:n_pairs * b].reshape(n_pairs, b))
         s = pairs.T @ Vt  # (b, R K)
         h, g = _curvature_and_residual(Xb @ Mt, y[a:a + b, None], family, sigma2)
-        outside = (pos[a:a + b, :, None] >= sizes).reshape(b, R * K)
-        np.copyto(s, 0.0, where=outside)
-        np.copyto(g, 0.0, where=outside)
-        total += _kl_sum(s, h, g, axis=0)
+        inside = np.take(table, first[a:a + b], axis=0).reshape(b, R * K)
+        part = _kl_sum(s * inside, h, g * inside, axis=0, overwrite=True)
+        if np.isnan(part).any():  # 0 x inf outside a prefix: set those terms to 0 instead
+            outside = inside == 0.0
+            np.copyto(s, 0.0, where=outside)
+            np.copyto(g, 0.0, where=outside)
+            part = _kl_sum(s, h, g, axis=0, overwrite=True)
+        total += part
     return total.reshape(R, K)
 
 
@@ -244,12 +297,16 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     product, so ``s_i`` costs ``p (p + 1) / 2`` multiply-adds per size it
     belongs to (the quadratic form ``x_iᵀ Σ x_i`` costs ``p² + p``), and
     nothing of size ``(R, k, p)`` is gathered per size: ``O(R p² Σ_j k_j / 2)``
-    in all, the size-by-size computation's arithmetic halved. Where no
+    in all, the size-by-size computation's arithmetic halved. A row that
+    belongs to at most :data:`_CHOL_SIZES` of these sizes, for which forming
+    its outer product would cost more than its products, takes
+    ``s_i = |Lᵀ x_i|²`` from the Cholesky factor ``Σ = L Lᵀ`` instead. Where no
     replicate repeats a row (subsamples without replacement), the sizes that
     hold at least :data:`_LATE_FRACTION` of the rows are taken over all rows
     in the data's order instead: each row's outer product is formed once for
     every replicate and meets all their covariances in one large matrix
-    product; a row outside a prefix contributes exactly 0 there.
+    product; a row outside a prefix (a small table of each row's first size
+    per replicate) is multiplied by 0 there and contributes exactly 0.
 
     Parameters
     ----------
@@ -287,7 +344,7 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     >>> bool(np.isclose(kl[0, 0], leave_one_out_kl(s, h, g).mean()))
     True
     """
-    return _prefix_loo_kl(X, y, index, sizes, means, _pair_weights(covs), family, sigma2)
+    return _prefix_loo_kl(X, y, index, sizes, means, covs, family, sigma2)
 
 
 def _pair_weights(cov):
@@ -301,11 +358,24 @@ def _pair_weights(cov):
     return flat * np.where(iu == ju, 1.0, 2.0)
 
 
-def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
-    """:func:`prefix_leave_one_out_kl` with the covariances as :func:`_pair_weights` ``V``."""
+def _cholesky_transposed(covs, j1, j0):
+    """``Lᵀ`` of ``covs[:, j1:j0] = L Lᵀ``, (R, j0 - j1, p, p); None where one is not
+    positive definite (those sizes then take the pair weights)."""
+    if j1 >= j0:
+        return None
+    try:
+        L = np.linalg.cholesky(covs[:, j1:j0])
+    except np.linalg.LinAlgError:
+        return None
+    return np.ascontiguousarray(L.swapaxes(-1, -2))
+
+
+def _prefix_loo_kl(X, y, index, sizes, means, covs, family, sigma2):
+    """:func:`prefix_leave_one_out_kl`'s computation."""
     sizes = np.asarray(sizes, dtype=int)
     R, J, p = means.shape
     X = np.ascontiguousarray(X)  # whole rows gathered (the design may be column-major)
+    V = _pair_weights(covs)
     # replicates in groups small enough that a block holds at least _MIN_BLOCK_ROWS rows:
     # each block reads its replicates' V once, so a block of few rows is memory-bound
     n_pairs = V.shape[-1]
@@ -313,17 +383,21 @@ def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
     step = int(max(_MIN_BLOCK_ROWS, _LOO_BLOCK_ELEMENTS // (group * n_pairs)))
     buf = np.empty(n_pairs * group * min(step, int(sizes[-1])))
     # the sizes that hold most rows: over all rows in the data's order (_late_totals)
-    pos = _row_positions(index, X.shape[0])
-    j0 = J if pos is None else int(np.searchsorted(sizes, _LATE_FRACTION * X.shape[0]))
+    j0 = int(np.searchsorted(sizes, _LATE_FRACTION * X.shape[0]))
+    first = _first_sizes(index, X.shape[0], sizes[j0:]) if j0 < J else None
+    j0 = J if first is None else j0
+    # the last _CHOL_SIZES per-replicate sizes: s_i from the Cholesky factors
+    j1 = max(j0 - _CHOL_SIZES, 0)
+    Lt = _cholesky_transposed(covs, j1, j0)
     total = np.zeros((R, J))
     for g0 in range(0, R, group):
         part = slice(g0, min(g0 + group, R))
         if j0:
-            total[part, :j0] = _loo_kl_totals(X, y, index[part], sizes[:j0], V[part, :j0],
-                                              means[part, :j0], family, sigma2, step, buf)
+            total[part, :j0] = _loo_kl_totals(
+                X, y, index[part], sizes[:j0], V[part, :j0], None if Lt is None else Lt[part],
+                means[part, :j0], family, sigma2, step, buf)
     if j0 < J:
-        total[:, j0:] = _late_totals(X, y, pos, sizes[j0:], V[:, j0:], means[:, j0:], family,
-                                     sigma2)
+        total[:, j0:] = _late_totals(X, y, first, V[:, j0:], means[:, j0:], family, sigma2)
     return (total / sizes).T
 
 
@@ -422,11 +496,11 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         # every size's posterior first (one cumulative pass), then each row's leave-one-out
         # terms against every size it belongs to at once (prefix_leave_one_out_kl)
         R, J, p = draws.n_replicates, len(draws.sizes), data.n_params
-        means, V = np.empty((R, J, p)), np.empty((R, J, p * (p + 1) // 2))
+        means, covs = np.empty((R, J, p)), np.empty((R, J, p, p))
         for j, batch in enumerate(self._posterior_path(data, draws)):
-            means[:, j], V[:, j] = batch.mean, _pair_weights(batch.cov)
+            means[:, j], covs[:, j] = batch.mean, batch.cov
         return CriterionResult(_prefix_loo_kl(data.X, data.y, draws.index, draws.sizes, means,
-                                              V, data.family, data.sigma2))
+                                              covs, data.family, data.sigma2))
 
     def _value(self, data, batch, rngs):
         # The straightforward computation, size by size (O(R k p²) each, the subsample's
