@@ -224,7 +224,7 @@ def _loo_kl_totals(X, y, index, sizes, V, Lt, means, family, sigma2, step, buf):
 
 
 def _first_sizes(index, m, sizes):
-    """For each row and replicate, the first of ``sizes`` whose prefix holds it, ``(m, R)``.
+    """For each replicate and row, the first of ``sizes`` whose prefix holds it, ``(R, m)``.
 
     The smallest unsigned integer type that holds ``len(sizes)``, the value for a
     row in no prefix. None where a replicate holds some row twice (a draw with
@@ -242,7 +242,7 @@ def _first_sizes(index, m, sizes):
             return None
         for k in range(K):
             first[r, index[r, bounds[k]:bounds[k + 1]]] = k
-    return np.ascontiguousarray(first.T)
+    return first
 
 
 def _late_totals(X, y, first, V, means, family, sigma2):
@@ -251,33 +251,30 @@ def _late_totals(X, y, first, V, means, family, sigma2):
     Where every size holds most of the rows, all rows are taken in the data's order
     (contiguous blocks, nothing gathered): each block's ``vech(x_i x_iᵀ)`` is formed once
     for every replicate, ``s_i`` and ``θ_i`` of every replicate and size come from one
-    matrix product each, and a row outside a replicate's prefix (``first`` (m, R) of
-    :func:`_first_sizes` above the size's number) enters with ``s_i = g_i = 0``, whose
-    divergence is exactly 0.
+    matrix product each (replicates·sizes by rows), and a row outside a replicate's
+    prefix (``first`` (R, m) of :func:`_first_sizes` above the size's number) is
+    multiplied by 0: ``s_i = g_i = 0``, whose divergence is exactly 0.
     """
     R, K, p = means.shape
     n_pairs = V.shape[-1]
-    Vt = np.ascontiguousarray(V.reshape(R * K, n_pairs).T)
-    Mt = np.ascontiguousarray(means.reshape(R * K, p).T)
+    V = np.ascontiguousarray(V.reshape(R * K, n_pairs))
+    M = np.ascontiguousarray(means.reshape(R * K, p))
     step = int(max(1, min(_LATE_BLOCK_ELEMENTS // (R * K), _LOO_BLOCK_ELEMENTS // n_pairs)))
     buf = np.empty(n_pairs * step)
-    # row k of the table: 1.0 at the sizes from k on (the prefixes that hold a row first
-    # in size k), 0.0 before
-    table = (np.arange(K + 1)[:, None] <= np.arange(K)).astype(float)
+    ks = np.arange(K, dtype=first.dtype)[:, None]
     total = np.zeros(R * K)
     for a in range(0, X.shape[0], step):
-        Xb = X[a:a + step]
-        b = Xb.shape[0]
-        pairs = _lift_rows(np.ascontiguousarray(Xb.T), buf[:n_pairs * b].reshape(n_pairs, b))
-        s = pairs.T @ Vt  # (b, R K)
-        h, g = _curvature_and_residual(Xb @ Mt, y[a:a + b, None], family, sigma2)
-        inside = np.take(table, first[a:a + b], axis=0).reshape(b, R * K)
-        part = _kl_sum(s * inside, h, g * inside, axis=0, overwrite=True)
+        XbT = np.ascontiguousarray(X[a:a + step].T)
+        b = XbT.shape[1]
+        pairs = _lift_rows(XbT, buf[:n_pairs * b].reshape(n_pairs, b))
+        s = V @ pairs  # (R K, b)
+        h, g = _curvature_and_residual(M @ XbT, y[a:a + b], family, sigma2)
+        inside = (first[:, None, a:a + b] <= ks).reshape(R * K, b)
+        part = _kl_sum(s * inside, h, g * inside, axis=1, overwrite=True)
         if np.isnan(part).any():  # 0 x inf outside a prefix: set those terms to 0 instead
-            outside = inside == 0.0
-            np.copyto(s, 0.0, where=outside)
-            np.copyto(g, 0.0, where=outside)
-            part = _kl_sum(s, h, g, axis=0, overwrite=True)
+            np.copyto(s, 0.0, where=~inside)
+            np.copyto(g, 0.0, where=~inside)
+            part = _kl_sum(s, h, g, axis=1, overwrite=True)
         total += part
     return total.reshape(R, K)
 

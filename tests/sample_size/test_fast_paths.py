@@ -298,10 +298,10 @@ def test_first_sizes_table():
     index = np.stack([rng.permutation(50) for _ in range(3)])
     sizes = np.array([10, 25, 40])
     first = _first_sizes(index, 50, sizes)
-    assert first.dtype == np.uint8 and first.shape == (50, 3)
+    assert first.dtype == np.uint8 and first.shape == (3, 50)
     for r in range(3):
         pos = np.argsort(index[r])  # each row's position in replicate r's sequence
-        np.testing.assert_array_equal(first[:, r], np.searchsorted(sizes, pos, side="right"))
+        np.testing.assert_array_equal(first[r], np.searchsorted(sizes, pos, side="right"))
     repeated = index.copy()
     repeated[1, 5] = repeated[1, 6]
     assert _first_sizes(repeated, 50, sizes) is None
