@@ -2,7 +2,8 @@
 
 :class:`_PosteriorSampleSize` is the template method of
 :mod:`skcomplexity.sample_size.bayesian` (APVC, ACC, ALC) and of
-:mod:`skcomplexity.sample_size._utility_kl` (utility, KL between neighbours):
+:mod:`skcomplexity.sample_size._utility` (utility) and
+:mod:`skcomplexity.sample_size._utility_kl` (KL between neighbours):
 ``_prepare`` standardises the data and fixes the GLM, ``_criterion`` walks
 :func:`posterior_path` over the grid and a method implements
 ``_value(data, batch, rngs)``; the parameter blocks their docstrings share are
@@ -101,7 +102,11 @@ def posterior_path(data, draws, prior_precision):
     sizes, index = draws.sizes, draws.index
     p = data.n_params
     if data.family == "gaussian":
-        S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, sizes)
+        # [X, y] built row-major at once (prefix_grams gathers whole rows; the design is
+        # often column-major, and np.hstack would keep that layout for a second copy)
+        A = np.empty((data.X.shape[0], p + 1))
+        A[:, :p], A[:, p] = data.X, data.y
+        S = prefix_grams(A, index, sizes)
         s2 = data.sigma2
         for j, k in enumerate(sizes):
             gram, xty, yty = S[:, j, :p, :p], S[:, j, :p, p], S[:, j, p, p]

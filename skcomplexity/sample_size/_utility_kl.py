@@ -1,16 +1,17 @@
-"""Bayesian sample size by expected utility (Lindley) and by the KL divergence between
-neighbouring subsamples (Motrenko–Strijov–Weber), dissertation §4.3.
+"""Bayesian sample size by the KL divergence between neighbouring subsamples
+(Motrenko–Strijov–Weber), dissertation §4.3.
 
 Importable, like the other Bayesian methods, from :mod:`skcomplexity.sample_size.bayesian`.
+The expected-utility method (Lindley) lives in :mod:`._utility` and is re-exported here.
 """
 
 import numpy as np
-from scipy.special import log_expit
 
 from .._docstrings import fill_doc
 from ..models.glm import BINOMIAL
 from ._base import CriterionResult
-from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize
+from ._bayes_base import COMMON_PARAMS_DOC, _PosteriorSampleSize
+from ._utility import UtilitySampleSize  # noqa: F401 - importable from here, as before
 
 __all__ = [
     "KLNeighbourSampleSize",
@@ -19,135 +20,6 @@ __all__ = [
     "leave_one_out_posteriors",
     "prefix_leave_one_out_kl",
 ]
-
-
-# ------------------------------------------------------------------ utility
-@fill_doc(common=COMMON_PARAMS_DOC, grid=GRID_PARAMS_DOC)
-class UtilitySampleSize(_PosteriorSampleSize):
-    """Sufficient sample size by expected-utility maximisation (Lindley).
-
-    ``m* = argmax_k E_D ∫ u(D_k, w) p(w | D_k) dw`` over the grid, with
-
-    * ``per_object=True`` (default): ``u = (l(D_k, w) + log p(w)) / k - c k``,
-      the per-object log-joint minus the cost — the published reference
-      implementation's form, which has an interior maximum and reproduces
-      Table 4.2;
-    * ``per_object=False``: ``u = l(D_k, w) - c k``, the text's formula (the
-      summed log-likelihood falls roughly linearly in ``k``, so the maximum
-      is usually at the smallest size).
-
-    This is an argmax rule, not the "for all ``k >= m*``" rule of the other
-    methods, so there is no ``threshold_mode``.
-
-    Parameters
-    ----------
-    %(common)s
-    per_object : bool, default=True
-        See above.
-    n_draws : int, default=100
-        Posterior draws per replicate for the binomial expectation (the
-        Gaussian expectation and the prior term are computed exactly).
-    threshold : float, default=0.005
-        The cost ``c`` per object (printed as ``ε`` in Table 4.3), in nats
-        of the per-object log-joint of standardised data
-        (``standardize=True``, ``standardize_target=True``). With
-        ``per_object=True`` the utility is about ``const - A / k - c k``
-        with ``A`` dominated by the prior's ``p log(2π / α) / 2``, so
-        ``m* ≈ sqrt(A / c)``: it reads the dimension more than the noise
-        level.
-    %(grid)s
-
-    Attributes
-    ----------
-    sample_size_ : int
-        The grid size with the largest mean utility.
-    sizes_, criterion_, criterion_std_, criterion_replicates_,
-    n_samples_seen_, n_features_in_ : see
-    :class:`~skcomplexity.sample_size.SampleSizeEstimator`.
-    threshold_ : float
-        The cost ``c``.
-    family_ : str
-    sigma2_ : float
-
-    Examples
-    --------
-    >>> from skcomplexity.datasets import make_linear_regression
-    >>> from skcomplexity.sample_size.bayesian import UtilitySampleSize
-    >>> X, y = make_linear_regression(300, 3, random_state=0)
-    >>> est = UtilitySampleSize(sizes=10, n_repeats=20, random_state=0).fit(X, y)
-    >>> int(est.sample_size_) in est.sizes_
-    True
-    """
-
-    question = ("How many rows maximise the expected fit per row minus a cost per row (the "
-                "threshold)?")
-    threshold_unit = "nats per row (cost)"
-    criterion_label = "expected utility (nats per row)"
-
-    _direction = "above"
-    _threshold_is_level = False  # threshold is the cost c, not a level of the curve
-
-    def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
-                 standardize=True, standardize_target=True,
-                 per_object=True, n_draws=100, sizes=None, n_repeats=100, threshold=0.005,
-                 random_state=None, n_jobs=None, verbose=0):
-        self.family = family
-        self.fit_intercept = fit_intercept
-        self.prior_precision = prior_precision
-        self.sigma2 = sigma2
-        self.standardize = standardize
-        self.standardize_target = standardize_target
-        self.per_object = per_object
-        self.n_draws = n_draws
-        self.sizes = sizes
-        self.n_repeats = n_repeats
-        self.threshold = threshold
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-
-    def _value(self, data, batch, rngs):
-        mean, cov, size = batch.mean, batch.cov, batch.size
-        X, y, p = data.X, data.y, data.n_params
-        if data.family == "gaussian":
-            # E_w Σ_i c_i log N(y_i | x_iᵀw, σ²) from the subsample's sufficient statistics:
-            # Σ c_i [(y_i - x_iᵀm)² + x_iᵀΣx_i] = yᵀCy - 2mᵀXᵀCy + mᵀXᵀCXm + tr(XᵀCX Σ)
-            s2 = data.sigma2
-            quad = (batch.yty - 2 * np.einsum("ri,ri->r", mean, batch.xty)
-                    + np.einsum("ri,rij,rj->r", mean, batch.gram, mean)
-                    + np.einsum("rij,rji->r", batch.gram, cov))
-            exp_loglik = -0.5 * size * np.log(2 * np.pi * s2) - 0.5 * quad / s2
-        else:
-            L = np.linalg.cholesky(cov)
-            exp_loglik = np.empty(len(rngs))
-            # log f(y_i | θ_i) = log σ(s_i θ_i) with s_i = ±1 for y_i = 1/0, on the distinct
-            # rows of the subsample weighted by their counts (same sum as over all m rows)
-            Xs = X * (2.0 * y - 1.0)[:, None]
-            for r, rng in enumerate(rngs):
-                w = mean[r] + rng.standard_normal((self.n_draws, p)) @ L[r].T
-                rows, counts = np.unique(batch.rows[r], return_counts=True)
-                ll = log_expit(w @ Xs[rows].T)  # (n_draws, distinct rows)
-                exp_loglik[r] = np.mean(ll @ counts)
-        alpha = self.prior_precision
-        exp_logprior = -0.5 * p * np.log(2 * np.pi / alpha) - 0.5 * alpha * (
-            np.sum(mean**2, axis=1) + np.trace(cov, axis1=-2, axis2=-1)
-        )
-        cost = self.threshold * size
-        if self.per_object:
-            return (exp_loglik + exp_logprior) / size - cost
-        return exp_loglik - cost
-
-    def _decide(self):
-        crit = self.criterion_
-        self.threshold_ = float(self.threshold)
-        finite = np.isfinite(crit)
-        if not np.any(finite):
-            self.sample_size_ = None
-            self.criterion_holds_ = np.zeros(len(crit), dtype=bool)
-            return
-        best = int(np.nanargmax(np.where(finite, crit, -np.inf)))
-        self.sample_size_ = int(self.sizes_[best])
-        self.criterion_holds_ = np.arange(len(crit)) == best
 
 
 # ------------------------------------------------------------------- KL [19]
@@ -243,6 +115,13 @@ _MIN_BLOCK_ROWS = 64
 _LATE_FRACTION = 0.45
 #: Elements of the (rows x replicates·sizes) blocks of :func:`_late_totals`.
 _LATE_BLOCK_ELEMENTS = 2**17
+#: Rows that belong to at most this many of the per-replicate sizes take ``s_i`` as
+#: ``|Lᵀ x_i|²`` from the Cholesky factor ``Σ = L Lᵀ`` (:func:`_cholesky_s`): forming
+#: ``vech(x_i x_iᵀ)`` costs as much as about ten products with it.
+_CHOL_SIZES = 10
+#: Elements of the (replicates x sizes·parameters x rows) temporary of :func:`_cholesky_s`
+#: (2**18 float64: 2 MiB, within the cache).
+_CHOL_BLOCK_ELEMENTS = 2**18
 
 
 def _lift_rows(XT, out):
@@ -258,19 +137,20 @@ def _lift_rows(XT, out):
     return out
 
 
-def _kl_sum(s, h, g, axis):
+def _kl_sum(s, h, g, axis, overwrite=False):
     """``leave_one_out_kl(s, h, g).sum(axis)``: the same numbers, in fewer passes.
 
     Bitwise the same: with ``u = s * (-h) = -t`` (negation is exact),
     ``-log1p(-t) - t`` is ``u - log1p(u)``, ``1 - t`` is ``1 + u``, and the
     factor ``½`` (a power of two, exact) is applied to the sums.
+    ``overwrite=True`` uses ``s`` and ``g`` (of the full shape) as scratch.
     """
-    u = s * -h
     with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.square(g, out=g if overwrite else None)
+        q *= s
+        u = np.multiply(s, -h, out=s if overwrite else None)
         kl = np.log1p(u)
         np.subtract(u, kl, out=kl)
-        q = np.square(g)
-        q *= s
         denom = np.add(u, 1.0, out=u)
         bad = denom <= 0.0  # t >= 1: no leave-one-out posterior
         q /= denom
@@ -283,77 +163,119 @@ def _kl_sum(s, h, g, axis):
 
 
 def _curvature_and_residual(theta, yb, family, sigma2):
-    """``h_i`` and ``g_i`` of :func:`leave_one_out_kl` from the linear predictor ``θ_i``."""
+    """``h_i`` and ``g_i`` of :func:`leave_one_out_kl` from the linear predictor ``θ_i``.
+
+    The Gaussian family's ``g`` is computed in ``theta``'s memory (``theta`` has the
+    full shape).
+    """
     if family == "gaussian":
-        return 1.0 / sigma2, (yb - theta) / sigma2
+        g = np.subtract(yb, theta, out=theta)
+        g /= sigma2
+        return 1.0 / sigma2, g
     mu = BINOMIAL.mean(theta)
     return mu * (1.0 - mu), yb - mu
 
 
-def _loo_kl_totals(X, y, index, sizes, V, means, family, sigma2, step, buf):
-    """Sum over each prefix's rows of the leave-one-out KL, (R, J), blocks of ``step`` rows."""
+def _cholesky_s(Lt, XrT):
+    """``s_i = x_iᵀ Σ x_i = |Lᵀ x_i|²`` for every size: ``Lt`` (R, n, p, p) holds ``Lᵀ``.
+
+    ``XrT`` (R, p, b) holds each replicate's rows as columns; returns (R, n, b).
+    """
+    R, n, p = Lt.shape[:3]
+    Z = Lt.reshape(R, n * p, p) @ XrT
+    np.square(Z, out=Z)
+    return Z.reshape(R, n, p, -1).sum(axis=2)
+
+
+def _loo_kl_totals(X, y, index, sizes, V, Lt, means, family, sigma2, step, buf):
+    """Sum over each prefix's rows of the leave-one-out KL, (R, J), blocks of ``step`` rows.
+
+    The rows first in size ``j`` belong to the ``J - j`` sizes from ``j`` on; where
+    ``Lt`` (the transposed Cholesky factors of the covariances, None: not used) has
+    them, ``J - j <= _CHOL_SIZES``, ``s_i`` comes from :func:`_cholesky_s`, else from
+    the pair weights ``V`` and each row's ``vech(x_i x_iᵀ)``.
+    """
     R, J, p = means.shape
     n_pairs = V.shape[-1]
     total = np.zeros((R, J))
     lo = 0
     for j, hi in enumerate(sizes):
-        for a in range(lo, int(hi), step):
-            rows = index[:, a:min(a + step, int(hi))]  # (R, b): the rows first in size j
+        hi = int(hi)
+        chol = Lt is not None and J - j <= _CHOL_SIZES
+        b = max(1, _CHOL_BLOCK_ELEMENTS // (R * (J - j) * p)) if chol else step
+        for a in range(lo, hi, b):
+            rows = index[:, a:min(a + b, hi)]  # (R, b): the rows first in size j
             # (p, R, b): rows gathered whole, then transposed (a gather along the rows of
             # X.T is several times slower)
             XbT = np.take(X, rows.ravel(), axis=0).T.copy().reshape((p,) + rows.shape)
-            pairs = _lift_rows(XbT, buf[:n_pairs * rows.size].reshape((n_pairs,) + rows.shape))
+            XrT = XbT.transpose(1, 0, 2)
             # s_i and θ_i at every size from j on: (R, J - j, b)
-            s = V[:, j:] @ pairs.transpose(1, 0, 2)
-            theta = means[:, j:] @ XbT.transpose(1, 0, 2)
+            if chol:
+                s = _cholesky_s(Lt[:, j - J:], XrT)
+            else:
+                pairs = _lift_rows(XbT, buf[:n_pairs * rows.size].reshape((n_pairs,)
+                                                                          + rows.shape))
+                s = V[:, j:] @ pairs.transpose(1, 0, 2)
+            theta = means[:, j:] @ XrT
             h, g = _curvature_and_residual(theta, y[rows][:, None, :], family, sigma2)
-            total[:, j:] += _kl_sum(s, h, g, axis=2)
-        lo = int(hi)
+            total[:, j:] += _kl_sum(s, h, g, axis=2, overwrite=True)
+        lo = hi
     return total
 
 
-def _row_positions(index, m):
-    """Each row's position in each replicate's sequence, ``(m, R)`` (``length`` where absent).
+def _first_sizes(index, m, sizes):
+    """For each replicate and row, the first of ``sizes`` whose prefix holds it, ``(R, m)``.
 
-    None where a replicate holds some row twice (a draw with replacement).
+    The smallest unsigned integer type that holds ``len(sizes)``, the value for a
+    row in no prefix. None where a replicate holds some row twice (a draw with
+    replacement).
     """
     R, length = index.shape
-    dtype = np.int32 if length < 2**31 - 1 else np.int64
-    pos = np.full((R, m), length, dtype=dtype)
-    order = np.arange(length, dtype=dtype)
+    K = len(sizes)
+    first = np.full((R, m), K, dtype=np.min_scalar_type(K))
+    seen = np.zeros(m, dtype=bool)
+    bounds = np.concatenate([[0], sizes]).astype(int)
     for r in range(R):
-        pos[r, index[r]] = order
-        if not np.array_equal(pos[r, index[r]], order):
+        seen[:] = False
+        seen[index[r]] = True
+        if np.count_nonzero(seen) != length:
             return None
-    return np.ascontiguousarray(pos.T)
+        for k in range(K):
+            first[r, index[r, bounds[k]:bounds[k + 1]]] = k
+    return first
 
 
-def _late_totals(X, y, pos, sizes, V, means, family, sigma2):
-    """Sum over each prefix's rows of the leave-one-out KL at the large ``sizes``, (R, K).
+def _late_totals(X, y, first, V, means, family, sigma2):
+    """Sum over each prefix's rows of the leave-one-out KL at the large sizes, (R, K).
 
     Where every size holds most of the rows, all rows are taken in the data's order
     (contiguous blocks, nothing gathered): each block's ``vech(x_i x_iᵀ)`` is formed once
     for every replicate, ``s_i`` and ``θ_i`` of every replicate and size come from one
-    matrix product each, and a row outside a replicate's prefix (``pos >= k``) enters
-    with ``s_i = g_i = 0``, whose divergence is exactly 0.
+    matrix product each (replicates·sizes by rows), and a row outside a replicate's
+    prefix (``first`` (R, m) of :func:`_first_sizes` above the size's number) is
+    multiplied by 0: ``s_i = g_i = 0``, whose divergence is exactly 0.
     """
     R, K, p = means.shape
     n_pairs = V.shape[-1]
-    Vt = np.ascontiguousarray(V.reshape(R * K, n_pairs).T)
-    Mt = np.ascontiguousarray(means.reshape(R * K, p).T)
+    V = np.ascontiguousarray(V.reshape(R * K, n_pairs))
+    M = np.ascontiguousarray(means.reshape(R * K, p))
     step = int(max(1, min(_LATE_BLOCK_ELEMENTS // (R * K), _LOO_BLOCK_ELEMENTS // n_pairs)))
     buf = np.empty(n_pairs * step)
+    ks = np.arange(K, dtype=first.dtype)[:, None]
     total = np.zeros(R * K)
     for a in range(0, X.shape[0], step):
-        Xb = X[a:a + step]
-        b = Xb.shape[0]
-        pairs = _lift_rows(np.ascontiguousarray(Xb.T), buf[:n_pairs * b].reshape(n_pairs, b))
-        s = pairs.T @ Vt  # (b, R K)
-        h, g = _curvature_and_residual(Xb @ Mt, y[a:a + b, None], family, sigma2)
-        outside = (pos[a:a + b, :, None] >= sizes).reshape(b, R * K)
-        np.copyto(s, 0.0, where=outside)
-        np.copyto(g, 0.0, where=outside)
-        total += _kl_sum(s, h, g, axis=0)
+        XbT = np.ascontiguousarray(X[a:a + step].T)
+        b = XbT.shape[1]
+        pairs = _lift_rows(XbT, buf[:n_pairs * b].reshape(n_pairs, b))
+        s = V @ pairs  # (R K, b)
+        h, g = _curvature_and_residual(M @ XbT, y[a:a + b], family, sigma2)
+        inside = (first[:, None, a:a + b] <= ks).reshape(R * K, b)
+        part = _kl_sum(s * inside, h, g * inside, axis=1, overwrite=True)
+        if np.isnan(part).any():  # 0 x inf outside a prefix: set those terms to 0 instead
+            np.copyto(s, 0.0, where=~inside)
+            np.copyto(g, 0.0, where=~inside)
+            part = _kl_sum(s, h, g, axis=1, overwrite=True)
+        total += part
     return total.reshape(R, K)
 
 
@@ -372,12 +294,16 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     product, so ``s_i`` costs ``p (p + 1) / 2`` multiply-adds per size it
     belongs to (the quadratic form ``x_iᵀ Σ x_i`` costs ``p² + p``), and
     nothing of size ``(R, k, p)`` is gathered per size: ``O(R p² Σ_j k_j / 2)``
-    in all, the size-by-size computation's arithmetic halved. Where no
+    in all, the size-by-size computation's arithmetic halved. A row that
+    belongs to at most :data:`_CHOL_SIZES` of these sizes, for which forming
+    its outer product would cost more than its products, takes
+    ``s_i = |Lᵀ x_i|²`` from the Cholesky factor ``Σ = L Lᵀ`` instead. Where no
     replicate repeats a row (subsamples without replacement), the sizes that
     hold at least :data:`_LATE_FRACTION` of the rows are taken over all rows
     in the data's order instead: each row's outer product is formed once for
     every replicate and meets all their covariances in one large matrix
-    product; a row outside a prefix contributes exactly 0 there.
+    product; a row outside a prefix (a small table of each row's first size
+    per replicate) is multiplied by 0 there and contributes exactly 0.
 
     Parameters
     ----------
@@ -415,7 +341,7 @@ def prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family="gaussian", 
     >>> bool(np.isclose(kl[0, 0], leave_one_out_kl(s, h, g).mean()))
     True
     """
-    return _prefix_loo_kl(X, y, index, sizes, means, _pair_weights(covs), family, sigma2)
+    return _prefix_loo_kl(X, y, index, sizes, means, covs, family, sigma2)
 
 
 def _pair_weights(cov):
@@ -429,11 +355,24 @@ def _pair_weights(cov):
     return flat * np.where(iu == ju, 1.0, 2.0)
 
 
-def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
-    """:func:`prefix_leave_one_out_kl` with the covariances as :func:`_pair_weights` ``V``."""
+def _cholesky_transposed(covs, j1, j0):
+    """``Lᵀ`` of ``covs[:, j1:j0] = L Lᵀ``, (R, j0 - j1, p, p); None where one is not
+    positive definite (those sizes then take the pair weights)."""
+    if j1 >= j0:
+        return None
+    try:
+        L = np.linalg.cholesky(covs[:, j1:j0])
+    except np.linalg.LinAlgError:
+        return None
+    return np.ascontiguousarray(L.swapaxes(-1, -2))
+
+
+def _prefix_loo_kl(X, y, index, sizes, means, covs, family, sigma2):
+    """:func:`prefix_leave_one_out_kl`'s computation."""
     sizes = np.asarray(sizes, dtype=int)
     R, J, p = means.shape
     X = np.ascontiguousarray(X)  # whole rows gathered (the design may be column-major)
+    V = _pair_weights(covs)
     # replicates in groups small enough that a block holds at least _MIN_BLOCK_ROWS rows:
     # each block reads its replicates' V once, so a block of few rows is memory-bound
     n_pairs = V.shape[-1]
@@ -441,17 +380,21 @@ def _prefix_loo_kl(X, y, index, sizes, means, V, family, sigma2):
     step = int(max(_MIN_BLOCK_ROWS, _LOO_BLOCK_ELEMENTS // (group * n_pairs)))
     buf = np.empty(n_pairs * group * min(step, int(sizes[-1])))
     # the sizes that hold most rows: over all rows in the data's order (_late_totals)
-    pos = _row_positions(index, X.shape[0])
-    j0 = J if pos is None else int(np.searchsorted(sizes, _LATE_FRACTION * X.shape[0]))
+    j0 = int(np.searchsorted(sizes, _LATE_FRACTION * X.shape[0]))
+    first = _first_sizes(index, X.shape[0], sizes[j0:]) if j0 < J else None
+    j0 = J if first is None else j0
+    # the last _CHOL_SIZES per-replicate sizes: s_i from the Cholesky factors
+    j1 = max(j0 - _CHOL_SIZES, 0)
+    Lt = _cholesky_transposed(covs, j1, j0)
     total = np.zeros((R, J))
     for g0 in range(0, R, group):
         part = slice(g0, min(g0 + group, R))
         if j0:
-            total[part, :j0] = _loo_kl_totals(X, y, index[part], sizes[:j0], V[part, :j0],
-                                              means[part, :j0], family, sigma2, step, buf)
+            total[part, :j0] = _loo_kl_totals(
+                X, y, index[part], sizes[:j0], V[part, :j0], None if Lt is None else Lt[part],
+                means[part, :j0], family, sigma2, step, buf)
     if j0 < J:
-        total[:, j0:] = _late_totals(X, y, pos, sizes[j0:], V[:, j0:], means[:, j0:], family,
-                                     sigma2)
+        total[:, j0:] = _late_totals(X, y, first, V[:, j0:], means[:, j0:], family, sigma2)
     return (total / sizes).T
 
 
@@ -550,11 +493,11 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         # every size's posterior first (one cumulative pass), then each row's leave-one-out
         # terms against every size it belongs to at once (prefix_leave_one_out_kl)
         R, J, p = draws.n_replicates, len(draws.sizes), data.n_params
-        means, V = np.empty((R, J, p)), np.empty((R, J, p * (p + 1) // 2))
+        means, covs = np.empty((R, J, p)), np.empty((R, J, p, p))
         for j, batch in enumerate(self._posterior_path(data, draws)):
-            means[:, j], V[:, j] = batch.mean, _pair_weights(batch.cov)
+            means[:, j], covs[:, j] = batch.mean, batch.cov
         return CriterionResult(_prefix_loo_kl(data.X, data.y, draws.index, draws.sizes, means,
-                                              V, data.family, data.sigma2))
+                                              covs, data.family, data.sigma2))
 
     def _value(self, data, batch, rngs):
         # The straightforward computation, size by size (O(R k p²) each, the subsample's

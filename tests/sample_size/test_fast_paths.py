@@ -209,4 +209,111 @@ def test_kl_late_sizes_in_data_order_equal_per_replicate_blocks(monkeypatch, fam
     monkeypatch.setattr(kl, "_LATE_FRACTION", 2.0)  # every size per replicate
     ref = kl.prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
-    assert (kl._row_positions(index, 120) is None) == replace
+    assert (kl._first_sizes(index, 120, sizes) is None) == replace
+
+
+# ------------------------------------------------- issue 24: kl-neighbours at its floor
+def _direct_prefix_kl(X, y, index, sizes, means, covs, family, sigma2=1.0):
+    """The plain computation: every replicate and size, its prefix's rows gathered."""
+    from skcomplexity.models.glm import BINOMIAL
+    from skcomplexity.sample_size._utility_kl import leave_one_out_kl
+
+    out = np.empty((len(sizes), index.shape[0]))
+    for r in range(index.shape[0]):
+        for j, k in enumerate(sizes):
+            Xk, yk = X[index[r, :k]], y[index[r, :k]]
+            s = np.einsum("ip,pq,iq->i", Xk, covs[r, j], Xk)
+            theta = Xk @ means[r, j]
+            if family == "gaussian":
+                h, g = np.full(k, 1.0 / sigma2), (yk - theta) / sigma2
+            else:
+                mu = BINOMIAL.mean(theta)
+                h, g = mu * (1.0 - mu), yk - mu
+            out[j, r] = leave_one_out_kl(s, h, g).mean()
+    return out
+
+
+def _posteriors(X, y, index, sizes, family, prior_precision=1.0):
+    from skcomplexity.models.glm import laplace_posterior
+
+    post = [[laplace_posterior(X[index[r, :k]], y[index[r, :k]], family,
+                               prior_precision=prior_precision) for k in sizes]
+            for r in range(index.shape[0])]
+    return (np.array([[m for m, _ in row] for row in post]),
+            np.array([[c for _, c in row] for row in post]))
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+@pytest.mark.parametrize("chol_sizes, late_fraction", [(0, 2.0), (100, 2.0), (3, 2.0),
+                                                       (3, 0.5), (100, 0.0)])
+def test_prefix_kl_fast_paths_equal_direct_loop(monkeypatch, family, chol_sizes, late_fraction):
+    # the Cholesky rows (|Lᵀx|², rows in few sizes), the pair-weight rows (vech(x xᵀ)) and
+    # the rows in the data's order with a 0/1 mask each give the plain per-size numbers
+    import skcomplexity.sample_size._utility_kl as kl
+
+    rng = np.random.default_rng(1)
+    X = np.column_stack([np.ones(150), rng.normal(size=(150, 3))])
+    y = X @ [0.3, 1.0, -0.5, 0.2] + rng.normal(size=150)
+    if family == "binomial":
+        y = (y > 0.3) * 1.0
+    index = np.stack([rng.permutation(150) for _ in range(4)])
+    sizes = np.array([6, 7, 12, 30, 31, 64, 100, 149, 150])
+    means, covs = _posteriors(X, y, index, sizes, family)
+    ref = _direct_prefix_kl(X, y, index, sizes, means, covs, family)
+    monkeypatch.setattr(kl, "_CHOL_SIZES", chol_sizes)
+    monkeypatch.setattr(kl, "_LATE_FRACTION", late_fraction)
+    monkeypatch.setattr(kl, "_CHOL_BLOCK_ELEMENTS", 64)  # several blocks per segment
+    got = kl.prefix_leave_one_out_kl(X, y, index, sizes, means, covs, family)
+    assert np.all(np.isfinite(ref))
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflowing row, on purpose
+def test_prefix_kl_masked_rows_outside_a_prefix_enter_as_zero(monkeypatch):
+    # a row whose s_i overflows is infinite only in the prefixes that hold it: outside, the
+    # 0/1 mask's 0 x inf is replaced by an exact 0 (the masked block is recomputed)
+    import skcomplexity.sample_size._utility_kl as kl
+
+    rng = np.random.default_rng(2)
+    X = np.column_stack([np.ones(60), rng.normal(size=(60, 2))])
+    y = rng.normal(size=60)
+    index = np.stack([rng.permutation(60) for _ in range(3)])
+    sizes = np.array([20, 40, 60])
+    means, covs = _posteriors(X, y, index, sizes, "gaussian")
+    X[index[0, 50]] = 1e200  # in replicate 0's last prefix only (and others' by chance)
+    monkeypatch.setattr(kl, "_LATE_FRACTION", 0.0)  # every size in the data's order
+    got = kl.prefix_leave_one_out_kl(X, y, index, sizes, means, covs)
+    monkeypatch.setattr(kl, "_LATE_FRACTION", 2.0)  # every size per replicate
+    ref = kl.prefix_leave_one_out_kl(X, y, index, sizes, means, covs)
+    assert not np.isfinite(got[2, 0]) and np.isfinite(got[:2, 0]).all()
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(ref))
+    finite = np.isfinite(ref)
+    np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-10, atol=0)
+
+
+def test_first_sizes_table():
+    from skcomplexity.sample_size._utility_kl import _first_sizes
+
+    rng = np.random.default_rng(0)
+    index = np.stack([rng.permutation(50) for _ in range(3)])
+    sizes = np.array([10, 25, 40])
+    first = _first_sizes(index, 50, sizes)
+    assert first.dtype == np.uint8 and first.shape == (3, 50)
+    for r in range(3):
+        pos = np.argsort(index[r])  # each row's position in replicate r's sequence
+        np.testing.assert_array_equal(first[r], np.searchsorted(sizes, pos, side="right"))
+    repeated = index.copy()
+    repeated[1, 5] = repeated[1, 6]
+    assert _first_sizes(repeated, 50, sizes) is None
+
+
+def test_kl_sum_overwrite_gives_the_same_numbers():
+    from skcomplexity.sample_size._utility_kl import _kl_sum
+
+    rng = np.random.default_rng(3)
+    s, g = rng.uniform(0, 1.5, size=(4, 7)), rng.normal(size=(4, 7))
+    for h in (0.8, rng.uniform(0.1, 1.0, size=s.shape)):
+        with np.errstate(all="ignore"):
+            expected = _kl_sum(s, h, g, axis=1)
+            got = _kl_sum(s.copy(), h, g.copy(), axis=1, overwrite=True)
+        np.testing.assert_array_equal(got, expected)
