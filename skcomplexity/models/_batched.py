@@ -23,6 +23,7 @@ __all__ = [
     "inv_spd",
     "newton_logistic",
     "prefix_grams",
+    "prefix_grams_xy",
     "solve_spd",
     "standardize_columns",
 ]
@@ -203,6 +204,40 @@ def prefix_grams(A, index, sizes):
     lower = np.tril_indices(q, -1)
     out[:, head:, lower[0], lower[1]] = out[:, head:, lower[1], lower[0]]
     return out
+
+
+def prefix_grams_xy(X, y, index, sizes):
+    """:func:`prefix_grams` of ``[X, y]``: the Gram matrices with ``Xᵀy`` and ``yᵀy`` beside them.
+
+    ``[X, y]`` is built row-major in one copy (the design is often
+    column-major; ``np.hstack`` would keep that layout and :func:`prefix_grams`
+    would copy it a second time), so the result is bit for bit that of
+    ``prefix_grams(np.hstack([X, y[:, None]]), index, sizes)``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, p)
+    y : ndarray of shape (m,)
+    index, sizes :
+        As in :func:`prefix_grams`.
+
+    Returns
+    -------
+    grams : ndarray of shape (R, J, p + 1, p + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = np.asfortranarray(np.arange(12.0).reshape(6, 2)), np.arange(6.0)
+    >>> index, sizes = np.array([[5, 0, 2, 2]]), np.array([2, 4])
+    >>> ref = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)
+    >>> bool(np.array_equal(prefix_grams_xy(X, y, index, sizes), ref))
+    True
+    """
+    p = X.shape[1]
+    A = np.empty((X.shape[0], p + 1))
+    A[:, :p], A[:, p] = X, y
+    return prefix_grams(A, index, sizes)
 
 
 #: The warning of a Newton or normal-equations system that is not positive definite.

@@ -39,6 +39,7 @@ from ._batched import (
     check_fit,
     newton_logistic,
     prefix_grams,
+    prefix_grams_xy,
     solve_spd,
     standardize_columns,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "newton_logistic",
     "per_object_log_likelihood",
     "prefix_grams",
+    "prefix_grams_xy",
     "score",
     "sklearn_logistic_prefix_path",
     "solve_spd",

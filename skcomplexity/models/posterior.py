@@ -27,7 +27,7 @@ closed forms (``t = x^T Σ_k x / σ²``, ``r = y - x^T m_k``, ``p_k`` the poster
 import numpy as np
 
 from .._array_api import namespace_of
-from ._batched import prefix_grams, solve_spd
+from ._batched import prefix_grams_xy, solve_spd
 from .batched_xp import neighbour_criteria_xp
 
 __all__ = [
@@ -437,7 +437,7 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
         kl, s = _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2,
                                                expected)
         return kl, s, None
-    S = prefix_grams(np.hstack([X, y[:, None]]), index, sizes)  # (R, J, p+1, p+1)
+    S = prefix_grams_xy(X, y, index, sizes)  # (R, J, p+1, p+1)
     gram = S[..., :p, :p]
     prec = gram / sigma2 + prior_precision * np.eye(p)
     x_new = X[index[:, sizes]]  # (R, J, p)

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._validation import resolve_family
-from ..models.glm import laplace_rows_path, prefix_grams, solve_spd
+from ..models.glm import laplace_rows_path, prefix_grams_xy, solve_spd
 from ._base import CriterionResult, SampleSizeEstimator
 from ._common import prepare_glm_data
 from ._shared import cached, chunk_scope, data_key
@@ -102,11 +102,7 @@ def posterior_path(data, draws, prior_precision):
     sizes, index = draws.sizes, draws.index
     p = data.n_params
     if data.family == "gaussian":
-        # [X, y] built row-major at once (prefix_grams gathers whole rows; the design is
-        # often column-major, and np.hstack would keep that layout for a second copy)
-        A = np.empty((data.X.shape[0], p + 1))
-        A[:, :p], A[:, p] = data.X, data.y
-        S = prefix_grams(A, index, sizes)
+        S = prefix_grams_xy(data.X, data.y, index, sizes)
         s2 = data.sigma2
         for j, k in enumerate(sizes):
             gram, xty, yty = S[:, j, :p, :p], S[:, j, :p, p], S[:, j, p, p]

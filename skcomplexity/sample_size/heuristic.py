@@ -12,7 +12,7 @@ solve for the Gaussian family, batched Newton steps for the binomial one).
 
 import numpy as np
 
-from ..models.glm import BINOMIAL, check_fit, logistic_rows_path, prefix_grams, solve_spd
+from ..models.glm import BINOMIAL, check_fit, logistic_rows_path, prefix_grams_xy, solve_spd
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 
@@ -236,7 +236,7 @@ class CrossValidationSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
     def _gaussian_rs(self, data, index, sizes, tests):
         p = data.n_params
         both = np.unique(np.concatenate([sizes, tests]))
-        S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, both)
+        S = prefix_grams_xy(data.X, data.y, index, both)
         pos = {int(k): i for i, k in enumerate(both)}
         S_k = S[:, [pos[int(k)] for k in sizes]]
         S_t = S[:, [pos[int(t)] for t in tests]]
@@ -366,7 +366,7 @@ class BootstrapSampleSize(_GLMSampleSizeMixin, SampleSizeEstimator):
         sizes, index = draws.sizes, draws.index
         p = data.n_params
         if data.family == "gaussian":
-            S = prefix_grams(np.hstack([data.X, data.y[:, None]]), index, sizes)
+            S = prefix_grams_xy(data.X, data.y, index, sizes)
             coef = _ridge_from_stats(S[..., :p, :p], S[..., :p, p], self.prior_precision)
             return CriterionResult(np.swapaxes(coef, 0, 1))
         # binomial: Newton on the gathered prefix rows, warm-started from the previous size
