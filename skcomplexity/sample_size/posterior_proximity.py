@@ -185,7 +185,9 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
             key = None if kind != "conjugate" or on_device is not None else data_key(
                 data.X, data.y, data.sigma2, self.prior_precision, self.track_lambda_min,
                 self.divergence)
-            return _ProximityState(kind, Xs, data.y, data.X, data, on_device=on_device,
+            # the features are not kept (the built-in model reads its design only), so that
+            # the standardised copy is freed here: on 100,000 x 300 the copy is 229 MiB
+            return _ProximityState(kind, None, data.y, data.X, data, on_device=on_device,
                                    share_key=key)
         design = np.hstack([np.ones((m, 1)), Xs]) if self.fit_intercept else Xs
         get_gaussian_posterior(clone(self.estimator).fit(Xs, y))  # fail early
