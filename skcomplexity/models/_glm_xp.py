@@ -40,9 +40,10 @@ def _device(a):
 
 
 def _on_device_of(X, a):
-    """The NumPy array ``a`` as a float64 array on the device of ``X``."""
+    """The (small) NumPy array ``a`` as a float64 array on the device of ``X``."""
     xp = namespace_of(X)
-    return xp.asarray(np.ascontiguousarray(a, dtype=np.float64), dtype=X.dtype,
+    # a copy: torch warns about read-only NumPy arrays (a broadcast view, a slice of one)
+    return xp.asarray(np.array(a, dtype=np.float64, order="C"), dtype=X.dtype,
                       device=_device(X))
 
 

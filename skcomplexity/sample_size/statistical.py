@@ -38,7 +38,7 @@ from .._validation import (
     validate_xy,
     warn_at_caller,
 )
-from ..models._glm_xp import mean_xp, variance_xp
+from ..models._glm_xp import fit_glm_xp, mean_xp, variance_xp
 from ..models.glm import add_intercept, fit_glm, solve_spd
 from ._base import Curve, Forecast, SampleSizeEstimator
 from ._device import DeviceMixin
@@ -354,6 +354,12 @@ class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
     tests), so that the ridge ``prior_precision`` and thus the answer do not
     depend on their units.
 
+    Under array API dispatch with torch tensors the two logistic fits (Newton's
+    method over all rows) run on the tensors' device in float64
+    (:func:`~skcomplexity.models._glm_xp.fit_glm_xp`); the standardisation, the
+    scores ``Z w`` and the ROC threshold (a sort of the ``m`` scores) are computed
+    on the host.
+
     Examples
     --------
     >>> from skcomplexity.sample_size.statistical import z_test_sample_size
@@ -400,8 +406,17 @@ class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
         Z = add_intercept(Xs) if self.fit_intercept else Xs
         j = self.feature_index + int(self.fit_intercept)
         keep = np.setdiff1d(np.arange(Z.shape[1]), [j])
-        w1 = fit_glm(Z, y01, "binomial", prior_precision=self.prior_precision)
-        w0 = fit_glm(Z[:, keep], y01, "binomial", prior_precision=self.prior_precision)
+        if self._device is None:
+            fit = partial(fit_glm, Z, y01)
+            fit_reduced = partial(fit_glm, Z[:, keep], y01)
+        else:  # the two Newton fits on the input's device; the design goes there once
+            Zd, yd = self._to_device(Z, y01)
+            xp = namespace_of(Zd)
+            fit = partial(fit_glm_xp, Zd, yd)
+            fit_reduced = partial(fit_glm_xp, xp.take(Zd, xp.asarray(keep, device=Zd.device),
+                                                      axis=1), yd)
+        w1 = fit("binomial", prior_precision=self.prior_precision)
+        w0 = fit_reduced("binomial", prior_precision=self.prior_precision)
         s0, s1 = Z[:, keep] @ w0, Z @ w1
         fpr, tpr, thr = roc_curve(y01, s0)
         c0 = thr[np.argmax(tpr - fpr)]
