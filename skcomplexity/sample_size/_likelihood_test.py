@@ -14,7 +14,7 @@ the prepared design stays on the input's device (a regression design is prepared
 there; a binary one on the host, with its separation and identifiability checks,
 then moved there once), and every pass over its ``m`` rows runs there in float64:
 the pilot and restricted fits (normal equations and Cholesky solves, or Newton's
-method; :mod:`skcomplexity.models._glm_xp`), the residual variance, the Fisher
+method; :mod:`skcomplexity.models.glm_xp`), the residual variance, the Fisher
 information and the tests' per-row sums. Only coefficients (p,), matrices (p, p)
 and scalars come back to the host, where the small solves, ``γ*``, ``α*`` and the
 power curve are computed as for NumPy input. ``published_fit=True`` (a reproduction
@@ -33,7 +33,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._array_api import namespace_of
 from .._validation import check_positive, check_probability, column_name, warn_at_caller
 from ..models import IdentifiabilityWarning
-from ..models._glm_xp import (
+from ..models.glm_xp import (
     fisher_information_xp,
     fit_glm_xp,
     fit_restricted_xp,

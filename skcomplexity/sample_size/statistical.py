@@ -38,7 +38,7 @@ from .._validation import (
     validate_xy,
     warn_at_caller,
 )
-from ..models._glm_xp import fit_glm_xp, mean_xp, variance_xp
+from ..models.glm_xp import fit_glm_xp, mean_xp, variance_xp
 from ..models.glm import add_intercept, fit_glm, solve_spd
 from ._base import Curve, Forecast, SampleSizeEstimator
 from ._device import DeviceMixin
@@ -356,7 +356,7 @@ class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
 
     Under array API dispatch with torch tensors the two logistic fits (Newton's
     method over all rows) run on the tensors' device in float64
-    (:func:`~skcomplexity.models._glm_xp.fit_glm_xp`); the standardisation, the
+    (:func:`~skcomplexity.models.glm_xp.fit_glm_xp`); the standardisation, the
     scores ``Z w`` and the ROC threshold (a sort of the ``m`` scores) are computed
     on the host.
 

@@ -560,14 +560,14 @@ def test_statistical_options_on_the_device(params, target, dispatch, torch_linal
 def test_statistical_fits_run_in_torch_not_numpy(target, dispatch, monkeypatch):
     # the host's fits are not called; the device's get torch float64 designs, and the binary
     # target's Newton iterations run on them
-    from skcomplexity.models import _glm_xp, glm
+    from skcomplexity.models import glm_xp, glm
     from skcomplexity.sample_size import _likelihood_test
 
     device_calls, host_calls = [], []
     for name in ("fit_glm_xp", "fit_restricted_xp", "fisher_information_xp",
                  "residual_variance_xp"):
         _spy(monkeypatch, _likelihood_test, name, device_calls)
-    _spy(monkeypatch, _glm_xp, "newton_logistic_xp", device_calls)
+    _spy(monkeypatch, glm_xp, "newton_logistic_xp", device_calls)
     for name in ("fit_glm", "fit_restricted", "fisher_information"):
         _spy(monkeypatch, _likelihood_test, name, host_calls)
     _spy(monkeypatch, glm, "newton_logistic", host_calls)
