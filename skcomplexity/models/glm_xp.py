@@ -19,8 +19,8 @@ The O(m·p²) passes (Gram matrices, products with the design) run on the design
 device in its dtype (float64); what comes back to the host is small: coefficients
 (p,), information matrices (p, p) and the scalars Newton's method branches on (its
 decrement, the line search's objective values). A system that is not positive
-definite is solved on the host by :func:`~skcomplexity.models.glm.solve_spd`'s
-minimum-norm fallback, with its warning. The NumPy routines stay as they are; these
+definite (or nearly singular) is solved on the host by
+:func:`~skcomplexity.models.glm.solve_spd`, with its minimum-norm fallback and warning. The NumPy routines stay as they are; these
 give their numbers to rounding.
 """
 
@@ -28,6 +28,10 @@ import numpy as np
 
 from .._array_api import cho_solve, cholesky, namespace_of, to_numpy
 from ._batched import _PROB_EPS, SINGULAR, _warn_logistic_fit, solve_spd
+
+#: A system whose Cholesky factorisation on the device has a squared diagonal ratio at most
+#: this is handed to the host's solver to judge (as :mod:`~skcomplexity.models.batched_xp`).
+_DOUBTFUL_PIVOTS = 1e-8
 
 __all__ = ["fisher_information_xp", "fit_glm_xp", "fit_restricted_xp", "mean_xp",
            "newton_logistic_xp", "residual_variance_xp", "variance_xp"]
@@ -90,14 +94,19 @@ def _gram(X, v=None):
 def _solve(A, b, warn):
     """``A⁻¹ b`` for a positive-definite ``A`` (q, q), ``b`` (q,), on their device.
 
-    A matrix whose Cholesky factorisation fails is solved on the host by
-    :func:`~skcomplexity.models.glm.solve_spd` (minimum-norm solution, warning
-    ``warn``) and the solution moved back.
+    A matrix whose Cholesky factorisation fails, or succeeds with a squared
+    diagonal ratio at most ``_DOUBTFUL_PIVOTS`` (a numerically singular matrix
+    factorises or not as its rounding falls), is solved on the host by
+    :func:`~skcomplexity.models.glm.solve_spd`, which judges it as for NumPy input
+    (its minimum-norm solution and the warning ``warn`` when it is not positive
+    definite), and the solution moved back.
     """
     xp = namespace_of(A)
     L, ok = cholesky(xp, A)
     if bool(xp.all(ok)):
-        return cho_solve(xp, L, b[:, None])[:, 0]
+        d = xp.linalg.diagonal(L)
+        if float(xp.min(d) / xp.max(d)) ** 2 > _DOUBTFUL_PIVOTS:
+            return cho_solve(xp, L, b[:, None])[:, 0]
     return _on_device_of(A, solve_spd(to_numpy(A), to_numpy(b), warn=warn))
 
 

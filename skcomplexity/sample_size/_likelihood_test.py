@@ -33,13 +33,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._array_api import namespace_of
 from .._validation import check_positive, check_probability, column_name, warn_at_caller
 from ..models import IdentifiabilityWarning
+from ..models.glm import fisher_information, fit_glm, fit_restricted, get_family
 from ..models.glm_xp import (
     fisher_information_xp,
     fit_glm_xp,
     fit_restricted_xp,
     residual_variance_xp,
 )
-from ..models.glm import fisher_information, fit_glm, fit_restricted, get_family
 from ._base import Curve, Forecast, SampleSizeEstimator, make_size_grid
 from ._common import gchisq_sf, prepare_glm_data
 from ._device import DeviceMixin

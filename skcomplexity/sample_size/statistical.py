@@ -38,8 +38,8 @@ from .._validation import (
     validate_xy,
     warn_at_caller,
 )
-from ..models.glm_xp import fit_glm_xp, mean_xp, variance_xp
 from ..models.glm import add_intercept, fit_glm, solve_spd
+from ..models.glm_xp import fit_glm_xp, mean_xp, variance_xp
 from ._base import Curve, Forecast, SampleSizeEstimator
 from ._device import DeviceMixin
 from ._likelihood_test import (

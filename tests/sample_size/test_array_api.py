@@ -560,7 +560,7 @@ def test_statistical_options_on_the_device(params, target, dispatch, torch_linal
 def test_statistical_fits_run_in_torch_not_numpy(target, dispatch, monkeypatch):
     # the host's fits are not called; the device's get torch float64 designs, and the binary
     # target's Newton iterations run on them
-    from skcomplexity.models import glm_xp, glm
+    from skcomplexity.models import glm, glm_xp
     from skcomplexity.sample_size import _likelihood_test
 
     device_calls, host_calls = [], []
@@ -646,6 +646,62 @@ def test_statistical_separation_warns_alike_on_the_device(method, case, dispatch
         assert any("numerically 0 or 1" in m for m in messages)
     assert torch_linalg_calls
     _assert_same_forecast(ref, got)
+
+
+def _warnings_of(func):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = func()
+    return out, [(w.category, str(w.message)) for w in caught]
+
+
+@pytest.mark.parametrize("case", ["offset-ridge", "not-converged", "singular-newton",
+                                  "singular-gaussian", "restricted"])
+def test_glm_xp_fits_as_fit_glm(case, torch_linalg_calls):
+    # the device fits against the host's: the numbers, and the warnings of Newton's
+    # stopping rule and of a singular system (solved on the host by the minimum-norm fallback)
+    from skcomplexity.models.glm import fit_glm, fit_restricted
+    from skcomplexity.models.glm_xp import fit_glm_xp, fit_restricted_xp
+
+    X, y = make_logistic_regression(500, 4, random_state=3)
+    D = np.c_[np.ones(500), X]
+    offset = 0.3 * X[:, 0]
+    family, kw, restricted = "binomial", {}, False
+    if case == "offset-ridge":
+        kw = dict(offset=offset, prior_precision=0.7, coef_init=np.full(5, 0.1))
+    elif case == "not-converged":
+        kw = dict(max_iter=2)
+    # a column of zeros and no penalty: every system is singular, whatever the rounding (a
+    # duplicated column's systems factorise or not as the rounding falls, on either route)
+    elif case == "singular-newton":
+        D = np.c_[D, np.zeros(500)]
+        kw = dict(max_iter=3)
+    elif case == "singular-gaussian":
+        family, y, D = "gaussian", X @ [1.0, -2.0, 0.5, 0.0] + 0.1, np.c_[D, np.zeros(500)]
+        kw = dict(offset=offset)
+    else:
+        restricted = True
+    Dt, yt = torch.asarray(D), torch.asarray(y)
+    kw_t = {k: torch.asarray(v) if k == "offset" else v for k, v in kw.items()}
+    if restricted:
+        ref, ref_w = _warnings_of(lambda: fit_restricted(D, y, family, [1, 3], [0.5, -0.2],
+                                                         prior_precision=0.1))
+        got, got_w = _warnings_of(lambda: fit_restricted_xp(Dt, yt, family, [1, 3],
+                                                            [0.5, -0.2], prior_precision=0.1))
+    else:
+        ref, ref_w = _warnings_of(lambda: fit_glm(D, y, family, **kw))
+        got, got_w = _warnings_of(lambda: fit_glm_xp(Dt, yt, family, **kw_t))
+    assert isinstance(got, np.ndarray) and got.shape == ref.shape
+    assert got_w == ref_w
+    expected = {"not-converged": ["did not converge"],
+                "singular-newton": 3 * ["Singular or indefinite matrix in the Newton step"]
+                + ["did not converge"],
+                "singular-gaussian": ["Singular or indefinite matrix in the least-squares"],
+                }.get(case, [])
+    assert len(got_w) == len(expected)
+    assert all(want in message for want, (_, message) in zip(expected, got_w))
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
+    assert torch_linalg_calls
 
 
 @pytest.mark.parametrize("method", STATISTICAL)
