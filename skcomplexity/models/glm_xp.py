@@ -13,7 +13,9 @@ on all ``m`` rows at once (no replicates):
   nuisance coefficients with the tested ones held fixed (an offset);
 * :func:`fisher_information_xp`, :func:`residual_variance_xp` — the information
   ``Xᵀ V X / a(φ)`` and the variance of the residuals;
-* :func:`mean_xp`, :func:`variance_xp` — ``b'(θ)`` and ``b''(θ)`` of the two families.
+* :func:`mean_xp`, :func:`variance_xp` — ``b'(θ)`` and ``b''(θ)`` of the two families;
+  :func:`linear_predictor_xp`, :func:`columns_xp` — ``X w`` for host coefficients, and
+  some columns of ``X``, on its device.
 
 The O(m·p²) passes (Gram matrices, products with the design) run on the design's
 device in its dtype (float64); what comes back to the host is small: coefficients
@@ -33,8 +35,9 @@ from ._batched import _PROB_EPS, SINGULAR, _warn_logistic_fit, solve_spd
 #: this is handed to the host's solver to judge (as :mod:`~skcomplexity.models.batched_xp`).
 _DOUBTFUL_PIVOTS = 1e-8
 
-__all__ = ["fisher_information_xp", "fit_glm_xp", "fit_restricted_xp", "mean_xp",
-           "newton_logistic_xp", "residual_variance_xp", "variance_xp"]
+__all__ = ["columns_xp", "fisher_information_xp", "fit_glm_xp", "fit_restricted_xp",
+           "linear_predictor_xp", "mean_xp", "newton_logistic_xp", "residual_variance_xp",
+           "variance_xp"]
 
 
 def _device(a):
@@ -71,6 +74,22 @@ def variance_xp(theta, family):
         return xp.ones_like(theta)
     mu = _expit(xp, theta)
     return mu * (1.0 - mu)
+
+
+def linear_predictor_xp(X, coef):
+    """``X coef`` on ``X``'s device, for host coefficients ``coef`` (p,) or (p, k).
+
+    Returns an array of shape (m,) or (m, k) of ``X``'s namespace.
+    """
+    coef = np.asarray(coef, dtype=float)
+    out = namespace_of(X).matmul(X, _on_device_of(X, coef.reshape(coef.shape[0], -1)))
+    return out[:, 0] if coef.ndim == 1 else out
+
+
+def columns_xp(X, index):
+    """The columns ``index`` (host integers) of ``X`` (m, p), on its device: (m, len(index))."""
+    xp = namespace_of(X)
+    return xp.take(X, xp.asarray(np.asarray(index, dtype=np.int64), device=_device(X)), axis=1)
 
 
 def _matvec(X, w):
@@ -273,16 +292,12 @@ def fit_restricted_xp(X, y, family, fixed_index, fixed_values, **kwargs):
     coef : ndarray of shape (p,)
         ``[w_u0, ŵ_v0]`` in the original column order, on the host.
     """
-    xp = namespace_of(X)
     p = X.shape[1]
     fixed_index = np.asarray(fixed_index, dtype=int)
     free = np.setdiff1d(np.arange(p), fixed_index)
     fixed_values = np.asarray(fixed_values, dtype=float)
-    dev = _device(X)
-    X_u = xp.take(X, xp.asarray(fixed_index, device=dev), axis=1)
-    offset = _matvec(X_u, _on_device_of(X, fixed_values))
-    coef_v = fit_glm_xp(xp.take(X, xp.asarray(free, device=dev), axis=1), y, family,
-                        offset=offset, **kwargs)
+    offset = linear_predictor_xp(columns_xp(X, fixed_index), fixed_values)
+    coef_v = fit_glm_xp(columns_xp(X, free), y, family, offset=offset, **kwargs)
     coef = np.empty(p)
     coef[free] = coef_v
     coef[fixed_index] = fixed_values
@@ -296,7 +311,7 @@ def fisher_information_xp(X, coef, family, *, sigma2=1.0):
     """
     v = None
     if _family_name(family) != "gaussian":
-        v = variance_xp(_matvec(X, _on_device_of(X, coef)), family)
+        v = variance_xp(linear_predictor_xp(X, coef), family)
     dispersion = float(sigma2) if _family_name(family) == "gaussian" else 1.0
     return to_numpy(_gram(X, v)) / dispersion
 
@@ -304,6 +319,6 @@ def fisher_information_xp(X, coef, family, *, sigma2=1.0):
 def residual_variance_xp(X, y, coef):
     """``var(y - X coef)`` (divisor ``m``, as :func:`numpy.var`), computed on ``X``'s device."""
     xp = namespace_of(X)
-    resid = y - _matvec(X, _on_device_of(X, coef))
+    resid = y - linear_predictor_xp(X, coef)
     centred = resid - xp.mean(resid)
     return float(xp.mean(centred * centred))

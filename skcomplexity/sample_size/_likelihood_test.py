@@ -207,10 +207,11 @@ class PilotFit:
 
     ``Z`` is the design (intercept first, aliased columns left out) and ``y`` the
     target, both NumPy arrays, or both arrays on the input's device under array API
-    dispatch (:attr:`on_device`); ``u`` the tested columns of ``Z``, ``w_hat`` the pilot fit, ``w_0`` the restricted fit
-    under the null, ``sigma2`` the noise variance (1 for the binomial family),
-    ``prior_precision`` the fits' ridge and ``fitted`` the pilot fit's attributes
-    in the units of the data (each becomes ``<name>_`` on the estimator).
+    dispatch (:attr:`on_device`); ``u`` the tested columns of ``Z``, ``w_hat`` the
+    pilot fit, ``w_0`` the restricted fit under the null (both NumPy), ``sigma2``
+    the noise variance (1 for the binomial family), ``prior_precision`` the fits'
+    ridge and ``fitted`` the pilot fit's attributes in the units of the data (each
+    becomes ``<name>_`` on the estimator).
     """
 
     Z: np.ndarray

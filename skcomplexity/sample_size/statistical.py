@@ -39,7 +39,7 @@ from .._validation import (
     warn_at_caller,
 )
 from ..models.glm import add_intercept, fit_glm, solve_spd
-from ..models.glm_xp import fit_glm_xp, mean_xp, variance_xp
+from ..models.glm_xp import columns_xp, fit_glm_xp, linear_predictor_xp, mean_xp, variance_xp
 from ._base import Curve, Forecast, SampleSizeEstimator
 from ._device import DeviceMixin
 from ._likelihood_test import (
@@ -130,20 +130,15 @@ def _efficient_score_sums_xp(s, v_idx, coef):
     (k, k) come back to the host."""
     Z, fam = s.Z, s.fam
     xp = namespace_of(Z)
-    dev = Z.device
-
-    def on_device(a):
-        return xp.asarray(np.ascontiguousarray(a, dtype=float), dtype=Z.dtype, device=dev)
-
-    z_star = xp.take(Z, xp.asarray(s.u, device=dev), axis=1)
+    z_star = columns_xp(Z, s.u)
     if coef is not None:
-        z_star = z_star - xp.take(Z, xp.asarray(v_idx, device=dev), axis=1) @ on_device(coef)
-    theta = Z @ on_device(s.w_hat)
-    mu, mu0 = mean_xp(theta, fam), mean_xp(Z @ on_device(s.w_0), fam)
+        z_star = z_star - linear_predictor_xp(columns_xp(Z, v_idx), coef)
+    theta = linear_predictor_xp(Z, s.w_hat)
+    mu, mu0 = mean_xp(theta, fam), mean_xp(linear_predictor_xp(Z, s.w_0), fam)
     var = variance_xp(theta, fam) * fam.dispersion(s.sigma2)
-    xi = (mu - mu0)[None, :] @ z_star
-    sigma = xp.matrix_transpose(z_star * var[:, None]) @ z_star
-    return to_numpy(xi)[0], to_numpy(sigma)
+    xi = xp.matmul((mu - mu0)[None, :], z_star)[0, :]
+    sigma = xp.matmul(xp.matrix_transpose(z_star * var[:, None]), z_star)
+    return to_numpy(xi), to_numpy(sigma)
 
 
 class LikelihoodRatioSampleSize(_LikelihoodTest):
@@ -213,12 +208,7 @@ def _mean_bregman_xp(Z, family, w_hat, w_0, dispersion):
     ``log1p``/``expm1`` form, on the device; a Python float comes back.
     """
     xp = namespace_of(Z)
-
-    def linear_predictor(w):
-        return Z @ xp.asarray(np.ascontiguousarray(w, dtype=float), dtype=Z.dtype,
-                              device=Z.device)
-
-    theta, theta0 = linear_predictor(w_hat), linear_predictor(w_0)
+    theta, theta0 = linear_predictor_xp(Z, w_hat), linear_predictor_xp(Z, w_0)
     d = theta0 - theta
     if family == "gaussian":
         terms = 0.5 * d * d
@@ -411,10 +401,8 @@ class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
             fit_reduced = partial(fit_glm, Z[:, keep], y01)
         else:  # the two Newton fits on the input's device; the design goes there once
             Zd, yd = self._to_device(Z, y01)
-            xp = namespace_of(Zd)
             fit = partial(fit_glm_xp, Zd, yd)
-            fit_reduced = partial(fit_glm_xp, xp.take(Zd, xp.asarray(keep, device=Zd.device),
-                                                      axis=1), yd)
+            fit_reduced = partial(fit_glm_xp, columns_xp(Zd, keep), yd)
         w1 = fit("binomial", prior_precision=self.prior_precision)
         w0 = fit_reduced("binomial", prior_precision=self.prior_precision)
         s0, s1 = Z[:, keep] @ w0, Z @ w1

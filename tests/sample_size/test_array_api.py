@@ -2,8 +2,8 @@
 
 Under ``sklearn.config_context(array_api_dispatch=True)`` torch tensors (CPU here,
 CUDA in the ``gpu`` tests) give the fitted numbers of NumPy input to 1e-8, and the
-heavy linear algebra (Gram prefixes, Cholesky factorisations and solves) really runs
-in torch on the tensors' device. scikit-learn refuses dispatch unless
+heavy linear algebra (Gram prefixes, Cholesky factorisations and solves, the asymptotic
+tests' Newton steps) really runs in torch on the tensors' device. scikit-learn refuses dispatch unless
 ``SCIPY_ARRAY_API=1`` is set; scipy reads it only when first imported, which pytest
 has done long before, so the in-process tests set it for scikit-learn's check alone
 (the engine never hands a device array to scipy) and one test runs a fresh
