@@ -296,11 +296,11 @@ def fit_restricted_xp(X, y, family, fixed_index, fixed_values, **kwargs):
     fixed_index = np.asarray(fixed_index, dtype=int)
     free = np.setdiff1d(np.arange(p), fixed_index)
     fixed_values = np.asarray(fixed_values, dtype=float)
-    offset = linear_predictor_xp(columns_xp(X, fixed_index), fixed_values)
-    coef_v = fit_glm_xp(columns_xp(X, free), y, family, offset=offset, **kwargs)
     coef = np.empty(p)
-    coef[free] = coef_v
     coef[fixed_index] = fixed_values
+    if free.size:  # else every coefficient is held fixed: nothing to fit
+        offset = linear_predictor_xp(columns_xp(X, fixed_index), fixed_values)
+        coef[free] = fit_glm_xp(columns_xp(X, free), y, family, offset=offset, **kwargs)
     return coef
 
 

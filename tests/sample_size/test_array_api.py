@@ -546,6 +546,7 @@ def test_statistical_methods_take_torch_tensors(method, target, dispatch, monkey
 @pytest.mark.parametrize("params", [
     {"prior_precision": 0.5, "test_index": [1, 3]}, {"null_value": 0.1},
     {"fit_intercept": False, "shift": -0.3}, {"sigma2": 2.0}, {"noncentrality": "shifted"},
+    {"fit_intercept": False, "test_index": [3, 0, 1, 2]},  # no nuisance: nothing to refit
     {"alpha": 0.01, "beta": 0.1, "sizes": [10, 50, 400, 2000]},
 ], ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
 @pytest.mark.parametrize("target", ["regression", "binary"])
