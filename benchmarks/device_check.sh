@@ -5,7 +5,9 @@
 #   bash benchmarks/device_check.sh --device cpu --quick # the same steps, small, on the CPU (CI)
 #
 # Steps (each under its own time limit, so the whole check has a known worst case):
-#   1. the `gpu`-marked tests (CUDA against the CPU; they skip without CUDA);
+#   1. the `gpu`-marked tests (CUDA against the CPU; they skip without CUDA), the sample-size
+#      engine's included: the default, D, M and the three asymptotic tests (score, likelihood
+#      ratio, Wald) on regression and binary targets, and the logistic Z-test;
 #   2. the neural-side suite with device="auto" resolving to the checked device
 #      (tests/neural, landscape, pruning, distillation, rademacher, data_quality, test_fmri.py;
 #      not the `slow` ones; `-n 12` when pytest-xdist is installed); --quick runs only the
@@ -24,7 +26,7 @@
 # (step, status, seconds). Exit status: 0 when every step passed, 1 otherwise, 2 on bad use.
 set -uo pipefail
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 DEVICE=cuda
 QUICK=0

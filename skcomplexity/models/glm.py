@@ -260,6 +260,10 @@ def fit_restricted(X, y, family, fixed_index, fixed_values, **kwargs):
     base_offset = kwargs.pop("offset", None)
     if base_offset is not None:
         offset = offset + base_offset
+    if free.size == 0:  # every coefficient held fixed: nothing to fit
+        coef = np.empty(fixed_values.shape[:-1] + (p,))
+        coef[..., fixed_index] = fixed_values
+        return coef
     coef_v = fit_glm(X[:, free], y, family, offset=offset, **kwargs)
     batch = coef_v.shape[:-1]
     coef = np.empty(batch + (p,))

@@ -26,7 +26,6 @@ from .._validation import (
     resolve_family,
     standardize_columns,
 )
-from .._array_api import to_numpy
 from ..models import check_identifiability
 from ..models.batched_xp import (
     aliased_column_found_xp,
@@ -55,8 +54,9 @@ class GLMData:
 
     Attributes
     ----------
-    X : ndarray of shape (m, p)
-        Design matrix (with a leading column of ones when ``fit_intercept``).
+    X : ndarray or array of shape (m, p)
+        Design matrix (with a leading column of ones when ``fit_intercept``); an
+        array on the input's device when :func:`prepare_glm_data` was given one.
     y : ndarray of shape (m,)
         Float target; {0, 1} for the binomial family.
     family : {"gaussian", "binomial"}
@@ -175,11 +175,13 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
         (and divided by ``y_scale²``).
     device : DeviceSpec or None, default=None
         The input's device (array API dispatch,
-        :mod:`skcomplexity.sample_size._device`): for the Gaussian family the
-        passes over the design (standardisation, identifiability, noise
-        variance) run there (:func:`glm_design_on_device`) and the design comes
-        back to the host; where the data need the host's judgement, the host
-        path below runs instead.
+        :mod:`skcomplexity.sample_size._device`): ``data.X`` is then the design on
+        that device (float64). For the Gaussian family the passes over the design
+        (standardisation, identifiability, noise variance) run there
+        (:func:`glm_design_on_device`); where the data need the host's judgement
+        (and for a binary target: labels, separation, identifiability), the host
+        path below runs instead and its design goes to the device once at the
+        end. ``data.y`` stays on the host.
 
     Aliased columns (a linear combination of earlier ones, e.g. a constant
     column next to the intercept or a duplicated one) are left out of the
@@ -199,7 +201,7 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
                                         standardize=standardize)
         if prepared is not None:
             Xd, y, sigma2, scaling = prepared
-            return GLMData(X=to_numpy(Xd), y=y, family=fam, sigma2=sigma2,
+            return GLMData(X=Xd, y=y, family=fam, sigma2=sigma2,
                            columns=np.arange(Xd.shape[1]), scaling=scaling)
     classes = None
     if fam == "binomial":
@@ -229,6 +231,8 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
             sigma2 = estimate_noise_variance(design, y) if estimate_sigma2 else 1.0
     else:
         sigma2 = 1.0
+    if device is not None:
+        design = device.asarray(design)
     return GLMData(X=design, y=y, family=fam, classes=classes, sigma2=float(sigma2),
                    columns=columns, separation=report.separation, scaling=scaling)
 

@@ -18,6 +18,21 @@ passes over the whole design, which on 10,000,000 x 50 take minutes on one CPU
 core. Where the data need the host's judgement (a constant, all-zero or aliased
 column, an exact fit) the host path runs instead, with its warnings and errors.
 
+The asymptotic tests (score, likelihood-ratio and Wald:
+:mod:`skcomplexity.sample_size.statistical`) have no replicates: their work is
+full-data fits. A regression design is prepared on the device
+(:func:`~skcomplexity.sample_size._common.glm_design_on_device`); a binary one on
+the host (labels, the separation LP and the identifiability check are host
+judgements) and then moved to the device once. The design stays there, and the
+pilot and restricted fits (normal equations and a Cholesky solve, or Newton's
+method with its step-halving and warnings:
+:mod:`skcomplexity.models.glm_xp`), the residual variance, the Fisher
+information and the tests' per-row sums run there in float64; coefficients (p,),
+matrices (p, p) and scalars come back for the small solves, ``γ*``, ``α*`` and
+the power curve. ``published_fit=True`` (scikit-learn's and scipy's optimisers, to
+reproduce the published tables) computes on the host. The logistic Z-test runs
+its two Newton fits on the device and its ROC threshold on the host.
+
 A method that has no device route yet (or a route that does not apply, e.g.
 a user's estimator) computes with NumPy on the host: the same answer, off the
 device.

@@ -8,6 +8,18 @@ pilot and the restricted models on standardised data (:class:`PilotFit`), a
 test implements ``_gamma0`` (the per-object noncentrality) and optionally
 ``_effective_alpha``, and ``_closed_form_answer`` forecasts ``m* = max(⌈γ*/γ⁰⌉, n_params + 1)``
 as the template's :class:`~skcomplexity.sample_size._base.Forecast`.
+
+Under array API dispatch with torch tensors (:mod:`skcomplexity.sample_size._device`)
+the prepared design stays on the input's device (a regression design is prepared
+there; a binary one on the host, with its separation and identifiability checks,
+then moved there once), and every pass over its ``m`` rows runs there in float64:
+the pilot and restricted fits (normal equations and Cholesky solves, or Newton's
+method; :mod:`skcomplexity.models.glm_xp`), the residual variance, the Fisher
+information and the tests' per-row sums. Only coefficients (p,), matrices (p, p)
+and scalars come back to the host, where the small solves, ``γ*``, ``α*`` and the
+power curve are computed as for NumPy input. ``published_fit=True`` (a reproduction
+of the published tables: scikit-learn's L-BFGS and scipy's Newton-CG on NumPy
+arrays) prepares and computes on the host.
 """
 
 import warnings
@@ -18,9 +30,16 @@ import numpy as np
 from scipy import optimize, stats
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._array_api import namespace_of
 from .._validation import check_positive, check_probability, column_name, warn_at_caller
 from ..models import IdentifiabilityWarning
 from ..models.glm import fisher_information, fit_glm, fit_restricted, get_family
+from ..models.glm_xp import (
+    fisher_information_xp,
+    fit_glm_xp,
+    fit_restricted_xp,
+    residual_variance_xp,
+)
 from ._base import Curve, Forecast, SampleSizeEstimator, make_size_grid
 from ._common import gchisq_sf, prepare_glm_data
 from ._device import DeviceMixin
@@ -186,11 +205,13 @@ _SEPARATION_RIDGE = 1.0
 class PilotFit:
     """What a test's noncentrality is computed from (standardised units; ``_prepare``'s state).
 
-    ``Z`` is the design (intercept first, aliased columns left out), ``u`` the
-    tested columns of ``Z``, ``w_hat`` the pilot fit, ``w_0`` the restricted fit
-    under the null, ``sigma2`` the noise variance (1 for the binomial family),
-    ``prior_precision`` the fits' ridge and ``fitted`` the pilot fit's attributes
-    in the units of the data (each becomes ``<name>_`` on the estimator).
+    ``Z`` is the design (intercept first, aliased columns left out) and ``y`` the
+    target, both NumPy arrays, or both arrays on the input's device under array API
+    dispatch (:attr:`on_device`); ``u`` the tested columns of ``Z``, ``w_hat`` the
+    pilot fit, ``w_0`` the restricted fit under the null (both NumPy), ``sigma2``
+    the noise variance (1 for the binomial family), ``prior_precision`` the fits'
+    ridge and ``fitted`` the pilot fit's attributes in the units of the data (each
+    becomes ``<name>_`` on the estimator).
     """
 
     Z: np.ndarray
@@ -202,6 +223,11 @@ class PilotFit:
     sigma2: float
     prior_precision: float
     fitted: dict = field(default_factory=dict)
+
+    @property
+    def on_device(self):
+        """Whether ``Z`` and ``y`` are arrays of another namespace than NumPy (a device)."""
+        return namespace_of(self.Z) is not None
 
 
 class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
@@ -282,10 +308,14 @@ class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
     def _prepare(self, X, y):
         # standardised inside (z-scored columns, and y for the Gaussian family), so that the
         # answer does not depend on the units of the data; coef_ etc. are mapped back
+        # under array API dispatch the design stays on the input's device (data.X), except
+        # for the published reproduction, whose fits are scikit-learn's and scipy's on NumPy
+        device = None if self.published_fit else self._device
         data = prepare_glm_data(X, y, self.family, self.fit_intercept, estimate_sigma2=False,
                                 feature_names=getattr(self, "feature_names_in_", None),
-                                standardize=True, device=self._device)
+                                standardize=True, device=device)
         family, Z, y, scaling = data.family, data.X, data.y, data.scaling
+        yd = None if device is None else device.asarray(y)  # the target next to the design
         u = self._tested_columns(X.shape[1])
         u_full = u + int(self.fit_intercept)
         kept = np.isin(u_full, data.columns)
@@ -319,6 +349,8 @@ class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
         fam = get_family(family)
         if self.published_fit and family == "binomial" and Z.shape[1] > int(self.fit_intercept):
             w_hat = _published_logistic_fit(Z, y, self.fit_intercept)
+        elif yd is not None:
+            w_hat = fit_glm_xp(Z, yd, fam, prior_precision=lam)
         else:
             w_hat = fit_glm(Z, y, fam, prior_precision=lam)
         if self.null_value is None:
@@ -331,12 +363,17 @@ class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
         else:
             # start Newton from the pilot estimate: from zero, the undamped steps can diverge
             free = np.setdiff1d(np.arange(Z.shape[1]), u_design)
-            w_0 = fit_restricted(Z, y, fam, u_design, w_u0, prior_precision=lam,
-                                 coef_init=w_hat[free])
+            restricted = fit_restricted if yd is None else fit_restricted_xp
+            w_0 = restricted(Z, y if yd is None else yd, fam, u_design, w_u0,
+                             prior_precision=lam, coef_init=w_hat[free])
         if family == "gaussian":
-            resid = y - Z @ w_hat
-            sigma2 = (float(np.var(resid)) if self.sigma2 is None
-                      else float(self.sigma2) / scaling.y_scale / scaling.y_scale)
+            if self.sigma2 is not None:
+                sigma2 = float(self.sigma2) / scaling.y_scale / scaling.y_scale
+            elif yd is not None:
+                sigma2 = residual_variance_xp(Z, yd, w_hat)
+            else:
+                resid = y - Z @ w_hat
+                sigma2 = float(np.var(resid))
             floor = 1e-12 * max(float(np.var(y)), np.finfo(float).tiny)
             if sigma2 <= floor:
                 warn_at_caller(
@@ -359,12 +396,16 @@ class _LikelihoodTest(DeviceMixin, SampleSizeEstimator):
         )
         if data.classes is not None:
             fitted["classes"] = data.classes
-        return PilotFit(Z=Z, y=y, fam=fam, u=u_design, w_hat=w_hat, w_0=w_0, sigma2=sigma2,
-                        prior_precision=lam, fitted=fitted)
+        return PilotFit(Z=Z, y=y if yd is None else yd, fam=fam, u=u_design, w_hat=w_hat,
+                        w_0=w_0, sigma2=sigma2, prior_precision=lam, fitted=fitted)
 
     def _information(self, s, w, sigma2):
-        """Fisher information at ``w`` plus the fits' ridge."""
-        info = fisher_information(s.Z, w, s.fam, sigma2=sigma2)
+        """Fisher information at ``w`` plus the fits' ridge (p, p), on the host.
+
+        The pass over the rows runs on the design's device (:attr:`PilotFit.on_device`).
+        """
+        information = fisher_information_xp if s.on_device else fisher_information
+        info = information(s.Z, w, s.fam, sigma2=sigma2)
         return info + s.prior_precision * np.eye(s.Z.shape[1])
 
     # -- subclasses: per-object noncentrality and (optionally) corrected alpha

@@ -29,6 +29,7 @@ import numpy as np
 from scipy import stats
 from sklearn.utils._param_validation import Interval
 
+from .._array_api import namespace_of, to_numpy
 from .._validation import (
     check_binary_target,
     check_probability,
@@ -38,6 +39,7 @@ from .._validation import (
     warn_at_caller,
 )
 from ..models.glm import add_intercept, fit_glm, solve_spd
+from ..models.glm_xp import columns_xp, fit_glm_xp, linear_predictor_xp, mean_xp, variance_xp
 from ._base import Curve, Forecast, SampleSizeEstimator
 from ._device import DeviceMixin
 from ._likelihood_test import (
@@ -98,21 +100,45 @@ class LagrangeMultiplierSampleSize(_LikelihoodTest):
     criterion_label = "power of the score test"
 
     def _gamma0(self, s):
-        Z, fam, u, w_hat, w_0 = s.Z, s.fam, s.u, s.w_hat, s.w_0
-        p = Z.shape[1]
-        v_idx = np.setdiff1d(np.arange(p), u)
-        info = self._information(s, w_0, s.sigma2)
-        if v_idx.size:
-            coef = _solve(info[np.ix_(v_idx, v_idx)], info[np.ix_(v_idx, u)])
-            z_star = Z[:, u] - Z[:, v_idx] @ coef
-        else:
-            z_star = Z[:, u]
-        theta = Z @ w_hat
-        mu, mu0 = fam.mean(theta), fam.mean(Z @ w_0)
-        var = fam.variance(theta) * fam.dispersion(s.sigma2)
-        xi = (mu - mu0) @ z_star
-        sigma = (z_star * var[:, None]).T @ z_star
-        return float(xi @ _solve(sigma, xi)) / Z.shape[0]
+        p = s.Z.shape[1]
+        v_idx = np.setdiff1d(np.arange(p), s.u)
+        info = self._information(s, s.w_0, s.sigma2)
+        coef = _solve(info[np.ix_(v_idx, v_idx)], info[np.ix_(v_idx, s.u)]) if v_idx.size else None
+        sums = _efficient_score_sums_xp if s.on_device else _efficient_score_sums
+        xi, sigma = sums(s, v_idx, coef)
+        return float(xi @ _solve(sigma, xi)) / s.Z.shape[0]
+
+
+def _efficient_score_sums(s, v_idx, coef):
+    """``ξ = Σ_i (μ_i - μ*_i) z*_i`` and ``Σ = Σ_i v_i z*_i z*_iᵀ`` over the rows of ``s.Z``.
+
+    ``z*_i = u_i - coefᵀ v_i`` (``coef = I_vv⁻¹ I_vu``, None when nothing is left
+    to fit); ``μ``, ``v`` from the pilot fit, ``μ*`` from the restricted one.
+    """
+    Z, fam, u = s.Z, s.fam, s.u
+    z_star = Z[:, u] - Z[:, v_idx] @ coef if coef is not None else Z[:, u]
+    theta = Z @ s.w_hat
+    mu, mu0 = fam.mean(theta), fam.mean(Z @ s.w_0)
+    var = fam.variance(theta) * fam.dispersion(s.sigma2)
+    xi = (mu - mu0) @ z_star
+    sigma = (z_star * var[:, None]).T @ z_star
+    return xi, sigma
+
+
+def _efficient_score_sums_xp(s, v_idx, coef):
+    """:func:`_efficient_score_sums` with the design on its device: ``ξ`` (k,) and ``Σ``
+    (k, k) come back to the host."""
+    Z, fam = s.Z, s.fam
+    xp = namespace_of(Z)
+    z_star = columns_xp(Z, s.u)
+    if coef is not None:
+        z_star = z_star - linear_predictor_xp(columns_xp(Z, v_idx), coef)
+    theta = linear_predictor_xp(Z, s.w_hat)
+    mu, mu0 = mean_xp(theta, fam), mean_xp(linear_predictor_xp(Z, s.w_0), fam)
+    var = variance_xp(theta, fam) * fam.dispersion(s.sigma2)
+    xi = xp.matmul((mu - mu0)[None, :], z_star)[0, :]
+    sigma = xp.matmul(xp.matrix_transpose(z_star * var[:, None]), z_star)
+    return to_numpy(xi), to_numpy(sigma)
 
 
 class LikelihoodRatioSampleSize(_LikelihoodTest):
@@ -145,6 +171,8 @@ class LikelihoodRatioSampleSize(_LikelihoodTest):
 
     def _gamma0(self, s):
         Z, fam = s.Z, s.fam
+        if s.on_device:
+            return _mean_bregman_xp(Z, fam.name, s.w_hat, s.w_0, fam.dispersion(s.sigma2))
         theta, theta0 = Z @ s.w_hat, Z @ s.w_0
         terms = _bregman(fam.name, theta, theta0)
         return float(np.mean(2.0 * terms / fam.dispersion(s.sigma2)))
@@ -171,6 +199,27 @@ def _bregman(family, theta, theta0):
     with np.errstate(over="ignore"):
         direct = np.log1p(mu * np.expm1(np.where(small, 0.0, d))) - mu * d
     return np.where(small, series, direct)
+
+
+def _mean_bregman_xp(Z, family, w_hat, w_0, dispersion):
+    """``mean_i 2 B(θ_i, θ⁰_i) / a(φ)`` (:func:`_bregman`) with ``Z`` on its device.
+
+    ``θ = Z ŵ``, ``θ⁰ = Z ŵ⁰`` (``ŵ``, ``ŵ⁰`` on the host); the same series and
+    ``log1p``/``expm1`` form, on the device; a Python float comes back.
+    """
+    xp = namespace_of(Z)
+    theta, theta0 = linear_predictor_xp(Z, w_hat), linear_predictor_xp(Z, w_0)
+    d = theta0 - theta
+    if family == "gaussian":
+        terms = 0.5 * d * d
+    else:
+        mu = mean_xp(theta, family)
+        v = mu * (1.0 - mu)
+        small = xp.abs(d) < 1e-3
+        series = v * d * d * (0.5 + d * ((1.0 - 2.0 * mu) / 6.0 + d * (1.0 - 6.0 * v) / 24.0))
+        direct = xp.log1p(mu * xp.expm1(xp.where(small, xp.zeros_like(d), d))) - mu * d
+        terms = xp.where(small, series, direct)
+    return float(xp.mean(2.0 * terms / dispersion))
 
 
 class WaldSampleSize(_LikelihoodTest):
@@ -295,6 +344,12 @@ class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
     tests), so that the ridge ``prior_precision`` and thus the answer do not
     depend on their units.
 
+    Under array API dispatch with torch tensors the two logistic fits (Newton's
+    method over all rows) run on the tensors' device in float64
+    (:func:`~skcomplexity.models.glm_xp.fit_glm_xp`); the standardisation, the
+    scores ``Z w`` and the ROC threshold (a sort of the ``m`` scores) are computed
+    on the host.
+
     Examples
     --------
     >>> from skcomplexity.sample_size.statistical import z_test_sample_size
@@ -341,8 +396,15 @@ class LogisticZTestSampleSize(DeviceMixin, SampleSizeEstimator):
         Z = add_intercept(Xs) if self.fit_intercept else Xs
         j = self.feature_index + int(self.fit_intercept)
         keep = np.setdiff1d(np.arange(Z.shape[1]), [j])
-        w1 = fit_glm(Z, y01, "binomial", prior_precision=self.prior_precision)
-        w0 = fit_glm(Z[:, keep], y01, "binomial", prior_precision=self.prior_precision)
+        if self._device is None:
+            fit = partial(fit_glm, Z, y01)
+            fit_reduced = partial(fit_glm, Z[:, keep], y01)
+        else:  # the two Newton fits on the input's device; the design goes there once
+            Zd, yd = self._to_device(Z, y01)
+            fit = partial(fit_glm_xp, Zd, yd)
+            fit_reduced = partial(fit_glm_xp, columns_xp(Zd, keep), yd)
+        w1 = fit("binomial", prior_precision=self.prior_precision)
+        w0 = fit_reduced("binomial", prior_precision=self.prior_precision)
         s0, s1 = Z[:, keep] @ w0, Z @ w1
         fpr, tpr, thr = roc_curve(y01, s0)
         c0 = thr[np.argmax(tpr - fpr)]

@@ -2,8 +2,8 @@
 
 Under ``sklearn.config_context(array_api_dispatch=True)`` torch tensors (CPU here,
 CUDA in the ``gpu`` tests) give the fitted numbers of NumPy input to 1e-8, and the
-heavy linear algebra (Gram prefixes, Cholesky factorisations and solves) really runs
-in torch on the tensors' device. scikit-learn refuses dispatch unless
+heavy linear algebra (Gram prefixes, Cholesky factorisations and solves, the asymptotic
+tests' Newton steps) really runs in torch on the tensors' device. scikit-learn refuses dispatch unless
 ``SCIPY_ARRAY_API=1`` is set; scipy reads it only when first imported, which pytest
 has done long before, so the in-process tests set it for scikit-learn's check alone
 (the engine never hands a device array to scipy) and one test runs a fresh
@@ -477,37 +477,259 @@ def test_binary_target_falls_back_to_the_host(dispatch, torch_linalg_calls):
     assert _max_diff(ref, got) == 0.0
 
 
-@pytest.mark.parametrize("method", ["lagrange", "likelihood-ratio", "wald"])
+# ------------------------------------------------ the asymptotic tests on the device
+STATISTICAL = ["lagrange", "likelihood-ratio", "wald"]
+#: The answer of the asymptotic tests, compared relative to its size.
+STAT_ATTRIBUTES = ("sample_size_", "power_sample_size_", "noncentrality_per_object_",
+                   "gamma_star_", "coef_", "null_coef_", "sigma2_", "alpha_effective_",
+                   "sizes_", "criterion_")
+RTOL_STAT = 1e-8
+
+
+def _statistical_data(target, n=400, d=4):
+    make_data = make_linear_regression if target == "regression" else make_logistic_regression
+    return make_data(n, d, random_state=0)
+
+
+def _fit_statistical_pair(method, target, device="cpu", n=400, d=4, **params):
+    """NumPy and torch fits of ``SufficientSampleSize(method)`` and the warnings of each."""
+    X, y = _statistical_data(target, n, d)
+    make = lambda: SufficientSampleSize(method, params=params or None)  # noqa: E731
+    with warnings.catch_warnings(record=True) as ref_warnings:
+        warnings.simplefilter("always")
+        ref = make().fit(X, y)
+    with warnings.catch_warnings(record=True) as got_warnings:
+        warnings.simplefilter("always")
+        with sklearn.config_context(array_api_dispatch=True):
+            got = make().fit(torch.asarray(X, device=device), torch.asarray(y, device=device))
+    assert [str(w.message) for w in got_warnings] == [str(w.message) for w in ref_warnings]
+    return ref, got
+
+
+def _assert_same_forecast(ref, got, rtol=RTOL_STAT):
+    ref, got = ref.estimator_, got.estimator_
+    for name in STAT_ATTRIBUTES:
+        a, b = getattr(ref, name), getattr(got, name)
+        if a is None:
+            assert b is None, name
+            continue
+        assert not isinstance(b, torch.Tensor), name
+        np.testing.assert_allclose(np.asarray(b, dtype=float), np.asarray(a, dtype=float),
+                                   rtol=rtol, atol=0, err_msg=name)
+    assert got.question_ == ref.question_
+
+
+@pytest.mark.parametrize("method", STATISTICAL)
 @pytest.mark.parametrize("target", ["regression", "binary"])
-def test_statistical_methods_take_torch_tensors(method, target, dispatch, monkeypatch):
-    # regression: the design's passes (z-scores, identifiability) on the device, the pilot
-    # fits on the host; binary: all on the host, the NumPy numbers exactly
+def test_statistical_methods_take_torch_tensors(method, target, dispatch, monkeypatch,
+                                                torch_linalg_calls):
+    # regression: the design is prepared on the device (z-scores, identifiability); binary:
+    # on the host (labels, separation), then moved there. Either way the pilot and restricted
+    # fits, the information and the per-row sums run in torch, float64, on the tensors' device
     from skcomplexity.sample_size import _common
 
     seen, real = [], _common.glm_design_on_device
     monkeypatch.setattr(_common, "glm_design_on_device",
                         lambda Xd, *a, **k: seen.append(Xd) or real(Xd, *a, **k))
-    make_data = make_linear_regression if target == "regression" else make_logistic_regression
-    X, y = make_data(400, 4, random_state=0)
-    make = lambda: SufficientSampleSize(method)  # noqa: E731
-    ref = make().fit(X, y)
-    got = make().fit(torch.asarray(X), torch.asarray(y))
-    regression = target == "regression"
-    assert [type(a) for a in seen] == ([torch.Tensor] if regression else [])
-    assert _max_diff(ref, got) <= (ATOL if regression else 0.0)
-    for name in ("power_sample_size_", "noncentrality_per_object_", "coef_", "sigma2_",
-                 "alpha_effective_"):
-        np.testing.assert_allclose(getattr(got.estimator_, name), getattr(ref.estimator_, name),
-                                   rtol=1e-10 if regression else 0, atol=0)
+    ref, got = _fit_statistical_pair(method, target)
+    assert [type(a) for a in seen] == ([torch.Tensor] if target == "regression" else [])
+    _assert_same_forecast(ref, got)
+    assert _max_diff(ref, got) <= ATOL
+    # the pilot fit's (5, 5) system (intercept and 4 features) and the restricted fit's
+    # (3, 3) one (2 of the 4 coefficients tested) were factorised in torch
+    shapes = {shape for name, shape, *_ in torch_linalg_calls if name == "cholesky"}
+    assert {(5, 5), (3, 3)} <= shapes
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cpu")}
 
 
-def test_logistic_z_test_takes_torch_tensors(dispatch):
+@pytest.mark.parametrize("params", [
+    {"prior_precision": 0.5, "test_index": [1, 3]}, {"null_value": 0.1},
+    {"fit_intercept": False, "shift": -0.3}, {"sigma2": 2.0}, {"noncentrality": "shifted"},
+    {"fit_intercept": False, "test_index": [3, 0, 1, 2]},  # no nuisance: nothing to refit
+    {"alpha": 0.01, "beta": 0.1, "sizes": [10, 50, 400, 2000]},
+], ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_statistical_options_on_the_device(params, target, dispatch, torch_linalg_calls):
+    for method in STATISTICAL:
+        ref, got = _fit_statistical_pair(method, target, **params)
+        _assert_same_forecast(ref, got)
+    assert torch_linalg_calls
+
+
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_statistical_fits_run_in_torch_not_numpy(target, dispatch, monkeypatch):
+    # the host's fits are not called; the device's get torch float64 designs, and the binary
+    # target's Newton iterations run on them
+    from skcomplexity.models import glm, glm_xp
+    from skcomplexity.sample_size import _likelihood_test
+
+    device_calls, host_calls = [], []
+    for name in ("fit_glm_xp", "fit_restricted_xp", "fisher_information_xp",
+                 "residual_variance_xp"):
+        _spy(monkeypatch, _likelihood_test, name, device_calls)
+    _spy(monkeypatch, glm_xp, "newton_logistic_xp", device_calls)
+    for name in ("fit_glm", "fit_restricted", "fisher_information"):
+        _spy(monkeypatch, _likelihood_test, name, host_calls)
+    _spy(monkeypatch, glm, "newton_logistic", host_calls)
+    for method in STATISTICAL:
+        _fit_statistical_pair(method, target)
+    names = {name for name, _ in device_calls}
+    assert {"fit_glm_xp", "fit_restricted_xp", "fisher_information_xp"} <= names
+    assert ("newton_logistic_xp" in names) == (target == "binary")
+    assert ("residual_variance_xp" in names) == (target == "regression")
+    assert all(isinstance(args[0], torch.Tensor) and args[0].dtype == torch.float64
+               for _, args in device_calls)
+    # the NumPy fits of the reference run only (one pilot and one restricted fit per method)
+    assert sum(name == "fit_glm" for name, _ in host_calls) == 3
+    assert all(isinstance(getattr(args[0], "X", args[0]), np.ndarray)  # Newton: host design
+               for _, args in host_calls)
+    assert sum(name == "newton_logistic" for name, _ in host_calls) == (
+        6 if target == "binary" else 0)
+
+
+@pytest.mark.parametrize("method", STATISTICAL)
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_statistical_methods_make_no_implicit_conversion_to_numpy(method, target, dispatch,
+                                                                  torch_linalg_calls,
+                                                                  monkeypatch):
+    # neither the input nor the design and target the route puts on the device are turned
+    # into NumPy implicitly (what a CUDA tensor would refuse)
+    from skcomplexity._array_api import DeviceSpec
+
+    real = DeviceSpec.asarray
+    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
+        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
+    X, y = _statistical_data(target, 600, 5)
+    Xt = torch.asarray(X).as_subclass(_RefusesImplicitNumpy)
+    yt = torch.asarray(y).as_subclass(_RefusesImplicitNumpy)
+    ref = SufficientSampleSize(method).fit(X, y)
+    got = SufficientSampleSize(method).fit(Xt, yt)
+    assert torch_linalg_calls  # the device route ran
+    _assert_same_forecast(ref, got)
+
+
+def _nearly_separated(scale):
+    """A binary target that a line separates (``scale=0.01``) or nearly (``scale=0.05``: the
+    unpenalised fit puts probabilities numerically at 0 or 1)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 3))
+    y = (X[:, 0] + scale * rng.standard_normal(300) > 0).astype(float)
+    return X, y
+
+
+@pytest.mark.parametrize("method", STATISTICAL)
+@pytest.mark.parametrize("case", ["separated", "probabilities-0-or-1"])
+def test_statistical_separation_warns_alike_on_the_device(method, case, dispatch,
+                                                          torch_linalg_calls):
+    # complete separation: the host's LP finds it and the fits use a ridge (the
+    # IdentifiabilityWarning); nearly separated: the unpenalised Newton fit on the device
+    # gives fitted_glm's warning about probabilities numerically 0 or 1
+    from skcomplexity.models import IdentifiabilityWarning
+
+    X, y = _nearly_separated(0.01 if case == "separated" else 0.05)
+    with warnings.catch_warnings(record=True) as ref_warnings:
+        warnings.simplefilter("always")
+        ref = SufficientSampleSize(method).fit(X, y)
+    with warnings.catch_warnings(record=True) as got_warnings:
+        warnings.simplefilter("always")
+        got = SufficientSampleSize(method).fit(torch.asarray(X), torch.asarray(y))
+    messages = [str(w.message) for w in got_warnings]
+    assert messages == [str(w.message) for w in ref_warnings]
+    assert [w.category for w in got_warnings] == [w.category for w in ref_warnings]
+    if case == "separated":
+        assert got.estimator_.separation_ == ref.estimator_.separation_ == "complete"
+        assert got.estimator_.prior_precision_ == 1.0
+        assert any(w.category is IdentifiabilityWarning and "ridge fit" in str(w.message)
+                   for w in got_warnings)
+    else:
+        assert got.estimator_.separation_ is None
+        assert any("numerically 0 or 1" in m for m in messages)
+    assert torch_linalg_calls
+    _assert_same_forecast(ref, got)
+
+
+def _warnings_of(func):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = func()
+    return out, [(w.category, str(w.message)) for w in caught]
+
+
+@pytest.mark.parametrize("case", ["offset-ridge", "not-converged", "singular-newton",
+                                  "singular-gaussian", "restricted"])
+def test_glm_xp_fits_as_fit_glm(case, torch_linalg_calls):
+    # the device fits against the host's: the numbers, and the warnings of Newton's
+    # stopping rule and of a singular system (solved on the host by the minimum-norm fallback)
+    from skcomplexity.models.glm import fit_glm, fit_restricted
+    from skcomplexity.models.glm_xp import fit_glm_xp, fit_restricted_xp
+
+    X, y = make_logistic_regression(500, 4, random_state=3)
+    D = np.c_[np.ones(500), X]
+    offset = 0.3 * X[:, 0]
+    family, kw, restricted = "binomial", {}, False
+    if case == "offset-ridge":
+        kw = dict(offset=offset, prior_precision=0.7, coef_init=np.full(5, 0.1))
+    elif case == "not-converged":
+        kw = dict(max_iter=2)
+    # a column of zeros and no penalty: every system is singular, whatever the rounding (a
+    # duplicated column's systems factorise or not as the rounding falls, on either route)
+    elif case == "singular-newton":
+        D = np.c_[D, np.zeros(500)]
+        kw = dict(max_iter=3)
+    elif case == "singular-gaussian":
+        family, y, D = "gaussian", X @ [1.0, -2.0, 0.5, 0.0] + 0.1, np.c_[D, np.zeros(500)]
+        kw = dict(offset=offset)
+    else:
+        restricted = True
+    Dt, yt = torch.asarray(D), torch.asarray(y)
+    kw_t = {k: torch.asarray(v) if k == "offset" else v for k, v in kw.items()}
+    if restricted:
+        ref, ref_w = _warnings_of(lambda: fit_restricted(D, y, family, [1, 3], [0.5, -0.2],
+                                                         prior_precision=0.1))
+        got, got_w = _warnings_of(lambda: fit_restricted_xp(Dt, yt, family, [1, 3],
+                                                            [0.5, -0.2], prior_precision=0.1))
+    else:
+        ref, ref_w = _warnings_of(lambda: fit_glm(D, y, family, **kw))
+        got, got_w = _warnings_of(lambda: fit_glm_xp(Dt, yt, family, **kw_t))
+    assert isinstance(got, np.ndarray) and got.shape == ref.shape
+    assert got_w == ref_w
+    expected = {"not-converged": ["did not converge"],
+                "singular-newton": 3 * ["Singular or indefinite matrix in the Newton step"]
+                + ["did not converge"],
+                "singular-gaussian": ["Singular or indefinite matrix in the least-squares"],
+                }.get(case, [])
+    assert len(got_w) == len(expected)
+    assert all(want in message for want, (_, message) in zip(expected, got_w))
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
+    assert torch_linalg_calls
+
+
+@pytest.mark.parametrize("method", STATISTICAL)
+def test_statistical_published_fit_computes_on_the_host(method, dispatch, torch_linalg_calls):
+    # the reproduction of the published tables (scikit-learn's L-BFGS, scipy's Newton-CG)
+    # prepares and fits on the host, as for NumPy input
+    for target in ("regression", "binary"):
+        ref, got = _fit_statistical_pair(method, target, published_fit=True,
+                                         noncentrality="shifted")
+        _assert_same_forecast(ref, got, rtol=0)
+    assert torch_linalg_calls == []
+
+
+def test_logistic_z_test_takes_torch_tensors(dispatch, torch_linalg_calls):
+    # the two Newton fits run in torch (float64, the tensors' device); the ROC threshold and
+    # the proportions on the host
     from skcomplexity.sample_size.statistical import LogisticZTestSampleSize
 
     X, y = make_logistic_regression(300, 3, random_state=0)
     ref = LogisticZTestSampleSize().fit(X, y)
     got = LogisticZTestSampleSize().fit(torch.asarray(X), torch.asarray(y))
     assert (got.sample_size_, got.p0_, got.p1_) == (ref.sample_size_, ref.p0_, ref.p1_)
+    np.testing.assert_allclose(got.margin_, ref.margin_, rtol=1e-10)
+    shapes = {shape for name, shape, *_ in torch_linalg_calls if name == "cholesky"}
+    assert shapes == {(4, 4), (3, 3)}  # the full and the reduced model's Newton systems
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cpu")}
 
 
 @pytest.mark.parametrize("expected", [True, False])
@@ -599,11 +821,44 @@ def test_cuda_d_and_m_give_the_numpy_numbers(case, dispatch, torch_linalg_calls)
 
 @pytest.mark.gpu
 @needs_cuda
-@pytest.mark.parametrize("method", ["lagrange", "likelihood-ratio", "wald"])
-def test_cuda_statistical_methods(method, dispatch):
-    X, y = make_linear_regression(400, 4, random_state=0)
-    ref = SufficientSampleSize(method).fit(X, y)
-    got = SufficientSampleSize(method).fit(torch.asarray(X, device="cuda"),
-                                           torch.asarray(y, device="cuda"))
+@pytest.mark.parametrize("method", STATISTICAL)
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_cuda_statistical_methods(method, target, dispatch, torch_linalg_calls):
+    ref, got = _fit_statistical_pair(method, target, device="cuda")
+    _assert_same_forecast(ref, got)
     assert _max_diff(ref, got) <= ATOL
-    np.testing.assert_allclose(got.estimator_.coef_, ref.estimator_.coef_, rtol=1e-10)
+    shapes = {shape for name, shape, *_ in torch_linalg_calls if name == "cholesky"}
+    assert {(5, 5), (3, 3)} <= shapes  # the pilot and the restricted fit, on the GPU
+    assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
+        (torch.float64, "cuda")}
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("method", STATISTICAL)
+def test_cuda_statistical_separation_warns_alike(method, dispatch, torch_linalg_calls):
+    X, y = _nearly_separated(0.05)
+    with warnings.catch_warnings(record=True) as ref_warnings:
+        warnings.simplefilter("always")
+        ref = SufficientSampleSize(method).fit(X, y)
+    with warnings.catch_warnings(record=True) as got_warnings:
+        warnings.simplefilter("always")
+        got = SufficientSampleSize(method).fit(torch.asarray(X, device="cuda"),
+                                               torch.asarray(y, device="cuda"))
+    assert [str(w.message) for w in got_warnings] == [str(w.message) for w in ref_warnings]
+    assert any("numerically 0 or 1" in str(w.message) for w in got_warnings)
+    assert {dev.type for *_, dev in torch_linalg_calls} == {"cuda"}
+    _assert_same_forecast(ref, got)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_cuda_logistic_z_test(dispatch, torch_linalg_calls):
+    from skcomplexity.sample_size.statistical import LogisticZTestSampleSize
+
+    X, y = make_logistic_regression(300, 3, random_state=0)
+    ref = LogisticZTestSampleSize().fit(X, y)
+    got = LogisticZTestSampleSize().fit(torch.asarray(X, device="cuda"),
+                                        torch.asarray(y, device="cuda"))
+    assert (got.sample_size_, got.p0_, got.p1_) == (ref.sample_size_, ref.p0_, ref.p1_)
+    assert {dev.type for *_, dev in torch_linalg_calls} == {"cuda"}

@@ -357,3 +357,25 @@ def test_bad_input(cls):
         cls().fit(X[:5], y[:5])
     with pytest.raises(ValueError, match="single class"):
         cls(family="binomial").fit(X, np.ones(50))
+
+
+def test_every_coefficient_tested_without_intercept():
+    # no nuisance parameter: the restricted fit is the null itself, and for the Gaussian family
+    # the three tests' noncentrality is d^T (Z^T Z / m) d / sigma2 with d the shift
+    X, y = make_linear_regression(200, 3, random_state=0)
+    gammas = []
+    for cls in TESTS:
+        est = cls(fit_intercept=False, test_index=[0, 1, 2]).fit(X, y)
+        Z = X / np.sqrt(np.mean(X**2, axis=0))  # standardised without centring
+        ys = y / np.sqrt(np.mean(y**2))
+        w = np.linalg.solve(Z.T @ Z, Z.T @ ys)
+        sigma2 = np.var(ys - Z @ w)
+        d = np.full(3, 0.2)
+        assert est.noncentrality_per_object_ == pytest.approx(d @ (Z.T @ Z / 200) @ d / sigma2,
+                                                              rel=1e-10)
+        gammas.append(est.noncentrality_per_object_)
+    assert gammas == pytest.approx([gammas[0]] * 3, rel=1e-12)
+    X, y = make_logistic_regression(200, 3, random_state=0)
+    est = WaldSampleSize(fit_intercept=False, test_index=[2, 0, 1]).fit(X, y)
+    np.testing.assert_allclose(est.null_coef_ * np.sqrt(np.mean(X**2, axis=0)),
+                               est.coef_ * np.sqrt(np.mean(X**2, axis=0)) + 0.2, rtol=1e-12)
