@@ -1,7 +1,8 @@
-"""The conjugate engine's batched linear algebra on any array API namespace (torch, CUDA).
+"""The sample-size engine's batched linear algebra on any array API namespace (torch, CUDA).
 
-The NumPy routines of :mod:`skcomplexity.models._batched` and
-:mod:`skcomplexity.models.posterior` stay exactly as they are; these are their
+The NumPy routines of :mod:`skcomplexity.models._batched`,
+:mod:`skcomplexity.models.posterior`, :mod:`skcomplexity.models._gathered` and
+:mod:`skcomplexity.models._laplace_step` stay exactly as they are; these are their
 counterparts for arrays of another namespace (scikit-learn's array API
 convention, :mod:`skcomplexity._array_api`), computing the same numbers (to
 rounding) on the arrays' device in float64:
@@ -18,6 +19,15 @@ rounding) on the arrays' device in float64:
   :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria` (prefix Gram
   matrices and one batched Cholesky solve per size, or block Kalman updates
   along the orders);
+* :func:`logistic_prefix_path_xp` — penalised logistic regression on every prefix of
+  every replicate (any diagonal penalty: the Laplace prior on every coefficient, or
+  scikit-learn's ``1/C`` with an unpenalised intercept): exact Newton steps warm-started
+  along the sizes, each one batched Cholesky solve and one pass over the gathered
+  prefix rows (in pieces within an element budget) for the score, the Fisher
+  information and the objective; with :func:`laplace_one_step_path_xp` (the MAP and the
+  next row's exact ``xᵀΣx`` for KL/S-sufficiency's one-step divergence) and
+  :func:`sklearn_logistic_prefix_loglik_xp` (D/M-sufficiency's ``LogisticRegression``
+  fits and their full-data log-likelihoods);
 * :func:`standardize_columns_xp`, :func:`aliased_column_found_xp`,
   :func:`least_squares_rss_xp` — the preparation of a regression design on the
   device (z-scored columns, the identifiability rule, the residual variance)
