@@ -21,12 +21,15 @@
 #      scikit-learn's array API dispatch (1,000,000 x 20 and 10,000,000 x 50; --quick: 20,000 x 20
 #      and 50,000 x 50 with the NumPy baseline and the largest difference from it);
 #   6. the same for D-sufficiency (1,000 bootstrap replicates) on 1,000,000 x 20 (--quick:
-#      20,000 x 20 with the NumPy baseline).
+#      20,000 x 20 with the NumPy baseline);
+#   7. the default front door on a binary target (KL-sufficiency's Laplace one-step path:
+#      Newton steps and Cholesky factors on the device) on 1,000,000 x 20 (--quick: 5,000 x 10
+#      with the NumPy baseline).
 # The benchmark tables are printed as the scripts print them; the last lines are a summary
 # (step, status, seconds). Exit status: 0 when every step passed, 1 otherwise, 2 on bad use.
 set -uo pipefail
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
 
 DEVICE=cuda
 QUICK=0
@@ -82,22 +85,25 @@ QUICK_SUITE=(tests/neural/test_device_placement.py
              tests/pruning/test_pruners.py::test_half_pruned_digits_net_stays_above_chance)
 
 if [ "$QUICK" = 1 ]; then
-    # seconds per step: the whole quick check stays under 4 minutes on 2 cores
-    LIMITS=(60 60 60 60 60 40)
+    # seconds per step: the whole quick check stays under 4 minutes on 2 cores (+ the
+    # binary step, 40 s measured with another job on the machine)
+    LIMITS=(60 60 60 60 60 40 90)
     SUITE=("${QUICK_SUITE[@]}")
     HESSIAN=(--sizes 100k --n-objects 500 --seeds 0 --tasks eig)
     SCORERS=(--sizes 10k --n-objects 1000 --epochs 1 --repeat 1 --skip-pruner)
     SCALING=(--quick)
     SCALING_D=(--shapes 20000x20 --baseline yes)
+    SCALING_BINARY=(--shapes 5000x10 --baseline yes)
 else
     # the whole check stays under 8 minutes on an H200
-    LIMITS=(60 140 150 80 90 60)  # bench_hessian: +50 s for the 10M row
+    LIMITS=(60 140 150 80 90 60 90)  # bench_hessian: +50 s for the 10M row
     SUITE=("${NEURAL_SUITE[@]}")
     HESSIAN=(--sizes 1M --n-objects 5000 --seeds 0)
     if [ "$DEVICE" != cpu ]; then HESSIAN+=(--conv10m --conv10m-objects 64); fi
     SCORERS=(--sizes 100k 1M --n-objects 10000 --epochs 5 --repeat 1)
     SCALING=(--baseline no)  # the NumPy row of 1,000,000 x 20 is the README's CPU table
     SCALING_D=(--shapes 1000000x20 --baseline no)
+    SCALING_BINARY=(--shapes 1000000x20 --baseline no)
 fi
 
 NAMES=()
@@ -137,6 +143,8 @@ step "${LIMITS[3]}" "bench_scorers $DEVICE" "$PY" benchmarks/bench_scorers.py --
 step "${LIMITS[4]}" "bench_scaling $DEVICE" "$PY" benchmarks/bench_scaling.py --device "$DEVICE" "${SCALING[@]}"
 step "${LIMITS[5]}" "bench_scaling d-sufficiency $DEVICE" "$PY" benchmarks/bench_scaling.py \
     --device "$DEVICE" --device-method d-sufficiency "${SCALING_D[@]}"
+step "${LIMITS[6]}" "bench_scaling binary $DEVICE" "$PY" benchmarks/bench_scaling.py \
+    --device "$DEVICE" --target binary "${SCALING_BINARY[@]}"
 
 echo
 echo "=== device_check summary (--device $DEVICE, quick=$QUICK)"

@@ -18,6 +18,13 @@ passes over the whole design, which on 10,000,000 x 50 take minutes on one CPU
 core. Where the data need the host's judgement (a constant, all-zero or aliased
 column, an exact fit) the host path runs instead, with its warnings and errors.
 
+What runs on the device: KL/S-sufficiency's conjugate engine (a regression
+target) and its Laplace one-step path (a binary target, ``divergence="expected"``:
+exact Newton steps and ``xᵀΣx`` from Cholesky factors, where the NumPy path reads
+``xᵀΣx`` to about 1e-6); D/M-sufficiency's least squares, ridge and binary L2
+``LogisticRegression`` fits with their full-data log-likelihoods
+(:mod:`skcomplexity.models.batched_xp`).
+
 The asymptotic tests (score, likelihood-ratio and Wald:
 :mod:`skcomplexity.sample_size.statistical`) have no replicates: their work is
 full-data fits. A regression design is prepared on the device
@@ -33,9 +40,9 @@ the power curve. ``published_fit=True`` (scikit-learn's and scipy's optimisers, 
 reproduce the published tables) computes on the host. The logistic Z-test runs
 its two Newton fits on the device and its ROC threshold on the host.
 
-A method that has no device route yet (or a route that does not apply, e.g.
-a user's estimator) computes with NumPy on the host: the same answer, off the
-device.
+A method that has no device route yet (the observed Laplace divergence, a scorer,
+``batched=False``) or a route that does not apply (a user's estimator) computes
+with NumPy on the host: the same answer, off the device.
 """
 
 import numpy as np

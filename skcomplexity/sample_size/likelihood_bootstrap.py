@@ -25,8 +25,12 @@ Under scikit-learn's array API dispatch (:mod:`skcomplexity.sample_size._device`
 torch tensors given to least squares or ridge with ``scoring=None`` (the default
 on a regression target) put the prefix Gram matrices, the Cholesky solves and the
 full-data log-likelihoods on the tensors' device
-(:func:`skcomplexity.models.batched_xp.fit_linear_prefix_xp`); the preparation, the
-draws and the curve stay on the host. Every other case computes on the host.
+(:func:`skcomplexity.models.batched_xp.fit_linear_prefix_xp`); so do they for the
+binary L2 logistic regression (the default on a binary target): its Newton steps on
+the gathered prefix rows and its full-data Bernoulli log-likelihoods
+(:func:`skcomplexity.models.batched_xp.sklearn_logistic_prefix_loglik_xp`). The
+preparation, the draws and the curve stay on the host. Every other case (a scorer,
+another estimator, ``batched=False``) computes on the host.
 """
 
 import copy
@@ -42,7 +46,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from .._array_api import namespace_of, to_numpy
 from .._decision import threshold_holds
 from .._validation import check_binary_target, resolve_family
-from ..models.batched_xp import fit_linear_prefix_xp
+from ..models.batched_xp import fit_linear_prefix_xp, sklearn_logistic_prefix_loglik_xp
 from ..models.glm import fit_linear_prefix, sklearn_logistic_prefix_path, standardize_columns
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
@@ -187,6 +191,8 @@ class _LikelihoodBootstrap(DeviceMixin, SampleSizeEstimator):
             state.kind = "logistic"
             state.inv_c = 0.0 if (params.get("penalty") is None or not np.isfinite(C)) else 1.0 / C
             state.fit_intercept = bool(params["fit_intercept"])
+            state.device = self._device  # torch tensors under array API dispatch: there
+            state.design_cache = {}
         elif self.batched is True:
             raise ValueError(
                 "batched=True needs estimator=None, LinearRegression, Ridge or a binary L2 "
@@ -277,6 +283,12 @@ class _LikelihoodBootstrap(DeviceMixin, SampleSizeEstimator):
                                          fit_intercept=state.fit_intercept,
                                          cache=state.design_cache)
             return CriterionResult(self._gaussian_loglik(state, coef, b0).T)
+        if state.kind == "logistic" and state.device is not None:
+            # Newton on the gathered prefix rows and the full-data log-likelihoods on the
+            # input's device; the (J, R) table comes back to the host
+            return CriterionResult(sklearn_logistic_prefix_loglik_xp(
+                state.X, state.y01, index, sizes, device=state.device, inv_c=state.inv_c,
+                fit_intercept=state.fit_intercept, cache=state.design_cache))
         out = np.empty((len(sizes), R))
         if state.kind == "logistic":
             # Newton on the gathered prefix rows (the count-weighted fit's estimate); the

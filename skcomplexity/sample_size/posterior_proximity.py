@@ -13,6 +13,14 @@ grid size. Logistic regression uses the Laplace posterior at the grid sizes;
 any estimator that exposes a Gaussian posterior (see
 :data:`~skcomplexity.models.posterior.POSTERIOR_PROTOCOL`) works too.
 
+Under scikit-learn's array API dispatch (:mod:`skcomplexity.sample_size._device`),
+torch tensors put the conjugate engine and, for a binary target with
+``divergence="expected"``, the Laplace one-step path
+(:func:`skcomplexity.models.batched_xp.laplace_one_step_path_xp`: exact Newton steps
+and Cholesky factors, so ``xᵀΣx`` is exact where the NumPy path reads it to about
+``1e-6``) on the tensors' device; the observed Laplace divergence and a user's
+estimator compute on the host.
+
 Threshold modes: "relative" (Table 4.6, §4.7): ``|T(k) - T(k_J)| <= ε |T(k_J)|``
 with ``k_J = m - 1`` the last size with a neighbour; "absolute":
 ``KL(k) <= ε`` and ``S(k) >= 1 - ε``; "fraction_of_max": ``T(k) <= ε max T``
@@ -39,6 +47,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid, median_of_means, offset_power_law
 from .._validation import resolve_family, standardize_columns
+from ..models.batched_xp import laplace_one_step_path_xp
 from ..models.glm import check_fit, laplace_one_step_path, laplace_rows_path
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
@@ -179,9 +188,11 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
             self.sigma2_ = data.sigma2
             self.family_ = data.family
             kind = "conjugate" if data.family == "gaussian" else "laplace"
-            # the conjugate engine runs on the input's device (torch tensors under array API
-            # dispatch); the Laplace one on the host
-            on_device = self._to_device(data.X, data.y) if kind == "conjugate" else None
+            # the conjugate engine and the Laplace one-step path run on the input's device
+            # (torch tensors under array API dispatch); the observed Laplace divergence on
+            # the host
+            on_device = (self._to_device(data.X, data.y)
+                         if kind == "conjugate" or self.divergence == "expected" else None)
             key = None if kind != "conjugate" or on_device is not None else data_key(
                 data.X, data.y, data.sigma2, self.prior_precision, self.track_lambda_min,
                 self.divergence)
@@ -221,8 +232,13 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
                 # next row's posterior variance xᵀΣx, not Σ: Newton on the gathered rows
                 # warm-started along the path, Hessian-vector products on the prefix against
                 # a reference Hessian rebuilt only when the mode has moved
-                posteriors = laplace_one_step_path(state.data.X, state.data.y, index, sizes,
-                                                   self.prior_precision, tol=_ONE_STEP_TOL)
+                if state.on_device is None:
+                    posteriors = laplace_one_step_path(state.data.X, state.data.y, index, sizes,
+                                                       self.prior_precision, tol=_ONE_STEP_TOL)
+                else:  # exact Newton steps and Cholesky factors on the input's device
+                    posteriors = laplace_one_step_path_xp(*state.on_device, index, sizes,
+                                                          self.prior_precision,
+                                                          tol=_ONE_STEP_TOL)
             elif state.kind == "laplace":
                 # Laplace posteriors of the prefixes k and k + 1, fitted on their gathered
                 # rows (Newton warm-started along the path; the posterior is strictly
@@ -284,6 +300,9 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
                 len(sizes), self._sequence_length(sizes), p,
                 self.track_lambda_min) == "sequential":
             return n_samples + 4 * p * p  # no prefix statistics: longer chunks, fewer steps
+        if state.kind == "laplace" and state.on_device is not None:
+            # the device gathers pieces within its own budget: the host holds the sequence
+            return self._sequence_length(sizes) + 4 * p * p
         if state.kind == "laplace":  # each order's rows gathered: (length, p) per order
             return self._sequence_length(sizes) * (p + 8)
         return super()._chunk_elements(state, sizes, n_samples)
