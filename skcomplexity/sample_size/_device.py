@@ -23,7 +23,7 @@ target) and its Laplace one-step path (a binary target, ``divergence="expected"`
 exact Newton steps and ``xᵀΣx`` from Cholesky factors, where the NumPy path reads
 ``xᵀΣx`` to about 1e-6); D/M-sufficiency's least squares, ridge and binary L2
 ``LogisticRegression`` fits with their full-data log-likelihoods
-(:mod:`skcomplexity.models.batched_xp`).
+(:mod:`skcomplexity.models.batched_xp`, :mod:`skcomplexity.models.logistic_xp`).
 
 The asymptotic tests (score, likelihood-ratio and Wald:
 :mod:`skcomplexity.sample_size.statistical`) have no replicates: their work is

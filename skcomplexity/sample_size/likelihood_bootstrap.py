@@ -28,7 +28,7 @@ full-data log-likelihoods on the tensors' device
 (:func:`skcomplexity.models.batched_xp.fit_linear_prefix_xp`); so do they for the
 binary L2 logistic regression (the default on a binary target): its Newton steps on
 the gathered prefix rows and its full-data Bernoulli log-likelihoods
-(:func:`skcomplexity.models.batched_xp.sklearn_logistic_prefix_loglik_xp`). The
+(:func:`skcomplexity.models.logistic_xp.sklearn_logistic_prefix_loglik_xp`). The
 preparation, the draws and the curve stay on the host. Every other case (a scorer,
 another estimator, ``batched=False``) computes on the host.
 """
@@ -46,8 +46,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from .._array_api import namespace_of, to_numpy
 from .._decision import threshold_holds
 from .._validation import check_binary_target, resolve_family
-from ..models.batched_xp import fit_linear_prefix_xp, sklearn_logistic_prefix_loglik_xp
+from ..models.batched_xp import fit_linear_prefix_xp
 from ..models.glm import fit_linear_prefix, sklearn_logistic_prefix_path, standardize_columns
+from ..models.logistic_xp import sklearn_logistic_prefix_loglik_xp
 from ._base import CriterionResult, Curve, SampleSizeEstimator
 from ._common import prepare_glm_data
 from ._device import DeviceMixin

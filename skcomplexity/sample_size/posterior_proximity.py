@@ -16,7 +16,7 @@ any estimator that exposes a Gaussian posterior (see
 Under scikit-learn's array API dispatch (:mod:`skcomplexity.sample_size._device`),
 torch tensors put the conjugate engine and, for a binary target with
 ``divergence="expected"``, the Laplace one-step path
-(:func:`skcomplexity.models.batched_xp.laplace_one_step_path_xp`: exact Newton steps
+(:func:`skcomplexity.models.logistic_xp.laplace_one_step_path_xp`: exact Newton steps
 and Cholesky factors, so ``xᵀΣx`` is exact where the NumPy path reads it to about
 ``1e-6``) on the tensors' device; the observed Laplace divergence and a user's
 estimator compute on the host.
@@ -47,8 +47,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid, median_of_means, offset_power_law
 from .._validation import resolve_family, standardize_columns
-from ..models.batched_xp import laplace_one_step_path_xp
 from ..models.glm import check_fit, laplace_one_step_path, laplace_rows_path
+from ..models.logistic_xp import laplace_one_step_path_xp
 from ..models.posterior import (
     POSTERIOR_PROTOCOL,
     gaussian_kl,

@@ -817,8 +817,8 @@ def test_binary_kl_and_s_on_torch(case, dispatch, torch_linalg_calls):
 def test_laplace_one_step_path_xp_is_the_exact_laplace_posterior(budget):
     # an independent route: the count-weighted Laplace posterior of each prefix (fit_glm to a
     # decrement of 1e-14, the Hessian inverted); every size's MAP and next-row variance
-    from skcomplexity.models.batched_xp import laplace_one_step_path_xp
     from skcomplexity.models.glm import laplace_one_step_path, laplace_posterior
+    from skcomplexity.models.logistic_xp import laplace_one_step_path_xp
 
     rng = np.random.default_rng(0)
     X, y = make_logistic_regression(400, 3, random_state=0)
@@ -950,8 +950,8 @@ def test_sklearn_logistic_prefix_loglik_xp_is_the_host_path(inv_c, fit_intercept
     from scipy.special import log_expit
 
     from skcomplexity._array_api import DeviceSpec
-    from skcomplexity.models.batched_xp import sklearn_logistic_prefix_loglik_xp
     from skcomplexity.models.glm import sklearn_logistic_prefix_path
+    from skcomplexity.models.logistic_xp import sklearn_logistic_prefix_loglik_xp
 
     rng = np.random.default_rng(0)
     X, y = make_logistic_regression(300, 3, random_state=1)
