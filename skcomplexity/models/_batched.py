@@ -248,11 +248,14 @@ SINGULAR = ("Singular or indefinite matrix in {} (too few distinct samples for t
 def solve_spd(A, b, *, warn=None, rcond=1e-12, return_ok=False):
     """Solve symmetric positive-definite systems ``A x = b``, batched: THE SPD solve.
 
-    A Cholesky factorisation checks that every system is positive definite; they
-    are then solved by one LU solve (in numpy cheaper than two triangular solves,
-    for want of a batched triangular solve). When a factorisation fails, the
-    batch is split in 16 and retried, so that only the failing systems take the
-    fallback: the minimum-norm solution ``pinv(A) b`` (symmetric
+    A Cholesky factorisation checks that every system is positive definite. From
+    :data:`_LOOP_UNKNOWNS` unknowns each system is then solved with its own factor
+    (LAPACK ``potrf``/``potrs`` per system, 2-3x faster than numpy's batched
+    routines there); below, by one batched LU solve (in numpy cheaper than two
+    triangular solves, for want of a batched triangular solve). A system whose
+    factorisation fails takes the fallback — per system in the loop; in the
+    batched route the batch is split in 16 and retried, so that only the failing
+    chunks take it: the minimum-norm solution ``pinv(A) b`` (symmetric
     eigendecomposition; eigenvalues within ``1e-15`` of the largest in absolute
     value dropped, as :func:`numpy.linalg.pinv`).
 
@@ -333,8 +336,49 @@ def inv_spd(A, *, warn=None):
     return out.reshape(A.shape)
 
 
+#: From this many unknowns a batch of SPD systems is solved by LAPACK ``potrf``/``potrs``
+#: per system (one thread: 9.9 against 16.0 µs per system at 24 unknowns, 89 against 294 at
+#: 101, two right-hand sides); below it numpy's batched Cholesky and LU solve are cheaper
+#: (1.7 against 4.8 µs at 5: the per-call overhead of the loop).
+_LOOP_UNKNOWNS = 16
+
+
+def _solve_spd_loop(A, B, rcond):
+    """:func:`_solve_spd_flat` by ``potrf``/``potrs`` per system; a system whose
+    factorisation fails takes the minimum-norm fallback alone."""
+    n, q = A.shape[0], A.shape[-1]
+    x = np.empty(B.shape)
+    d = np.empty((n, q))
+    failed = []
+    potrf, potrs = lapack.dpotrf, lapack.dpotrs
+    for i in range(n):
+        c, info = potrf(A[i], lower=1, clean=0)
+        if info != 0:
+            failed.append(i)
+            continue
+        d[i] = np.diagonal(c)
+        x[i], _ = potrs(c, B[i], lower=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.all(d > 0, axis=1) & ((d.min(axis=1) / d.max(axis=1)) ** 2 > rcond)
+    if failed:
+        f = np.asarray(failed)
+        x[f], ok[f] = _pinv_solve(A[f], B[f], rcond)
+    return x, ok, bool(failed)
+
+
+def _pinv_solve(A, B, rcond):
+    """The minimum-norm solutions ``pinv(A) B`` and the well-conditioned mask (eigenvalues)."""
+    lam, V = np.linalg.eigh(A)
+    ok = (lam[:, 0] > 0) & (lam[:, 0] > rcond * lam[:, -1])
+    cut = 1e-15 * np.abs(lam).max(axis=1, keepdims=True)
+    inv = np.where(np.abs(lam) > cut, 1.0 / np.where(lam != 0, lam, 1.0), 0.0)
+    return V @ (inv[:, :, None] * (V.swapaxes(1, 2) @ B)), ok
+
+
 def _solve_spd_flat(A, B, rcond):
     """:func:`solve_spd` on a flat batch: ``x``, ``ok`` and whether a system fell back."""
+    if A.shape[-1] >= _LOOP_UNKNOWNS:
+        return _solve_spd_loop(A, B, rcond)
     try:
         L = np.linalg.cholesky(A)
         x = np.linalg.solve(A, B)  # can still find an exactly singular pivot
@@ -344,11 +388,8 @@ def _solve_spd_flat(A, B, rcond):
                      for c in np.array_split(np.arange(len(A)), 16)]
             return (np.concatenate([x for x, _, _ in parts]),
                     np.concatenate([ok for _, ok, _ in parts]), True)
-        lam, V = np.linalg.eigh(A)
-        ok = (lam[:, 0] > 0) & (lam[:, 0] > rcond * lam[:, -1])
-        cut = 1e-15 * np.abs(lam).max(axis=1, keepdims=True)
-        inv = np.where(np.abs(lam) > cut, 1.0 / np.where(lam != 0, lam, 1.0), 0.0)
-        return V @ (inv[:, :, None] * (V.swapaxes(1, 2) @ B)), ok, True
+        x, ok = _pinv_solve(A, B, rcond)
+        return x, ok, True
     d = np.diagonal(L, axis1=1, axis2=2)
     ok = np.all(d > 0, axis=1) & ((d.min(axis=1) / d.max(axis=1)) ** 2 > rcond)
     return x, ok, False

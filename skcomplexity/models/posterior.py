@@ -28,6 +28,7 @@ import numpy as np
 
 from .._array_api import namespace_of
 from ._batched import prefix_grams_xy, solve_spd
+from ._prefix_solve import prefix_solve_criteria
 from .batched_xp import neighbour_criteria_xp
 
 __all__ = [
@@ -428,15 +429,22 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
         return neighbour_criteria_xp(
             X, y, np.asarray(index), sizes, prior_precision=prior_precision, sigma2=sigma2,
             lambda_min=lambda_min, expected=expected, on_failure=_not_positive_definite,
-            route=neighbour_route(len(sizes), int(sizes[-1]) + 1, X.shape[1], lambda_min))
+            route=neighbour_route(len(sizes), int(sizes[-1]) + 1, X.shape[1], lambda_min,
+                                  device=True))
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     sizes = np.asarray(sizes, dtype=int)
     p = X.shape[1]
-    if neighbour_route(len(sizes), int(sizes[-1]) + 1, p, lambda_min) == "sequential":
+    route = neighbour_route(len(sizes), int(sizes[-1]) + 1, p, lambda_min)
+    if route == "sequential":
         kl, s = _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2,
                                                expected)
         return kl, s, None
+    if route == "solve":  # one replicate at a time: no (R, J, p, p) table
+        t, r2 = prefix_solve_criteria(X, y, index, sizes, prior_precision, sigma2, expected,
+                                      on_failure=lambda P: _chol(P, "the posterior precision"))
+        kl, s = _one_object_criteria(t, r2, sigma2)
+        return kl.T, s.T, None
     S = prefix_grams_xy(X, y, index, sizes)  # (R, J, p+1, p+1)
     gram = S[..., :p, :p]
     prec = gram / sigma2 + prior_precision * np.eye(p)
@@ -447,39 +455,58 @@ def prefix_neighbour_criteria(X, y, index, sizes, *, prior_precision=1.0, sigma2
     sol = _solve_posterior(prec, rhs)
     mean, u = sol[..., 0], sol[..., 1]
     t = np.sum(x_new * u, axis=-1) / sigma2
-    if expected:
-        kl = 0.5 * (2.0 * t - np.log1p(t))
-        s = np.sqrt((2.0 + t) / (2.0 + 2.0 * t))
-    else:
-        r2 = (y_new - np.sum(x_new * mean, axis=-1)) ** 2
-        kl = 0.5 * (t - np.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
-        s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
+    r2 = None if expected else (y_new - np.sum(x_new * mean, axis=-1)) ** 2
+    kl, s = _one_object_criteria(t, r2, sigma2)
     lam = np.linalg.eigvalsh(gram)[..., 0].T if lambda_min else None
     return kl.T, s.T, lam
 
 
-def neighbour_route(n_sizes, length, p, lambda_min=False):
-    """Which route :func:`prefix_neighbour_criteria` takes: ``"sequential"`` or ``"prefix"``.
+def _one_object_criteria(t, r2, sigma2):
+    """KL and s-score of taking one object, from ``t = xᵀΣx / σ²`` and (observed) its
+    squared residual ``r2``; the expected criteria when ``r2`` is None."""
+    if r2 is None:
+        return 0.5 * (2.0 * t - np.log1p(t)), np.sqrt((2.0 + t) / (2.0 + 2.0 * t))
+    kl = 0.5 * (t - np.log1p(t) + r2 * t / (sigma2 * (1.0 + t)))
+    s = np.exp(-r2 * t / (2.0 * sigma2 * (1.0 + t) * (2.0 + t)))
+    return kl, s
 
-    Per order, the prefix route costs about ``length p²`` (the cumulative Gram
-    matrices) plus ``n_sizes (p³/3 + 150 p²)`` (one solve per size, and the traffic of
-    ``n_sizes p²``-number arrays, which dominates once they leave the cache); the
-    sequential one (block updates along the order) about ``length (2 p² + 3000)``
-    (the constant: numpy's per-block overhead per object). Measured on one thread
-    (R = 50): 1,000 x 101 every size 0.3 s against minutes, 10,000 x 101 on 100
-    sizes 5.2 s against 16 s, 100,000 x 21 16 s against 2.2 s, 3,000 x 21 0.51 s
-    against 0.39 s. ``λ_min`` needs the prefix Gram matrices.
+
+def neighbour_route(n_sizes, length, p, lambda_min=False, device=False):
+    """Which route :func:`prefix_neighbour_criteria` takes: ``"sequential"``, ``"solve"``
+    or ``"prefix"``.
+
+    * ``"sequential"``: block Kalman updates along each order, about
+      ``length (1.5e-10 p² + 2.5e-6)`` seconds per order on one core (the constant:
+      numpy's per-block overhead per object);
+    * ``"solve"`` (the host, without ``λ_min``): each order's running Gram matrix
+      factorised at every size on the spot (:mod:`~skcomplexity.models._prefix_solve`),
+      about ``3e-11 length p² + n_sizes (3e-11 p³ + 1e-9 p² + 1.5e-5)`` seconds;
+    * ``"prefix"``: the ``(R, J, p, p)`` table of prefix Gram matrices and one batched
+      Cholesky solve per size — what ``λ_min`` needs (its eigenvalues), and the
+      device's route (few, large kernels), chosen there by the earlier cost model
+      ``length p² + n_sizes (p³/3 + 150 p²)`` against ``length (2 p² + 3000)``.
+
+    The constants were measured on one thread (R = 100, the default front door):
+    10,000 x 101 on 100 sizes 1.6 s (solve) against 4.0 s (sequential), 10,000 x 301
+    8.9 s against 16.1 s, 3,000 x 101 1.04 s against 1.07 s, 2,000 x 101 on every size
+    11.5 s against 1.0 s, 1,000 x 21 on every size 1.45 s against 0.24 s.
 
     Examples
     --------
     >>> neighbour_route(980, 1000, 21), neighbour_route(100, 100_000, 21)
-    ('sequential', 'prefix')
+    ('sequential', 'solve')
+    >>> neighbour_route(100, 100_000, 21, lambda_min=True)
+    'prefix'
     """
-    sequential = length * (2.0 * p * p + 3000.0)
-    prefix = length * p * p + n_sizes * (p**3 / 3.0 + 150.0 * p * p)
-    if not lambda_min and sequential < prefix:
-        return "sequential"
-    return "prefix"
+    if lambda_min:
+        return "prefix"
+    if device:
+        sequential = length * (2.0 * p * p + 3000.0)
+        prefix = length * p * p + n_sizes * (p**3 / 3.0 + 150.0 * p * p)
+        return "sequential" if sequential < prefix else "prefix"
+    sequential = length * (1.5e-10 * p * p + 2.5e-6)
+    solve = 3e-11 * length * p * p + n_sizes * (3e-11 * p**3 + 1e-9 * p * p + 1.5e-5)
+    return "sequential" if sequential < solve else "solve"
 
 
 def _sequential_neighbour_criteria(X, y, index, sizes, prior_precision, sigma2, expected,

@@ -281,14 +281,20 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         fixed, per_replicate = super()._memory_estimate(sizes, n_samples, n_features,
                                                         n_repeats, binary)
         q = int(n_features) + 2
-        if (not binary and self.estimator is None
-                and neighbour_route(len(sizes), self._sequence_length(sizes), q - 1,
-                                    self.track_lambda_min) == "sequential"):
+        route = None if binary or self.estimator is not None else neighbour_route(
+            len(sizes), self._sequence_length(sizes), q - 1, self.track_lambda_min,
+            device=self._device is not None)
+        m, length, J = int(n_samples), self._sequence_length(sizes), len(sizes)
+        if route == "sequential":
             # rank-one updates along the orders: a (p, p) covariance (and its update), a
             # mean, the sequence and the two criteria per order; no prefix statistics
-            m, length = int(n_samples), self._sequence_length(sizes)
-            per_replicate = 8 * (m + length + 3 * q * q + 2 * len(sizes)) + 4096
-            fixed = 8 * (4 * m * q + 3 * len(sizes) * n_repeats)
+            per_replicate = 8 * (m + length + 3 * q * q + 2 * J) + 4096
+            fixed = 8 * (4 * m * q + 3 * J * n_repeats)
+        elif route == "solve":
+            # one running Gram matrix at a time: per order the sequence and the criteria;
+            # the rows of the design once more, and the next objects of every order and size
+            per_replicate = 8 * (length + 2 * J + q) + 4096
+            fixed = 8 * (2 * m * q + J * n_repeats * (q + 2))
         if binary and self.estimator is None:
             # the Laplace path gathers each order's rows once: (length, p) and a few (length,)
             per_replicate += 8 * self._sequence_length(sizes) * (q + 8)
@@ -297,8 +303,8 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
     def _chunk_elements(self, state, sizes, n_samples):
         p = state.design.shape[1]
         if state.kind == "conjugate" and neighbour_route(
-                len(sizes), self._sequence_length(sizes), p,
-                self.track_lambda_min) == "sequential":
+                len(sizes), self._sequence_length(sizes), p, self.track_lambda_min,
+                device=state.on_device is not None) in ("sequential", "solve"):
             return n_samples + 4 * p * p  # no prefix statistics: longer chunks, fewer steps
         if state.kind == "laplace" and state.on_device is not None:
             # the device gathers pieces within its own budget: the host holds the sequence
