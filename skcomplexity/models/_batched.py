@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 from scipy.linalg import lapack
 from scipy.linalg.blas import dgemm as _dgemm
+from scipy.linalg.blas import dsyrk as _dsyrk
 from scipy.special import expit
 
 __all__ = [
@@ -130,6 +131,23 @@ def standardize_columns(X, center=True):
     return (X - mean) / sd, mean, sd
 
 
+#: From this many columns a block's Gram matrix is added by ``syrk`` (one triangle, about
+#: half the work: 247 against 436 µs for 1,024 x 102, one thread); below it ``gemm`` (the
+#: full matrix) is faster (21.7 against 31.2 µs for 1,024 x 22).
+_SYRK_COLUMNS = 64
+
+
+def add_block_gram(block, c, *, lower=False):
+    """``c += blockᵀ block`` in place for a Fortran-ordered ``c`` (returned).
+
+    At least the ``lower`` (or upper) triangle of ``c`` is updated (``syrk``, from
+    :data:`_SYRK_COLUMNS` columns), or the whole matrix (``gemm``, below).
+    """
+    if block.shape[1] >= _SYRK_COLUMNS:
+        return _dsyrk(1.0, block.T, beta=1.0, c=c, trans=0, lower=int(lower), overwrite_c=1)
+    return _dgemm(1.0, block.T, block.T, beta=1.0, c=c, trans_b=1, overwrite_c=1)
+
+
 def prefix_grams(A, index, sizes):
     """Gram matrices of every prefix of every replicate's index sequence.
 
@@ -144,8 +162,8 @@ def prefix_grams(A, index, sizes):
     batched product each; past them, each replicate's rows are gathered in
     blocks of at most :data:`_GRAM_BLOCK` rows into a buffer that stays in
     cache, and each block is added to the running Gram matrix by one BLAS
-    ``dgemm`` (``C += BᵀB``; the upper triangle is mirrored, so every matrix
-    is exactly symmetric).
+    ``gemm`` or ``syrk`` (``C += BᵀB``, :func:`add_block_gram`; the upper
+    triangle is mirrored, so every matrix is exactly symmetric).
 
     Parameters
     ----------
@@ -199,7 +217,7 @@ def prefix_grams(A, index, sizes):
             for a in range(bounds[j], bounds[j + 1], _GRAM_BLOCK):
                 b = min(a + _GRAM_BLOCK, bounds[j + 1])
                 block = np.take(A, idx[a:b], axis=0, out=buf[:b - a], mode="clip")
-                c = _dgemm(1.0, block.T, block.T, beta=1.0, c=c, trans_b=1, overwrite_c=1)
+                c = add_block_gram(block, c)  # the upper triangle (mirrored below)
             out[r, j] = c
     lower = np.tril_indices(q, -1)
     out[:, head:, lower[0], lower[1]] = out[:, head:, lower[1], lower[0]]

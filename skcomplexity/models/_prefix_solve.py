@@ -2,7 +2,7 @@
 
 The prefix route of :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria`
 on the host without the ``(R, J, q, q)`` table of prefix statistics: each
-replicate's rows are added to one running Gram matrix (LAPACK ``syrk`` on blocks
+replicate's rows are added to one running Gram matrix (BLAS ``syrk`` or ``gemm`` on blocks
 gathered into a buffer that stays in cache), and at every grid size the posterior
 precision ``P_k = X_kᵀX_k / σ² + α I`` is factorised (``potrf``) and solved
 (``potrs``) on the spot for the next object's ``u = P_k⁻¹ x`` (and, for the observed
@@ -14,7 +14,8 @@ traffic cost more than the factorisations.
 
 import numpy as np
 from scipy.linalg import lapack
-from scipy.linalg.blas import dsyrk
+
+from ._batched import add_block_gram
 
 __all__ = ["prefix_solve_criteria"]
 
@@ -85,7 +86,7 @@ def prefix_solve_criteria(X, y, index, sizes, prior_precision, sigma2, expected,
             for a in range(bounds[j], bounds[j + 1], _BLOCK):
                 b = min(a + _BLOCK, bounds[j + 1])
                 block = np.take(A, idx[a:b], axis=0, out=buf[:b - a], mode="clip")
-                G = dsyrk(1.0, block.T, beta=1.0, c=G, trans=0, lower=1, overwrite_c=1)
+                G = add_block_gram(block, G, lower=True)
             P = G[:p, :p] * inv_s2
             P[diag, diag] += prior_precision
             L, info = potrf(P, lower=1, clean=0, overwrite_a=1)
