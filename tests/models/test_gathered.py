@@ -107,12 +107,15 @@ def test_newton_drops_converged_replicates_and_keeps_their_estimate(nested):
     np.testing.assert_allclose(both[1], one[0], rtol=1e-12, atol=1e-14)
 
 
-def test_cholesky_fallback_only_for_failing_systems():
+@pytest.mark.parametrize("q", [4, 20])  # numpy's batched routines; LAPACK per system
+def test_cholesky_fallback_only_for_failing_systems(q):
     rng = np.random.default_rng(2)
-    A = rng.normal(size=(300, 6, 4))
+    A = rng.normal(size=(300, q + 2, q))
     G = np.swapaxes(A, 1, 2) @ A
-    G[[7, 250]] = np.outer([1.0, 2, 0, 0], [1.0, 2, 0, 0])  # singular: not positive definite
-    b = rng.normal(size=(300, 4))
+    v = np.zeros(q)
+    v[:2] = 1.0, 2.0
+    G[[7, 250]] = np.outer(v, v)  # singular: not positive definite
+    b = rng.normal(size=(300, q))
     with pytest.warns(RuntimeWarning, match="singular here"):
         x, ok = solve_spd(G, b, return_ok=True, warn="singular here")
     assert not ok[7] and not ok[250] and ok.sum() == 298
@@ -123,8 +126,8 @@ def test_cholesky_fallback_only_for_failing_systems():
     np.testing.assert_allclose(x[[7, 250]], (np.linalg.pinv(G[7]) @ b[[7, 250]].T).T,
                                rtol=1e-10)
     # matrix right-hand sides, no batch
-    B = rng.normal(size=(4, 3))
-    np.testing.assert_allclose(solve_spd(G[0], B), np.linalg.solve(G[0], B), rtol=1e-12)
+    B = rng.normal(size=(q, 3))
+    np.testing.assert_allclose(solve_spd(G[0], B), np.linalg.solve(G[0], B), rtol=1e-10)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         solve_spd(G[:7], b[:7], warn="never")

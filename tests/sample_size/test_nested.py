@@ -6,6 +6,7 @@ Monte Carlo error (the sizes of one replicate are correlated, the means are not 
 """
 
 import numpy as np
+import pytest
 
 from skcomplexity.datasets import make_linear_regression
 from skcomplexity.models.glm import fit_linear_prefix, log_likelihood, prefix_grams
@@ -90,3 +91,58 @@ def test_results_do_not_depend_on_n_jobs_or_chunking():
     a = DSufficiency(n_repeats=30, sizes=6, random_state=0, n_jobs=1).fit(X, y)
     b = DSufficiency(n_repeats=30, sizes=6, random_state=0, n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(a.loss_replicates_, b.loss_replicates_)
+
+
+@pytest.mark.parametrize("expected", [True, False])
+@pytest.mark.parametrize("p", [5, 30])
+def test_the_three_routes_give_the_closed_form(expected, p, monkeypatch):
+    # the conjugate criteria at every grid size by the sequential, solve and table routes,
+    # against the one-object KL and s-score computed from the dense posterior of each prefix
+    from skcomplexity.models import posterior
+    from skcomplexity.models.posterior import conjugate_posterior, gaussian_kl, gaussian_s_score
+
+    rng = np.random.default_rng(p)
+    m, sigma2, alpha = 400, 1.7, 0.3
+    X = rng.standard_normal((m, p))
+    y = X @ rng.standard_normal(p) + rng.standard_normal(m)
+    index = np.stack([rng.permutation(m) for _ in range(3)])
+    sizes = np.array([p + 2, 2 * p, 150, 399])
+    ref_kl, ref_s = np.empty((4, 3)), np.empty((4, 3))
+    for r in range(3):
+        for j, k in enumerate(sizes):
+            rows = index[r, :k + 1]
+            m1, c1 = conjugate_posterior(X[rows[:-1]], y[rows[:-1]], prior_precision=alpha,
+                                         sigma2=sigma2)
+            x = X[rows[-1]]
+            if expected:  # closed form in t = xᵀΣx / σ²
+                t = x @ c1 @ x / sigma2
+                ref_kl[j, r], ref_s[j, r] = (0.5 * (2 * t - np.log1p(t)),
+                                             np.sqrt((2 + t) / (2 + 2 * t)))
+            else:
+                m2, c2 = conjugate_posterior(X[rows], y[rows], prior_precision=alpha,
+                                             sigma2=sigma2)
+                ref_kl[j, r] = gaussian_kl(m1, c1, m2, c2)
+                ref_s[j, r] = gaussian_s_score(m1, c1, m2, c2)
+    routes = {"sequential": False, "solve": False, "prefix": True}  # route: lambda_min
+    for route, lambda_min in routes.items():
+        monkeypatch.setattr(posterior, "neighbour_route", lambda *a, route=route, **k: route)
+        kl, s, lam = posterior.prefix_neighbour_criteria(
+            X, y, index, sizes, prior_precision=alpha, sigma2=sigma2, lambda_min=lambda_min,
+            expected=expected)
+        np.testing.assert_allclose(kl, ref_kl, rtol=1e-9, err_msg=route)
+        np.testing.assert_allclose(s, ref_s, rtol=1e-9, err_msg=route)
+        assert (lam is not None) == lambda_min
+
+
+def test_the_route_model_picks_the_cheaper_route():
+    from skcomplexity.models.posterior import neighbour_route
+
+    # measured (one thread, R = 100): every size of 1,000-2,000 rows is sequential; a
+    # geometric grid of 100 sizes on 10,000 rows is solved per size
+    assert neighbour_route(898, 1000, 101) == "sequential"
+    assert neighbour_route(1898, 2000, 101) == "sequential"
+    assert neighbour_route(100, 10_000, 101) == "solve"
+    assert neighbour_route(100, 10_000, 301) == "solve"
+    assert neighbour_route(100, 100_000, 21) == "solve"
+    assert neighbour_route(100, 100_000, 21, lambda_min=True) == "prefix"
+    assert neighbour_route(100, 10_000, 101, device=True) == "sequential"  # the device's model
