@@ -217,7 +217,7 @@ def column_name(j, feature_names=None):
     return f"column {j}"
 
 
-def standardize_columns(X, *, center=True, feature_names=None, name="X"):
+def standardize_columns(X, *, center=True, feature_names=None, name="X", leading_ones=False):
     """Z-score the columns of ``X`` without overflow or underflow, whatever their units.
 
     Each column is first divided by its largest absolute value (so that
@@ -243,6 +243,14 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X"):
     name : str, default="X"
         What the messages call the array: ``"column j of X"`` for ``"X"``,
         the name itself otherwise (e.g. ``"y"`` for a one-column target).
+    leading_ones : bool, default=False
+        Write ``Xs`` into the last columns of a C-contiguous
+        ``(n_samples, n_features + 1)`` array whose first column is ones (a design
+        with its intercept; :func:`skcomplexity.models.glm.add_intercept` returns
+        that array for ``Xs`` without copying it), and return ``Xs`` as that view.
+
+    The values are computed in place in the array returned: one copy of ``X``
+    and one temporary (the squared deviations) at a time.
 
     Returns
     -------
@@ -279,21 +287,30 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X"):
             "Rescale it (e.g. express it in other units) before fitting."
         )
     a = np.where(amax > 0, amax, 1.0)
-    Xd = X / a
+    if leading_ones:
+        design = np.empty((X.shape[0], n_features + 1))
+        design[:, 0] = 1.0
+        Xd = np.divide(X, a, out=design[:, 1:])
+    else:
+        Xd = X / a
+    # Xd becomes Xs in place: Xd - offset, then / spread (the same values as out of place)
     constant = np.ptp(Xd, axis=0) == 0 if X.shape[0] else np.ones(n_features, dtype=bool)
+    first = Xd[0].copy() if X.shape[0] else np.ones(n_features)
     if center:
         offset = Xd.mean(axis=0)
-        spread = np.sqrt(np.mean((Xd - offset) ** 2, axis=0))
+        Xd -= offset
     else:
         offset = np.zeros(n_features)
-        spread = np.sqrt(np.mean(Xd**2, axis=0))
+    spread = np.sqrt(np.mean(np.square(Xd), axis=0))
     constant |= spread == 0
     # a constant column: divided by |its value| (a column of ±1), never centred
+    if center and np.any(constant):
+        Xd[:, constant] = X[:, constant] / a[constant]  # as divided, before the centring
     offset = np.where(constant, 0.0, offset)
-    spread = np.where(constant, np.abs(Xd[0]) if X.shape[0] else 1.0, spread)
+    spread = np.where(constant, np.abs(first), spread)
     spread = np.where(spread > 0, spread, 1.0)  # an all-zero column stays zero
-    Xs = (Xd - offset) / spread
-    return Xs, offset * a, spread * a
+    Xd /= spread
+    return Xd, offset * a, spread * a
 
 
 def warn_at_caller(message, category):

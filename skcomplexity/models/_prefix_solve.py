@@ -66,9 +66,11 @@ def prefix_solve_criteria(X, y, index, sizes, prior_precision, sigma2, expected,
     R, J, p = index.shape[0], sizes.size, X.shape[1]
     # rows of [X, y] (observed: Xᵀy beside XᵀX in the Gram matrix), row-major for the gather
     q = p if expected else p + 1
-    A = np.empty((X.shape[0], q))
-    A[:, :p] = X
-    if not expected:
+    if expected:  # the design itself when it is row-major already
+        A = np.ascontiguousarray(X, dtype=float)
+    else:
+        A = np.empty((X.shape[0], q))
+        A[:, :p] = X
         A[:, p] = y
     t = np.empty((R, J))
     r2 = None if expected else np.empty((R, J))

@@ -173,7 +173,9 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         m = X.shape[0]
         if self.standardize:
             # overflow-safe (1e300 columns) and with errors naming the column
-            Xs = standardize_columns(X, feature_names=getattr(self, "feature_names_in_", None))[0]
+            # the built-in model's design shares the standardised columns (one copy, not two)
+            Xs = standardize_columns(X, feature_names=getattr(self, "feature_names_in_", None),
+                                     leading_ones=self.estimator is None and self.fit_intercept)[0]
         else:
             Xs = X
         # the built-in GLM resolves the family first, so that class labels (0/1/2) are refused

@@ -237,3 +237,28 @@ def test_standardize_columns_is_exact_where_it_can_be():
     Cs = standardize_columns(C)[0]
     assert np.all(Cs[:, 0] == -1) and np.all(Cs[:, 1] == 0)
     assert stats.describe(Cs[:, 2]).variance > 0
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_standardize_columns_into_a_design_shares_its_columns(order):
+    # leading_ones: the same numbers, written into a design whose first column is ones, which
+    # add_intercept then returns itself (one copy of the features, not two)
+    from skcomplexity.models.glm import add_intercept
+
+    rng = np.random.default_rng(1)
+    X = np.asarray(rng.normal(size=(40, 4)) * [1e5, 1.0, 1e-4, 1.0], order=order)
+    X[:, 3] = 2.5  # a constant column: ±1, not centred
+    ref = standardize_columns(X)
+    got = standardize_columns(X, leading_ones=True)
+    for a, b in zip(got, ref, strict=True):
+        if order == "C":  # the same operations on the same layout: bit for bit
+            np.testing.assert_array_equal(a, b)
+        else:  # the squared deviations row-major, not column-major: a sum in another order
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=0)
+    design = add_intercept(got[0])
+    assert np.shares_memory(design, got[0]) and np.all(design[:, 0] == 1.0)
+    np.testing.assert_array_equal(design[:, 1:], got[0])
+    # any other array gets a fresh design
+    other = np.c_[np.full(40, 2.0), ref[0]][:, 1:]
+    assert not np.shares_memory(add_intercept(other), other)
+    assert not np.shares_memory(add_intercept(ref[0]), ref[0])
