@@ -217,6 +217,16 @@ class _RefusesImplicitNumpy(torch.Tensor):
     def __array__(self, *args, **kwargs):
         raise TypeError("implicit conversion of a device tensor to NumPy")
 
+def refuse_implicit_numpy_on_the_device(monkeypatch):
+    """Everything a route moves to the device refuses an implicit NumPy conversion, as a CUDA
+    tensor would."""
+    from skcomplexity._array_api import DeviceSpec
+
+    real = DeviceSpec.asarray
+    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
+        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
+
+
 
 def _refusing_pair(n, d):
     X, y = make_linear_regression(n, d, random_state=0)
@@ -241,11 +251,7 @@ def test_d_and_m_make_no_implicit_conversion_to_numpy(method, dispatch, torch_li
                                                       monkeypatch):
     # neither the input nor anything the route puts on the device (the design, the
     # statistics, the fallback's coefficients) is turned into NumPy implicitly
-    from skcomplexity._array_api import DeviceSpec
-
-    real = DeviceSpec.asarray
-    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
-        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
+    refuse_implicit_numpy_on_the_device(monkeypatch)
     X, y, Xt, yt = _refusing_pair(600, 5)
     ref = SufficientSampleSize(method, random_state=0).fit(X, y)
     got = SufficientSampleSize(method, random_state=0).fit(Xt, yt)
@@ -588,11 +594,7 @@ def test_statistical_methods_make_no_implicit_conversion_to_numpy(method, target
                                                                   monkeypatch):
     # neither the input nor the design and target the route puts on the device are turned
     # into NumPy implicitly (what a CUDA tensor would refuse)
-    from skcomplexity._array_api import DeviceSpec
-
-    real = DeviceSpec.asarray
-    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
-        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
+    refuse_implicit_numpy_on_the_device(monkeypatch)
     X, y = _statistical_data(target, 600, 5)
     Xt = torch.asarray(X).as_subclass(_RefusesImplicitNumpy)
     yt = torch.asarray(y).as_subclass(_RefusesImplicitNumpy)
@@ -978,11 +980,7 @@ def test_binary_makes_no_implicit_conversion_to_numpy(method, dispatch, torch_li
                                                       monkeypatch):
     # neither the input nor the design the route moves to the device is turned into NumPy
     # implicitly (what a CUDA tensor would refuse)
-    from skcomplexity._array_api import DeviceSpec
-
-    real = DeviceSpec.asarray
-    monkeypatch.setattr(DeviceSpec, "asarray", lambda self, a, dtype="float64": real(
-        self, a, dtype).as_subclass(_RefusesImplicitNumpy))
+    refuse_implicit_numpy_on_the_device(monkeypatch)
     X, y = make_logistic_regression(600, 4, random_state=0)
     Xt = torch.asarray(X).as_subclass(_RefusesImplicitNumpy)
     yt = torch.asarray(y).as_subclass(_RefusesImplicitNumpy)
