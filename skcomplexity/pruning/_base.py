@@ -185,9 +185,9 @@ class BasePruner(BaseEstimator):
         """The already fitted network to prune as is, or None to fit a clone of ``estimator``."""
         if self.prefit:
             warn_at_caller(
-                f"{type(self).__name__}(prefit=True) is deprecated and will be removed; pass "
-                "the fitted network as sklearn.frozen.FrozenEstimator(net) instead (it also "
-                "stays fitted inside GridSearchCV and cross_validate, which clone).",
+                f"{type(self).__name__}(prefit=True) is deprecated since 0.3 and will be removed "
+                "in 0.5; pass the fitted network as sklearn.frozen.FrozenEstimator(net) instead "
+                "(it also stays fitted inside GridSearchCV and cross_validate, which clone).",
                 FutureWarning)
         if isinstance(self.estimator, FrozenEstimator):
             return self.estimator.estimator
@@ -378,9 +378,11 @@ _COMMON_DOC = """
         Fraction of the prunable parameters to remove
         (``round(fraction * p)`` of them).
     prefit : bool, default=False
-        Deprecated (FutureWarning): pass ``FrozenEstimator(estimator)``
-        instead. Use the already fitted ``estimator`` instead of fitting a
-        clone.
+        Use the already fitted ``estimator`` instead of fitting a clone.
+
+        .. deprecated:: 0.3
+           ``prefit`` is deprecated in 0.3 and will be removed in 0.5 (a
+           FutureWarning says so): pass ``FrozenEstimator(estimator)`` instead.
     fine_tune_epochs : int, default=0
         Epochs of ``partial_fit`` on the training data after pruning, with
         the removed parameters held at zero after every step.
