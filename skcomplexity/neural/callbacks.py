@@ -151,6 +151,7 @@ class SpectralNormalization(Callback):
     >>> import numpy as np, torch
     >>> from skorch import NeuralNetRegressor
     >>> from skcomplexity.neural.callbacks import SpectralNormalization
+    >>> _ = torch.manual_seed(0)  # the layer's initial weights (and power-iteration vectors)
     >>> net = NeuralNetRegressor(torch.nn.Linear, module__in_features=4, module__out_features=3,
     ...                          max_epochs=3, train_split=None, verbose=0,
     ...                          callbacks=[SpectralNormalization()])
