@@ -275,7 +275,9 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X", leading
     """
     X = np.asarray(X, dtype=np.float64)
     n_features = X.shape[1]
-    amax = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(n_features)
+    # max |x| per column without an |X| temporary (the same values: negation is exact)
+    hi, lo = (X.max(axis=0), X.min(axis=0)) if X.shape[0] else (None, None)
+    amax = np.maximum(hi, -lo) if X.shape[0] else np.zeros(n_features)
     tiny = np.finfo(np.float64).tiny
     bad = np.flatnonzero((amax > 0) & (amax < tiny))
     if bad.size:
@@ -294,7 +296,9 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X", leading
     else:
         Xd = X / a
     # Xd becomes Xs in place: Xd - offset, then / spread (the same values as out of place)
-    constant = np.ptp(Xd, axis=0) == 0 if X.shape[0] else np.ones(n_features, dtype=bool)
+    # ptp(Xd) == 0, from X's extremes: rounding x / a is monotone in x, so the largest and
+    # smallest of Xd are those of X divided by a
+    constant = hi / a == lo / a if X.shape[0] else np.ones(n_features, dtype=bool)
     first = Xd[0].copy() if X.shape[0] else np.ones(n_features)
     if center:
         offset = Xd.mean(axis=0)

@@ -262,3 +262,37 @@ def test_standardize_columns_into_a_design_shares_its_columns(order):
     other = np.c_[np.full(40, 2.0), ref[0]][:, 1:]
     assert not np.shares_memory(add_intercept(other), other)
     assert not np.shares_memory(add_intercept(ref[0]), ref[0])
+
+
+def _standardize_out_of_place(X, center=True):
+    """The out-of-place standardisation the in-place one replaced (the reference)."""
+    amax = np.max(np.abs(X), axis=0)
+    a = np.where(amax > 0, amax, 1.0)
+    Xd = X / a
+    constant = np.ptp(Xd, axis=0) == 0
+    offset = Xd.mean(axis=0) if center else np.zeros(X.shape[1])
+    spread = np.sqrt(np.mean((Xd - offset) ** 2, axis=0))
+    constant |= spread == 0
+    offset = np.where(constant, 0.0, offset)
+    spread = np.where(constant, np.abs(Xd[0]), spread)
+    spread = np.where(spread > 0, spread, 1.0)
+    return (Xd - offset) / spread, offset * a, spread * a
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("center", [True, False])
+def test_in_place_standardisation_is_the_out_of_place_one(seed, center):
+    # bit for bit, including nearly constant columns (1-ulp spreads, which the division by
+    # the column's scale may collapse), constant, all-zero and huge/tiny columns
+    rng = np.random.default_rng(seed)
+    m = 60
+    base = rng.normal(size=(m, 3)) * [1e300, 1e-300, 1.0]
+    near = np.where(rng.integers(0, 2, size=(m, 1)) == 1, 7.3, np.nextafter(7.3, np.inf))
+    huge_near = 3e300 * (1 + np.finfo(float).eps * rng.integers(0, 2, size=(m, 1)))
+    X = np.c_[base, near, huge_near, np.full(m, -2.5), np.zeros(m)]
+    got = standardize_columns(X, center=center)
+    ref = _standardize_out_of_place(X, center=center)
+    for g, r in zip(got, ref, strict=True):
+        np.testing.assert_array_equal(g, r)
+    for g, r in zip(standardize_columns(X, center=center, leading_ones=True), ref, strict=True):
+        np.testing.assert_array_equal(g, r)
