@@ -285,8 +285,9 @@ def test_regressor_wrapping():
 def _exported_pruners():
     """Every estimator class ``skcomplexity.pruning`` exports, except the selector (numpy,
     checked in test_belsley.py): the pruners."""
-    import skcomplexity.pruning as pruning
     from sklearn.base import BaseEstimator
+
+    import skcomplexity.pruning as pruning
 
     classes = [getattr(pruning, name) for name in pruning.__all__]
     return [c for c in classes if isinstance(c, type) and issubclass(c, BaseEstimator)
