@@ -19,6 +19,10 @@ rounding) on the arrays' device in float64:
   :func:`~skcomplexity.models.posterior.prefix_neighbour_criteria` (prefix Gram
   matrices and one batched Cholesky solve per size, or block Kalman updates
   along the orders);
+* :func:`solve_spd_xp` — the device's SPD solve (batched Cholesky; a failing or
+  nearly singular system judged and solved on the host by
+  :func:`~skcomplexity.models._batched.solve_spd`), for the Newton steps of
+  :mod:`~skcomplexity.models.glm_xp` and :mod:`~skcomplexity.models.logistic_xp`;
 * :func:`standardize_columns_xp`, :func:`aliased_column_found_xp`,
   :func:`least_squares_rss_xp` — the preparation of a regression design on the
   device (z-scored columns, the identifiability rule, the residual variance)
@@ -44,6 +48,7 @@ from .._array_api import (
     solve_triangular,
     to_numpy,
 )
+from ._batched import solve_spd
 from ._identifiability import ALIAS_TOL
 from ._linear_prefix import (
     linear_prefix_design,
@@ -52,7 +57,7 @@ from ._linear_prefix import (
 )
 
 __all__ = ["aliased_column_found_xp", "fit_linear_prefix_xp", "least_squares_rss_xp",
-           "neighbour_criteria_xp", "prefix_grams_xp", "standardize_columns_xp"]
+           "neighbour_criteria_xp", "prefix_grams_xp", "solve_spd_xp", "standardize_columns_xp"]
 
 #: Largest number of elements of the rows gathered at once on a GPU (few, large kernels) and
 #: on the CPU (pieces whose gathered rows stay in cache until they are multiplied: D on
@@ -81,6 +86,45 @@ def _gather(xp, A, index):
     else:
         rows = xp.take(A, idx, axis=0)
     return xp.reshape(rows, tuple(np.shape(index)) + tuple(A.shape[1:]))
+
+
+def _replace_rows(xp, A, rows, B):
+    """``A`` with its rows ``rows`` (NumPy int) replaced by ``B`` (a new array)."""
+    n = A.shape[0]
+    pick = np.arange(n)
+    pick[rows] = n + np.arange(len(rows))
+    return xp.take(xp.concat([A, B], axis=0), xp.asarray(pick, device=_device(A)), axis=0)
+
+
+def _take_rows(xp, A, rows):
+    return xp.take(A, xp.asarray(np.asarray(rows, dtype=np.int64), device=_device(A)), axis=0)
+
+
+def solve_spd_xp(A, B, *, warn=None):
+    """``A⁻¹ B`` for positive-definite systems on their device: THE device SPD solve.
+
+    ``A`` (..., q, q), ``B`` (..., q, c). One batched Cholesky factorisation and
+    solve on the device; a system whose factorisation fails, or succeeds with a
+    squared diagonal ratio at most :data:`_DOUBTFUL_PIVOTS` (a numerically singular
+    matrix factorises or not as its rounding falls), is solved on the host by
+    :func:`~skcomplexity.models._batched.solve_spd`, which judges it as for NumPy
+    input (its minimum-norm solution, and ``warn`` when it is not positive
+    definite), and its solution moved back.
+    """
+    xp = namespace_of(A)
+    L, ok = cholesky(xp, A)
+    out = cho_solve(xp, L, B)
+    d = xp.linalg.diagonal(L)
+    ratio = (xp.min(d, axis=-1) / xp.max(d, axis=-1)) ** 2
+    host = np.flatnonzero(~to_numpy(ok & (ratio > _DOUBTFUL_PIVOTS)).reshape(-1))
+    if not host.size:
+        return out
+    q, c, batch = A.shape[-1], B.shape[-1], tuple(A.shape[:-2])
+    flat_a, flat_b = xp.reshape(A, (-1, q, q)), xp.reshape(out, (-1, q, c))
+    fill = solve_spd(to_numpy(_take_rows(xp, flat_a, host)),
+                     to_numpy(_take_rows(xp, xp.reshape(B, (-1, q, c)), host)), warn=warn)
+    fill = xp.asarray(fill, dtype=A.dtype, device=_device(A))
+    return xp.reshape(_replace_rows(xp, flat_b, host, fill), batch + (q, c))
 
 
 def prefix_grams_xp(A, index, sizes, *, budget=None):

@@ -22,28 +22,20 @@ device in its dtype (float64); what comes back to the host is small: coefficient
 (p,), information matrices (p, p) and the scalars Newton's method branches on (its
 decrement, the line search's objective values). A system that is not positive
 definite (or nearly singular) is solved on the host by
-:func:`~skcomplexity.models.glm.solve_spd`, with its minimum-norm fallback and warning. The NumPy routines stay as they are; these
-give their numbers to rounding.
+:func:`~skcomplexity.models.glm.solve_spd`, with its minimum-norm fallback and
+warning (:func:`~skcomplexity.models.batched_xp.solve_spd_xp`, the device's SPD
+solve). The NumPy routines stay as they are; these give their numbers to rounding.
 """
 
 import numpy as np
 
-from .._array_api import cho_solve, cholesky, namespace_of, to_numpy
-from ._batched import _PROB_EPS, SINGULAR, _warn_logistic_fit, solve_spd
-
-#: A system whose Cholesky factorisation on the device has a squared diagonal ratio at most
-#: this is handed to the host's solver to judge (as :mod:`~skcomplexity.models.batched_xp`).
-_DOUBTFUL_PIVOTS = 1e-8
+from .._array_api import namespace_of, to_numpy
+from ._batched import _PROB_EPS, SINGULAR, _warn_logistic_fit
+from .batched_xp import _device, solve_spd_xp
 
 __all__ = ["columns_xp", "fisher_information_xp", "fit_glm_xp", "fit_restricted_xp",
            "linear_predictor_xp", "mean_xp", "newton_logistic_xp", "residual_variance_xp",
            "variance_xp"]
-
-
-def _device(a):
-    from sklearn.externals import array_api_compat
-
-    return array_api_compat.device(a)
 
 
 def _on_device_of(X, a):
@@ -111,22 +103,9 @@ def _gram(X, v=None):
 
 
 def _solve(A, b, warn):
-    """``A⁻¹ b`` for a positive-definite ``A`` (q, q), ``b`` (q,), on their device.
-
-    A matrix whose Cholesky factorisation fails, or succeeds with a squared
-    diagonal ratio at most ``_DOUBTFUL_PIVOTS`` (a numerically singular matrix
-    factorises or not as its rounding falls), is solved on the host by
-    :func:`~skcomplexity.models.glm.solve_spd`, which judges it as for NumPy input
-    (its minimum-norm solution and the warning ``warn`` when it is not positive
-    definite), and the solution moved back.
-    """
-    xp = namespace_of(A)
-    L, ok = cholesky(xp, A)
-    if bool(xp.all(ok)):
-        d = xp.linalg.diagonal(L)
-        if float(xp.min(d) / xp.max(d)) ** 2 > _DOUBTFUL_PIVOTS:
-            return cho_solve(xp, L, b[:, None])[:, 0]
-    return _on_device_of(A, solve_spd(to_numpy(A), to_numpy(b), warn=warn))
+    """``A⁻¹ b`` for one positive-definite ``A`` (q, q), ``b`` (q,), on their device
+    (:func:`~skcomplexity.models.batched_xp.solve_spd_xp`)."""
+    return solve_spd_xp(A, b[:, None], warn=warn)[:, 0]
 
 
 def _penalised_nll(xp, theta, y, coef, pen):

@@ -28,14 +28,20 @@ from typing import NamedTuple
 import numpy as np
 
 from .._array_api import (
-    cho_solve,
-    cholesky,
     namespace_of,
     to_numpy,
 )
-from ._batched import _PROB_EPS, SINGULAR, _warn_logistic_fit, solve_spd
+from ._batched import _PROB_EPS, SINGULAR, _warn_logistic_fit
 from ._gathered import _TRUST, _logistic_design
-from .batched_xp import _GATHER_ELEMENTS, _GATHER_ELEMENTS_CPU, _device, _gather
+from .batched_xp import (
+    _GATHER_ELEMENTS,
+    _GATHER_ELEMENTS_CPU,
+    _device,
+    _gather,
+    _replace_rows,
+    _take_rows,
+    solve_spd_xp,
+)
 
 __all__ = ["LogisticPrefixFit", "laplace_one_step_path_xp", "logistic_prefix_path_xp",
            "sklearn_logistic_prefix_loglik_xp"]
@@ -83,18 +89,6 @@ def _budget(X, budget):
         return int(budget)
     cpu = str(_device(X)).split(":")[0] == "cpu"
     return _GATHER_ELEMENTS_CPU if cpu else _GATHER_ELEMENTS
-
-
-def _replace_rows(xp, A, rows, B):
-    """``A`` with its rows ``rows`` (NumPy int) replaced by ``B`` (a new array)."""
-    n = A.shape[0]
-    pick = np.arange(n)
-    pick[rows] = n + np.arange(len(rows))
-    return xp.take(xp.concat([A, B], axis=0), xp.asarray(pick, device=_device(A)), axis=0)
-
-
-def _take_rows(xp, A, rows):
-    return xp.take(A, xp.asarray(np.asarray(rows, dtype=np.int64), device=_device(A)), axis=0)
 
 
 def _index_piece(index, act, a, b):
@@ -150,20 +144,6 @@ def _trial_losses(xp, X, y, index, act, k, coef, step, *, budget):
         th = xp.matmul(Xr, C)
         trial = th[..., 0:1] + th[..., 1:2] * ts  # (n, l, 30)
         out = out + xp.sum(_softplus(xp, trial) - yr[..., None] * trial, axis=1)
-    return out
-
-
-def _spd_solve_xp(xp, H, B, warn):
-    """``H⁻¹ B`` (``B`` (n, p, c)) by one batched Cholesky solve on the device; a system
-    that is not positive definite takes the host's minimum-norm fallback
-    (:func:`~skcomplexity.models._batched.solve_spd`, ``warn`` as there)."""
-    L, ok = cholesky(xp, H)
-    out = cho_solve(xp, L, B)
-    failed = np.flatnonzero(~to_numpy(ok))
-    if failed.size:
-        fill = solve_spd(to_numpy(_take_rows(xp, H, failed)), to_numpy(_take_rows(xp, B, failed)),
-                         warn=warn)
-        out = _replace_rows(xp, out, failed, xp.asarray(fill, device=_device(H)))
     return out
 
 
@@ -298,7 +278,7 @@ def logistic_prefix_path_xp(X, y, index, sizes, pen, *, tol=1e-10, cap=np.inf, m
         v = None
         if next_row_variance:
             x = _gather(xp, X, index[:, k])  # (R, p)
-            u = _spd_solve_xp(xp, fisher + P, x[:, :, None], singular_warning)[..., 0]
+            u = solve_spd_xp(fisher + P, x[:, :, None], warn=singular_warning)[..., 0]
             v = xp.sum(x * u, axis=-1)
         yield LogisticPrefixFit(coef, converged, v, extreme.copy() if separation else None)
 
@@ -320,7 +300,7 @@ def _newton_xp(xp, X, y, index, k, state, pen, P, *, tol, cap, max_iter, separat
     for _ in range(max_iter):
         sel = None if act.size == R else act
         grad = score - pen * coef
-        step = _spd_solve_xp(xp, fisher + P, grad[:, :, None], warn)[..., 0]
+        step = solve_spd_xp(fisher + P, grad[:, :, None], warn=warn)[..., 0]
         dec_d = xp.sum(grad * step, axis=-1)
         dec = to_numpy(dec_d)
         small = dec <= tol

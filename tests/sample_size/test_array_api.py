@@ -1118,3 +1118,24 @@ def test_cuda_binary_d_and_m(case, dispatch, torch_linalg_calls):
     assert torch_linalg_calls
     assert {(dtype, dev.type) for _, _, dtype, dev in torch_linalg_calls} == {
         (torch.float64, "cuda")}
+
+
+def test_solve_spd_xp_is_the_host_solve():
+    # the device's SPD solve: positive-definite systems on the device, a singular and a nearly
+    # singular one judged and solved by the host's solve_spd, in their places of the batch
+    from skcomplexity.models._batched import solve_spd
+    from skcomplexity.models.batched_xp import solve_spd_xp
+
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(2, 3, 8, 5))
+    G = np.swapaxes(A, -1, -2) @ A
+    v = np.array([1.0, 2.0, 0.0, 0.0, 0.0])
+    G[0, 1] = np.outer(v, v)  # singular
+    G[1, 2] = np.diag([1.0, 1.0, 1.0, 1.0, 1e-12])  # positive definite, squared pivot ratio 1e-12
+    B = rng.normal(size=(2, 3, 5, 2))
+    with pytest.warns(RuntimeWarning, match="singular here"):
+        ref = solve_spd(G, B, warn="singular here")
+    with pytest.warns(RuntimeWarning, match="singular here"):
+        got = solve_spd_xp(torch.asarray(G), torch.asarray(B), warn="singular here")
+    assert isinstance(got, torch.Tensor) and tuple(got.shape) == B.shape
+    np.testing.assert_allclose(got.numpy(), ref, rtol=1e-9, atol=1e-12)
