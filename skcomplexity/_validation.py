@@ -246,8 +246,7 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X", leading
     leading_ones : bool, default=False
         Write ``Xs`` into the last columns of a C-contiguous
         ``(n_samples, n_features + 1)`` array whose first column is ones (a design
-        with its intercept; :func:`skcomplexity.models.glm.add_intercept` returns
-        that array for ``Xs`` without copying it), and return ``Xs`` as that view.
+        with its intercept, ``Xs.base``), and return ``Xs`` as that view.
 
     The values are computed in place in the array returned: one copy of ``X``
     and one temporary (the squared deviations) at a time.

@@ -20,10 +20,10 @@ from scipy.special import expit
 
 from ._batched import (
     SINGULAR,
-    _penalised_nll,
-    inv_spd,
     _Design,
+    _penalised_nll,
     check_fit,
+    inv_spd,
     newton_logistic,
     standardize_columns,
 )

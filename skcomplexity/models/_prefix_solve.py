@@ -77,7 +77,7 @@ def prefix_solve_criteria(X, y, index, sizes, prior_precision, sigma2, expected,
     bounds = np.concatenate([[0], sizes])
     buf = np.empty((_BLOCK, q))
     x_next = X[index[:, sizes]]  # (R, J, p)
-    y_next = y[index[:, sizes]]
+    y_next = None if expected else y[index[:, sizes]]
     diag = np.arange(p)
     potrf, potrs = lapack.dpotrf, lapack.dpotrs
     inv_s2 = 1.0 / sigma2

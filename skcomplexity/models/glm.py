@@ -126,22 +126,8 @@ def get_family(family):
 
 
 def add_intercept(X):
-    """Prepend a column of ones to ``X``.
-
-    When ``X`` is already the last columns of a C-contiguous array whose first
-    column is ones (what :func:`~skcomplexity._validation.standardize_columns`
-    returns with ``leading_ones=True``), that array itself is returned: no copy
-    of the features.
-    """
+    """Prepend a column of ones to ``X``."""
     X = np.asarray(X, dtype=float)
-    base = X.base
-    if (isinstance(base, np.ndarray) and base.ndim == 2 and base.dtype == X.dtype
-            and base.flags.c_contiguous and base.shape == (X.shape[0], X.shape[1] + 1)
-            and X.strides == base.strides
-            and X.__array_interface__["data"][0]
-            == base.__array_interface__["data"][0] + base.itemsize
-            and np.all(base[:, 0] == 1.0)):
-        return base
     return np.hstack([np.ones((X.shape[0], 1)), X])
 
 

@@ -147,7 +147,8 @@ def estimate_noise_variance(X, y, prior_precision=0.0):
 
 
 def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
-                     estimate_sigma2=True, feature_names=None, standardize=False, device=None):
+                     estimate_sigma2=True, feature_names=None, standardize=False, device=None,
+                     design=None):
     """Resolve the family, map a binary target to {0, 1} and build the design matrix.
 
     Parameters
@@ -173,6 +174,11 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
         answer does not depend on the units of the data; ``data.scaling``
         maps back. A given ``sigma2`` is then read in the units of ``y``
         (and divided by ``y_scale²``).
+    design : ndarray of shape (m, n + 1) or None, default=None
+        ``X`` with its intercept column already in front (``fit_intercept`` and
+        not ``standardize``), e.g. the array
+        :func:`~skcomplexity._validation.standardize_columns` wrote ``X`` into
+        with ``leading_ones=True``: used as the design instead of a new copy.
     device : DeviceSpec or None, default=None
         The input's device (array API dispatch,
         :mod:`skcomplexity.sample_size._device`): ``data.X`` is then the design on
@@ -219,7 +225,8 @@ def prepare_glm_data(X, y, family="auto", fit_intercept=True, *, sigma2=None,
             scaling.y_offset, scaling.y_scale = float(y_offset[0]), float(y_scale[0])
             if sigma2 is not None:
                 sigma2 = float(sigma2) / scaling.y_scale / scaling.y_scale
-    design = add_intercept(X) if fit_intercept else np.asarray(X, dtype=float)
+    if design is None or standardize or not fit_intercept:
+        design = add_intercept(X) if fit_intercept else np.asarray(X, dtype=float)
     report = check_identifiability(design, y if fam == "binomial" else None,
                                    fit_intercept=fit_intercept, feature_names=feature_names,
                                    stacklevel=4)

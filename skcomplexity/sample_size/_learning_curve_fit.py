@@ -263,7 +263,7 @@ class FittedCurveMixin:
         the families and their weights stay the data's.
         """
         scores = result.values[..., 0]
-        F, (J, R) = len(state.families), scores.shape
+        F, R = len(state.families), scores.shape[1]
         self._boot_params = np.empty((0, F, 4))
         if self._n_interval_resamples == 0 or R < 2:
             return None

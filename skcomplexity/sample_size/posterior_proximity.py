@@ -186,7 +186,10 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         if self.standardize_target and regression:
             y = standardize_columns(y[:, None], name="y")[0][:, 0]
         if self.estimator is None:
-            data = prepare_glm_data(Xs, y, family, self.fit_intercept, sigma2=self.sigma2)
+            # the design the standardised columns were written into (no second copy)
+            shared = Xs.base if self.standardize and self.fit_intercept else None
+            data = prepare_glm_data(Xs, y, family, self.fit_intercept, sigma2=self.sigma2,
+                                    design=shared)
             self.sigma2_ = data.sigma2
             self.family_ = data.family
             kind = "conjugate" if data.family == "gaussian" else "laplace"

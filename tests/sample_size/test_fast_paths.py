@@ -90,8 +90,8 @@ def test_balanced_chunk(n_repeats, cap, chunk):
 
 
 def test_front_door_same_numbers_for_any_n_jobs_and_chunks(monkeypatch):
-    from skcomplexity import SufficientSampleSize
     import skcomplexity.sample_size._chunking as chunking
+    from skcomplexity import SufficientSampleSize
 
     X, y = make_linear_regression(600, 4, random_state=0)
     one = SufficientSampleSize(random_state=0, params={"n_repeats": 30}).fit(X, y)

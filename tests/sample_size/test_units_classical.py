@@ -242,8 +242,8 @@ def test_standardize_columns_is_exact_where_it_can_be():
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_standardize_columns_into_a_design_shares_its_columns(order):
     # leading_ones: the same numbers, written into a design whose first column is ones, which
-    # add_intercept then returns itself (one copy of the features, not two)
-    from skcomplexity.models.glm import add_intercept
+    # prepare_glm_data takes as the design (one copy of the features, not two)
+    from skcomplexity.sample_size._common import prepare_glm_data
 
     rng = np.random.default_rng(1)
     X = np.asarray(rng.normal(size=(40, 4)) * [1e5, 1.0, 1e-4, 1.0], order=order)
@@ -255,13 +255,16 @@ def test_standardize_columns_into_a_design_shares_its_columns(order):
             np.testing.assert_array_equal(a, b)
         else:  # the squared deviations row-major, not column-major: a sum in another order
             np.testing.assert_allclose(a, b, rtol=1e-14, atol=0)
-    design = add_intercept(got[0])
-    assert np.shares_memory(design, got[0]) and np.all(design[:, 0] == 1.0)
-    np.testing.assert_array_equal(design[:, 1:], got[0])
-    # any other array gets a fresh design
-    other = np.c_[np.full(40, 2.0), ref[0]][:, 1:]
-    assert not np.shares_memory(add_intercept(other), other)
-    assert not np.shares_memory(add_intercept(ref[0]), ref[0])
+    design = got[0].base
+    assert design.shape == (40, 5) and np.all(design[:, 0] == 1.0)
+    # without the constant column (aliased with the intercept, it would be dropped: a copy)
+    Xs = standardize_columns(X[:, :3], leading_ones=True)[0]
+    y = X[:, :3] @ [1.0, -1.0, 2.0] + rng.normal(size=40)
+    shared = prepare_glm_data(Xs, y, "gaussian", True, design=Xs.base)
+    fresh = prepare_glm_data(Xs, y, "gaussian", True)
+    assert shared.X is Xs.base and not np.shares_memory(fresh.X, Xs)
+    np.testing.assert_array_equal(shared.X, fresh.X)
+    assert shared.sigma2 == fresh.sigma2
 
 
 def _standardize_out_of_place(X, center=True):
