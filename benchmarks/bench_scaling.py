@@ -20,7 +20,8 @@ table; ``--timeout`` caps one cell (seconds).
 (default 20 100 300) x ``--targets`` (regression: ``make_linear_regression``; binary:
 ``make_logistic_regression``), each with its own floor (100 Gram products of
 ``[1, X]``, timed in the cell's process), seconds, CPU seconds, x floor (CPU) and peak
-memory against the data's own size::
+memory against the data's own size (under the default 2 GiB budget, which refuses
+1,000,000 x 300 before it starts; ``--memory-budget 16GiB`` runs it)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_scaling.py --grid --sizes 1000 10000 \
         --features 20 --targets regression binary --timeout 300
@@ -92,7 +93,10 @@ import numpy as np
 sys.path.insert(0, {root!r})
 from skcomplexity.datasets import make_linear_regression, make_logistic_regression
 from skcomplexity import SufficientSampleSize
-n, d, target = {n}, {d}, {target!r}
+from skcomplexity._memory import set_memory_budget
+n, d, target, budget = {n}, {d}, {target!r}, {budget!r}
+if budget is not None:  # --memory-budget given: the cells the default 2 GiB refuses
+    set_memory_budget(budget)
 make = make_logistic_regression if target == "binary" else make_linear_regression
 X, y = make(n, d, random_state=0)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -257,7 +261,8 @@ def shape_grid(args):
     for target in args.targets:
         for n in args.sizes:
             for d in args.features:
-                code = GRID_CELL.format(root=ROOT, n=n, d=d, target=target)
+                budget = args.memory_budget if "--memory-budget" in sys.argv else None
+                code = GRID_CELL.format(root=ROOT, n=n, d=d, target=target, budget=budget)
                 res = run_cell(n, None, args.timeout, code=code)
                 head = f"{n:>9}{d:>5}{target:>12}"
                 if "error" in res:

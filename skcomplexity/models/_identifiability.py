@@ -41,6 +41,11 @@ __all__ = [
 
 #: Relative tolerance of the aliasing test (R's ``lm`` uses ``qr(tol = 1e-7)``).
 ALIAS_TOL = 1e-7
+#: :func:`aliased_columns` skips its column-by-column Gram–Schmidt when every column's
+#: squared relative residual, read from the Cholesky factor of the normalised Gram matrix,
+#: exceeds this (against ``ALIAS_TOL² = 1e-14``: the factor's rounding, about
+#: ``(m + p²) ε`` on that scale, is orders of magnitude smaller).
+_SCREEN = 1e-6
 
 
 class IdentifiabilityWarning(RuntimeWarning):
@@ -103,6 +108,8 @@ def aliased_columns(X, tol=ALIAS_TOL):
     """
     X = np.asarray(X, dtype=float)
     m, p = X.shape
+    if _clearly_independent(X, tol):
+        return np.arange(p), {}
     basis = np.zeros((p, m))  # the kept orthonormal columns, as rows (filled in order)
     keep, aliased = [], {}
     for j in range(p):
@@ -125,6 +132,34 @@ def aliased_columns(X, tol=ALIAS_TOL):
             basis[len(keep)] = r / rn
             keep.append(j)
     return np.asarray(keep, dtype=int), aliased
+
+
+def _clearly_independent(X, tol):
+    """Whether no column of ``X`` is near a combination of the earlier ones, from its Gram matrix.
+
+    With ``C = D⁻¹ XᵀX D⁻¹`` (``D`` the column norms) and ``C = L Lᵀ``, ``L_jj`` is the
+    norm of column ``j``'s residual on all earlier columns over its own norm, the ratio
+    :func:`aliased_columns` compares with ``tol`` when every earlier column is kept. When
+    every ``L_jj²`` exceeds :data:`_SCREEN` (far above ``tol²``, which rounding of the
+    ``m``-term sums cannot bridge), every column is kept. Otherwise (a near dependence,
+    a zero column, a failed factorisation, non-finite values, or so many rows that the
+    margin is not safe) the caller runs the column-by-column test. One ``syrk``
+    (``O(m p²)``, a few milliseconds on 100,000 x 22) in place of Gram–Schmidt's
+    ``4 m p²`` in ``p`` sequential steps.
+    """
+    m, p = X.shape
+    if p == 0 or m == 0 or tol**2 >= _SCREEN or m * np.finfo(float).eps > 1e-3 * _SCREEN:
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):  # then d is not finite: False
+        G = X.T @ X
+        d = np.sqrt(np.diagonal(G))
+    if not (np.all(np.isfinite(d)) and np.all(d > 0)):
+        return False
+    try:
+        L = np.linalg.cholesky(G / d[:, None] / d[None, :])
+    except np.linalg.LinAlgError:
+        return False
+    return bool(np.min(np.square(np.diagonal(L))) > _SCREEN)
 
 
 def separation(X, y01):

@@ -33,6 +33,32 @@ def test_aliased_columns_match_the_rank_and_keep_the_first_copy():
     assert {j: c.tolist() for j, c in aliased.items()} == {4: [2], 5: [1, 3], 6: [0]}
 
 
+@pytest.mark.parametrize("gap", [1e-1, 1e-3, 1e-4, 1e-6, 1e-7, 1e-8, 1e-9, 1e-12, 0.0])
+@pytest.mark.parametrize("scale", [1.0, 1e-150, 1e150, 1e-170, 1e160])
+def test_gram_screen_gives_the_column_by_column_answer(monkeypatch, gap, scale):
+    # a column off a combination of earlier ones by a relative gap around R's 1e-7: the
+    # Gram screen must either hand over to Gram-Schmidt or agree with it, at any scale
+    # (including Gram entries that overflow or underflow)
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(500, 4))
+    combo = A[:, 0] - 0.5 * A[:, 2]
+    noise = rng.normal(size=500)
+    noise -= A @ np.linalg.lstsq(A, noise, rcond=None)[0]  # orthogonal to A
+    col = combo + gap * np.linalg.norm(combo) / np.linalg.norm(noise) * noise
+    X = scale * np.c_[np.ones(500), A, col, rng.normal(size=500)]
+    fast = aliased_columns(X)
+    import skcomplexity.models._identifiability as ident
+    monkeypatch.setattr(ident, "_clearly_independent", lambda X, tol: False)
+    slow = aliased_columns(X)
+    assert fast[0].tolist() == slow[0].tolist()
+    assert {j: c.tolist() for j, c in fast[1].items()} == {j: c.tolist() for j, c in slow[1].items()}
+    # the screen itself: it passes a clear gap, never a gap near the tolerance nor a Gram
+    # matrix that underflows (1e-170) or overflows (1e160)
+    monkeypatch.undo()
+    clear = gap >= 1e-1 and scale in (1.0, 1e-150, 1e150)
+    assert ident._clearly_independent(X, ident.ALIAS_TOL) == clear
+
+
 def test_make_classification_redundant_features_are_found():
     X, y = make_classification(200, 6, n_informative=3, n_redundant=2, random_state=0)
     keep, aliased = aliased_columns(np.c_[np.ones(200), X])
