@@ -93,6 +93,7 @@ from ._results import (
     Forecast,
     InsufficientDataWarning,
     _concat_results,
+    _merge_grids,
 )
 
 __all__ = [
@@ -249,6 +250,14 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
     #: Set while ``_resampled_answers`` recomputes the curve on resampled replicates.
     _resampling = False
     _closed_form = False
+    #: Refine the default large grid near the answer (:meth:`_refinement_sizes`): a method
+    #: whose work grows with the sum of the sizes (not the largest) sets it, with a coarser
+    #: ``_large_grid``.
+    _refine_grid = False
+    #: Sizes added inside each refined step of the coarse grid.
+    _refine_points = 12
+    #: The grid the replicates' sequences are drawn for, while a refined grid is evaluated.
+    _draw_grid = None
 
     # ----------------------------------------------------------------- hooks
     def _prepare(self, X, y):  # pragma: no cover - abstract
@@ -359,14 +368,16 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
             return self._evaluate_chunk_inner(state, sizes, seeds, m)
 
     def _evaluate_chunk_inner(self, state, sizes, seeds, m):
-        length = self._sequence_length(sizes)
+        # a refined grid's added sizes are read on the sequences drawn for the coarse grid
+        grid = sizes if self._draw_grid is None else self._draw_grid
+        length = self._sequence_length(grid)
         labels = self._binary_labels(state)
         # the class holding row 0 first: the draws do not depend on how the labels are coded
         strata = None if labels is None else sorted(
             (np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)), key=lambda s: s[0])
-        k1 = max(int(sizes[0]), 2)
+        k1 = max(int(grid[0]), 2)
         drawn = [self._draw(s, length, m, strata, k1) for s in seeds]
-        index = np.stack([d[0] for d in drawn])
+        index = np.stack([d[0][:self._sequence_length(sizes)] for d in drawn])
         rngs = [d[1] for d in drawn]
         del drawn  # the full permutations the sequences were cut from
         draws = Draws(index=index, sizes=sizes, rngs=rngs, n_samples=m, replace=self._replace)
@@ -420,6 +431,18 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         results = parallel_map(self._evaluate_chunk, tasks, n_jobs=self.n_jobs,
                                verbose=self.verbose, desc=type(self).__name__)
         result = _concat_results(results)
+        extra = self._refinement_sizes(result, sizes, state, n_samples)
+        if extra is not None:
+            # the same replicates (their sequences drawn for the coarse grid) at the added sizes
+            self._draw_grid = sizes
+            try:
+                more = _concat_results(parallel_map(
+                    self._evaluate_chunk, [(state, extra, seeds[i:i + chunk], n_samples)
+                                           for i in range(0, n_repeats, chunk)],
+                    n_jobs=self.n_jobs, verbose=self.verbose, desc=type(self).__name__))
+            finally:
+                del self._draw_grid
+            sizes, result = _merge_grids(sizes, result, extra, more)
         curve = self._curve(result, sizes, state)
         self._write_curve(curve)
         self.criterion_replicates_ = curve.replicates
@@ -430,6 +453,34 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         self._decide()
         self._report(result, sizes, state)
         return self
+
+    def _refinement_sizes(self, result, sizes, state, n_samples):
+        """Sizes to add near the answer read off the coarse default grid, or None.
+
+        Where ``_refine_grid`` is set and the grid is the default geometric one, ``m*``
+        read off it only says that the crossing lies in ``(k_{j-1}, k_j]``. The answer is
+        read on the coarse grid, and on :meth:`_resampled_answers`'s resamples of the
+        replicates (the interval's); each step of the grid that holds one of these
+        answers gets ``_refine_points`` sizes, geometrically spaced inside it (every size
+        where the step is shorter). The same replicates are then evaluated at those sizes
+        (:meth:`_fit`), so the answer and its interval are read at about
+        ``ratio^(1/(_refine_points + 1))``, with ``ratio`` the grid's, for the cost of
+        the added sizes, all near ``m*``.
+        """
+        if (not self._refine_grid or self.sizes is not None or len(sizes) < 3
+                or n_samples <= self._large_n):
+            return None
+        self._write_curve(self._curve(result, sizes, state))
+        self._decide()
+        answers = [] if self.sample_size_ is None else [self.sample_size_]
+        resampled = self._resampled_answers(result, sizes, state)
+        if resampled is not None:
+            answers.extend(resampled[np.isin(resampled, sizes)])
+        steps = np.unique(np.searchsorted(sizes, np.asarray(answers, dtype=float)))
+        fine = [np.unique(np.geomspace(sizes[j - 1], sizes[j], self._refine_points + 2)
+                          .round().astype(int))[1:-1] for j in steps if j > 0]
+        extra = np.setdiff1d(np.concatenate(fine), sizes) if fine else np.array([], int)
+        return extra if extra.size else None
 
     def _write_curve(self, curve):
         self.sizes_ = np.asarray(curve.sizes, dtype=int)

@@ -152,6 +152,16 @@ class Forecast:
     decided_off_grid: bool = False
 
 
+def _merge_grids(sizes, result, extra, more):
+    """One grid and one :class:`CriterionResult` from two evaluated on disjoint sizes."""
+    merged = np.concatenate([np.asarray(sizes), np.asarray(extra)])
+    order = np.argsort(merged, kind="stable")
+    values = np.concatenate([result.values, more.values], axis=0)[order]
+    extras = {k: np.concatenate([v, more.extras[k]], axis=0)[order]
+              for k, v in result.extras.items()}
+    return merged[order], CriterionResult(values, extras)
+
+
 def _concat_results(results):
     values = np.concatenate([r.values for r in results], axis=1)
     extras = {k: np.concatenate([r.extras[k] for r in results], axis=1)

@@ -436,6 +436,14 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         smallest grid size at which it holds, which is what its tables used.
     threshold_mode : {"absolute", "relative"}, default="absolute"
     sizes : None, int or array-like, default=None
+        Grid of subsample sizes (see :func:`make_size_grid`). None: 50 evenly
+        spaced points from ``n_features + 2`` to ``m``; beyond 2,000 rows 30
+        geometrically spaced points, refined near ``m*``: the step of the grid
+        that holds ``m*`` and each that holds the answer on one of the interval's
+        resamples of the replicates get 16 more sizes, evaluated on the same
+        replicates (the work grows with the sum of the sizes, and the criterion
+        varies so little between replicates that a fixed fine grid would set the
+        answer). An explicit grid is used as given.
     n_repeats : int, default=100
         Random subsamples per size (without replacement).
     random_state : int, RandomState instance or None, default=None
@@ -468,6 +476,11 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
 
     _direction = "below"
     _replace = False
+    # the work grows with the sum of the sizes: a coarse default grid (a step of x1.34 on
+    # 100,000 rows), refined near m* and the ends of its interval (steps of about 1.7 %)
+    _large_grid = 30
+    _refine_grid = True
+    _refine_points = 16
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  standardize=True, standardize_target=True,

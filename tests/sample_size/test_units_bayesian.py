@@ -189,7 +189,35 @@ def test_default_grid_is_geometric_on_large_tables(cls):
     grid = cls()._size_grid(200_000, 10)
     assert grid[0] == 12 and grid[1] < 20 and grid[-1] >= 199_000
     ratios = grid[1:] / grid[:-1]
-    assert ratios.max() < 1.2
+    # a method whose grid is refined near m* starts coarser (KL between neighbours: the
+    # work grows with the sum of the sizes)
+    assert ratios.max() < (1.45 if cls._refine_grid else 1.2)
+
+
+@pytest.mark.parametrize("target", ["regression", "binary"])
+def test_refined_grid_equals_a_fit_on_the_refined_sizes(target):
+    # the refinement adds sizes near m* and its interval's ends, evaluated on the same
+    # replicates: the same numbers as a fit given the whole refined grid as sizes=
+    # (an independent route: one pass, its own draws for that grid)
+    if target == "binary":
+        X, y = make_logistic_regression(4000, 3, random_state=1)
+    else:
+        X, y = make_linear_regression(5000, 3, random_state=1)
+    est = KLNeighbourSampleSize(n_repeats=20, random_state=3).fit(X, y)
+    coarse = est._size_grid(len(y), X.shape[1])
+    added = np.setdiff1d(est.sizes_, coarse)
+    assert np.isin(coarse, est.sizes_).all() and 0 < added.size <= 3 * est._refine_points
+    # the answer lies among the added sizes, read at steps of a few per cent
+    j = int(np.searchsorted(est.sizes_, est.sample_size_))
+    assert est.sample_size_ not in coarse
+    assert est.sizes_[j] / est.sizes_[j - 1] < 1.05 and est.sizes_[j + 1] / est.sizes_[j] < 1.05
+    lo, hi = est.sample_size_interval_
+    assert lo <= est.sample_size_ <= hi and hi / lo < 1.5
+    fine = KLNeighbourSampleSize(n_repeats=20, random_state=3, sizes=est.sizes_).fit(X, y)
+    np.testing.assert_array_equal(fine.sizes_, est.sizes_)
+    np.testing.assert_allclose(fine.criterion_replicates_, est.criterion_replicates_,
+                               rtol=1e-9, atol=0)
+    assert fine.sample_size_ == est.sample_size_  # and explicit sizes are not refined
 
 
 @pytest.mark.parametrize("cls", [APVCSampleSize, ALCSampleSize, ACCSampleSize])
