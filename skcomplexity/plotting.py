@@ -5,8 +5,6 @@ size; :class:`SampleSizeComparisonDisplay` draws every method's ``m*`` with its
 interval in one figure. matplotlib is imported only when something is drawn.
 """
 
-import math
-
 import numpy as np
 
 __all__ = ["SampleSizeComparisonDisplay", "SampleSizeDisplay"]

@@ -11,7 +11,6 @@ Every decision it takes is reported by column name in ``notes_`` (and, from
 ``fit``, as a :class:`TableEncodingWarning`).
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -191,7 +190,6 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     @staticmethod
     def _frame(X):
         import pandas as pd
-
         import scipy.sparse as sp
 
         if sp.issparse(X):

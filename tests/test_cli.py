@@ -17,11 +17,11 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LinearRegression
 
 from skcomplexity.cli import _command, build_parser, main
+from skcomplexity.cli._errors import InputError
+from skcomplexity.cli._estimators import resolve
 from skcomplexity.cli._files import check_output
 from skcomplexity.datasets import load_servo
 from skcomplexity.models._identifiability import IdentifiabilityWarning
-from skcomplexity.cli._errors import InputError
-from skcomplexity.cli._estimators import resolve
 from skcomplexity.sample_size import (
     APVCSampleSize,
     LagrangeMultiplierSampleSize,

@@ -46,10 +46,10 @@ def test_docstring_examples_run(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for test in tests:
-            state = np.random.get_state()
+            state = np.random.get_state()  # noqa: NPY002 - doctests may seed it
             out = []
             result = runner.run(test, out=out.append, clear_globs=True)
-            np.random.set_state(state)
+            np.random.set_state(state)  # noqa: NPY002
             if result.failed:
                 failures.append("".join(out))
     assert not failures, "\n".join(failures)

@@ -88,8 +88,8 @@ def _run_one(name, X, y, params, args):
     """One method through ``compare_methods``, its warnings sorted; returns a result row."""
     import pandas as pd
 
-    from ..sample_size.facade import InsufficientDataWarning, compare_methods
     from ..preprocessing import TableEncodingWarning
+    from ..sample_size.facade import InsufficientDataWarning, compare_methods
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

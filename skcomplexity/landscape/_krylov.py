@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-
 _REORTH_BYTES = 2 ** 28  # a Krylov basis up to this size is kept (re-orthogonalisation)
 _GAP_SAFETY = 3.0  # the Ritz-value gap overestimates the spectral gap: be conservative
 #: steps between two host reads of the coefficients on an accelerator (on the CPU a read

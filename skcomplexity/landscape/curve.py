@@ -256,7 +256,7 @@ def landscape_curve(model, X, y, *, loss=None, n_permutations=100, ema=0.99, rad
         )
     import torch
 
-    from ._model import is_torch_model, as_functional
+    from ._model import as_functional, is_torch_model
 
     if not is_torch_model(model):
         raise TypeError("radius > 0 needs a torch model (the parameters are perturbed).")

@@ -9,8 +9,11 @@ pytest.importorskip("skorch")
 from skorch.dataset import Dataset  # noqa: E402
 from torch.utils.data import DataLoader, Subset  # noqa: E402
 
-from skcomplexity.neural import MLPClassifier, MLPRegressor  # noqa: E402
-from skcomplexity.neural import BatchLoader  # noqa: E402
+from skcomplexity.neural import (  # noqa: E402
+    BatchLoader,  # noqa: E402
+    MLPClassifier,
+    MLPRegressor,
+)
 
 
 def _batches(loader_cls, dataset, seed, **kwargs):

@@ -139,10 +139,10 @@ def test_compare_methods_leads_with_the_recommendation():
 
 
 def test_every_method_states_its_question_and_threshold_unit():
+    import importlib.util
+
     from skcomplexity.sample_size import LogisticZTestSampleSize
     from skcomplexity.sample_size.facade import METHODS, get_method
-
-    import importlib.util
 
     torch = importlib.util.find_spec("torch") is not None
     classes = {name: get_method(name) for name in METHODS if name != "landscape" or torch}

@@ -13,7 +13,6 @@ from skcomplexity.neural import MLPClassifier
 from skcomplexity.sample_size._base import SampleSizeEstimator
 from skcomplexity.sample_size.landscape import LandscapeSufficiency
 
-
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 

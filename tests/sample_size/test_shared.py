@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from skcomplexity.datasets import make_linear_regression
-from skcomplexity.sample_size.facade import compare_methods, get_method
 from skcomplexity.sample_size._shared import share_computations
+from skcomplexity.sample_size.facade import compare_methods, get_method
 
 SHARING = ("apvc", "acc", "alc", "utility", "kl-neighbours", "kl-sufficiency",
            "s-sufficiency", "d-sufficiency", "m-sufficiency")

@@ -16,10 +16,10 @@ from skcomplexity.datasets import (
 )
 from skcomplexity.models.posterior import conjugate_posterior, gaussian_kl
 from skcomplexity.sample_size.sufficiency import (
+    PUBLISHED_PARAMS,
     DSufficiency,
     KLSufficiency,
     MSufficiency,
-    PUBLISHED_PARAMS,
     SSufficiency,
     get_gaussian_posterior,
 )
