@@ -256,6 +256,9 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
     _refine_grid = False
     #: Sizes added inside each refined step of the coarse grid.
     _refine_points = 12
+    #: Refine only where the answers (the fit's and its resamples') lie in at most this many
+    #: steps of the grid: a wider spread is the replicates', which a finer grid would not narrow.
+    _refine_max_steps = 2
     #: The grid the replicates' sequences are drawn for, while a refined grid is evaluated.
     _draw_grid = None
 
@@ -460,9 +463,10 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         Where ``_refine_grid`` is set and the grid is the default geometric one, ``m*``
         read off it only says that the crossing lies in ``(k_{j-1}, k_j]``. The answer is
         read on the coarse grid, and on :meth:`_resampled_answers`'s resamples of the
-        replicates (the interval's); each step of the grid that holds one of these
-        answers gets ``_refine_points`` sizes, geometrically spaced inside it (every size
-        where the step is shorter). The same replicates are then evaluated at those sizes
+        replicates (the interval's); where they lie in at most ``_refine_max_steps``
+        steps of the grid (else the replicates, not the grid, set the interval's width),
+        each of those steps gets ``_refine_points`` sizes, geometrically spaced inside it
+        (every size where the step is shorter). The same replicates are then evaluated at those sizes
         (:meth:`_fit`), so the answer and its interval are read at about
         ``ratio^(1/(_refine_points + 1))``, with ``ratio`` the grid's, for the cost of
         the added sizes, all near ``m*``.
@@ -477,6 +481,8 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         if resampled is not None:
             answers.extend(resampled[np.isin(resampled, sizes)])
         steps = np.unique(np.searchsorted(sizes, np.asarray(answers, dtype=float)))
+        if steps.size > self._refine_max_steps:
+            return None  # the replicates, not the grid, set the interval's width
         fine = [np.unique(np.geomspace(sizes[j - 1], sizes[j], self._refine_points + 2)
                           .round().astype(int))[1:-1] for j in steps if j > 0]
         extra = np.setdiff1d(np.concatenate(fine), sizes) if fine else np.array([], int)

@@ -59,7 +59,13 @@ sizes : None, int or array-like, default=None
     Grid of subsample sizes (see :func:`make_size_grid`). None: 50 evenly
     spaced points from ``n_features + 2`` to ``m``; beyond 2,000 rows 100
     geometrically spaced points (resolution proportional to the size), so
-    that ``m*`` is not a coarse grid's first points by construction.
+    that ``m*`` is not a coarse grid's first points by construction, refined
+    near ``m*``: the step that holds ``m*`` and each that holds the answer on
+    one of the interval's resamples of the replicates get 8 more sizes,
+    evaluated on the same replicates, so that the answer is read at steps of
+    about 1 % (where these answers lie in at most two steps; not for the utility of a binary target, whose Monte Carlo
+    sample at a size depends on the sizes before it). An explicit grid is
+    used as given.
 n_repeats : int, default=100
     Random subsamples per size (drawn with replacement).
 random_state : int, RandomState instance or None, default=None
@@ -126,6 +132,10 @@ class _PosteriorSampleSize(SampleSizeEstimator):
     """
 
     _replace = True
+    # the default large grid refined near m* (each replicate's criterion at a size depends
+    # on its prefix alone, its Monte Carlo normals are drawn once for every size)
+    _refine_grid = True
+    _refine_points = 8
     #: How ACC and ALC evaluate the posterior ball ("exact" or "monte-carlo", their
     #: parameter); None for the methods that have no ball.
     method = None

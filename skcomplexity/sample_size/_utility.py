@@ -98,6 +98,13 @@ class UtilitySampleSize(_PosteriorSampleSize):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def _refinement_sizes(self, result, sizes, state, n_samples):
+        # a binomial criterion draws its Monte Carlo sample at each size from the
+        # replicate's stream, so a size's value depends on the sizes before it: no refinement
+        if state.family != "gaussian":
+            return None
+        return super()._refinement_sizes(result, sizes, state, n_samples)
+
     def _value(self, data, batch, rngs):
         mean, cov, size = batch.mean, batch.cov, batch.size
         X, y, p = data.X, data.y, data.n_params

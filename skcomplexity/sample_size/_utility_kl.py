@@ -441,7 +441,7 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         geometrically spaced points, refined near ``m*``: the step of the grid
         that holds ``m*`` and each that holds the answer on one of the interval's
         resamples of the replicates get 16 more sizes, evaluated on the same
-        replicates (the work grows with the sum of the sizes, and the criterion
+        replicates, where these answers lie in at most two steps (the work grows with the sum of the sizes, and the criterion
         varies so little between replicates that a fixed fine grid would set the
         answer). An explicit grid is used as given.
     n_repeats : int, default=100
