@@ -249,7 +249,7 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X", leading
         with its intercept, ``Xs.base``), and return ``Xs`` as that view.
 
     The values are computed in place in the array returned: one copy of ``X``
-    and one temporary (the squared deviations) at a time.
+    (the squared deviations are summed in blocks of rows, not held whole).
 
     Returns
     -------
@@ -304,7 +304,7 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X", leading
         Xd -= offset
     else:
         offset = np.zeros(n_features)
-    spread = np.sqrt(np.mean(np.square(Xd), axis=0))
+    spread = np.sqrt(_mean_of_squares(Xd))
     constant |= spread == 0
     # a constant column: divided by |its value| (a column of ±1), never centred
     if center and np.any(constant):
@@ -314,6 +314,33 @@ def standardize_columns(X, *, center=True, feature_names=None, name="X", leading
     spread = np.where(spread > 0, spread, 1.0)  # an all-zero column stays zero
     Xd /= spread
     return Xd, offset * a, spread * a
+
+
+#: Rows per block of :func:`_mean_of_squares`.
+_SQUARES_BLOCK = 4096
+
+
+def _mean_of_squares(Xd):
+    """``np.mean(np.square(Xd), axis=0)`` bit for bit, without an ``Xd``-sized temporary.
+
+    Rows of several contiguous columns (a row-major array, or the columns of a design
+    after its intercept) are reduced one row after another, so the blocks' squares are
+    summed behind the running sum (the first row of each block's buffer): the same
+    additions in the same order. Other layouts (and one column, which numpy sums
+    pairwise) take the one-temporary route.
+    """
+    m, p = Xd.shape
+    rows = p > 1 and Xd.strides[1] == Xd.itemsize and Xd.strides[0] >= p * Xd.itemsize
+    if m <= _SQUARES_BLOCK or not rows:
+        return np.mean(np.square(Xd), axis=0)
+    buf = np.empty((_SQUARES_BLOCK + 1, p))
+    total = np.square(Xd[:_SQUARES_BLOCK], out=buf[:_SQUARES_BLOCK]).sum(axis=0)
+    for a in range(_SQUARES_BLOCK, m, _SQUARES_BLOCK):
+        b = min(a + _SQUARES_BLOCK, m)
+        buf[0] = total
+        np.square(Xd[a:b], out=buf[1:b - a + 1])
+        total = buf[:b - a + 1].sum(axis=0)
+    return total / m
 
 
 def warn_at_caller(message, category):

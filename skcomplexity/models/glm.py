@@ -219,8 +219,11 @@ def fit_glm(X, y, family, *, weights=None, prior_precision=0.0, offset=None, sig
     w = _weights(weights, m)
     z = y if offset is None else y - offset
     if fam.name == "gaussian":
-        A = _gram(X, w) + prior_precision * np.eye(p)
-        b = (w * z) @ X
+        # unweighted: XᵀX by syrk, without the (p, m) copy X.T * w (a transient copy of the
+        # data: 2.3 GiB on 1,000,000 x 300) and in half the arithmetic
+        gram = X.T @ X if weights is None else _gram(X, w)
+        A = gram + prior_precision * np.eye(p)
+        b = z @ X if weights is None else (w * z) @ X
         return solve_spd(A, b, warn=SINGULAR.format("the least-squares normal equations"))
 
     W2 = np.atleast_2d(w)

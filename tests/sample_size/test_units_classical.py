@@ -267,6 +267,32 @@ def test_standardize_columns_into_a_design_shares_its_columns(order):
     assert shared.sigma2 == fresh.sigma2
 
 
+@pytest.mark.parametrize("p", [1, 2, 3, 30])
+@pytest.mark.parametrize("layout", ["C", "F", "design"])
+def test_blocked_mean_of_squares_is_numpys_bit_for_bit(monkeypatch, p, layout):
+    # the spread is summed in blocks of rows (no temporary the size of the data): the same
+    # additions in the same order as np.mean(np.square(X), axis=0) on every layout
+    import skcomplexity._validation as validation
+
+    monkeypatch.setattr(validation, "_SQUARES_BLOCK", 7)
+    rng = np.random.default_rng(p)
+    m = 1003
+    X = rng.normal(size=(m, p)) * rng.lognormal(size=p) + rng.normal(size=p) * 10
+    if layout == "F":
+        X = np.asfortranarray(X)
+    elif layout == "design":
+        design = np.empty((m, p + 1))
+        design[:, 0] = 1.0
+        design[:, 1:] = X
+        X = design[:, 1:]
+    np.testing.assert_array_equal(validation._mean_of_squares(X),
+                                  np.mean(np.square(X), axis=0))
+    ref = _standardize_out_of_place(np.ascontiguousarray(X))
+    for g, r in zip(standardize_columns(np.ascontiguousarray(X), leading_ones=True), ref,
+                    strict=True):
+        np.testing.assert_array_equal(g, r)
+
+
 def _standardize_out_of_place(X, center=True):
     """The out-of-place standardisation the in-place one replaced (the reference)."""
     amax = np.max(np.abs(X), axis=0)
