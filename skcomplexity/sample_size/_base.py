@@ -429,20 +429,13 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         # gets child i, and the last child seeds any resampling of the curve itself
         seeds = root_seed_sequence(self.random_state).spawn(n_repeats + 1)
         self._curve_seed = seeds.pop()
-        tasks = [(state, sizes, seeds[i:i + chunk], n_samples)
-                 for i in range(0, n_repeats, chunk)]
-        results = parallel_map(self._evaluate_chunk, tasks, n_jobs=self.n_jobs,
-                               verbose=self.verbose, desc=type(self).__name__)
-        result = _concat_results(results)
+        result = self._evaluate_replicates(state, sizes, seeds, chunk, n_samples)
         extra = self._refinement_sizes(result, sizes, state, n_samples)
         if extra is not None:
             # the same replicates (their sequences drawn for the coarse grid) at the added sizes
             self._draw_grid = sizes
             try:
-                more = _concat_results(parallel_map(
-                    self._evaluate_chunk, [(state, extra, seeds[i:i + chunk], n_samples)
-                                           for i in range(0, n_repeats, chunk)],
-                    n_jobs=self.n_jobs, verbose=self.verbose, desc=type(self).__name__))
+                more = self._evaluate_replicates(state, extra, seeds, chunk, n_samples)
             finally:
                 del self._draw_grid
             sizes, result = _merge_grids(sizes, result, extra, more)
@@ -457,6 +450,13 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         self._report(result, sizes, state)
         return self
 
+    def _evaluate_replicates(self, state, sizes, seeds, chunk, n_samples):
+        """The criterion of every replicate at ``sizes``: chunks of ``chunk`` seeds, in parallel."""
+        tasks = [(state, sizes, seeds[i:i + chunk], n_samples)
+                 for i in range(0, len(seeds), chunk)]
+        return _concat_results(parallel_map(self._evaluate_chunk, tasks, n_jobs=self.n_jobs,
+                                            verbose=self.verbose, desc=type(self).__name__))
+
     def _refinement_sizes(self, result, sizes, state, n_samples):
         """Sizes to add near the answer read off the coarse default grid, or None.
 
@@ -466,8 +466,8 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         replicates (the interval's); where they lie in at most ``_refine_max_steps``
         steps of the grid (else the replicates, not the grid, set the interval's width),
         each of those steps gets ``_refine_points`` sizes, geometrically spaced inside it
-        (every size where the step is shorter). The same replicates are then evaluated at those sizes
-        (:meth:`_fit`), so the answer and its interval are read at about
+        (every size where the step is shorter). The same replicates are then evaluated
+        at those sizes (:meth:`_fit`), so the answer and its interval are read at about
         ``ratio^(1/(_refine_points + 1))``, with ``ratio`` the grid's, for the cost of
         the added sizes, all near ``m*``.
         """

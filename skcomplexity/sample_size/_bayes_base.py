@@ -63,9 +63,9 @@ sizes : None, int or array-like, default=None
     near ``m*``: the step that holds ``m*`` and each that holds the answer on
     one of the interval's resamples of the replicates get 8 more sizes,
     evaluated on the same replicates, so that the answer is read at steps of
-    about 1 % (where these answers lie in at most two steps; not for the utility of a binary target, whose Monte Carlo
-    sample at a size depends on the sizes before it). An explicit grid is
-    used as given.
+    about 1 % (where these answers lie in at most two steps; not for the
+    utility of a binary target, whose Monte Carlo sample at a size depends
+    on the sizes before it). An explicit grid is used as given.
 n_repeats : int, default=100
     Random subsamples per size (drawn with replacement).
 random_state : int, RandomState instance or None, default=None

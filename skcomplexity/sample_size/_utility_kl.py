@@ -441,9 +441,10 @@ class KLNeighbourSampleSize(_PosteriorSampleSize):
         geometrically spaced points, refined near ``m*``: the step of the grid
         that holds ``m*`` and each that holds the answer on one of the interval's
         resamples of the replicates get 16 more sizes, evaluated on the same
-        replicates, where these answers lie in at most two steps (the work grows with the sum of the sizes, and the criterion
-        varies so little between replicates that a fixed fine grid would set the
-        answer). An explicit grid is used as given.
+        replicates, where these answers lie in at most two steps (the work grows
+        with the sum of the sizes, and the criterion varies so little between
+        replicates that a fixed fine grid would set the answer). An explicit grid
+        is used as given.
     n_repeats : int, default=100
         Random subsamples per size (without replacement).
     random_state : int, RandomState instance or None, default=None
