@@ -217,7 +217,8 @@ def answer_interval(answers, point=None, confidence=0.95):
     no answer): the percentile interval alone can sit beside the point when the
     answer is a non-smooth statistic of the replicates (a median, a grid
     reading). The upper end is ``inf`` when more than ``(1 - confidence) / 2``
-    of the resamples found no answer.
+    of the resamples found no answer. The ends are whole numbers of rows: the
+    lower one rounded down, the upper one up (the interval only widens).
 
     Returns
     -------
@@ -242,7 +243,7 @@ def answer_interval(answers, point=None, confidence=0.95):
         if np.isfinite(q84):
             half = norm.ppf(hi_q) * (q84 - q16) / 2
             lo, hi = min(lo, point - half), max(hi, point + half)
-    return (float(max(lo, 0.0)), float(hi))
+    return (float(max(np.floor(lo), 0.0)), float(np.ceil(hi)))
 
 
 def make_size_grid(sizes, n_samples, min_size, max_size=None, spacing="linear"):

@@ -141,8 +141,9 @@ class AnswerMixin:
         band = self._forecast_band()
         if band is not None:
             # a forecast is an extrapolation: its interval holds the law's misfit too
-            interval = band if interval is None else (min(interval[0], band[0]),
-                                                      max(interval[1], band[1]))
+            lo, hi = band if interval is None else (min(interval[0], band[0]),
+                                                    max(interval[1], band[1]))
+            interval = (float(np.floor(lo)), float(np.ceil(hi)))  # whole rows, as above
         self.extrapolated_interval_ = interval
         if forecast > cap:
             self.status_ = "beyond cap"

@@ -171,8 +171,8 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         replicates drawn with replacement); the upper end is ``inf`` where more
         than 2.5 % of the resamples do not reach the criterion within the data.
         Read off a grid by Definition 19, it also spans the grid step below
-        ``m*`` (the criterion fails at the previous size).
-        None when ``sample_size_`` is None.
+        ``m*`` (the criterion fails at the previous size). Its ends are whole
+        rows (rounded outward). None when ``sample_size_`` is None.
     extrapolated_size_ : float or None
         When the data do not reach the criterion: the size its fitted trend
         reaches it at (an absolute threshold on a decreasing criterion),

@@ -104,6 +104,10 @@ def test_offset_power_law_and_interval_helpers():
     assert lo == 100.0 and hi == np.inf  # 10 % of resamples never get there
     lo, hi = answer_interval(np.linspace(90, 110, 101), 100.0, 0.9)
     assert lo < 91 and hi > 109
+    # whole rows, widened outward: the normal part alone gives 100 ± 1.645 x 1.3 here
+    lo, hi = answer_interval([98.7, 100.0, 101.3], 100.0, 0.9)
+    assert (lo, hi) == (97.0, 103.0)
+    assert answer_interval([5.2, 5.4, 5.6], None, 0.5) == (5.0, 6.0)
 
 
 # ---------------------------------------------------------------- the law
