@@ -5,6 +5,8 @@ the code as the reference), to a tight tolerance; and chunking / ``n_jobs`` do n
 change any fitted number.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -317,3 +319,52 @@ def test_kl_sum_overwrite_gives_the_same_numbers():
             expected = _kl_sum(s, h, g, axis=1)
             got = _kl_sum(s.copy(), h, g.copy(), axis=1, overwrite=True)
         np.testing.assert_array_equal(got, expected)
+
+
+class _Shared:
+    def __init__(self, X, inner=None):
+        self.X, self.inner = X, inner
+
+
+def _worker_view(shared, i):
+    """What a worker received: the array's type, its writability and a checksum."""
+    return type(shared.inner.X).__name__, shared.inner.X.flags.writeable, float(
+        shared.inner.X[:, i].sum())
+
+
+class _Tensor:
+    """Stands for another library's array (it has ``__dlpack__``)."""
+
+    def __dlpack__(self):  # pragma: no cover - never called
+        raise NotImplementedError
+
+
+def test_parallel_map_sends_shared_arrays_as_one_memory_map_of_ours(tmp_path, monkeypatch):
+    # the loky workers get read-only memory maps of one file written for the call (not
+    # joblib's own temporary folder, whose deletion races the resource tracker), the same
+    # values; the file is gone when the call returns
+    from skcomplexity._parallel import parallel_map
+
+    monkeypatch.setenv("JOBLIB_TEMP_FOLDER", str(tmp_path))
+    X = np.asfortranarray(np.random.default_rng(0).normal(size=(20_000, 8)))  # 1.2 MiB
+    shared = _Shared(None, _Shared(X))
+    out = parallel_map(_worker_view, [(shared, i) for i in range(8)], n_jobs=2)
+    assert out == [("memmap", False, float(X[:, i].sum())) for i in range(8)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mapped_copy_keeps_values_layout_and_identity_and_skips_small_or_foreign():
+    from skcomplexity._parallel import _mapped_copy
+
+    X = np.asfortranarray(np.random.default_rng(1).normal(size=(30_000, 5)))
+    shared = _Shared(X, _Shared(X))
+    with _mapped_copy(shared) as copy:
+        assert isinstance(copy.X, np.memmap) and not copy.X.flags.writeable
+        assert copy.X.flags.f_contiguous and copy.inner.X is copy.X
+        np.testing.assert_array_equal(copy.X, X)
+        folder = os.path.dirname(copy.X.filename)
+    assert not os.path.exists(folder)
+    with _mapped_copy(_Shared(np.zeros(10))) as copy:  # small: sent as it is
+        assert copy is None
+    with _mapped_copy(_Shared(X, _Tensor())) as copy:  # a copy would duplicate the tensor
+        assert copy is None
