@@ -32,6 +32,9 @@ __all__ = [
 #: Largest ``m x p(p+1)/2`` table of row outer products kept for the GEMM Gram matrix, and
 #: the largest ``(batch, m, p)`` product formed at once without it.
 _OUTER_ELEMENTS = 2**23
+#: The weighted Gram matrix of one weight vector is summed over blocks of this many
+#: elements of the design (8 MiB), not formed from a whole scaled copy of it.
+_WEIGHTED_BLOCK = 2**20
 #: :func:`prefix_grams` on a sparse grid: the sizes up to this many rows are gathered for
 #: every replicate at once; past them, rows are multiplied in blocks of ``_GRAM_BLOCK``
 #: (gathered into a buffer of ``_GRAM_BLOCK x q`` that stays in cache).
@@ -64,8 +67,14 @@ def _gram(X, w, outer=None):
         G[..., iu[0], iu[1]] = half
         G[..., iu[1], iu[0]] = half
         return G
-    if w.ndim == 1:
-        return (X.T * w) @ X
+    if w.ndim == 1:  # in blocks of rows: no (p, m) temporary beside the design
+        rows = max(1024, _WEIGHTED_BLOCK // max(p, 1))
+        if m <= rows:
+            return (X.T * w) @ X
+        G = (X[:rows].T * w[:rows]) @ X[:rows]
+        for a in range(rows, m, rows):
+            G += (X[a:a + rows].T * w[a:a + rows]) @ X[a:a + rows]
+        return G
     batch = w.shape[:-1]
     wf = w.reshape(-1, m)
     step = max(1, _OUTER_ELEMENTS // (m * p))

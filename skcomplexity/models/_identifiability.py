@@ -31,6 +31,8 @@ import numpy as np
 from scipy import optimize
 from scipy.special import expit
 
+from ._batched import _gram
+
 __all__ = [
     "IdentifiabilityReport",
     "IdentifiabilityWarning",
@@ -189,11 +191,13 @@ def separation(X, y01):
     """
     X = np.asarray(X, dtype=float)
     m, p = X.shape
-    s = 2.0 * np.asarray(y01, dtype=float) - 1.0
-    scale = np.max(np.abs(X), axis=0)
-    A = s[:, None] * (X / np.where(scale > 0, scale, 1.0))
-    if _overlap_certificate(A, np.asarray(y01, dtype=float)):
+    y01 = np.asarray(y01, dtype=float)
+    s = 2.0 * y01 - 1.0
+    scale = np.maximum(X.max(axis=0), -X.min(axis=0))  # max |x_j|, without an |X| copy
+    scale = np.where(scale > 0, scale, 1.0)
+    if _overlap_certificate(X, y01, scale):
         return None, np.zeros(p)
+    A = s[:, None] * (X / scale)
     # maximise sum(A b) subject to A b >= 0, |b| <= 1
     res = optimize.linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(m), bounds=[(-1, 1)] * p,
                            method="highs")
@@ -212,47 +216,51 @@ def separation(X, y01):
                                 method="highs")
         if res2.status == 0 and res2.x[-1] > 1e-9:
             kind, b = "complete", res2.x[:p]
-    return kind, b / np.where(scale > 0, scale, 1.0)
+    return kind, b / scale
 
 
-def _overlap_certificate(A, y01, max_iter=30):
+def _overlap_certificate(X, y01, scale, max_iter=30):
     """Whether a cheap certificate shows that no separating direction exists.
 
-    By Gordan's alternative, no ``b != 0`` has ``A b >= 0`` when some ``λ > 0`` (every
-    entry) has ``Aᵀλ = 0``. The logistic maximum-likelihood fit gives one: at its
-    optimum ``Σ_i (y_i - μ_i) x_i = 0``, i.e. ``Aᵀλ = 0`` with ``λ_i = |y_i - μ_i| > 0``.
-    A few Newton steps (one Gram product each) bring the score near 0; a correction on
-    the rows of the overlap (``λ_i > 0.05``, whose Gram matrix must be well conditioned:
-    under quasi-separation a separating direction is in its null space) then makes it 0,
-    and the certificate holds when it changes none of those ``λ_i`` by half. False
-    (undecided: the linear program decides) when the fit does not settle, as under
-    separation, where the estimate diverges.
+    By Gordan's alternative, no ``b != 0`` has ``A b >= 0`` (``A = s ⊙ X D⁻¹``: the
+    rows signed by the class, ``s = 2y - 1``, the columns divided by ``D = scale``)
+    when some ``λ > 0`` (every entry) has ``Aᵀλ = 0``. The logistic maximum-likelihood
+    fit gives one: at its optimum ``Σ_i (y_i - μ_i) x_i = 0``, i.e. ``Aᵀλ = 0`` with
+    ``λ_i = |y_i - μ_i| > 0``. A few Newton steps (one Gram product each) bring the
+    score near 0; a correction on the rows of the overlap (``λ_i > 0.05``, whose Gram
+    matrix must be well conditioned: under quasi-separation a separating direction is in
+    its null space) then makes it 0, and the certificate holds when it changes none of
+    those ``λ_i`` by half. False (undecided: the linear program decides) when the fit
+    does not settle, as under separation, where the estimate diverges.
+
+    Everything is computed from ``X`` itself, the scale applied to p-vectors and p x p
+    matrices (no scaled or signed copy of the design: on 100,000 x 301 each is 230 MiB).
     """
-    m, p = A.shape
-    X = A * (2.0 * y01 - 1.0)[:, None]  # the (scaled) design itself
-    coef = np.zeros(p)
+    m, p = X.shape
+    s = 2.0 * y01 - 1.0
+    coef = np.zeros(p)  # in the units of X D⁻¹; X @ (coef / scale) is the linear predictor
     for _ in range(max_iter):
-        theta = X @ coef
+        theta = X @ (coef / scale)
         if np.max(np.abs(theta)) > 100.0:  # diverging (λ = expit(-100) is still > 0)
             return False
-        lam = expit(-(A @ coef))  # |y - μ|, accurate where it is tiny
-        g = A.T @ lam
+        lam = expit(-(s * theta))  # |y - μ|, accurate where it is tiny
+        g = (X.T @ (s * lam)) / scale  # Aᵀλ
         if np.linalg.norm(g) <= 1e-9 * np.sqrt(m):
             break
         mu = expit(theta)
+        H = _gram(X, mu * (1.0 - mu)) / scale[:, None] / scale[None, :]
         try:
-            coef = coef + np.linalg.solve((X.T * (mu * (1.0 - mu))) @ X, X.T @ (y01 - mu))
+            coef = coef + np.linalg.solve(H, (X.T @ (y01 - mu)) / scale)
         except np.linalg.LinAlgError:
             return False
     else:
         return False
     core = lam > 0.05
-    As = A[core]
-    G = As.T @ As
+    G = _gram(X, core.astype(float)) / scale[:, None] / scale[None, :]  # A_coreᵀA_core
     ev = np.linalg.eigvalsh(G)
     if ev[0] <= 1e-10 * ev[-1]:
         return False
-    corr = As @ np.linalg.solve(G, g)
+    corr = (s * (X @ (np.linalg.solve(G, g) / scale)))[core]
     return bool(np.all(np.abs(corr) < 0.5 * lam[core]))
 
 
