@@ -289,15 +289,16 @@ def _refine_u(u, q, M, x, alpha, idx):
     iterate's does, so the final ``v`` rarely needs the conjugate-gradient passes of
     :func:`_read_v`; elsewhere ``M x`` afresh.
     """
-    Mi = M[idx]
-    known = ~np.isnan(q[idx, 0])
-    r = np.where(known[:, None], x[idx] - (q[idx] + alpha * u[idx]), 0.0)
-    both = Mi @ np.stack([x[idx], r], axis=2)  # (n, p, 2): M x and M r in one product
+    sel = slice(None) if idx.size == M.shape[0] else idx  # no copy of M while all iterate
+    xs, us = x[sel], u[sel]
+    known = ~np.isnan(q[sel, 0])
+    r = np.where(known[:, None], xs - (q[sel] + alpha * us), 0.0)
+    both = M[sel] @ np.stack([xs, r], axis=2)  # (n, p, 2): M x and M r in one product
     Mx, Mr = both[:, :, 0], both[:, :, 1]
     rz = np.einsum("ri,ri->r", r, Mr)
-    v = np.einsum("ri,ri->r", x[idx] + r, u[idx]) + rz
+    v = np.einsum("ri,ri->r", xs + r, us) + rz
     refine = known & (rz < _REFINE * np.abs(v))
-    u[idx] = np.where(refine[:, None], u[idx] + Mr, Mx)
+    u[sel] = np.where(refine[:, None], us + Mr, Mx)
     return refine
 
 
