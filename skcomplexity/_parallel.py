@@ -5,6 +5,7 @@ spawned into one child per task, so results do not depend on ``n_jobs`` or on
 the joblib backend (``joblib.parallel_config(backend="dask")`` works as is).
 """
 
+import atexit
 import io
 import os
 import pickle
@@ -80,7 +81,9 @@ def parallel_map(func, tasks, *, n_jobs=None, verbose=0, desc=None, total=None):
             from tqdm.auto import tqdm
 
             gen = tqdm(gen, desc=desc, total=total, leave=False)
-        return list(gen)
+        results = list(gen)
+        del tasks, mapped, gen, parallel  # the maps closed before their files are removed
+    return results
 
 
 #: Arrays of a shared object from this many bytes go to the workers as memory maps (joblib's
@@ -114,7 +117,10 @@ def _mapped_copy(obj):
             mapped = None
         yield mapped
     finally:
+        mapped = None
         shutil.rmtree(folder, ignore_errors=True)
+        if os.path.exists(folder):  # a map still open (Windows): at exit then
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 class _Foreign(Exception):
