@@ -7,12 +7,15 @@ count-weighted fit over all ``m`` rows that
 :func:`skcomplexity.models.glm.fit_glm` computes with ``weights=counts`` (a
 row drawn twice counts twice).
 
-Every fit is THE Newton method of :mod:`skcomplexity.models._batched`
-(:func:`~skcomplexity.models._batched.newton_logistic`) on the gathered rows:
-per-row quantities on each replicate's ``k`` rows only, products with the
-design as GEMMs against the shared ``m``-row design; this module only walks the
-segments (warm starts) and adds the Laplace covariance and scikit-learn's
-convention.
+Every fit is Newton's method on the replicate's gathered rows (:func:`_prefix_newton`):
+each replicate's rows are gathered once, in its sequence's order, so that a subsample (a
+prefix, or cross-validation's training window) is a slice of them and every product runs
+over its own ``k`` rows only. The stopping rule, the Armijo backtracking and the cap are
+those of THE batched Newton method
+(:func:`~skcomplexity.models._batched.newton_logistic`, which fits over all ``m`` rows
+with count weights), so the estimates agree to its tolerance (tested); this module walks
+the segments (warm starts), reuses a Hessian while it contracts, and adds the Laplace
+covariance and scikit-learn's convention.
 """
 
 import numpy as np
@@ -20,11 +23,9 @@ from scipy.special import expit
 
 from ._batched import (
     SINGULAR,
-    _Design,
     _penalised_nll,
     check_fit,
     inv_spd,
-    newton_logistic,
     standardize_columns,
 )
 
@@ -33,12 +34,6 @@ __all__ = [
     "logistic_rows_path",
     "sklearn_logistic_prefix_path",
 ]
-
-
-def _fisher(design, coef, rows):
-    """Unpenalised Fisher information ``Σ_{i ∈ rows} μ_i(1-μ_i) x_i x_iᵀ`` per replicate."""
-    mu = expit(design.theta(coef, rows))
-    return design.gram(design.scatter(mu * (1.0 - mu), design.flat(rows)))
 
 
 def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_iter=100,
@@ -88,21 +83,42 @@ def logistic_rows_path(X, y, index, segments, pen, *, tol=1e-10, cap=1e6, max_it
                                 max_iter=max_iter, init_bound=init_bound, fisher=fisher,
                                 warn_singular=warn_singular, coarse=coarse)
         return
-    design = _Design(X)
-    R = index.shape[0]
-    prev = np.zeros((R, design.p))
+    yield from _window_path(np.asarray(X, dtype=float), np.asarray(y, dtype=float), index,
+                            segments, pen, tol=tol, cap=cap, max_iter=max_iter,
+                            warm_start=warm_start, init_bound=init_bound, fisher=fisher,
+                            warn_singular=warn_singular)
+
+
+def _window_path(X, y, index, segments, pen, *, tol, cap, max_iter, warm_start, init_bound,
+                 fisher, warn_singular):
+    """:func:`logistic_rows_path` on any segments (cross-validation's training windows):
+    Newton on each segment's gathered rows.
+
+    Each replicate's rows are gathered once up to the longest segment's end, so a segment
+    is a slice of them; each fit starts from 0 (or from the previous segment's estimate
+    with ``warm_start``) with the exact Hessian there and runs :func:`_prefix_newton` on
+    the slice. Per replicate and segment a Gram product over its ``b - a`` rows, not an
+    ``m``-row product per Newton iteration.
+    """
+    R, p = index.shape[0], X.shape[1]
+    rows_of = _Prefixes(X, y, index, max((b for _, b in segments), default=0))
+    warn = SINGULAR.format("the Newton step of logistic regression") if warn_singular else None
+    everyone = np.arange(R)
+    prev = np.zeros((R, p))
     for a, b in segments:
-        rows = index[:, a:b]
-        coef = np.zeros((R, design.p))
+        coef = np.zeros((R, p))
         if warm_start:
             good = np.ones(R, dtype=bool) if init_bound is None else (
                 np.all(np.isfinite(prev), axis=1) & (np.abs(prev).max(axis=1) < init_bound))
             coef[good] = prev[good]
-        coef, converged = newton_logistic(design, y, coef, rows=rows, pen=pen, tol=tol, cap=cap,
-                                          max_iter=max_iter, warn_singular=warn_singular)
+        theta = rows_of.theta(coef, a, b, everyone)
+        F = rows_of.gram(_curvature(theta), a, b, everyone)
+        converged, theta = _prefix_newton(rows_of, coef, F, pen, b, tol=tol, cap=cap,
+                                          max_iter=max_iter, warn=warn, theta=theta,
+                                          fine=_FINE, start=a)
         prev = coef
-        out = (coef, converged, rows)
-        yield out + (_fisher(design, coef, rows),) if fisher else out
+        out = (coef.copy(), converged, index[:, a:b])
+        yield out + (rows_of.gram(_curvature(theta), a, b, everyone),) if fisher else out
 
 
 def _nested_prefixes(segments):
@@ -145,14 +161,14 @@ class _Prefixes:
             np.dot(self.X[r, a:b], coef[i], out=out[i])
         return out
 
-    def grad(self, values, k, sel):
-        """``Σ_{i < k} v_i x_i`` per replicate of ``sel``."""
-        Xs = self._small(0, k, sel)
+    def grad(self, values, a, b, sel):
+        """``Σ_{a <= i < b} v_i x_i`` per replicate of ``sel``."""
+        Xs = self._small(a, b, sel)
         if Xs is not None:
             return np.einsum("rk,rkp->rp", values, Xs)
         out = np.empty((len(sel), self.X.shape[2]))
         for i, r in enumerate(sel):
-            np.dot(values[i], self.X[r, :k], out=out[i])
+            np.dot(values[i], self.X[r, a:b], out=out[i])
         return out
 
     def gram(self, weights, a, b, sel):
@@ -259,10 +275,12 @@ def _prefix_path(X, y, index, ends, pen, *, tol, cap, max_iter, init_bound, fish
         yield out + (F.copy(),) if fisher else out
 
 
-def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta, fine):
-    """Newton on prefix ``k`` of every replicate from ``coef`` (updated in place).
+def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta, fine,
+                   start=0):
+    """Newton on rows ``start:k`` (a prefix by default) of every replicate from ``coef``
+    (updated in place).
 
-    ``F`` is the Fisher information at ``coef`` and ``theta`` (R, k) the linear
+    ``F`` is the Fisher information at ``coef`` and ``theta`` (R, k - start) the linear
     predictor there. Returns ``converged`` and the linear predictor at the returned
     ``coef``. Steps that change no linear predictor by more than ``_TRUST`` are taken
     whole without evaluating the objective (the quadratic model is accurate there);
@@ -274,16 +292,16 @@ def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta,
     converged = np.zeros(R, dtype=bool)
     idx = np.arange(R)
     Hinv = inv_spd(F + P, warn=warn)  # reused by the steps
-    yi = rows_of.y[:, :k]
+    yi = rows_of.y[:, start:k]
     theta_all = theta
     f = np.full(R, np.nan)  # penalised objective at coef, where known
     dec_prev = np.full(R, np.inf)
     for _ in range(max_iter):
         c = coef[idx]
-        grad = rows_of.grad(yi - expit(theta), k, idx) - pen * c
+        grad = rows_of.grad(yi - expit(theta), start, k, idx) - pen * c
         step = np.einsum("bij,bj->bi", Hinv, grad)
         dec = np.einsum("bi,bi->b", grad, step)
-        dtheta = rows_of.theta(step, 0, k, idx)
+        dtheta = rows_of.theta(step, start, k, idx)
         # backtrack only where the step moves some linear predictor by more than _TRUST
         todo = np.flatnonzero((dec > tol) & (np.abs(dtheta).max(axis=1) > _TRUST))
         t, f_new = armijo_halving(theta, yi, c, dtheta, step, dec, todo, f, pen)
@@ -308,7 +326,7 @@ def _prefix_newton(rows_of, coef, F, pen, k, *, tol, cap, max_iter, warn, theta,
         dec_prev = dec
         r = np.flatnonzero(rebuild)
         if r.size:  # the factor stopped contracting: the exact Hessian at the current point
-            H = rows_of.gram(_curvature(theta[r]), 0, k, idx[r]) + P
+            H = rows_of.gram(_curvature(theta[r]), start, k, idx[r]) + P
             Hinv[r] = inv_spd(H, warn=warn)
     return converged, theta_all
 

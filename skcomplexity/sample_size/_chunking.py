@@ -224,7 +224,8 @@ class ChunkPlanMixin:
         ``(J, q, q)`` prefix statistics (``q`` = features + intercept + target:
         the statistics, the regularised system, its factor and the solver's
         copy); an ``(m,)`` row of count/weight matrices; logistic paths hold a
-        few more ``(m,)`` rows (linear predictors, weights, gradients).
+        few more ``(m,)`` rows (linear predictors, weights, gradients) and each
+        replicate's rows gathered up to the largest size, ``(top, q)``.
         Fixed: copies of the data, the cumulative pass of one replicate (a
         ``(length, q, q)`` table of row outer products when the grid is dense),
         the outer-product table of the logistic Hessians, and every
@@ -235,8 +236,8 @@ class ChunkPlanMixin:
         f8 = 8
         copies = self._stat_copies
         per_replicate = f8 * (m + length + copies * J * q * q + 2 * m) + 4096
-        if binary:
-            per_replicate += f8 * (6 * m + 4 * q * q)
+        if binary:  # and the logistic fits' gathered rows: (top, q) per replicate
+            per_replicate += f8 * (6 * m + 4 * q * q + top * q)
         dense = top <= 8 * J
         fixed = f8 * (4 * m * q + (2 * top * q * q if dense else 2 * q * q) + J * q * q)
         if binary:

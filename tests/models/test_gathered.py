@@ -152,20 +152,30 @@ def test_coarse_prefix_route_against_converged_route():
 
 
 def test_gathered_prefix_route_equals_all_rows_route():
-    # nested warm-started prefixes take the gathered route; warm_start=False the route of
-    # newton_logistic on the shared design: the same fits and Fisher information
+    # nested warm-started prefixes, fresh fits and sliding windows (cross-validation's
+    # training parts) all run on the gathered rows; newton_logistic on the shared design
+    # (products with all m rows) gives the same fits and Fisher information
+    from skcomplexity.models._batched import _Design
+
     rng = np.random.default_rng(4)
     X = add_intercept(rng.normal(size=(200, 3)))
     y = (X[:, 1] + rng.logistic(size=200) > 0).astype(float)
     index = rng.integers(0, 200, size=(4, 150))
     pen = np.full(4, 0.3)
-    nested = [(0, 30), (0, 90), (0, 150)]
-    fast = logistic_rows_path(X, y, index, nested, pen, fisher=True)
-    slow = logistic_rows_path(X, y, index, nested, pen, fisher=True, warm_start=False)
-    for (c1, ok1, r1, f1), (c2, ok2, r2, f2) in zip(fast, slow, strict=True):
-        assert ok1.all() and ok2.all() and np.array_equal(r1, r2)
-        np.testing.assert_allclose(c1, c2, rtol=1e-8, atol=1e-10)
-        np.testing.assert_allclose(f1, f2, rtol=1e-8, atol=1e-10)
+    design = _Design(X)
+    for segments, kwargs in [([(0, 30), (0, 90), (0, 150)], {}),
+                             ([(0, 30), (0, 90), (0, 150)], {"warm_start": False}),
+                             ([(6, 30), (18, 90), (30, 150)], {}),
+                             ([(6, 30), (18, 90), (30, 150)], {"init_bound": 30.0})]:
+        path = logistic_rows_path(X, y, index, segments, pen, fisher=True, **kwargs)
+        for (a, b), (c1, ok1, r1, f1) in zip(segments, path, strict=True):
+            rows = index[:, a:b]
+            c2, ok2 = newton_logistic(X, y, np.zeros((4, 4)), rows=rows, pen=pen)
+            mu = 1 / (1 + np.exp(-design.theta(c2, rows)))
+            f2 = design.gram(design.scatter(mu * (1 - mu), design.flat(rows)))
+            assert ok1.all() and ok2.all() and np.array_equal(r1, rows)
+            np.testing.assert_allclose(c1, c2, rtol=1e-8, atol=1e-10)
+            np.testing.assert_allclose(f1, f2, rtol=1e-8, atol=1e-10)
 
 
 def test_inv_spd_against_solve_spd():
