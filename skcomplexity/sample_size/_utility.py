@@ -5,7 +5,10 @@ Importable, like the other Bayesian methods, from :mod:`skcomplexity.sample_size
 """
 
 import numpy as np
-from scipy.special import log_expit
+from numpy.polynomial.hermite import hermgauss
+from numpy.polynomial.laguerre import laggauss
+from scipy.special import log_expit, ndtr
+from sklearn.utils._param_validation import StrOptions
 
 from .._docstrings import fill_doc
 from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize
@@ -36,9 +39,19 @@ class UtilitySampleSize(_PosteriorSampleSize):
     %(common)s
     per_object : bool, default=True
         See above.
+    method : {"exact", "monte-carlo"}, default="exact"
+        How the binomial expectation ``E_w Σ_i log σ(s_i x_iᵀ w)`` is computed
+        (the Gaussian expectation and the prior term are closed forms). Under
+        the Laplace posterior each row's linear predictor is one Gaussian
+        variable, ``N(s_i x_iᵀ m, x_iᵀ Σ x_i)``, so "exact" integrates each row
+        in one dimension: 32-point Gauss–Hermite where its standard deviation
+        is below 1.5, else ``E min(t, 0)`` in closed form plus 32-point
+        Gauss–Laguerre on the smooth rest (at most about 1e-10 from adaptive
+        quadrature per row). "monte-carlo" averages ``n_draws`` posterior
+        draws shared by the rows (the published reference implementation's
+        way; its error is the Monte Carlo error).
     n_draws : int, default=100
-        Posterior draws per replicate for the binomial expectation (the
-        Gaussian expectation and the prior term are computed exactly).
+        Posterior draws per replicate for ``method="monte-carlo"``.
     threshold : float, default=0.005
         The cost ``c`` per object (printed as ``ε`` in Table 4.3), in nats
         of the per-object log-joint of standardised data
@@ -78,11 +91,15 @@ class UtilitySampleSize(_PosteriorSampleSize):
 
     _direction = "above"
     _threshold_is_level = False  # threshold is the cost c, not a level of the curve
+    _parameter_constraints = {
+        **_PosteriorSampleSize._parameter_constraints,
+        "method": [StrOptions({"exact", "monte-carlo"})],
+    }
 
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  standardize=True, standardize_target=True,
-                 per_object=True, n_draws=100, sizes=None, n_repeats=100, threshold=0.005,
-                 random_state=None, n_jobs=None, verbose=0):
+                 per_object=True, method="exact", n_draws=100, sizes=None, n_repeats=100,
+                 threshold=0.005, random_state=None, n_jobs=None, verbose=0):
         self.family = family
         self.fit_intercept = fit_intercept
         self.prior_precision = prior_precision
@@ -90,6 +107,7 @@ class UtilitySampleSize(_PosteriorSampleSize):
         self.standardize = standardize
         self.standardize_target = standardize_target
         self.per_object = per_object
+        self.method = method
         self.n_draws = n_draws
         self.sizes = sizes
         self.n_repeats = n_repeats
@@ -99,9 +117,9 @@ class UtilitySampleSize(_PosteriorSampleSize):
         self.verbose = verbose
 
     def _refinement_sizes(self, result, sizes, state, n_samples):
-        # a binomial criterion draws its Monte Carlo sample at each size from the
+        # a Monte Carlo binomial criterion draws its sample at each size from the
         # replicate's stream, so a size's value depends on the sizes before it: no refinement
-        if state.family != "gaussian":
+        if state.family != "gaussian" and self.method == "monte-carlo":
             return None
         return super()._refinement_sizes(result, sizes, state, n_samples)
 
@@ -121,11 +139,18 @@ class UtilitySampleSize(_PosteriorSampleSize):
             exp_loglik = np.empty(len(rngs))
             # log f(y_i | θ_i) = log σ(s_i θ_i) with s_i = ±1 for y_i = 1/0, on the distinct
             # rows of the subsample weighted by their counts (same sum as over all m rows)
-            Xs = X * (2.0 * y - 1.0)[:, None]
+            sign = 2.0 * y - 1.0
             for r, rng in enumerate(rngs):
-                w = mean[r] + rng.standard_normal((self.n_draws, p)) @ L[r].T
                 rows, counts = np.unique(batch.rows[r], return_counts=True)
-                ll = log_expit(w @ Xs[rows].T)  # (n_draws, distinct rows)
+                Xr = X[rows]
+                if self.method == "exact":  # each row's s_i θ_i ~ N(s_i x_iᵀm, ‖Lᵀx_i‖²)
+                    XL = Xr @ L[r]
+                    sd = np.sqrt(np.einsum("ij,ij->i", XL, XL))
+                    exp_loglik[r] = _expected_log_sigmoid(sign[rows] * (Xr @ mean[r]),
+                                                          sd) @ counts
+                    continue
+                w = mean[r] + rng.standard_normal((self.n_draws, p)) @ L[r].T
+                ll = log_expit((w @ Xr.T) * sign[rows])  # (n_draws, distinct rows)
                 exp_loglik[r] = np.mean(ll @ counts)
         alpha = self.prior_precision
         exp_logprior = -0.5 * p * np.log(2 * np.pi / alpha) - 0.5 * alpha * (
@@ -147,3 +172,44 @@ class UtilitySampleSize(_PosteriorSampleSize):
         best = int(np.nanargmax(np.where(finite, crit, -np.inf)))
         self.sample_size_ = int(self.sizes_[best])
         self.criterion_holds_ = np.arange(len(crit)) == best
+
+
+#: 32-point rules of :func:`_expected_log_sigmoid` (nodes, weights), and where it switches.
+_HERMITE = hermgauss(32)
+_LAGUERRE = laggauss(32)
+_WIDE = 1.5
+#: Rows integrated together (the (rows, 32) node values stay a few MiB).
+_ROW_BLOCK = 2**15
+
+
+def _expected_log_sigmoid(mean, sd):
+    """``E log σ(t)`` for ``t ~ N(mean_i, sd_i²)``, elementwise.
+
+    Where ``sd < 1.5``: 32-point Gauss–Hermite on ``log σ``. Wider: ``log σ(t) = min(t, 0)
+    + g(|t|)`` with ``g(u) = -log(1 + e^{-u})``; ``E min(t, 0) = μ Φ(-μ/s) - s φ(μ/s)``
+    exactly, and ``E g(|t|) = ∫_0^∞ g(u) (φ_{μ,s}(u) + φ_{μ,s}(-u)) du`` by 32-point
+    Gauss–Laguerre (``e^{-u}`` times a smooth bounded function). Against adaptive
+    quadrature over a grid of ``|μ| <= 40``, ``0.01 <= s <= 100`` the largest absolute
+    error is about 1e-10 (near ``s = 1.5``), below 1e-11 elsewhere.
+    """
+    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
+    out = np.empty(mean.shape)
+    z, wz = _HERMITE
+    u, wu = _LAGUERRE
+    # e^u g(u) at the Laguerre nodes, times their weights (u up to about 120: no overflow)
+    gw = wu * (-np.exp(u) * np.log1p(np.exp(-u)))
+    for a in range(0, mean.size, _ROW_BLOCK):
+        m, s = mean[a:a + _ROW_BLOCK], sd[a:a + _ROW_BLOCK]
+        o = out[a:a + _ROW_BLOCK]
+        narrow = s < _WIDE
+        if narrow.any():
+            t = m[narrow, None] + np.sqrt(2.0) * s[narrow, None] * z
+            o[narrow] = log_expit(t) @ wz / np.sqrt(np.pi)
+        if not narrow.all():
+            mw, sw = m[~narrow], s[~narrow]
+            r = mw / sw
+            e_min = mw * ndtr(-r) - sw * np.exp(-0.5 * r * r) / np.sqrt(2.0 * np.pi)
+            dens = (np.exp(-0.5 * ((u - mw[:, None]) / sw[:, None]) ** 2)
+                    + np.exp(-0.5 * ((u + mw[:, None]) / sw[:, None]) ** 2))
+            o[~narrow] = e_min + dens @ gw / (sw * np.sqrt(2.0 * np.pi))
+    return out
