@@ -109,7 +109,7 @@ def _mapped_copy(obj):
     are) when no array is that large, when ``obj`` holds arrays of another library
     (tensors: the copy would duplicate them), or when it cannot be written.
     """
-    folder = tempfile.mkdtemp(prefix="skcomplexity_", dir=_map_folder(obj))
+    folder = tempfile.mkdtemp(prefix="skcomplexity_", dir=_map_folder())
     try:
         try:
             mapped = _map_arrays(obj, folder)
@@ -161,7 +161,7 @@ def _map_arrays(obj, folder):
     return Reader(buffer).load()
 
 
-def _map_folder(obj):
+def _map_folder():
     folder = os.environ.get("JOBLIB_TEMP_FOLDER")
     if folder:
         return folder
