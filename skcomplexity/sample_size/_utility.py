@@ -44,10 +44,10 @@ class UtilitySampleSize(_PosteriorSampleSize):
         (the Gaussian expectation and the prior term are closed forms). Under
         the Laplace posterior each row's linear predictor is one Gaussian
         variable, ``N(s_i x_iᵀ m, x_iᵀ Σ x_i)``, so "exact" integrates each row
-        in one dimension: 32-point Gauss–Hermite where its standard deviation
-        is below 1.5, else ``E min(t, 0)`` in closed form plus 32-point
-        Gauss–Laguerre on the smooth rest (at most about 1e-10 from adaptive
-        quadrature per row). "monte-carlo" averages ``n_draws`` posterior
+        in one dimension: Gauss–Hermite (4 to 32 points as the standard
+        deviation grows) where it is below 1.5, else ``E min(t, 0)`` in closed
+        form plus 32-point Gauss–Laguerre on the smooth rest (at most about
+        1e-10 from adaptive quadrature per row). "monte-carlo" averages ``n_draws`` posterior
         draws shared by the rows (the published reference implementation's
         way; its error is the Monte Carlo error).
     n_draws : int, default=100
