@@ -116,8 +116,8 @@ def _window_path(X, y, index, segments, pen, *, tol, cap, max_iter, warm_start, 
         converged, theta = _prefix_newton(rows_of, coef, F, pen, b, tol=tol, cap=cap,
                                           max_iter=max_iter, warn=warn, theta=theta,
                                           fine=_FINE, start=a)
-        prev = coef
-        out = (coef.copy(), converged, index[:, a:b])
+        prev = coef  # a new array per segment: what is yielded is not changed later
+        out = (coef, converged, index[:, a:b])
         yield out + (rows_of.gram(_curvature(theta), a, b, everyone),) if fisher else out
 
 

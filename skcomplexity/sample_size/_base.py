@@ -217,6 +217,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, 1, closed="neither")],
         "radius_scale": [Interval(Real, 0, None, closed="neither")],
         "n_draws": [Interval(Integral, 1, None, closed="left")],
+        "method": [StrOptions({"exact", "monte-carlo"})],  # ACC, ALC, the utility
         "test_size": [Interval(Real, 0, 1, closed="neither")],
         "standardize": ["boolean"],
         "standardize_target": ["boolean"],

@@ -8,7 +8,6 @@ import numpy as np
 from numpy.polynomial.hermite import hermgauss
 from numpy.polynomial.laguerre import laggauss
 from scipy.special import log_expit, ndtr
-from sklearn.utils._param_validation import StrOptions
 
 from .._docstrings import fill_doc
 from ._bayes_base import COMMON_PARAMS_DOC, GRID_PARAMS_DOC, _PosteriorSampleSize
@@ -47,9 +46,9 @@ class UtilitySampleSize(_PosteriorSampleSize):
         in one dimension: Gauss–Hermite (4 to 32 points as the standard
         deviation grows) where it is below 1.5, else ``E min(t, 0)`` in closed
         form plus 32-point Gauss–Laguerre on the smooth rest (at most about
-        1e-10 from adaptive quadrature per row). "monte-carlo" averages ``n_draws`` posterior
-        draws shared by the rows (the published reference implementation's
-        way; its error is the Monte Carlo error).
+        1e-10 from adaptive quadrature per row). "monte-carlo" averages
+        ``n_draws`` posterior draws shared by the rows (the published reference
+        implementation's way; its error is the Monte Carlo error).
     n_draws : int, default=100
         Posterior draws per replicate for ``method="monte-carlo"``.
     threshold : float, default=0.005
@@ -91,11 +90,6 @@ class UtilitySampleSize(_PosteriorSampleSize):
 
     _direction = "above"
     _threshold_is_level = False  # threshold is the cost c, not a level of the curve
-    _parameter_constraints = {
-        **_PosteriorSampleSize._parameter_constraints,
-        "method": [StrOptions({"exact", "monte-carlo"})],
-    }
-
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  standardize=True, standardize_target=True,
                  per_object=True, method="exact", n_draws=100, sizes=None, n_repeats=100,

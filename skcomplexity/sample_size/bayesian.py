@@ -177,16 +177,8 @@ def _ball_radius(cov, level, method, n_draws, rngs, normals=None):
                                axis=1))
 
 
-class _BallMixin:
-    #: alpha, radius_scale and n_draws are among the shared constraints
-    _parameter_constraints = {
-        **_PosteriorSampleSize._parameter_constraints,
-        "method": [StrOptions({"exact", "monte-carlo"})],
-    }
-
-
 @fill_doc(common=COMMON_PARAMS_DOC, grid=GRID_PARAMS_DOC)
-class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
+class ACCSampleSize(_PosteriorSampleSize):
     """Sufficient sample size by the average coverage criterion (ACC).
 
     With ``A(D) = {w : ||w - ŵ|| <= radius_scale * threshold}`` a ball around
@@ -289,7 +281,7 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
     _complement = True
     _threshold_modes = ("absolute", "relative")
     _parameter_constraints = {
-        **_BallMixin._parameter_constraints,
+        **_PosteriorSampleSize._parameter_constraints,
         # the threshold is the ball radius: required
         "threshold": [Interval(Real, 0, None, closed="neither")],
         "threshold_mode": [StrOptions(set(_threshold_modes))],
@@ -335,7 +327,7 @@ class ACCSampleSize(_BallMixin, _PosteriorSampleSize):
 
 
 @fill_doc(common=COMMON_PARAMS_DOC, grid=GRID_PARAMS_DOC)
-class ALCSampleSize(_BallMixin, _PosteriorSampleSize):
+class ALCSampleSize(_PosteriorSampleSize):
     """Sufficient sample size by the average length criterion (ALC).
 
     ``r_k`` is the radius of the ball around the posterior mean that holds

@@ -74,6 +74,7 @@ BAD = [
     ("ALCSampleSize", "method", "exactly", "exact"),
     ("UtilitySampleSize", "per_object", "yes", "bool"),
     ("UtilitySampleSize", "n_draws", 2.5, "int"),
+    ("UtilitySampleSize", "method", "mc", "monte-carlo"),
     ("KLNeighbourSampleSize", "n_repeats", 0, r"\[1, inf\)"),
     ("KLNeighbourSampleSize", "family", "poisson", "binomial"),
     ("DSufficiency", "n_repeats", 1, r"\[2, inf\)"),
