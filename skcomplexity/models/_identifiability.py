@@ -325,9 +325,11 @@ def check_identifiability(X, y01=None, *, fit_intercept=True, feature_names=None
             "identifiable part.", IdentifiabilityWarning, stacklevel=stacklevel,
         )
     if y01 is not None and keep.size:
-        kind, b = separation(X[:, keep], y01)
+        # every column kept (the usual case): the design itself, not an (m, p) copy of it
+        Xk = X if keep.size == X.shape[1] else X[:, keep]
+        kind, b = separation(Xk, y01)
         if kind is not None:
-            big = np.abs(b) * np.max(np.abs(X[:, keep]), axis=0)
+            big = np.abs(b) * np.maximum(Xk.max(axis=0), -Xk.min(axis=0))  # max |x_j|
             cols = keep[big > 1e-6 * big.max()]
             report.separation = kind
             report.separating_columns = cols

@@ -217,3 +217,13 @@ def test_separation_check_holds_no_copy_of_the_design():
         tracemalloc.stop()
     assert kind is None and not direction.any()
     assert peak < 0.75 * X.nbytes  # (it was three copies: |X|, X / scale and A)
+    # and the whole check on a design with every column kept: the separation check runs on
+    # the design itself, not on a column selection of it (it was one more copy)
+    tracemalloc.start()
+    try:
+        report = ident.check_identifiability(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.separation is None and report.keep.size == X.shape[1]
+    assert peak < 0.75 * X.nbytes
