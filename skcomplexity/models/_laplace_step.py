@@ -59,7 +59,7 @@ _SLOW = 0.3
 
 
 class _Rows:
-    """Each replicate's rows gathered once in its order, stored transposed (R, p, top): the
+    """Each replicate's rows gathered once in its order, stored transposed (R, p, held): the
     prefix ``k`` is the slice ``[:, :, :k]``, each feature's values contiguous.
 
     Vectors over rows are stored as (R, c, k): a product is ``V @ X_kᵀ`` or ``U @ X_k``,
@@ -67,26 +67,45 @@ class _Rows:
     the features as rows both are a (c, p) x (p, k) or (c, k) x (k, p) product whose long
     dimension is contiguous, which OpenBLAS runs 10-30 % faster for c = 2 than the
     (k, p) x (p, c) product of the row layout.
+
+    Only the first ``held`` rows of each sequence are stored (all by default); the rows
+    past them are gathered again from ``X`` at every product, in blocks of
+    :data:`_GATHER_BLOCK` rows (a cache-sized buffer), so that a sequence longer than the
+    memory budget holds runs in ``held`` rows' memory (the same products, summed in
+    another order).
     """
 
-    def __init__(self, X, y, index, top):
+    def __init__(self, X, y, index, top, held=None):
         rows = index[:, :top]
         self.R, self.p = rows.shape[0], X.shape[1]
         top = rows.shape[1]
-        self.XT = np.empty((self.R, self.p, top))
+        self.held = top if held is None else max(0, min(int(held), top))
+        self._X, self._index = X, rows
+        self.XT = np.empty((self.R, self.p, self.held))
         # gathered by rows (a gather along the columns of Xᵀ is ~10x slower) and
         # transposed in cache-sized blocks: no (R, top, p) temporary
-        buf = np.empty((min(top, _GATHER_BLOCK), self.p))
+        self._buf = np.empty((max(1, min(top, _GATHER_BLOCK)), self.p))
         for r in range(self.R):
-            for a in range(0, top, _GATHER_BLOCK):
-                b = min(a + _GATHER_BLOCK, top)
-                np.take(X, rows[r, a:b], axis=0, out=buf[:b - a])
-                self.XT[r, :, a:b] = buf[:b - a].T
+            for a, b, block in self._gathered(r, 0, self.held):
+                self.XT[r, :, a:b] = block.T
         self.y = np.take(y, rows)
 
+    def _gathered(self, r, a, b):
+        """Rows ``a:b`` of replicate ``r``'s sequence gathered from ``X`` in blocks:
+        ``(start, stop, block)`` with ``block`` a (stop - start, p) view of the buffer."""
+        for c in range(a, b, _GATHER_BLOCK):
+            d = min(c + _GATHER_BLOCK, b)
+            yield c, d, np.take(self._X, self._index[r, c:d], axis=0, out=self._buf[:d - c])
+
+    def _split(self, a, b):
+        """``s``: rows ``a:s`` are stored, ``s:b`` gathered at every product."""
+        return min(max(self.held, a), b)
+
     def rows(self, a, b):
-        """Rows ``a:b`` of every replicate as an (R, b - a, p) view."""
-        return self.XT[:, :, a:b].swapaxes(1, 2)
+        """Rows ``a:b`` of every replicate as an (R, b - a, p) array (a view where stored)."""
+        if b <= self.held:
+            return self.XT[:, :, a:b].swapaxes(1, 2)
+        return np.take(self._X, self._index[:, a:b], axis=0)
 
     def _block(self, a, b, sel):
         """Rows ``a:b`` of the replicates ``sel`` as one (·, p, b - a) array (a view for every
@@ -99,6 +118,45 @@ class _Rows:
 
     def mat(self, V, a, b, sel):
         """``V_r @ X_r[a:b]ᵀ`` for the replicates ``sel``: (len(sel), c, p) -> (·, c, b - a)."""
+        s = self._split(a, b)
+        if s == b:
+            return self._mat(V, a, b, sel)
+        out = np.empty((len(sel), V.shape[1], b - a))
+        if s > a:
+            out[:, :, :s - a] = self._mat(V, a, s, sel)
+        for i, r in enumerate(sel):
+            for c, d, block in self._gathered(r, s, b):
+                out[i, :, c - a:d - a] = V[i] @ block.T
+        return out
+
+    def tmat(self, U, a, b, sel):
+        """``U_r @ X_r[a:b]``: (len(sel), c, b - a) -> (·, c, p)."""
+        s = self._split(a, b)
+        if s == b:
+            return self._tmat(U, a, b, sel)
+        out = self._tmat(U[:, :, :s - a], a, s, sel) if s > a else np.zeros(
+            (len(sel), U.shape[1], self.p))
+        for i, r in enumerate(sel):
+            for c, d, block in self._gathered(r, s, b):
+                out[i] += U[i, :, c - a:d - a] @ block
+        return out
+
+    def gram(self, weights, a, b, sel):
+        """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel`` (a SYRK per replicate)."""
+        s = self._split(a, b)
+        if s == b:
+            return self._gram(weights, a, b, sel)
+        out = self._gram(weights[:, :s - a], a, s, sel) if s > a else np.zeros(
+            (len(sel), self.p, self.p))
+        root = np.sqrt(weights[:, s - a:])
+        for i, r in enumerate(sel):
+            for c, d, block in self._gathered(r, s, b):
+                block *= root[i, c - s:d - s, None]  # the buffer: scaled in place
+                out[i] += block.T @ block
+        return out
+
+    def _mat(self, V, a, b, sel):
+        """:meth:`mat` on stored rows."""
         XTs = self._block(a, b, sel)
         if XTs is not None:
             return V @ XTs
@@ -107,8 +165,8 @@ class _Rows:
             np.dot(V[i], self.XT[r, :, a:b], out=out[i])
         return out
 
-    def tmat(self, U, a, b, sel):
-        """``U_r @ X_r[a:b]``: (len(sel), c, b - a) -> (·, c, p)."""
+    def _tmat(self, U, a, b, sel):
+        """:meth:`tmat` on stored rows."""
         XTs = self._block(a, b, sel)
         if XTs is not None:
             return U @ XTs.swapaxes(1, 2)
@@ -117,8 +175,8 @@ class _Rows:
             np.dot(U[i], self.XT[r, :, a:b].T, out=out[i])
         return out
 
-    def gram(self, weights, a, b, sel):
-        """``Σ_{a <= i < b} w_i x_i x_iᵀ`` per replicate of ``sel`` (a SYRK per replicate)."""
+    def _gram(self, weights, a, b, sel):
+        """:meth:`gram` on stored rows."""
         root = np.sqrt(weights)
         XTs = self._block(a, b, sel)
         if XTs is not None and (b - a) * self.p * len(sel) <= _BATCHED_ELEMENTS:
@@ -148,7 +206,7 @@ def _woodbury(M, Xa, w):
 
 
 def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, refresh=None,
-                          max_iter=100):
+                          max_iter=100, held=None):
     """MAP and ``xᵀ Σ x`` of the logistic Laplace posterior on nested prefixes.
 
     Prior ``N(0, α⁻¹ I)`` (``α = prior_precision > 0``) on every coefficient; the
@@ -173,6 +231,11 @@ def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, ref
         Rebuild ``M`` when the correction of ``v`` exceeds this fraction of it (the
         remaining error is about ``refresh^1.5``); None: ``1e-4``.
     max_iter : int, default=100
+    held : int or None, default=None
+        Rows of each replicate's sequence kept gathered (``held x p`` values per
+        replicate); the rows past them are gathered again from ``X`` at every product,
+        in cache-sized blocks. None: every row up to ``max(sizes)``. The estimates are
+        the same to rounding (the products are summed in another order).
 
     Yields
     ------
@@ -187,7 +250,7 @@ def laplace_one_step_path(X, y, index, sizes, prior_precision, *, tol=1e-10, ref
     sizes = [int(k) for k in sizes]
     R, p = index.shape[0], X.shape[1]
     alpha = float(prior_precision)
-    rows = _Rows(X, y, index, max(sizes) if sizes else 0)
+    rows = _Rows(X, y, index, max(sizes) if sizes else 0, held=held)
     warn = SINGULAR.format("the posterior precision")
     everyone = np.arange(R)
     coef = np.zeros((R, p))

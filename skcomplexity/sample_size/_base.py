@@ -311,6 +311,12 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
         """Length of each replicate's index sequence (the largest prefix read)."""
         return int(sizes[-1])
 
+    def _binary_target(self, y):
+        """Whether the fit will draw for a binary target (:meth:`_binary_labels`), read off
+        the validated ``y`` before ``_prepare``, for the memory check that comes first.
+        The default: False (the check after ``_prepare`` knows)."""
+        return False
+
     def _binary_labels(self, state):
         """The {0, 1} target when the method's fits need both classes in every subsample.
 
@@ -422,7 +428,7 @@ class SampleSizeEstimator(AnswerMixin, ChunkPlanMixin, BaseEstimator):
             self._write_forecast(self._closed_form_answer(self._prepare(X, y)), n_samples)
             return self
         n_repeats = int(self.n_repeats)
-        self._check_memory(None, n_samples, n_features, n_repeats)
+        self._check_memory(None, n_samples, n_features, n_repeats, self._binary_target(y))
         state = self._prepare(X, y)
         sizes = self._size_grid(n_samples, n_features)
         chunk = self._chunk_size(state, sizes, n_samples, n_features, n_repeats)

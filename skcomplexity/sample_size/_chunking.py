@@ -209,12 +209,16 @@ class ChunkPlanMixin:
                      "has the memory")
         raise MemoryBudgetError(
             f"{type(self).__name__} needs about {format_bytes(fixed + per_replicate)} for a "
-            f"single replicate ({J} grid sizes of ({q} x {q}) prefix statistics with their "
-            f"working copies, {n_samples:,} rows, {n_repeats:,} replicates' results), more than "
-            f"the memory budget of {format_bytes(budget)}. The statistics grow with the number "
-            "of sizes times the square of the number of features; use " + "; or ".join(hints)
-            + "."
+            f"single replicate ({self._memory_what(J, q, n_samples, n_repeats, fixed, binary)}),"
+            f" more than the memory budget of {format_bytes(budget)}; use "
+            + "; or ".join(hints) + "."
         )
+
+    def _memory_what(self, n_sizes, q, n_samples, n_repeats, fixed, binary):
+        """What a refused fit's memory is, for :meth:`_check_memory`'s message."""
+        return (f"{n_sizes} grid sizes of ({q} x {q}) prefix statistics with their working "
+                f"copies, {n_samples:,} rows, {n_repeats:,} replicates' results; the statistics "
+                "grow with the number of sizes times the square of the number of features")
 
     def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
         """``(fixed, per_replicate)`` bytes of a fit whose chunks hold ``R`` replicates.

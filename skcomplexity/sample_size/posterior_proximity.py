@@ -46,6 +46,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._decision import make_size_grid, median_of_means, offset_power_law
+from .._memory import format_bytes, get_memory_budget
 from .._validation import resolve_family, standardize_columns
 from ..models.glm import check_fit, laplace_one_step_path, laplace_rows_path
 from ..models.logistic_xp import laplace_one_step_path_xp
@@ -79,6 +80,32 @@ PUBLISHED_PARAMS = {"threshold": 0.05, "threshold_mode": "relative", "sigma2": 1
 _EVERY_SIZE_UP_TO = 2000
 #: Newton decrement at which the Laplace posteriors behind the one-step divergence stop.
 _ONE_STEP_TOL = 1e-10
+
+
+#: Rows x columns per order of the Laplace one-step path's (top,) work vectors (linear
+#: predictor, target, the two-column products and their elementwise temporaries).
+_ONE_STEP_ROW_VECTORS = 12
+#: Bytes of the separation check's blocks of weighted rows (8 MiB) and their Gram products.
+_SEPARATION_BYTES = 2**23
+
+
+def one_step_memory(n_samples, n_features, length, top, n_sizes, n_repeats, budget):
+    """``(fixed, per_replicate, held)`` bytes of the host's Laplace one-step path.
+
+    Fixed: the standardised design (with its intercept) and one more copy of the data
+    (a converted input), the separation check's blocks and every order's results. Per
+    order: its drawn sequence and stacked index, :data:`_ONE_STEP_ROW_VECTORS` vectors
+    over its rows, the ``(p, p)`` metric with its updates, and its first ``held`` rows
+    gathered, ``(held, p)``: every row up to the largest size ``top`` where one order
+    fits the budget, else as many as fit (the path gathers the others again at every
+    product, :func:`~skcomplexity.models.glm.laplace_one_step_path`), so a long
+    sequence is slower rather than refused.
+    """
+    m, q, p = int(n_samples), int(n_features) + 2, int(n_features) + 1
+    fixed = 8 * (2 * m * q + 3 * int(n_sizes) * int(n_repeats)) + _SEPARATION_BYTES
+    per_replicate = 8 * (m + length + _ONE_STEP_ROW_VECTORS * top + 6 * p * p) + 4096
+    held = int(min(top, max(0, (budget - fixed - per_replicate) // (8 * p))))
+    return fixed, per_replicate + 8 * held * p, held
 
 
 @dataclass
@@ -213,6 +240,14 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         with chunk_scope(sizes, seeds, m, self._sequence_length(sizes), self._replace):
             return super()._evaluate_chunk_inner(state, sizes, seeds, m)
 
+    def _binary_target(self, y):
+        if self.estimator is not None:
+            return False
+        try:
+            return resolve_family(self.family, y) == "binomial"
+        except ValueError:  # the fit's own checks report it
+            return False
+
     def _binary_labels(self, state):
         # the Laplace posteriors of a logistic fit need both classes: stratified orders
         return state.y if state.kind == "laplace" else None
@@ -238,8 +273,13 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
                 # warm-started along the path, Hessian-vector products on the prefix against
                 # a reference Hessian rebuilt only when the mode has moved
                 if state.on_device is None:
+                    # the rows the budget holds gathered (every row but on the largest data)
+                    held = one_step_memory(len(state.y), state.data.X.shape[1] - 1,
+                                           self._sequence_length(sizes), int(max(sizes)),
+                                           len(sizes), self.n_repeats, get_memory_budget())[2]
                     posteriors = laplace_one_step_path(state.data.X, state.data.y, index, sizes,
-                                                       self.prior_precision, tol=_ONE_STEP_TOL)
+                                                       self.prior_precision, tol=_ONE_STEP_TOL,
+                                                       held=held)
                 else:  # exact Newton steps and Cholesky factors on the input's device
                     posteriors = laplace_one_step_path_xp(*state.on_device, index, sizes,
                                                           self.prior_precision,
@@ -282,7 +322,22 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         extras = {"lambda_min": lam} if self.track_lambda_min else {}
         return CriterionResult(values, extras)
 
+    def _memory_what(self, n_sizes, q, n_samples, n_repeats, fixed, binary):
+        if (binary and self.estimator is None and self.divergence == "expected"
+                and self._device is None):
+            return (f"the standardised design of {n_samples:,} x {q - 1} and one more copy of the "
+                    f"data, {format_bytes(fixed)}, before an order's own vectors; an order holds "
+                    "as many of its gathered rows as fit and gathers the others again")
+        return super()._memory_what(n_sizes, q, n_samples, n_repeats, fixed, binary)
+
     def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
+        if (binary and self.estimator is None and self.divergence == "expected"
+                and self._device is None):
+            # the host's Laplace one-step path: no prefix statistics, each order's rows
+            # gathered as far as the budget holds them
+            return one_step_memory(n_samples, n_features, self._sequence_length(sizes),
+                                   int(sizes[-1]), len(sizes), n_repeats,
+                                   get_memory_budget())[:2]
         fixed, per_replicate = super()._memory_estimate(sizes, n_samples, n_features,
                                                         n_repeats, binary)
         q = int(n_features) + 2

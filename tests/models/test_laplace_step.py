@@ -79,3 +79,48 @@ def test_bfgs_update_in_place_matches_batched(monkeypatch):
         assert not np.allclose(out["ger"][idx], M[idx])
         if len(idx) == 2:  # the other replicates untouched
             np.testing.assert_array_equal(out["ger"][[0, 2]], M[[0, 2]])
+
+
+@pytest.mark.parametrize("held", [0, 30, 150])
+def test_rows_past_held_gathered_again_give_the_same_path(orders, held, monkeypatch):
+    # a sequence longer than the memory holds keeps its first `held` rows gathered and
+    # gathers the rest from X at every product (blocks of 16 rows here: several per
+    # product, one straddling `held`); the same estimates to rounding, on a well-posed
+    # path and on one with duplicates, a tiny prior, backtracking and rebuilt metrics
+    from skcomplexity.models import _laplace_step
+
+    Z, y, index, sizes = orders
+    rng = np.random.default_rng(12)
+    dup = rng.integers(0, len(y), size=(3, 400))
+    monkeypatch.setattr(_laplace_step, "_GATHER_BLOCK", 16)
+    for idx, alpha, kw in ((index, 0.7, {}), (dup, 1e-2, {"tol": 1e-16, "refresh": 1e-8})):
+        full = list(laplace_one_step_path(Z, y, idx, sizes, alpha, **kw))
+        part = list(laplace_one_step_path(Z, y, idx, sizes, alpha, held=held, **kw))
+        for (m1, v1, c1), (m2, v2, c2) in zip(full, part, strict=True):
+            np.testing.assert_allclose(m2, m1, rtol=1e-9, atol=1e-11)
+            np.testing.assert_allclose(v2, v1, rtol=1e-9)
+            np.testing.assert_array_equal(c2, c1)
+
+
+def test_rows_past_held_products(monkeypatch):
+    # the products of the gathered rows against those of rows gathered again (all, some
+    # replicates; ranges below, across and past `held`)
+    from skcomplexity.models import _laplace_step
+
+    monkeypatch.setattr(_laplace_step, "_GATHER_BLOCK", 7)
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(60, 4)), rng.integers(0, 2, size=60).astype(float)
+    index = np.stack([rng.permutation(60) for _ in range(3)])
+    full, part = _laplace_step._Rows(X, y, index, 50), _laplace_step._Rows(X, y, index, 50, 20)
+    assert part.XT.shape == (3, 4, 20)
+    for a, b in ((0, 15), (5, 35), (20, 50), (30, 50)):
+        for sel in (np.arange(3), np.array([2, 0])):
+            V, U = rng.normal(size=(len(sel), 2, 4)), rng.normal(size=(len(sel), 2, b - a))
+            w = rng.uniform(0.1, 1.0, size=(len(sel), b - a))
+            np.testing.assert_allclose(part.mat(V, a, b, sel), full.mat(V, a, b, sel), rtol=1e-12)
+            np.testing.assert_allclose(part.tmat(U, a, b, sel), full.tmat(U, a, b, sel),
+                                       rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(part.gram(w, a, b, sel), full.gram(w, a, b, sel),
+                                       rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(part.rows(a, b), full.rows(a, b))
+    np.testing.assert_array_equal(part.y, full.y)

@@ -273,7 +273,7 @@ def test_kl_binary_one_step_route_against_converged_route(monkeypatch):
     X, y = make_logistic_regression(2500, 5, random_state=2)
     fast = KLSufficiency(n_repeats=20, random_state=0).fit(X, y)
 
-    def full_route(X, y, index, sizes, alpha, tol):
+    def full_route(X, y, index, sizes, alpha, tol, held):
         for k, (mean, cov) in zip(sizes, laplace_rows_path(X, y, index,
                                                            [(0, int(k)) for k in sizes], alpha),
                                   strict=True):
@@ -285,3 +285,46 @@ def test_kl_binary_one_step_route_against_converged_route(monkeypatch):
     np.testing.assert_allclose(fast.criterion_replicates_, slow.criterion_replicates_,
                                rtol=1e-5)
     assert fast.sample_size_ == slow.sample_size_
+
+
+def test_kl_binary_streams_rows_a_small_budget_cannot_hold(monkeypatch):
+    # under a budget that holds only part of an order's gathered rows, the binary KL's
+    # Laplace path keeps what fits and gathers the rest again at every product: the same
+    # curve (to rounding) instead of a refusal
+    from skcomplexity._memory import memory_budget
+    from skcomplexity.sample_size import KLSufficiency, posterior_proximity
+
+    X, y = make_logistic_regression(3000, 5, random_state=2)
+    full = KLSufficiency(n_repeats=8, random_state=0).fit(X, y)
+    seen, path = [], posterior_proximity.laplace_one_step_path
+
+    def spy(*args, held=None, **kwargs):
+        seen.append(held)
+        return path(*args, held=held, **kwargs)
+
+    monkeypatch.setattr(posterior_proximity, "laplace_one_step_path", spy)
+    fixed, per, top_held = posterior_proximity.one_step_memory(3000, 5, 3000, 2999, 50, 8,
+                                                               2**40)
+    budget = fixed + per - 8 * 6 * 2000  # room for 999 of the 2,999 rows
+    with memory_budget(budget):
+        small = KLSufficiency(n_repeats=8, random_state=0).fit(X, y)
+    assert top_held == 2999 and seen and all(0 < h < 2999 for h in seen)
+    np.testing.assert_allclose(small.criterion_replicates_, full.criterion_replicates_,
+                               rtol=1e-9)
+    assert small.sample_size_ == full.sample_size_
+
+
+def test_one_step_memory_holds_large_tables_in_the_default_budget():
+    # 1,000,000 x 100 binary under the default 2 GiB: the design and its copy are fixed,
+    # an order holds as many gathered rows as the rest of the budget allows (not refused);
+    # 100,000 x 20 holds every row
+    from skcomplexity._memory import DEFAULT_MEMORY_BUDGET
+    from skcomplexity.sample_size.posterior_proximity import one_step_memory
+
+    fixed, per, held = one_step_memory(10**6, 100, 10**6, 10**6 - 1, 50, 100,
+                                       DEFAULT_MEMORY_BUDGET)
+    assert fixed + per <= DEFAULT_MEMORY_BUDGET and 0 < held < 10**6 - 1
+    assert fixed >= 2 * 10**6 * 101 * 8  # the design and one more copy
+    fixed, per, held = one_step_memory(10**5, 20, 10**5, 10**5 - 1, 50, 100,
+                                       DEFAULT_MEMORY_BUDGET)
+    assert held == 10**5 - 1 and fixed + per <= DEFAULT_MEMORY_BUDGET
