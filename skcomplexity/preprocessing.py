@@ -259,7 +259,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             self.notes_.append(f"column {col!r} dropped: {why}")
         if self.categories_:
             self.notes_.append("one-hot encoded (first level dropped): " + ", ".join(
-                f"{c} ({len(v)} levels -> {max(len(v) - 1, 0)} columns)"
+                f"{c} ({len(v)} levels -> {max(len(v) - 1, 0)} "
+                f"column{'' if len(v) == 2 else 's'})"
                 for c, v in self.categories_.items()))
         if self.notes_:
             warn_at_caller("; ".join(self.notes_), TableEncodingWarning)

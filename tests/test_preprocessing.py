@@ -86,3 +86,11 @@ def test_scikit_learn_estimator_checks():
                                    on_fail=None)
     failed = [f for f in failures if f["status"] == "failed"]
     assert failed == [], [(f["check_name"], str(f["exception"])[:200]) for f in failed]
+
+
+def test_the_encoding_note_counts_columns_in_the_singular_and_plural():
+    frame = pd.DataFrame({"urban": ["yes", "no"] * 20, "shelf": ["bad", "good", "medium", "bad"] * 10})
+    with pytest.warns(TableEncodingWarning) as record:
+        enc = TableEncoder().fit(frame)
+    note = "one-hot encoded (first level dropped): urban (2 levels -> 1 column), shelf (3 levels -> 2 columns)"
+    assert note in enc.notes_ and note in str(record[0].message)
