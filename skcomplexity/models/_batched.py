@@ -607,35 +607,49 @@ def newton_logistic(X, y, coef, *, rows=None, weights=None, offset=None, pen=Non
 
 
 def _armijo(design, theta, c, step, dec, fval, idx, pen, tol, rows, y, weights):
-    """Step lengths of a batch of Newton steps by Armijo backtracking.
-
-    Replicate ``i`` keeps ``t_i = 1`` when the full step decreases the penalised
-    objective by at least ``1e-4 t dec_i`` (``dec`` the Newton decrement), else
-    halves it, up to 30 times; only replicates still backtracking are
-    re-evaluated, along ``Δθ = X step``. ``fval`` caches (by replicate ``idx``)
-    the objective at the accepted point, where known.
-    """
+    """Step lengths of a batch of Newton steps (:func:`armijo_halving` on the replicates whose
+    decrement exceeds ``tol``, along ``Δθ = X step`` computed for them only). ``fval``
+    caches (by replicate ``idx``) the objective at the accepted point, where known."""
     t = np.ones(idx.size)
     todo = np.flatnonzero(dec > tol)
     if not todo.size:
         return t
-    y, weights = _take(y, todo), _take(weights, todo)
     dtheta = design.theta(step[todo], _take(rows, todo))
-    f0 = fval[idx[todo]]
-    new = np.flatnonzero(np.isnan(f0))
-    f0[new] = _penalised_nll(theta[todo[new]], _take(y, new), c[todo[new]], pen,
-                             _take(weights, new))
-    pos = np.arange(todo.size)  # rows of dtheta / f0 still backtracking
-    for _ in range(30):
-        tt = t[todo, None]
-        f = _penalised_nll(theta[todo] + tt * dtheta[pos], _take(y, pos),
-                           c[todo] + tt * step[todo], pen, _take(weights, pos))
-        bad = f > f0[pos] - 1e-4 * t[todo] * dec[todo]
-        fval[idx[todo[~bad]]] = f[~bad]
-        if not np.any(bad):
-            break
-        todo, pos = todo[bad], pos[bad]
-        t[todo] *= 0.5
-    else:  # the last halving was not evaluated
-        fval[idx[todo]] = np.nan
+    t[todo], fval[idx[todo]] = armijo_halving(
+        theta[todo], _take(y, todo), c[todo], dtheta, step[todo], dec[todo],
+        np.arange(todo.size), fval[idx[todo]], pen, _take(weights, todo))
     return t
+
+
+def armijo_halving(theta, y, coef, dtheta, step, dec, todo, f, pen, weights=None):
+    """Armijo step lengths of the Newton steps of the replicates ``todo`` (the others: 1).
+
+    THE backtracking of every host Newton method. Replicate ``r`` (its linear predictor
+    ``theta[r]``, targets ``y[r]`` and count weights ``weights[r]``, or one shared
+    ``(k,)`` row of each; coefficients ``coef[r]``; step ``step[r]`` moving the predictor
+    by ``dtheta[r]``; Newton decrement ``dec[r]``) keeps ``t = 1`` when the full step
+    lowers the penalised objective by at least ``1e-4 t dec``, else halves it, up to 30
+    times; only the replicates still backtracking are re-evaluated. ``f`` caches the
+    objective at the current point (NaN: unknown; filled here for ``todo``). Returns
+    ``(t, f_new)``: ``f_new`` the objective at the accepted point, NaN where none was
+    evaluated (no line search, or the last halving, which is not evaluated).
+    """
+    t = np.ones(len(theta))
+    f_new = np.full(len(theta), np.nan)
+    if not todo.size:
+        return t, f_new
+    unknown = todo[np.isnan(f[todo])]
+    if unknown.size:
+        f[unknown] = _penalised_nll(theta[unknown], _take(y, unknown), coef[unknown], pen,
+                                    _take(weights, unknown))
+    for _ in range(30):
+        tt = t[todo]
+        val = _penalised_nll(theta[todo] + tt[:, None] * dtheta[todo], _take(y, todo),
+                             coef[todo] + tt[:, None] * step[todo], pen, _take(weights, todo))
+        bad = val > f[todo] - 1e-4 * tt * dec[todo]
+        f_new[todo[~bad]] = val[~bad]
+        todo = todo[bad]
+        if not todo.size:
+            break
+        t[todo] *= 0.5
+    return t, f_new

@@ -23,7 +23,7 @@ from scipy.special import expit
 
 from ._batched import (
     SINGULAR,
-    _penalised_nll,
+    armijo_halving,
     check_fit,
     inv_spd,
     standardize_columns,
@@ -194,34 +194,6 @@ _CONTRACT = 0.01
 #: Newton steps that move no linear predictor by more than this are taken whole without
 #: a line search (the logistic curvature changes by less than a factor e^_TRUST on them).
 _TRUST = 0.5
-
-
-def armijo_halving(theta, y, coef, dtheta, step, dec, todo, f, pen):
-    """Armijo step lengths of the Newton steps of the replicates ``todo`` (the others: 1).
-
-    Replicate ``r`` (its linear predictor ``theta[r]`` on its gathered rows ``y[r]``,
-    coefficients ``coef[r]``, step ``step[r]`` moving the predictor by ``dtheta[r]``,
-    Newton decrement ``dec[r]``) keeps ``t = 1`` when the full step lowers the penalised
-    objective by at least ``1e-4 t dec``, else halves it, up to 31 times; only the
-    replicates still backtracking are re-evaluated. ``f`` caches the objective at the
-    current point (NaN: unknown; filled here for ``todo``). Returns ``(t, f_new)``,
-    ``f_new`` the objective at the last point evaluated (NaN where none was).
-    """
-    t = np.ones(len(theta))
-    f_new = np.full(len(theta), np.nan)
-    if todo.size:
-        unknown = todo[np.isnan(f[todo])]
-        f[unknown] = _penalised_nll(theta[unknown], y[unknown], coef[unknown], pen)
-    for _ in range(31):
-        if not todo.size:
-            break
-        tt = t[todo]
-        f_new[todo] = _penalised_nll(theta[todo] + tt[:, None] * dtheta[todo], y[todo],
-                                     coef[todo] + tt[:, None] * step[todo], pen)
-        bad = f_new[todo] > f[todo] - 1e-4 * tt * dec[todo]
-        todo = todo[bad]
-        t[todo] *= 0.5
-    return t, f_new
 
 
 def _curvature(theta):

@@ -37,8 +37,8 @@ import numpy as np
 from scipy.linalg.blas import dger as _dger
 from scipy.special import expit
 
-from ._batched import SINGULAR, inv_spd
-from ._gathered import _TRUST, armijo_halving
+from ._batched import SINGULAR, armijo_halving, inv_spd
+from ._gathered import _TRUST
 
 __all__ = ["laplace_one_step_path"]
 

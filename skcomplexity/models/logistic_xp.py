@@ -47,7 +47,7 @@ __all__ = ["LogisticPrefixFit", "laplace_one_step_path_xp", "logistic_prefix_pat
            "sklearn_logistic_prefix_loglik_xp"]
 
 #: Step lengths the line search tries after the whole step, in this order (those of
-#: :func:`~skcomplexity.models._gathered.armijo_halving`); past the last, half of it.
+#: :func:`~skcomplexity.models._batched.armijo_halving`); past the last, half of it.
 _HALVINGS = 0.5 ** np.arange(1, 31)
 
 
@@ -174,7 +174,7 @@ def logistic_prefix_path_xp(X, y, index, sizes, pen, *, tol=1e-10, cap=np.inf, m
     objective by ``1e-4`` of the Newton decrement ``gᵀH⁻¹g`` (Armijo); otherwise one pass
     evaluates the objective at the 30 halvings ``2⁻¹ … 2⁻³⁰`` and the first that passes
     is taken (``2⁻³¹`` if none: the host's
-    :func:`~skcomplexity.models._gathered.armijo_halving`), and the point is evaluated by
+    :func:`~skcomplexity.models._batched.armijo_halving`), and the point is evaluated by
     another pass. A replicate stops when the decrement is at most ``tol`` — that last
     step is taken and its point evaluated, so ``coef`` is one full Newton step past
     ``tol`` (an error of order ``tol²``) and the kept statistics describe it — or when a
