@@ -193,3 +193,31 @@ def test_inv_spd_against_solve_spd():
     with pytest.warns(RuntimeWarning, match="pseudo"):
         got = inv_spd(A, warn="pseudo-inverse")
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_armijo_halving_the_one_backtracking():
+    # THE host backtracking: a good full step keeps t = 1 and reports its objective; a step
+    # that never decreases the objective is halved 30 times and reports NaN (its last
+    # halving is not evaluated); replicates outside `todo` keep t = 1 without evaluation;
+    # a shared (k,) target row serves every replicate
+    from skcomplexity.models._batched import _penalised_nll, armijo_halving
+
+    rng = np.random.default_rng(0)
+    k, p = 40, 3
+    X = rng.normal(size=(k, p))
+    y = (X[:, 0] > 0).astype(float)
+    coef = np.zeros((3, p))
+    theta = coef @ X.T
+    pen = np.full(p, 0.5)
+    grad = (y - 0.5) @ X
+    H = 0.25 * X.T @ X + np.diag(pen)
+    good = np.linalg.solve(H, grad)
+    step = np.stack([good, -50 * good, good])  # the second climbs: never accepted
+    dtheta = step @ X.T
+    dec = np.full(3, good @ grad)
+    f = np.full(3, np.nan)
+    t, f_new = armijo_halving(theta, y, coef, dtheta, step, dec, np.array([0, 1]), f, pen)
+    assert t[0] == 1.0 and t[1] == 0.5**30 and t[2] == 1.0
+    assert f_new[0] == pytest.approx(_penalised_nll(dtheta[0], y, step[0], pen))
+    assert np.isnan(f_new[1]) and np.isnan(f_new[2])
+    assert f[0] == pytest.approx(k * np.log(2.0)) and np.isnan(f[2])  # filled for todo only
