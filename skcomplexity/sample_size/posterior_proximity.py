@@ -119,6 +119,9 @@ class _ProximityState:
     #: (X, y) of the conjugate model on the input's device (array API dispatch), or None
     on_device: object = None
     share_key: object = None  # hash of the conjugate data (share_computations) or None
+    #: the memory budget when the fit was prepared: the chunks read it, in the fit's process
+    #: or a worker's (where the budget module has its default)
+    memory_budget: object = None
 
 
 def _one_step_expected(mean, cov, x):
@@ -231,7 +234,7 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
             # the features are not kept (the built-in model reads its design only), so that
             # the standardised copy is freed here: on 100,000 x 300 the copy is 229 MiB
             return _ProximityState(kind, None, data.y, data.X, data, on_device=on_device,
-                                   share_key=key)
+                                   share_key=key, memory_budget=get_memory_budget())
         design = np.hstack([np.ones((m, 1)), Xs]) if self.fit_intercept else Xs
         get_gaussian_posterior(clone(self.estimator).fit(Xs, y))  # fail early
         return _ProximityState("generic", Xs, y, design, estimator=self.estimator)
@@ -276,7 +279,7 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
                     # the rows the budget holds gathered (every row but on the largest data)
                     held = one_step_memory(len(state.y), state.data.X.shape[1] - 1,
                                            self._sequence_length(sizes), int(max(sizes)),
-                                           len(sizes), self.n_repeats, get_memory_budget())[2]
+                                           len(sizes), self.n_repeats, state.memory_budget)[2]
                     posteriors = laplace_one_step_path(state.data.X, state.data.y, index, sizes,
                                                        self.prior_precision, tol=_ONE_STEP_TOL,
                                                        held=held)

@@ -309,6 +309,12 @@ def test_kl_binary_streams_rows_a_small_budget_cannot_hold(monkeypatch):
     with memory_budget(budget):
         small = KLSufficiency(n_repeats=8, random_state=0).fit(X, y)
     assert top_held == 2999 and seen and all(0 < h < 2999 for h in seen)
+    # the budget travels with the prepared state, so that a worker process (whose budget
+    # module has its default) holds the rows the fit's own budget allows
+    est = KLSufficiency(n_repeats=8, random_state=0)
+    with memory_budget(budget):
+        state = est._prepare(*est._check_xy(X, y))
+    assert state.memory_budget == budget
     np.testing.assert_allclose(small.criterion_replicates_, full.criterion_replicates_,
                                rtol=1e-9)
     assert small.sample_size_ == full.sample_size_
@@ -328,3 +334,20 @@ def test_one_step_memory_holds_large_tables_in_the_default_budget():
     fixed, per, held = one_step_memory(10**5, 20, 10**5, 10**5 - 1, 50, 100,
                                        DEFAULT_MEMORY_BUDGET)
     assert held == 10**5 - 1 and fixed + per <= DEFAULT_MEMORY_BUDGET
+
+
+def test_kl_binary_held_rows_follow_the_fits_budget_in_workers():
+    # two workers under a tight budget hold what the fit's budget allows (it travels with
+    # the prepared state): bitwise the one-process numbers, which differ in the last bits
+    # from those of every row held
+    from skcomplexity._memory import memory_budget
+    from skcomplexity.sample_size import KLSufficiency, posterior_proximity
+
+    X, y = make_logistic_regression(3000, 5, random_state=2)
+    fixed, per, _ = posterior_proximity.one_step_memory(3000, 5, 3000, 2999, 50, 8, 2**40)
+    with memory_budget(fixed + per - 8 * 6 * 2000):
+        one = KLSufficiency(n_repeats=8, random_state=0).fit(X, y)
+        two = KLSufficiency(n_repeats=8, random_state=0, n_jobs=2).fit(X, y)
+    full = KLSufficiency(n_repeats=8, random_state=0, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(two.criterion_replicates_, one.criterion_replicates_)
+    np.testing.assert_allclose(full.criterion_replicates_, one.criterion_replicates_, rtol=1e-9)
