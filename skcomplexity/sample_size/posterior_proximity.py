@@ -325,17 +325,20 @@ class _PosteriorProximity(DeviceMixin, SampleSizeEstimator):
         extras = {"lambda_min": lam} if self.track_lambda_min else {}
         return CriterionResult(values, extras)
 
+    def _one_step_on_host(self, binary):
+        """Whether a fit with this target runs the host's Laplace one-step path."""
+        return (binary and self.estimator is None and self.divergence == "expected"
+                and self._device is None)
+
     def _memory_what(self, n_sizes, q, n_samples, n_repeats, fixed, binary):
-        if (binary and self.estimator is None and self.divergence == "expected"
-                and self._device is None):
+        if self._one_step_on_host(binary):
             return (f"the standardised design of {n_samples:,} x {q - 1} and one more copy of the "
                     f"data, {format_bytes(fixed)}, before an order's own vectors; an order holds "
                     "as many of its gathered rows as fit and gathers the others again")
         return super()._memory_what(n_sizes, q, n_samples, n_repeats, fixed, binary)
 
     def _memory_estimate(self, sizes, n_samples, n_features, n_repeats, binary):
-        if (binary and self.estimator is None and self.divergence == "expected"
-                and self._device is None):
+        if self._one_step_on_host(binary):
             # the host's Laplace one-step path: no prefix statistics, each order's rows
             # gathered as far as the budget holds them
             return one_step_memory(n_samples, n_features, self._sequence_length(sizes),
