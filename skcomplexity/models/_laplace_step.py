@@ -37,7 +37,7 @@ import numpy as np
 from scipy.linalg.blas import dger as _dger
 from scipy.special import expit
 
-from ._batched import SINGULAR, armijo_halving, inv_spd
+from ._batched import SINGULAR, add_block_gram, armijo_halving, inv_spd
 from ._gathered import _TRUST
 
 __all__ = ["laplace_one_step_path"]
@@ -157,9 +157,12 @@ class _Rows:
             (len(sel), self.p, self.p))
         root = np.sqrt(weights[:, s - a:])
         for i, r in enumerate(sel):
+            acc = np.zeros((self.p, self.p), order="F")
             for c, d, block in self._gathered(r, s, b):
                 block *= root[i, c - s:d - s, None]  # the buffer: scaled in place
-                out[i] += block.T @ block
+                acc = add_block_gram(block, acc)  # at least the upper triangle
+            upper = np.triu(acc)
+            out[i] += upper + np.triu(upper, 1).T
         return out
 
     def _mat(self, V, a, b, sel):

@@ -90,6 +90,7 @@ class UtilitySampleSize(_PosteriorSampleSize):
 
     _direction = "above"
     _threshold_is_level = False  # threshold is the cost c, not a level of the curve
+
     def __init__(self, *, family="auto", fit_intercept=True, prior_precision=0.01, sigma2=None,
                  standardize=True, standardize_target=True,
                  per_object=True, method="exact", n_draws=100, sizes=None, n_repeats=100,

@@ -102,20 +102,22 @@ def test_rows_past_held_gathered_again_give_the_same_path(orders, held, monkeypa
             np.testing.assert_array_equal(c2, c1)
 
 
-def test_rows_past_held_products(monkeypatch):
+@pytest.mark.parametrize("p", [4, 70])
+def test_rows_past_held_products(monkeypatch, p):
     # the products of the gathered rows against those of rows gathered again (all, some
-    # replicates; ranges below, across and past `held`)
+    # replicates; ranges below, across and past `held`; the Gram blocks by gemm and, from
+    # 64 columns, by syrk's upper triangle)
     from skcomplexity.models import _laplace_step
 
     monkeypatch.setattr(_laplace_step, "_GATHER_BLOCK", 7)
     rng = np.random.default_rng(5)
-    X, y = rng.normal(size=(60, 4)), rng.integers(0, 2, size=60).astype(float)
+    X, y = rng.normal(size=(60, p)), rng.integers(0, 2, size=60).astype(float)
     index = np.stack([rng.permutation(60) for _ in range(3)])
     full, part = _laplace_step._Rows(X, y, index, 50), _laplace_step._Rows(X, y, index, 50, 20)
-    assert part.XT.shape == (3, 4, 20)
+    assert part.XT.shape == (3, p, 20)
     for a, b in ((0, 15), (5, 35), (20, 50), (30, 50)):
         for sel in (np.arange(3), np.array([2, 0])):
-            V, U = rng.normal(size=(len(sel), 2, 4)), rng.normal(size=(len(sel), 2, b - a))
+            V, U = rng.normal(size=(len(sel), 2, p)), rng.normal(size=(len(sel), 2, b - a))
             w = rng.uniform(0.1, 1.0, size=(len(sel), b - a))
             np.testing.assert_allclose(part.mat(V, a, b, sel), full.mat(V, a, b, sel), rtol=1e-12)
             np.testing.assert_allclose(part.tmat(U, a, b, sel), full.tmat(U, a, b, sel),
