@@ -300,7 +300,6 @@ class FittedCurveMixin:
         answers = answers[~np.isnan(answers)]
         return (float(answers.min()), float(answers.max())) if answers.size else None
 
-
     def _replicate_curves(self, n):
         """(R, len(n)) averaged fitted curve of every replicate at sizes ``n``."""
         n = np.atleast_1d(np.asarray(n, dtype=float))
